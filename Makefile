@@ -1,0 +1,58 @@
+# Two commands do everything on a fresh machine: `make run` (the demo) and `make test` (the suite).
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+APP := $(BIN)/flask --app widget
+LANGS := vi fa ru en
+
+.PHONY: run test venv test-venv translations extract-messages system-test-deps migrate demo-data bench clean
+
+$(BIN)/activate:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+$(VENV)/.runtime: requirements.txt | $(BIN)/activate
+	$(BIN)/pip install -q -r requirements.txt
+	touch $@
+
+$(VENV)/.test: requirements-test.txt $(VENV)/.runtime
+	$(BIN)/pip install -q -r requirements-test.txt
+	touch $@
+
+venv: $(VENV)/.runtime
+test-venv: $(VENV)/.test
+
+# Catalogs are kept as .po in git; the compiled .mo files are built here.
+translations: venv
+	$(BIN)/pybabel compile -q -d widget/translations
+
+# For developers: collect new strings and merge them into every catalog.
+extract-messages: venv
+	$(BIN)/pybabel extract -q -F babel.cfg -k lazy_gettext -k _l -o widget/translations/messages.pot .
+	for lang in $(LANGS); do \
+	  if [ -f widget/translations/$$lang/LC_MESSAGES/messages.po ]; then \
+	    $(BIN)/pybabel update -q --no-fuzzy-matching -i widget/translations/messages.pot -d widget/translations -l $$lang; \
+	  else $(BIN)/pybabel init -q -i widget/translations/messages.pot -d widget/translations -l $$lang; fi; \
+	done
+
+# Debian's Chromium for the real-browser tests (never `playwright install`: it downloads).
+system-test-deps:
+	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+instance/secret_key:
+	mkdir -p instance
+	$(BIN)/python -c 'import secrets; print(secrets.token_hex(32))' > $@
+
+run: venv translations instance/secret_key
+	export FRONTDESK_SECRET_KEY=$$(cat instance/secret_key); \
+	$(APP) db upgrade && $(APP) demo && $(BIN)/python demo/serve.py
+
+test: test-venv translations system-test-deps
+	$(BIN)/python -m pytest
+
+bench: test-venv translations
+	$(BIN)/python benchmarks/bench_core.py
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache .hypothesis

@@ -1,0 +1,65 @@
+"""Frontdesk: an embeddable request desk."""
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+from flask import Flask
+
+from widget.config import INSTANCE_DIR, PROJECT_ROOT, load_config
+from widget.extensions import babel, csrf, db, limiter, migrate
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the application: settings, extensions, blueprints, error handlers."""
+    settings = load_config(overrides=config)
+    app = Flask(__name__, instance_path=str(INSTANCE_DIR))
+    app.config.update({f"FRONTDESK_{key}": value for key, value in settings.items()})
+    app.config.update(
+        SECRET_KEY=settings["SECRET_KEY"] or _development_secret(settings),
+        DEBUG=settings["DEBUG"],
+        TESTING=settings["TESTING"],
+        SQLALCHEMY_DATABASE_URI=settings["DATABASE_URL"],
+        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
+        # The largest legitimate post: every file at its limit plus the text fields.
+        MAX_CONTENT_LENGTH=settings["UPLOAD_MAX_TOTAL_BYTES"] + 1024 * 1024,
+        BABEL_DEFAULT_LOCALE=settings["DEFAULT_LANGUAGE"],
+        BABEL_TRANSLATION_DIRECTORIES=str(Path(__file__).parent / "translations"),
+        RATELIMIT_ENABLED=settings["RATELIMIT_ENABLED"],
+        RATELIMIT_STORAGE_URI=settings["REDIS_URL"] or "memory://",
+        RATELIMIT_HEADERS_ENABLED=True,
+        WTF_CSRF_TIME_LIMIT=None,
+    )
+    if settings["DATABASE_URL"].startswith("sqlite:///"):
+        Path(settings["DATABASE_URL"].removeprefix("sqlite:///")).parent.mkdir(
+            parents=True, exist_ok=True)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
+    limiter.init_app(app)
+    csrf.init_app(app)
+
+    from widget import i18n
+    from widget.cli import register_commands
+    from widget.public import bp as public_bp
+    from widget.web import register_web_hooks
+
+    babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=i18n.select_timezone)
+    i18n.register_template_helpers(app)
+    app.register_blueprint(public_bp)
+    # The widget's forms are protected by signed form tokens, not cookie-bound CSRF tokens
+    # (third-party cookies are blocked in the iframe): see widget.security.
+    csrf.exempt(public_bp)
+    register_web_hooks(app)
+    register_commands(app)
+    if settings["PROXY_COUNT"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+        n = settings["PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
+    return app
+
+
+def _development_secret(settings: dict) -> str:
+    if not (settings["DEBUG"] or settings["TESTING"]):
+        raise RuntimeError("FRONTDESK_SECRET_KEY must be set (see the README's configuration table)")
+    return secrets.token_hex(32)

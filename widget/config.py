@@ -1,0 +1,72 @@
+"""Configuration: one DEFAULTS mapping, overridden by FRONTDESK_* environment variables.
+
+Each key K is read from the environment variable FRONTDESK_K; the type of the default decides how
+the text is parsed (int, float, bool, list = comma separated). The README's configuration table
+lists the same keys: keep them in step.
+"""
+from __future__ import annotations
+
+import os
+import warnings
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+INSTANCE_DIR = PROJECT_ROOT / "instance"
+
+DEFAULTS: dict[str, object] = {
+    # Storage
+    "DATABASE_URL": f"sqlite:///{INSTANCE_DIR / 'frontdesk.db'}",
+    "UPLOAD_DIR": str(INSTANCE_DIR / "uploads"),
+    # Secrets: a random key per process is useless across restarts and processes; production
+    # must set FRONTDESK_SECRET_KEY (create_app refuses to start without one unless DEBUG/TESTING).
+    "SECRET_KEY": "",
+    "DEBUG": False,
+    "TESTING": False,
+    # Languages
+    "LANGUAGES": ["en", "vi", "fa", "ru"],
+    "DEFAULT_LANGUAGE": "en",
+    # Form token (the widget's replacement for cookie-bound CSRF): how long a page may stay open
+    # and how fast a human can possibly fill a form.
+    "FORM_TOKEN_MAX_AGE": 12 * 3600,
+    "MIN_FILL_SECONDS": 3,
+    "DRAFT_MAX_AGE_DAYS": 30,
+    # Uploads: defaults until the admin area makes them configurable per form.
+    "UPLOAD_MAX_FILE_BYTES": 10 * 1024 * 1024,
+    "UPLOAD_MAX_FILES": 5,
+    "UPLOAD_MAX_TOTAL_BYTES": 25 * 1024 * 1024,
+    # Rate limits (Flask-Limiter syntax), per client address.
+    "RATELIMIT_ENABLED": True,
+    "RATE_LIMIT_SUBMIT": "10 per minute;100 per day",
+    "RATE_LIMIT_LOOKUP": "10 per minute;100 per hour",
+    "REDIS_URL": "",
+    # Number of reverse proxies in front of the app whose X-Forwarded-* headers are trusted.
+    "PROXY_COUNT": 0,
+}
+
+
+def _parse(default: object, text: str) -> object:
+    if isinstance(default, bool):
+        return text.strip().lower() in {"1", "true", "yes", "on"}
+    if isinstance(default, int):
+        return int(text)
+    if isinstance(default, float):
+        return float(text)
+    if isinstance(default, list):
+        return [part.strip() for part in text.split(",") if part.strip()]
+    return text
+
+
+def load_config(environ: os._Environ | dict | None = None, overrides: dict | None = None) -> dict:
+    """Return the effective settings: DEFAULTS, then FRONTDESK_* variables, then overrides."""
+    environ = os.environ if environ is None else environ
+    settings = dict(DEFAULTS)
+    for name, text in environ.items():
+        if not name.startswith("FRONTDESK_"):
+            continue
+        key = name.removeprefix("FRONTDESK_")
+        if key not in DEFAULTS:
+            warnings.warn(f"unknown setting {name} ignored", stacklevel=2)
+            continue
+        settings[key] = _parse(DEFAULTS[key], text)
+    settings.update(overrides or {})
+    return settings

@@ -1,0 +1,82 @@
+"""Language choice, text direction and locale-aware dates for pages and messages."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from flask import Flask, current_app, g, request
+from flask_babel import format_date, format_datetime, get_locale, to_user_timezone
+from persiantools.jdatetime import JalaliDate
+
+from widget.models._types import as_utc
+
+RIGHT_TO_LEFT = {"fa"}
+# Each language named in itself, for the switcher.
+LANGUAGE_NAMES = {"en": "English", "vi": "Tiếng Việt", "fa": "فارسی", "ru": "Русский"}
+
+
+def supported_languages() -> list[str]:
+    return current_app.config["FRONTDESK_LANGUAGES"]
+
+
+def best_language(requested: str | None = None, site_default: str | None = None) -> str:
+    """The snippet's language if supported, else the browser's, else the site's, else default."""
+    languages = supported_languages()
+    if requested in languages:
+        return requested
+    from_browser = request.accept_languages.best_match(languages) if request else None
+    return from_browser or (site_default if site_default in languages else None) or \
+        current_app.config["FRONTDESK_DEFAULT_LANGUAGE"]
+
+
+def select_locale() -> str:
+    """Flask-Babel's locale selector: the language in the URL wins; it survives without cookies."""
+    if request and request.view_args and request.view_args.get("lang") in supported_languages():
+        return request.view_args["lang"]
+    return best_language(request.args.get("lang") if request else None)
+
+
+def select_timezone() -> str | None:
+    """The organisation's timezone, once a view has found the site."""
+    site = g.get("site")
+    return site.organization.timezone if site is not None else None
+
+
+def text_direction(language: str) -> str:
+    return "rtl" if language in RIGHT_TO_LEFT else "ltr"
+
+
+def format_day(day: date | None) -> str:
+    """A date in the reader's locale; in Persian the Solar Hijri date first, then the Gregorian."""
+    if day is None:
+        return ""
+    gregorian = format_date(day, format="long")
+    if str(get_locale()) == "fa":
+        return f"{_jalali(day)} ({gregorian})"
+    return gregorian
+
+
+def format_moment(moment: datetime | None) -> str:
+    """A date and time in the reader's locale and the organisation's timezone."""
+    if moment is None:
+        return ""
+    moment = as_utc(moment)
+    text = format_datetime(moment, format="medium")
+    if str(get_locale()) == "fa":
+        return f"{_jalali(to_user_timezone(moment).date())} ({text})"
+    return text
+
+
+def _jalali(day: date) -> str:
+    """A Solar Hijri date in Persian words and digits: ۰۲ آذر ۱۴۰۵."""
+    return JalaliDate(day).strftime("%d %B %Y", locale="fa")
+
+
+def register_template_helpers(app: Flask) -> None:
+    app.jinja_env.filters["day"] = format_day
+    app.jinja_env.filters["moment"] = format_moment
+
+    @app.context_processor
+    def language_context():
+        language = str(get_locale())
+        return {"lang": language, "dir": text_direction(language),
+                "language_names": LANGUAGE_NAMES, "languages": supported_languages()}

@@ -1,0 +1,129 @@
+"""Forms people fill: groups, forms, immutable versions and their fields."""
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import JSON, Boolean, ForeignKey, Numeric, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from widget.extensions import db
+from widget.models._types import localized, utcnow
+
+
+class FieldType(str, enum.Enum):
+    TEXT = "text"
+    LONG_TEXT = "long_text"
+    NUMBER = "number"
+    DATE = "date"
+    EMAIL = "email"
+    PHONE = "phone"
+    CHOICE = "choice"
+    MULTI_CHOICE = "multi_choice"
+    CHECKBOX = "checkbox"
+    FILE = "file"
+
+
+class FormGroup(db.Model):
+    __tablename__ = "form_groups"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
+    position: Mapped[int] = mapped_column(default=0)
+    titles: Mapped[dict] = mapped_column(JSON, default=dict)
+
+    forms: Mapped[list[Form]] = relationship(back_populates="group", order_by="Form.position")
+
+    def title(self, language: str) -> str:
+        """The group's title in a language."""
+        return localized(self.titles, language)
+
+
+class Form(db.Model):
+    __tablename__ = "forms"
+    __table_args__ = (UniqueConstraint("organization_id", "slug"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
+    group_id: Mapped[int | None] = mapped_column(ForeignKey("form_groups.id"), index=True)
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
+    slug: Mapped[str] = mapped_column(String(64))
+    position: Mapped[int] = mapped_column(default=0)
+    titles: Mapped[dict] = mapped_column(JSON, default=dict)
+    descriptions: Mapped[dict] = mapped_column(JSON, default=dict)
+    # Working days the organisation has to answer, counted from the day after sending.
+    processing_days: Mapped[int] = mapped_column(default=10)
+    is_published: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    group: Mapped[FormGroup | None] = relationship(back_populates="forms")
+    versions: Mapped[list[FormVersion]] = relationship(
+        back_populates="form", order_by="FormVersion.number"
+    )
+
+    def title(self, language: str) -> str:
+        """The form's title in a language."""
+        return localized(self.titles, language)
+
+    def description(self, language: str) -> str:
+        """The form's description in a language (trusted admin HTML, sanitised on save)."""
+        return localized(self.descriptions, language)
+
+    @property
+    def current_version(self) -> FormVersion | None:
+        """The newest version: the one a new request is filled on."""
+        return self.versions[-1] if self.versions else None
+
+
+class FormVersion(db.Model):
+    """A frozen set of fields; a request keeps the version it was filled on."""
+
+    __tablename__ = "form_versions"
+    __table_args__ = (UniqueConstraint("form_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    form_id: Mapped[int] = mapped_column(ForeignKey("forms.id"), index=True)
+    number: Mapped[int] = mapped_column(default=1)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    form: Mapped[Form] = relationship(back_populates="versions")
+    fields: Mapped[list[Field]] = relationship(
+        back_populates="version", order_by="Field.position", cascade="all, delete-orphan"
+    )
+
+
+class Field(db.Model):
+    __tablename__ = "fields"
+    __table_args__ = (UniqueConstraint("version_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("form_versions.id"), index=True)
+    position: Mapped[int] = mapped_column(default=0)
+    key: Mapped[str] = mapped_column(String(64))
+    type: Mapped[str] = mapped_column(String(20))  # a FieldType value
+    labels: Mapped[dict] = mapped_column(JSON, default=dict)
+    helps: Mapped[dict] = mapped_column(JSON, default=dict)
+    required: Mapped[bool] = mapped_column(Boolean, default=False)
+    min_length: Mapped[int | None]
+    max_length: Mapped[int | None]
+    min_value: Mapped[Decimal | None] = mapped_column(Numeric(18, 4))
+    max_value: Mapped[Decimal | None] = mapped_column(Numeric(18, 4))
+    # For choice fields: [{"value": "a", "labels": {"en": "...", ...}}, ...]
+    choices: Mapped[list] = mapped_column(JSON, default=list)
+
+    version: Mapped[FormVersion] = relationship(back_populates="fields")
+
+    def label(self, language: str) -> str:
+        """The field's label in a language."""
+        return localized(self.labels, language)
+
+    def help(self, language: str) -> str:
+        """The field's help text in a language."""
+        return localized(self.helps, language)
+
+    def choice_label(self, value: str, language: str) -> str:
+        """The label of one choice value, or the value itself when it is unknown."""
+        for choice in self.choices:
+            if choice["value"] == value:
+                return localized(choice.get("labels"), language) or value
+        return value

@@ -1,0 +1,58 @@
+"""The organisation, its units and the sites that embed its widget."""
+from __future__ import annotations
+
+from sqlalchemy import JSON, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from widget.extensions import db
+from widget.models._types import localized
+
+
+class Organization(db.Model):
+    __tablename__ = "organizations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(64), unique=True)
+    names: Mapped[dict] = mapped_column(JSON, default=dict)
+    # ISO 3166 country whose public holidays the working-day calendar skips.
+    country: Mapped[str] = mapped_column(String(2), default="VN")
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    # Extra closed days (ISO dates) an administrator adds on top of the national holidays.
+    closed_days: Mapped[list] = mapped_column(JSON, default=list)
+
+    units: Mapped[list[Unit]] = relationship(back_populates="organization")
+    sites: Mapped[list[Site]] = relationship(back_populates="organization")
+
+    def name(self, language: str) -> str:
+        """The organisation's name in a language."""
+        return localized(self.names, language)
+
+
+class Unit(db.Model):
+    __tablename__ = "units"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
+    code: Mapped[str] = mapped_column(String(16))
+    names: Mapped[dict] = mapped_column(JSON, default=dict)
+
+    organization: Mapped[Organization] = relationship(back_populates="units")
+
+    def name(self, language: str) -> str:
+        """The unit's name in a language."""
+        return localized(self.names, language)
+
+
+class Site(db.Model):
+    """A website that embeds the widget: its public key and the origins allowed to frame it."""
+
+    __tablename__ = "sites"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
+    key: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    allowed_origins: Mapped[list] = mapped_column(JSON, default=list)
+    default_language: Mapped[str] = mapped_column(String(8), default="en")
+
+    organization: Mapped[Organization] = relationship(back_populates="sites")

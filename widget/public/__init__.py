@@ -1,0 +1,10 @@
+"""Blueprint "public": the widget pages a person sees, embedded or standalone."""
+from flask import Blueprint
+
+bp = Blueprint("public", __name__, url_prefix="/w/<site_key>")
+
+from widget.public import routes  # noqa: E402,F401  (routes attach themselves to bp)
+from widget.public.presenters import TEMPLATE_FILTERS  # noqa: E402
+
+for _name, _filter in TEMPLATE_FILTERS.items():
+    bp.add_app_template_filter(_filter, _name)

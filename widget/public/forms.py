@@ -1,0 +1,26 @@
+"""Flask-WTF forms for the fixed parts of widget posts; the fields of a request form are
+dynamic and checked by widget.services.answers, the one validation every channel shares."""
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, StringField
+from wtforms.validators import InputRequired, Length
+
+
+class WidgetForm(FlaskForm):
+    class Meta:
+        # Signed form tokens replace cookie-bound CSRF in the iframe (see widget.security).
+        csrf = False
+
+
+class EnvelopeForm(WidgetForm):
+    """What every request-form post carries besides the answers."""
+
+    form_token = HiddenField(validators=[InputRequired()])
+    # The honeypot: hidden from people (and from screen readers), filled in by naive bots.
+    website = StringField()
+    action = HiddenField()
+
+
+class CodeForm(WidgetForm):
+    """A tracking or resume code typed (or pasted, or read from the URL fragment) by a person."""
+
+    code = StringField(validators=[InputRequired(), Length(max=64)])

@@ -1,0 +1,165 @@
+"""Widget views: parse the HTTP request, call one service, render. They never commit."""
+from __future__ import annotations
+
+from flask import abort, current_app, g, redirect, render_template, request, url_for
+
+from widget import i18n
+from widget.extensions import limiter
+from widget.public import bp
+from widget.public.forms import CodeForm, EnvelopeForm
+from widget.public.presenters import answer_rows, qr_svg
+from widget.security import TokenError, is_cross_site_post, issue_form_token, read_form_token
+from widget.services.catalogue import list_catalogue, published_form, site_by_key
+from widget.services.submit import Action, Outcome, Policy, Submission, save_form
+from widget.services.track import LookupProblem, find_draft, find_request
+from widget.uploads import IncomingFile, LocalFileStore, UploadLimits
+
+
+def _config(key: str):
+    return current_app.config[f"FRONTDESK_{key}"]
+
+
+@bp.url_value_preprocessor
+def load_site(_endpoint, values):
+    """Every widget URL names its site (and, but for the entry, its language)."""
+    site = site_by_key(values.pop("site_key"))
+    if site is None:
+        abort(404)
+    g.site = site
+    g.frame_origins = site.allowed_origins
+    if "lang" in values and values["lang"] not in _config("LANGUAGES"):
+        abort(404)
+
+
+@bp.url_defaults
+def add_site_and_language(endpoint, values):
+    if "site" in g and "site_key" not in values:
+        values["site_key"] = g.site.key
+    if endpoint != "public.entry" and "lang" not in values and request.view_args is not None:
+        values.setdefault("lang", request.view_args.get("lang") or i18n.select_locale())
+
+
+@bp.before_request
+def refuse_cross_site_posts():
+    if request.method == "POST" and is_cross_site_post(
+            request.headers.get("Sec-Fetch-Site"), request.headers.get("Origin"),
+            request.host_url.rstrip("/")):
+        abort(403)
+
+
+@bp.get("/")
+def entry():
+    """Where the loader points the iframe: pick the language, then the catalogue or a form."""
+    language = i18n.best_language(request.args.get("lang"), g.site.default_language)
+    form_slug = request.args.get("form", "")
+    if form_slug and published_form(g.site, form_slug):
+        return redirect(url_for(".form_page", lang=language, slug=form_slug))
+    return redirect(url_for(".catalogue", lang=language))
+
+
+@bp.get("/<lang>/")
+def catalogue(lang):
+    return render_template("public/catalogue.html", sections=list_catalogue(g.site))
+
+
+@bp.get("/<lang>/f/<slug>")
+def form_page(lang, slug):
+    form = published_form(g.site, slug) or abort(404)
+    return _render_form(form, form.current_version, values={})
+
+
+@bp.post("/<lang>/f/<slug>")
+@limiter.limit(lambda: _config("RATE_LIMIT_SUBMIT"))
+def form_post(lang, slug):
+    form = published_form(g.site, slug) or abort(404)
+    envelope = EnvelopeForm()
+    values = {key: request.form.getlist(key) for key in request.form}
+    try:
+        token = read_form_token(current_app.secret_key, envelope.form_token.data,
+                                _config("FORM_TOKEN_MAX_AGE"))
+    except TokenError as error:
+        # Keep what was typed and give the person a fresh page to send it from.
+        return _render_form(form, form.current_version, values, notice=error.reason, status=400)
+    submission = Submission(
+        site=g.site, form=form, token=token,
+        action=Action.DRAFT if envelope.action.data == Action.DRAFT.value else Action.SEND,
+        language=lang, raw=values, honeypot=envelope.website.data or "",
+        files=[IncomingFile(key, upload.filename or "", upload.read())
+               for key in request.files for upload in request.files.getlist(key)],
+        remove_attachment_ids={int(i) for i in request.form.getlist("remove_attachment") if i.isdigit()},
+    )
+    result = save_form(submission, _policy())
+    g.private_page = True
+    if result.outcome in (Outcome.SENT, Outcome.REPLAYED):
+        return render_template("public/receipt.html", req=result.request,
+                               rows=answer_rows(result.request, lang),
+                               qr=qr_svg(_status_url(lang) + "#" + result.request.code),
+                               host_event="submitted")
+    if result.outcome is Outcome.DRAFT_SAVED:
+        return _render_form(form, result.request.form_version, values, draft=result.request,
+                            host_event="draft-saved")
+    if result.outcome is Outcome.BAD_TOKEN:
+        abort(400)
+    if result.outcome is Outcome.SPAM:
+        return render_template("public/refused.html"), 422
+    version = next(v for v in form.versions if v.id == token.version_id)
+    return _render_form(form, version, values, draft=result.request, errors=result.errors,
+                        notice="too_fast" if result.outcome is Outcome.TOO_FAST else None,
+                        token=envelope.form_token.data, status=422)
+
+
+@bp.route("/<lang>/track", methods=["GET", "POST"])
+@limiter.limit(lambda: _config("RATE_LIMIT_LOOKUP"), methods=["POST"])
+def track(lang):
+    """Status by code; the code comes by POST only (the QR code's fragment is posted by JS)."""
+    form = CodeForm()
+    if not form.validate_on_submit():
+        return render_template("public/track.html", form=form)
+    lookup = find_request(g.site, form.code.data)
+    if lookup.problem:
+        return render_template("public/track.html", form=form, problem=lookup.problem.value,
+                               ), 404 if lookup.problem is LookupProblem.NOT_FOUND else 422
+    g.private_page = True
+    return render_template("public/status.html", req=lookup.request,
+                           rows=answer_rows(lookup.request, lang))
+
+
+@bp.route("/<lang>/resume", methods=["GET", "POST"])
+@limiter.limit(lambda: _config("RATE_LIMIT_LOOKUP"), methods=["POST"])
+def resume(lang):
+    """Reopen a saved draft by its resume code."""
+    form = CodeForm()
+    if not form.validate_on_submit():
+        return render_template("public/resume.html", form=form)
+    lookup = find_draft(g.site, form.code.data, _config("DRAFT_MAX_AGE_DAYS"))
+    if lookup.problem:
+        return render_template("public/resume.html", form=form, problem=lookup.problem.value,
+                               ), 404 if lookup.problem is LookupProblem.NOT_FOUND else 422
+    draft = lookup.request
+    g.private_page = True
+    return _render_form(draft.form_version.form, draft.form_version, draft.answers, draft=draft)
+
+
+def _render_form(form, version, values, draft=None, errors=None, notice=None, token=None,
+                 host_event=None, status=200):
+    token = token or issue_form_token(current_app.secret_key, g.site.id, form.id, version.id,
+                                      draft.id if draft is not None and draft.is_draft else None)
+    return render_template(
+        "public/form.html", form=form, version=version, values=values, draft=draft,
+        errors=errors or {}, notice=notice, token=token, host_event=host_event,
+        upload_limits=_upload_limits(),
+    ), status
+
+
+def _status_url(lang: str) -> str:
+    return url_for(".track", lang=lang, _external=True)
+
+
+def _upload_limits() -> UploadLimits:
+    return UploadLimits(_config("UPLOAD_MAX_FILE_BYTES"), _config("UPLOAD_MAX_FILES"),
+                        _config("UPLOAD_MAX_TOTAL_BYTES"))
+
+
+def _policy() -> Policy:
+    return Policy(upload_limits=_upload_limits(), min_fill_seconds=_config("MIN_FILL_SECONDS"),
+                  store=LocalFileStore(_config("UPLOAD_DIR")))

@@ -1,0 +1,88 @@
+"""Security primitives: signed tokens (one salt per purpose) and framing rules.
+
+The widget lives in a cross-site iframe where browsers drop third-party cookies, so it cannot use
+a cookie-bound CSRF token. Instead every widget form carries a signed form token (site, form,
+version, nonce, draft, issue time). It proves the page came from us, bounds how long a page may
+stay open, gives the minimum fill time for the spam check, and its nonce makes a replayed POST
+find the request it already created. Cross-site POSTs are refused on top of that by
+Sec-Fetch-Site / Origin (see public.routes).
+"""
+from __future__ import annotations
+
+import secrets
+import time
+from dataclasses import dataclass
+
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+
+FORM_TOKEN_SALT = "frontdesk.form-token"
+
+
+class TokenError(Exception):
+    """A token that is tampered with, expired or meant for another form."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason  # "expired" or "invalid"
+
+
+@dataclass(frozen=True)
+class FormToken:
+    site_id: int
+    form_id: int
+    version_id: int
+    nonce: str
+    draft_id: int | None
+    issued_at: float
+
+    def age(self, now: float | None = None) -> float:
+        """Seconds since the page with this token was served."""
+        return (time.time() if now is None else now) - self.issued_at
+
+
+def _serializer(secret_key: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(secret_key, salt=FORM_TOKEN_SALT)
+
+
+def issue_form_token(secret_key: str, site_id: int, form_id: int, version_id: int,
+                     draft_id: int | None = None) -> str:
+    """Sign a fresh token for one rendering of a form."""
+    payload = {
+        "s": site_id, "f": form_id, "v": version_id, "d": draft_id,
+        "n": secrets.token_hex(16), "t": time.time(),
+    }
+    return _serializer(secret_key).dumps(payload)
+
+
+def read_form_token(secret_key: str, token: str, max_age: int) -> FormToken:
+    """Verify a form token; raise TokenError("expired"|"invalid")."""
+    try:
+        payload = _serializer(secret_key).loads(token or "", max_age=max_age)
+    except SignatureExpired as exc:
+        raise TokenError("expired") from exc
+    except BadSignature as exc:
+        raise TokenError("invalid") from exc
+    try:
+        return FormToken(
+            site_id=int(payload["s"]), form_id=int(payload["f"]), version_id=int(payload["v"]),
+            nonce=str(payload["n"]), draft_id=payload["d"] and int(payload["d"]),
+            issued_at=float(payload["t"]),
+        )
+    except (KeyError, TypeError, ValueError) as exc:
+        raise TokenError("invalid") from exc
+
+
+def frame_ancestors_header(origins: list[str] | None) -> str:
+    """The CSP frame-ancestors directive for a page: the site's origins, or nobody."""
+    if not origins:
+        return "frame-ancestors 'none'"
+    return "frame-ancestors " + " ".join(origins)
+
+
+def is_cross_site_post(sec_fetch_site: str | None, origin: str | None, own_origin: str) -> bool:
+    """True for a state-changing request that another site made the browser send."""
+    if sec_fetch_site:
+        return sec_fetch_site not in {"same-origin", "none"}
+    # Browsers without Fetch Metadata: compare the Origin header when there is one.
+    # "null" (sandboxed frames, opaque redirects) counts as foreign.
+    return bool(origin) and origin != own_origin

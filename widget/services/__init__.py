@@ -1,0 +1,1 @@
+"""Use cases: one function each, explicit arguments, each owns its transaction."""

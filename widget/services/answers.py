@@ -1,0 +1,170 @@
+"""Validation of a form's answers, shared by every channel that files requests.
+
+Each field type has a cleaner that turns what was typed into the stored value or raises
+FieldError with a translated message. Drafts are cleaned with partial=True: what is there must
+be well-formed, but nothing is required yet.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from datetime import date
+from decimal import Decimal, InvalidOperation
+
+import phonenumbers
+from email_validator import EmailNotValidError, validate_email
+from flask_babel import lazy_gettext as _l
+
+from widget.models import Field, FieldType
+from widget.textnorm import fold_digits, strip_controls
+
+DEFAULT_MAX_LENGTH = {FieldType.TEXT.value: 200, FieldType.LONG_TEXT.value: 5000}
+# Values longer than this are refused before any parsing, whatever the field type.
+HARD_MAX_LENGTH = 20000
+
+
+class FieldError(ValueError):
+    """A value the person must correct; the message is translated lazily."""
+
+    def __init__(self, message):
+        super().__init__(str(message))
+        self.message = message
+
+
+def _clean_text(field: Field, values: list[str], region: str):
+    multiline = field.type == FieldType.LONG_TEXT.value
+    text = strip_controls(values[0] if values else "", keep_newlines=multiline).strip()
+    max_length = field.max_length or DEFAULT_MAX_LENGTH[field.type]
+    if len(text) > max_length:
+        raise FieldError(_l("Please shorten this to %(max)d characters (now %(count)d).",
+                            max=max_length, count=len(text)))
+    if text and field.min_length and len(text) < field.min_length:
+        raise FieldError(_l("Please write at least %(min)d characters.", min=field.min_length))
+    return text
+
+
+def _clean_number(field: Field, values: list[str], region: str):
+    text = fold_digits(values[0] if values else "").strip().replace(" ", "").replace(",", ".")
+    if not text:
+        return ""
+    try:
+        number = Decimal(text)
+    except InvalidOperation:
+        raise FieldError(_l("Please enter a number, for example 42 or 3.5.")) from None
+    if not number.is_finite():
+        raise FieldError(_l("Please enter a number, for example 42 or 3.5."))
+    if field.min_value is not None and number < field.min_value:
+        raise FieldError(_l("Please enter %(min)s or more.", min=_plain(field.min_value)))
+    if field.max_value is not None and number > field.max_value:
+        raise FieldError(_l("Please enter %(max)s or less.", max=_plain(field.max_value)))
+    return _plain(number)
+
+
+def _plain(number: Decimal) -> str:
+    """A decimal without exponent or trailing zeros: 12.50 -> 12.5, 1E+2 -> 100."""
+    return format(number.normalize(), "f")
+
+
+def _clean_date(field: Field, values: list[str], region: str):
+    text = fold_digits(values[0] if values else "").strip()
+    if not text:
+        return ""
+    try:
+        return date.fromisoformat(text).isoformat()
+    except ValueError:
+        raise FieldError(_l("Please enter a date as year-month-day, for example 2026-03-31.")) from None
+
+
+def _clean_email(field: Field, values: list[str], region: str):
+    text = strip_controls(values[0] if values else "").strip()
+    if not text:
+        return ""
+    if len(text) > 254:
+        raise FieldError(_l("Please enter a valid e-mail address, for example name@example.com."))
+    try:
+        return validate_email(text, check_deliverability=False).normalized
+    except EmailNotValidError:
+        raise FieldError(_l("Please enter a valid e-mail address, for example name@example.com.")) from None
+
+
+def _clean_phone(field: Field, values: list[str], region: str):
+    text = fold_digits(strip_controls(values[0] if values else "")).strip()
+    if not text:
+        return ""
+    try:
+        number = phonenumbers.parse(text[:40], region)
+    except phonenumbers.NumberParseException:
+        number = None
+    if number is None or not phonenumbers.is_valid_number(number):
+        raise FieldError(_l("Please enter a valid phone number, with the country code if it is not local."))
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def _clean_choice(field: Field, values: list[str], region: str):
+    value = values[0] if values else ""
+    if value and value not in {choice["value"] for choice in field.choices}:
+        raise FieldError(_l("Please choose one of the options."))
+    return value
+
+
+def _clean_multi_choice(field: Field, values: list[str], region: str):
+    known = [choice["value"] for choice in field.choices]
+    chosen = [value for value in values if value]
+    if any(value not in known for value in chosen):
+        raise FieldError(_l("Please choose among the options shown."))
+    return [value for value in known if value in chosen]  # the form's order, no duplicates
+
+
+def _clean_checkbox(field: Field, values: list[str], region: str):
+    return bool(values and values[0] in {"y", "on", "1", "true"})
+
+
+_CLEANERS: dict[str, Callable[[Field, list[str], str], object]] = {
+    FieldType.TEXT.value: _clean_text,
+    FieldType.LONG_TEXT.value: _clean_text,
+    FieldType.NUMBER.value: _clean_number,
+    FieldType.DATE.value: _clean_date,
+    FieldType.EMAIL.value: _clean_email,
+    FieldType.PHONE.value: _clean_phone,
+    FieldType.CHOICE.value: _clean_choice,
+    FieldType.MULTI_CHOICE.value: _clean_multi_choice,
+    FieldType.CHECKBOX.value: _clean_checkbox,
+}
+
+
+def _is_empty(value) -> bool:
+    return value in ("", None, False, [])
+
+
+def clean_answers(fields: Sequence[Field], raw: Mapping[str, list[str]], region: str,
+                  partial: bool = False, files_present: Mapping[str, int] | None = None
+                  ) -> tuple[dict, dict]:
+    """Clean every non-file field; return (answers, errors by field key).
+
+    files_present counts the files each file field will hold, for its required check.
+    """
+    answers: dict = {}
+    errors: dict = {}
+    files_present = files_present or {}
+    for field in fields:
+        if field.type == FieldType.FILE.value:
+            if not partial and field.required and not files_present.get(field.key):
+                errors[field.key] = _l("Please attach a file.")
+            continue
+        values = [value for value in raw.get(field.key, []) if isinstance(value, str)]
+        if sum(len(value) for value in values) > HARD_MAX_LENGTH:
+            errors[field.key] = _l("This answer is far too long.")
+            continue
+        try:
+            value = _CLEANERS[field.type](field, values, region)
+        except FieldError as error:
+            errors[field.key] = error.message
+            continue
+        if not partial and field.required and _is_empty(value):
+            errors[field.key] = (
+                _l("Please tick this box to go on.") if field.type == FieldType.CHECKBOX.value
+                else _l("Please choose at least one option.") if field.type == FieldType.MULTI_CHOICE.value
+                else _l("Please fill in this field.")
+            )
+            continue
+        answers[field.key] = value
+    return answers, errors

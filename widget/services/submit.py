@@ -1,0 +1,194 @@
+"""Saving a form: as a draft, or sent as a request with a tracking code and a due date.
+
+One function, save_form, serves both buttons of the form because they share every check: the
+form token, the spam checks, the files. Replays are harmless: the token's nonce is stored on the
+row it wrote, so a double click or a resent page finds that row and shows the same receipt.
+"""
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+
+from widget import codes
+from widget.extensions import db
+from widget.models import (Attachment, Event, EventKind, Form, FormVersion, Request,
+                           RequestStatus, Site)
+from widget.models._types import utcnow
+from widget.security import FormToken
+from widget.services.answers import HARD_MAX_LENGTH, clean_answers
+from widget.textnorm import strip_controls
+from widget.uploads import IncomingFile, LocalFileStore, UploadLimits, check_files
+from widget.workdays import add_working_days
+
+
+class Action(str, enum.Enum):
+    SEND = "send"
+    DRAFT = "draft"
+
+
+class Outcome(str, enum.Enum):
+    SENT = "sent"
+    DRAFT_SAVED = "draft_saved"
+    REPLAYED = "replayed"      # this page was already sent: show the request's receipt again
+    INVALID = "invalid"        # errors beside fields; nothing stored
+    BAD_TOKEN = "bad_token"    # token for another site or form
+    TOO_FAST = "too_fast"      # sent sooner than a person can fill the form
+    SPAM = "spam"              # the hidden honeypot field was filled
+
+
+@dataclass
+class Submission:
+    """Everything a form post carries, parsed out of the HTTP request by the view."""
+
+    site: Site
+    form: Form
+    token: FormToken
+    action: Action
+    language: str
+    raw: Mapping[str, list[str]]
+    files: list[IncomingFile] = field(default_factory=list)
+    remove_attachment_ids: set[int] = field(default_factory=set)
+    honeypot: str = ""
+
+
+@dataclass
+class Policy:
+    """Limits from configuration that the use case enforces."""
+
+    upload_limits: UploadLimits
+    min_fill_seconds: float
+    store: LocalFileStore
+
+
+@dataclass
+class SaveResult:
+    outcome: Outcome
+    request: Request | None = None
+    errors: dict = field(default_factory=dict)
+
+
+def token_version(site: Site, form: Form, token: FormToken) -> FormVersion | None:
+    """The form version the token was issued for, if the token belongs to this site and form."""
+    if token.site_id != site.id or token.form_id != form.id:
+        return None
+    return next((version for version in form.versions if version.id == token.version_id), None)
+
+
+def save_form(sub: Submission, policy: Policy) -> SaveResult:
+    """Save a draft or send a request, exactly once per form token."""
+    version = token_version(sub.site, sub.form, sub.token)
+    if version is None:
+        return SaveResult(Outcome.BAD_TOKEN)
+    earlier = _written_by_token(sub)
+    if earlier is not None and not earlier.is_draft:
+        return SaveResult(Outcome.REPLAYED, earlier)
+    if sub.honeypot:
+        return SaveResult(Outcome.SPAM)
+    if sub.token.age() < policy.min_fill_seconds:
+        return SaveResult(Outcome.TOO_FAST)
+
+    draft = earlier
+    kept = [a for a in (draft.attachments if draft else []) if a.id not in sub.remove_attachment_ids]
+    new_files, errors = check_files(sub.files, policy.upload_limits, already_count=len(kept),
+                                    already_bytes=sum(a.size for a in kept))
+    files_present: dict[str, int] = {}
+    for item in [*kept, *new_files]:
+        files_present[item.field_key] = files_present.get(item.field_key, 0) + 1
+    if sub.action is Action.SEND:
+        answers, answer_errors = clean_answers(version.fields, sub.raw, sub.site.organization.country,
+                                               files_present=files_present)
+        errors = {**answer_errors, **errors}
+    else:
+        answers = _typed_answers(version, sub.raw)
+    if errors:
+        return SaveResult(Outcome.INVALID, draft, errors)
+
+    stored_keys = [policy.store.save(item.data) for item in new_files]
+    removed_keys = []
+    try:
+        request = draft or Request(organization_id=sub.site.organization_id, site_id=sub.site.id,
+                                   form_version_id=version.id)
+        for attachment in list(request.attachments):
+            if attachment.id in sub.remove_attachment_ids:
+                removed_keys.append(attachment.storage_key)
+                request.attachments.remove(attachment)
+        for item, key in zip(new_files, stored_keys):
+            request.attachments.append(Attachment(
+                field_key=item.field_key, filename=item.filename, content_type=item.content_type,
+                size=len(item.data), sha256=item.sha256, storage_key=key))
+        request.answers = answers
+        request.language = sub.language
+        request.submit_nonce = sub.token.nonce
+        if sub.action is Action.SEND:
+            _mark_sent(request, sub.form, sub.site)
+            outcome = Outcome.SENT
+        else:
+            request.resume_code = request.resume_code or codes.generate()
+            outcome = Outcome.DRAFT_SAVED
+        db.session.add(request)
+        db.session.commit()
+    except (IntegrityError, StaleDataError):
+        # Another post of the same page won the race: show what it wrote.
+        db.session.rollback()
+        _delete_quietly(policy.store, stored_keys)
+        winner = _written_by_token(sub)
+        if winner is None:
+            raise
+        return SaveResult(Outcome.REPLAYED if not winner.is_draft else Outcome.DRAFT_SAVED, winner)
+    except Exception:
+        db.session.rollback()
+        _delete_quietly(policy.store, stored_keys)
+        raise
+    _delete_quietly(policy.store, removed_keys)
+    return SaveResult(outcome, request)
+
+
+def _written_by_token(sub: Submission) -> Request | None:
+    """The row this page already wrote: by the token's nonce, or the draft it was resumed from."""
+    request = db.session.scalar(
+        select(Request).where(Request.submit_nonce == sub.token.nonce,
+                              Request.site_id == sub.site.id))
+    if request is None and sub.token.draft_id:
+        request = db.session.scalar(
+            select(Request).where(Request.id == sub.token.draft_id, Request.site_id == sub.site.id))
+    return request
+
+
+def _typed_answers(version: FormVersion, raw: Mapping[str, list[str]]) -> dict:
+    """What was typed into each known field, kept as text for a draft."""
+    typed = {}
+    for form_field in version.fields:
+        values = [strip_controls(value, keep_newlines=True)[:HARD_MAX_LENGTH]
+                  for value in raw.get(form_field.key, []) if isinstance(value, str)]
+        if any(values):
+            typed[form_field.key] = values
+    return typed
+
+
+def _mark_sent(request: Request, form: Form, site: Site) -> None:
+    organization = site.organization
+    now = utcnow()
+    local_today = now.astimezone(ZoneInfo(organization.timezone)).date()
+    closed = [datetime.fromisoformat(day).date() for day in organization.closed_days or []]
+    request.status = RequestStatus.RECEIVED.value
+    request.code = codes.generate()
+    request.resume_code = None  # a sent draft can no longer be resumed
+    request.submitted_at = now
+    request.due_date = add_working_days(local_today, form.processing_days, organization.country,
+                                        closed)
+    request.events.append(Event(kind=EventKind.RECEIVED.value, created_at=now))
+
+
+def _delete_quietly(store: LocalFileStore, keys: list[str]) -> None:
+    for key in keys:
+        try:
+            store.delete(key)
+        except OSError:
+            pass  # an orphan file costs disk space, never a request

@@ -1,0 +1,83 @@
+"""App-wide HTTP behaviour: security headers, health check, translated error pages."""
+from __future__ import annotations
+
+from flask import Flask, g, jsonify, render_template, request
+from flask_babel import gettext as _
+from sqlalchemy import text
+
+from widget.extensions import db
+from widget.security import frame_ancestors_header
+
+# Pages load only our own files; the widget's inline QR code is SVG markup, not script.
+_CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "object-src 'none'; base-uri 'none'; form-action 'self'")
+
+
+def register_web_hooks(app: Flask) -> None:
+    """Install the security headers, /healthz and the error pages on the app."""
+
+    @app.after_request
+    def security_headers(response):
+        # Widget views set g.frame_origins to their site's origins; everything else denies framing.
+        origins = g.get("frame_origins")
+        response.headers["Content-Security-Policy"] = f"{_CSP}; {frame_ancestors_header(origins)}"
+        if not origins:
+            response.headers["X-Frame-Options"] = "DENY"
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        # Tracking codes live only in POST bodies and URL fragments; send no Referer anywhere.
+        response.headers["Referrer-Policy"] = "no-referrer"
+        if request.method == "POST" or g.get("private_page"):
+            response.headers["Cache-Control"] = "no-store"
+        return response
+
+    @app.get("/healthz")
+    def healthz():
+        try:
+            db.session.execute(text("SELECT 1"))
+        except Exception:  # noqa: BLE001 - any database failure means "not healthy"
+            db.session.rollback()
+            return jsonify(status="error", database="unreachable"), 503
+        return jsonify(status="ok", database="ok")
+
+    def error_page(status: int, title: str, message: str):
+        if request.path.startswith("/api/") or request.path == "/healthz":
+            return jsonify(error=title), status
+        return render_template("error.html", title=title, message=message), status
+
+    @app.errorhandler(400)
+    def bad_request(_error):
+        return error_page(400, _("Something was wrong with that request"),
+                          _("Please go back, reload the page and try again."))
+
+    @app.errorhandler(403)
+    def forbidden(_error):
+        return error_page(403, _("This action is not allowed"),
+                          _("The page was sent from somewhere we do not accept. Please open the "
+                            "form again from the organisation's website."))
+
+    @app.errorhandler(404)
+    def not_found(_error):
+        return error_page(404, _("Page not found"),
+                          _("The address may be mistyped, or the page no longer exists."))
+
+    @app.errorhandler(405)
+    def method_not_allowed(_error):
+        return error_page(405, _("Page not found"),
+                          _("The address may be mistyped, or the page no longer exists."))
+
+    @app.errorhandler(413)
+    def too_large(_error):
+        return error_page(413, _("The files are too large"),
+                          _("Together your files exceed what we can accept. Please go back and "
+                            "attach smaller files."))
+
+    @app.errorhandler(429)
+    def too_many(_error):
+        return error_page(429, _("Too many attempts"),
+                          _("Please wait a few minutes, then try again."))
+
+    @app.errorhandler(500)
+    def server_error(_error):
+        return error_page(500, _("Something went wrong on our side"),
+                          _("Nothing you sent was lost if you saw a receipt. Please try again in a "
+                            "few minutes."))
