@@ -25,15 +25,15 @@ test-venv: $(VENV)/.test
 
 # Catalogs are kept as .po in git; the compiled .mo files are built here.
 translations: venv
-	$(BIN)/pybabel compile -q -d widget/translations
+	$(BIN)/pybabel -q compile -d widget/translations
 
 # For developers: collect new strings and merge them into every catalog.
 extract-messages: venv
-	$(BIN)/pybabel extract -q -F babel.cfg -k lazy_gettext -k _l -o widget/translations/messages.pot .
+	$(BIN)/pybabel -q extract --no-location --sort-output -F babel.cfg -k lazy_gettext -k _l -o widget/translations/messages.pot .
 	for lang in $(LANGS); do \
 	  if [ -f widget/translations/$$lang/LC_MESSAGES/messages.po ]; then \
-	    $(BIN)/pybabel update -q --no-fuzzy-matching -i widget/translations/messages.pot -d widget/translations -l $$lang; \
-	  else $(BIN)/pybabel init -q -i widget/translations/messages.pot -d widget/translations -l $$lang; fi; \
+	    $(BIN)/pybabel -q update --ignore-obsolete --no-fuzzy-matching -i widget/translations/messages.pot -d widget/translations -l $$lang; \
+	  else $(BIN)/pybabel -q init -i widget/translations/messages.pot -d widget/translations -l $$lang; fi; \
 	done
 
 # Debian's Chromium for the real-browser tests (never `playwright install`: it downloads).

@@ -68,8 +68,10 @@ def _display_value(field, value, language: str):
 
 
 def qr_svg(url: str) -> str:
-    """An inline SVG QR code for a URL (its fragment included)."""
-    return segno.make(url, error="m").svg_inline(scale=3, border=2, dark="#000", light="#fff")
+    """An inline SVG QR code for a URL (its fragment included), titled for screen readers."""
+    return segno.make(url, error="m").svg_inline(
+        scale=3, border=2, dark="#000", light="#fff",
+        title=_("QR code that opens the status page of this request"))
 
 
 def display_code(code: str | None) -> str:

@@ -1,0 +1,129 @@
+"""Fixtures: an app on a fresh SQLite file per test, a client, and factories for test data."""
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+import pytest
+from flask.testing import FlaskClient
+
+from widget import create_app
+from widget.extensions import db as _db
+from widget.models import Field, Form, FormGroup, FormVersion, Organization, Site
+
+TEST_SECRET = "test-secret-key"
+
+
+def settings_for(tmp_path, **overrides) -> dict:
+    """Settings for an app under test: its own database and upload folder, no waiting."""
+    return {
+        "TESTING": True,
+        "SECRET_KEY": TEST_SECRET,
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'test.db'}",
+        "UPLOAD_DIR": str(tmp_path / "uploads"),
+        "MIN_FILL_SECONDS": 0,
+        "RATELIMIT_ENABLED": False,
+        **overrides,
+    }
+
+
+@pytest.fixture
+def app_settings(tmp_path) -> dict:
+    """Override in a test module to change settings for its app."""
+    return settings_for(tmp_path)
+
+
+@pytest.fixture
+def app(app_settings):
+    application = create_app(app_settings)
+    with application.app_context():
+        _db.create_all()
+        yield application
+        _db.session.remove()
+        _db.engine.dispose()
+
+
+class IsolatedClient(FlaskClient):
+    """Runs each request in its own app context, as production does: a fresh `g` and its own
+    database session. The test's session (the fixture's context) then forgets what it loaded,
+    so the next query reads what the request committed."""
+
+    def open(self, *args, **kwargs):
+        with self.application.app_context():
+            response = super().open(*args, **kwargs)
+        _db.session.expire_all()
+        return response
+
+
+@pytest.fixture
+def client(app):
+    app.test_client_class = IsolatedClient
+    return app.test_client()
+
+
+@pytest.fixture
+def db(app):
+    return _db
+
+
+def _t(text: str) -> dict:
+    return {"en": text, "vi": f"{text} (vi)", "fa": f"{text} (fa)", "ru": f"{text} (ru)"}
+
+
+@pytest.fixture
+def create_site(db) -> Callable[..., Site]:
+    """Make an organisation with a site; returns the site."""
+    def create(key: str = "test", origins=("http://localhost:8000",), country: str = "VN",
+               timezone: str = "Asia/Ho_Chi_Minh", slug: str | None = None) -> Site:
+        organization = Organization(slug=slug or f"org-{key}", names=_t(f"Org {key}"),
+                                    country=country, timezone=timezone)
+        site = Site(key=key, name=f"Site {key}", allowed_origins=list(origins),
+                    default_language="en", organization=organization)
+        db.session.add(site)
+        db.session.commit()
+        return site
+    return create
+
+
+@pytest.fixture
+def create_form(db) -> Callable[..., Form]:
+    """Make a published form with one version; fields are dicts of Field attributes."""
+    def create(site: Site, slug: str = "contact", fields=None, processing_days: int = 5,
+               group_title: str | None = "Applications", published: bool = True) -> Form:
+        group = None
+        if group_title:
+            group = FormGroup(organization_id=site.organization_id, titles=_t(group_title))
+            db.session.add(group)
+        fields = fields if fields is not None else [
+            {"key": "name", "type": "text", "required": True, "max_length": 50},
+            {"key": "message", "type": "long_text", "required": True},
+        ]
+        form = Form(organization_id=site.organization_id, group=group, slug=slug,
+                    titles=_t(slug.title()), processing_days=processing_days,
+                    is_published=published)
+        form.versions.append(FormVersion(number=1, fields=[
+            Field(position=i, labels=_t(spec["key"].title()), **spec) for i, spec in enumerate(fields)]))
+        db.session.add(form)
+        db.session.commit()
+        return form
+    return create
+
+
+TOKEN_RE = re.compile(r'name="form_token" value="([^"]+)"')
+
+
+def form_token(html: str) -> str:
+    """The signed form token of a rendered form page."""
+    match = TOKEN_RE.search(html)
+    assert match, "no form token on the page"
+    return match.group(1)
+
+
+CODE_RE = re.compile(r'class="code tracking-code" dir="ltr">([0-9A-Z-]+)<')
+
+
+def tracking_code(html: str) -> str:
+    """The tracking code shown on a receipt."""
+    match = CODE_RE.search(html)
+    assert match, "no tracking code on the page"
+    return match.group(1)

@@ -1,0 +1,401 @@
+"""The widget's pages over HTTP: catalogue, form, receipt, track, with good and bad input."""
+import io
+
+import pytest
+from sqlalchemy import func, select
+
+from tests.conftest import form_token, settings_for, tracking_code
+from widget import codes
+from widget.models import Attachment, Event, Request
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PNG = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000") + b"\0" * 20
+
+ALL_TYPES = [
+    {"key": "name", "type": "text", "required": True, "max_length": 20},
+    {"key": "story", "type": "long_text", "max_length": 100},
+    {"key": "area", "type": "number", "min_value": 1, "max_value": 1000},
+    {"key": "born", "type": "date"},
+    {"key": "email", "type": "email"},
+    {"key": "phone", "type": "phone"},
+    {"key": "colour", "type": "choice", "choices": [
+        {"value": "red", "labels": {"en": "Red"}}, {"value": "blue", "labels": {"en": "Blue"}}]},
+    {"key": "extras", "type": "multi_choice", "choices": [
+        {"value": "a", "labels": {"en": "Alpha"}}, {"value": "b", "labels": {"en": "Beta"}}]},
+    {"key": "agree", "type": "checkbox", "required": True},
+    {"key": "proof", "type": "file"},
+]
+
+
+@pytest.fixture
+def site(create_site):
+    return create_site()
+
+
+@pytest.fixture
+def form(site, create_form):
+    return create_form(site, slug="everything", fields=ALL_TYPES, processing_days=5)
+
+
+def open_form(client, slug="everything", lang="en", site_key="test"):
+    response = client.get(f"/w/{site_key}/{lang}/f/{slug}")
+    assert response.status_code == 200
+    return form_token(response.get_data(as_text=True))
+
+
+def good_answers(token, **changes):
+    data = {"form_token": token, "action": "send", "name": "Lan", "story": "Line one\nline two",
+            "area": "120.50", "born": "1990-05-17", "email": "lan@example.com",
+            "phone": "0912 345 678", "colour": "blue", "extras": ["b", "a"], "agree": "y"}
+    data.update(changes)
+    return {key: value for key, value in data.items() if value is not None}
+
+
+def count_requests(db):
+    return db.session.scalar(select(func.count()).select_from(Request))
+
+
+def post_form(client, data, slug="everything", lang="en", **kwargs):
+    return client.post(f"/w/test/{lang}/f/{slug}", data=data,
+                       content_type="multipart/form-data", **kwargs)
+
+
+# --- entry, catalogue, framing ----------------------------------------------------------------
+
+def test_entry_picks_language_and_form(client, form):
+    assert client.get("/w/test/?lang=fa").location.endswith("/w/test/fa/")
+    assert client.get("/w/test/?lang=ru&form=everything").location.endswith("/w/test/ru/f/everything")
+    browser_vi = client.get("/w/test/", headers={"Accept-Language": "vi-VN,vi;q=0.9"})
+    assert browser_vi.location.endswith("/w/test/vi/")
+    assert client.get("/w/test/?lang=xx&form=nope").location.endswith("/w/test/en/")
+
+
+def test_unknown_site_language_or_form_is_not_found(client, form):
+    assert client.get("/w/nosuch/en/").status_code == 404
+    assert client.get("/w/test/de/").status_code == 404
+    assert client.get("/w/test/en/f/nosuch").status_code == 404
+
+
+def test_catalogue_groups_published_forms(client, site, create_form):
+    create_form(site, slug="visible", group_title="Permits")
+    create_form(site, slug="hidden", published=False)
+    create_form(site, slug="loose", group_title=None)
+    html = client.get("/w/test/en/").get_data(as_text=True)
+    assert "Permits" in html and "/w/test/en/f/visible" in html and "/w/test/en/f/loose" in html
+    assert "hidden" not in html.lower().replace("aria-hidden", "")
+
+
+def test_widget_pages_may_be_framed_only_by_the_site_origins(client, form):
+    page = client.get("/w/test/en/f/everything")
+    assert "frame-ancestors http://localhost:8000" in page.headers["Content-Security-Policy"]
+    assert "X-Frame-Options" not in page.headers
+    other = client.get("/healthz")
+    assert "frame-ancestors 'none'" in other.headers["Content-Security-Policy"]
+    assert other.headers["X-Frame-Options"] == "DENY"
+    assert client.get("/w/nosuch/en/").headers["X-Frame-Options"] == "DENY"
+
+
+def test_healthz(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200 and response.json == {"status": "ok", "database": "ok"}
+
+
+# --- sending ----------------------------------------------------------------------------------
+
+def test_send_gives_a_receipt_with_code_due_date_and_cleaned_answers(client, db, form):
+    token = open_form(client)
+    response = post_form(client, {**good_answers(token), "proof": (io.BytesIO(PDF), "scan.pdf")})
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    code = tracking_code(html)
+    assert codes.parse(code)
+    request = db.session.scalar(select(Request))
+    assert request.code == codes.parse(code) and request.status == "received"
+    assert request.answers["phone"] == "+84912345678"
+    assert request.answers["area"] == "120.5"
+    assert request.answers["extras"] == ["a", "b"]
+    assert request.answers["story"] == "Line one\nline two"
+    assert request.due_date is not None and request.submitted_at is not None
+    assert [event.kind for event in request.events] == ["received"]
+    assert [a.filename for a in request.attachments] == ["scan.pdf"]
+    assert "scan.pdf" in html and "<svg" in html and "Answer due by" in html
+    assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_due_date_counts_working_days(client, db, site, create_form, monkeypatch):
+    from datetime import datetime, timezone
+    import widget.services.submit as submit
+    # Friday 16 October 2026, 10:00 in Hanoi: five working days later is Friday the 23rd.
+    monkeypatch.setattr(submit, "utcnow", lambda: datetime(2026, 10, 16, 3, 0, tzinfo=timezone.utc))
+    create_form(site, slug="five", processing_days=5)
+    token = open_form(client, slug="five")
+    post_form(client, {"form_token": token, "name": "A", "message": "Hello there"}, slug="five")
+    assert str(db.session.scalar(select(Request.due_date))) == "2026-10-23"
+
+
+def test_missing_and_malformed_answers_are_explained_and_kept(client, db, form):
+    token = open_form(client)
+    data = good_answers(token, name="", area="12abc", born="31/02/2020", email="not-an-email",
+                        phone="123", colour="green", extras=["zzz"], agree=None,
+                        story="x" * 101)
+    response = post_form(client, data)
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    for message in ["Please fill in this field.", "Please enter a number",
+                    "Please enter a date as year-month-day", "valid e-mail address",
+                    "valid phone number", "Please choose one of the options.",
+                    "Please choose among the options shown.", "Please tick this box",
+                    "Please shorten this to 100 characters"]:
+        assert message in html, message
+    assert 'value="12abc"' in html and 'value="not-an-email"' in html
+    assert 'aria-invalid="true"' in html and 'id="error-summary"' in html
+    assert count_requests(db) == 0
+
+
+def test_number_range_and_persian_digits(client, db, form):
+    token = open_form(client)
+    too_big = post_form(client, good_answers(token, area="5000"))
+    assert "Please enter 1000 or less." in too_big.get_data(as_text=True)
+    persian = post_form(client, good_answers(token, area="۱۲۳٫۵", phone="۰۹۱۲۳۴۵۶۷۸"))
+    assert persian.status_code == 200
+    request = db.session.scalar(select(Request))
+    assert request.answers["area"] == "123.5" and request.answers["phone"] == "+84912345678"
+
+
+def test_hostile_text_is_shown_as_text(client, db, form):
+    token = open_form(client)
+    payload = '<script>alert(1)</script><img src=x onerror=alert(2)>'
+    response = post_form(client, good_answers(token, name=payload[:20], story=payload,
+                                              **{"extras": ["a"]}))
+    html = response.get_data(as_text=True)
+    assert "<script>alert(1)" not in html and "<img src=x" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+def test_control_and_bidi_characters_are_dropped(client, db, form):
+    token = open_form(client)
+    post_form(client, good_answers(token, name="Lan\u202e\x00\x07 Anh"))
+    assert db.session.scalar(select(Request)).answers["name"] == "Lan Anh"
+
+
+def test_replayed_token_gives_the_same_receipt_once(client, db, form):
+    token = open_form(client)
+    first = post_form(client, good_answers(token))
+    second = post_form(client, good_answers(token, name="Someone else"))
+    assert tracking_code(first.get_data(as_text=True)) == tracking_code(second.get_data(as_text=True))
+    assert count_requests(db) == 1
+    assert db.session.scalar(select(Request)).answers["name"] == "Lan"
+
+
+def test_tampered_expired_and_foreign_tokens_change_nothing(client, db, form, site, create_form,
+                                                            app):
+    token = open_form(client)
+    tampered = post_form(client, good_answers(token[:-3] + "abc"))
+    assert tampered.status_code == 400
+    assert "We could not accept this page" in tampered.get_data(as_text=True)
+    assert 'value="Lan"' in tampered.get_data(as_text=True)
+    create_form(site, slug="other")
+    other_token = open_form(client, slug="other")
+    assert post_form(client, good_answers(other_token)).status_code == 400
+    app.config["FRONTDESK_FORM_TOKEN_MAX_AGE"] = -1
+    expired = post_form(client, good_answers(token))
+    assert expired.status_code == 400
+    assert "open for a long time" in expired.get_data(as_text=True)
+    assert count_requests(db) == 0
+
+
+def test_honeypot_and_speed_checks_refuse_politely(client, db, form, app):
+    token = open_form(client)
+    bot = post_form(client, good_answers(token, website="http://spam.example"))
+    assert bot.status_code == 422 and "mistook it for spam" in bot.get_data(as_text=True)
+    app.config["FRONTDESK_MIN_FILL_SECONDS"] = 60
+    fast = post_form(client, good_answers(token))
+    assert fast.status_code == 422 and "quicker than we expected" in fast.get_data(as_text=True)
+    assert 'value="Lan"' in fast.get_data(as_text=True)
+    assert count_requests(db) == 0
+
+
+def test_cross_site_posts_are_refused(client, db, form):
+    token = open_form(client)
+    cross = post_form(client, good_answers(token), headers={"Sec-Fetch-Site": "cross-site"})
+    assert cross.status_code == 403
+    foreign = post_form(client, good_answers(token), headers={"Origin": "https://evil.example"})
+    assert foreign.status_code == 403
+    null_origin = post_form(client, good_answers(token), headers={"Origin": "null"})
+    assert null_origin.status_code == 403
+    assert count_requests(db) == 0
+    same = post_form(client, good_answers(token), headers={"Sec-Fetch-Site": "same-origin",
+                                                             "Origin": "http://localhost"})
+    assert same.status_code == 200
+
+
+# --- files ------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("data,name", [
+    (b"MZ\x90\x00" + b"\0" * 100, "invoice.pdf"),          # a Windows program named .pdf
+    (b"<html><script>alert(1)</script></html>", "scan.pdf"),  # markup named .pdf
+    (b"<svg xmlns='http://www.w3.org/2000/svg' onload='alert(1)'/>", "logo.png"),
+    (b"\x00\x01\x02binary", "notes.txt"),
+])
+def test_hostile_uploads_are_refused_on_content(client, db, form, data, name):
+    token = open_form(client)
+    response = post_form(client, {**good_answers(token), "proof": (io.BytesIO(data), name)})
+    assert response.status_code == 422
+    assert "is not a file type we accept" in response.get_data(as_text=True)
+    assert count_requests(db) == 0
+
+
+def test_upload_limits(client, db, form, app):
+    app.config["FRONTDESK_UPLOAD_MAX_FILE_BYTES"] = 1000
+    token = open_form(client)
+    big = post_form(client, {**good_answers(token), "proof": (io.BytesIO(PDF + b"0" * 2000), "big.pdf")})
+    assert "is larger than" in big.get_data(as_text=True)
+    app.config["FRONTDESK_UPLOAD_MAX_FILES"] = 2
+    many = post_form(client, {**good_answers(token),
+                              "proof": [(io.BytesIO(PDF), f"{i}.pdf") for i in range(3)]})
+    assert "at most 2 files" in many.get_data(as_text=True)
+    assert count_requests(db) == 0
+
+
+def test_a_post_larger_than_everything_allowed_is_refused(client, app, form):
+    token = open_form(client)
+    app.config["MAX_CONTENT_LENGTH"] = 10_000
+    response = post_form(client, {**good_answers(token), "proof": (io.BytesIO(PDF + b"0" * 20_000), "a.pdf")})
+    assert response.status_code == 413
+
+
+def test_file_names_cannot_reach_the_disk(client, db, form, app, tmp_path):
+    token = open_form(client)
+    post_form(client, {**good_answers(token), "proof": (io.BytesIO(PNG), "../../etc/pass\u202ewd.png")})
+    attachment = db.session.scalar(select(Attachment))
+    assert attachment.filename == "passwd.png"
+    assert attachment.content_type == "image/png"
+    stored = list((tmp_path / "uploads").rglob("*"))
+    assert all(".." not in str(path) and "passwd" not in path.name for path in stored)
+    assert any(path.read_bytes() == PNG for path in stored if path.is_file())
+
+
+def test_required_file(client, db, site, create_form):
+    create_form(site, slug="needs-file", fields=[{"key": "doc", "type": "file", "required": True}])
+    token = open_form(client, slug="needs-file")
+    response = post_form(client, {"form_token": token}, slug="needs-file")
+    assert "Please attach a file." in response.get_data(as_text=True)
+    ok = post_form(client, {"form_token": token, "doc": (io.BytesIO(PDF), "a.pdf")}, slug="needs-file")
+    assert ok.status_code == 200
+
+
+# --- drafts -----------------------------------------------------------------------------------
+
+RESUME_RE = __import__("re").compile(r'<strong class="code" dir="ltr">([0-9A-Z-]+)</strong>')
+
+
+def test_draft_saved_resumed_and_sent(client, db, form):
+    token = open_form(client)
+    saved = post_form(client, {"form_token": token, "action": "draft", "name": "Half done",
+                               "proof": (io.BytesIO(PDF), "first.pdf")})
+    assert saved.status_code == 200
+    html = saved.get_data(as_text=True)
+    resume_code = RESUME_RE.search(html).group(1)
+    draft = db.session.scalar(select(Request))
+    assert draft.status == "draft" and draft.code is None
+    # The same page saved twice (a double click) is still one draft.
+    post_form(client, {"form_token": token, "action": "draft", "name": "Half done"})
+    assert count_requests(db) == 1
+
+    resumed = client.post("/w/test/en/resume", data={"code": resume_code.lower()})
+    page = resumed.get_data(as_text=True)
+    assert resumed.status_code == 200 and 'value="Half done"' in page and "first.pdf" in page
+    resumed_token = form_token(page)
+    sent = post_form(client, good_answers(resumed_token))
+    assert sent.status_code == 200
+    db.session.expire_all()
+    request = db.session.scalar(select(Request))
+    assert count_requests(db) == 1 and request.status == "received" and request.resume_code is None
+    assert [a.filename for a in request.attachments] == ["first.pdf"]
+    gone = client.post("/w/test/en/resume", data={"code": resume_code})
+    assert gone.status_code == 404 and "We found no draft" in gone.get_data(as_text=True)
+
+
+def test_a_draft_attachment_can_be_removed(client, db, form):
+    token = open_form(client)
+    post_form(client, {"form_token": token, "action": "draft", "name": "x",
+                       "proof": (io.BytesIO(PDF), "old.pdf")})
+    attachment = db.session.scalar(select(Attachment))
+    post_form(client, {"form_token": token, "action": "draft", "name": "x",
+                       "remove_attachment": str(attachment.id)})
+    db.session.expire_all()
+    assert db.session.scalar(select(func.count()).select_from(Attachment)) == 0
+
+
+# --- tracking ---------------------------------------------------------------------------------
+
+def send_one(client):
+    token = open_form(client)
+    return tracking_code(post_form(client, good_answers(token)).get_data(as_text=True))
+
+
+def test_track_by_code_shows_status_and_timeline(client, form):
+    code = send_one(client)
+    typed = code.replace("-", " ").lower()
+    response = client.post("/w/test/en/track", data={"code": typed})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and code in html
+    assert "Received, waiting to be registered" in html and "Request received online" in html
+    assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_track_failures(client, create_site, create_form, form):
+    code = send_one(client)
+    typo = code[:-1] + ("0" if code[-1] != "0" else "1")
+    typo_page = client.post("/w/test/en/track", data={"code": typo})
+    assert typo_page.status_code == 422 and "has a typo" in typo_page.get_data(as_text=True)
+    unknown = client.post("/w/test/en/track", data={"code": codes.generate()})
+    # A code of another organisation looks exactly like an unknown one.
+    create_site(key="other", origins=["http://localhost:9000"])
+    foreign = client.post("/w/other/en/track", data={"code": code})
+    assert unknown.status_code == foreign.status_code == 404
+    for page in (unknown, foreign):
+        html = page.get_data(as_text=True)
+        assert "We found no request with this code" in html
+    empty = client.post("/w/test/en/track", data={"code": ""})
+    assert "Please enter the code." in empty.get_data(as_text=True)
+
+
+def test_a_draft_code_does_not_open_the_status_page(client, db, form):
+    token = open_form(client)
+    html = post_form(client, {"form_token": token, "action": "draft", "name": "x"}).get_data(as_text=True)
+    resume_code = RESUME_RE.search(html).group(1)
+    assert client.post("/w/test/en/track", data={"code": resume_code}).status_code == 404
+
+
+def test_track_page_without_code_never_puts_it_in_a_url(client, form):
+    page = client.get("/w/test/en/track").get_data(as_text=True)
+    assert 'method="post"' in page and "data-fragment-code" in page
+
+
+# --- language ---------------------------------------------------------------------------------
+
+def test_persian_pages_are_right_to_left(client, form):
+    html = client.get("/w/test/fa/f/everything").get_data(as_text=True)
+    assert '<html lang="fa" dir="rtl">' in html
+    assert '<html lang="ru" dir="ltr">' in client.get("/w/test/ru/").get_data(as_text=True)
+
+
+# --- rate limits ------------------------------------------------------------------------------
+
+def test_lookups_are_rate_limited(tmp_path, create_site):
+    from widget import create_app
+    from widget.extensions import db as database
+    limited = create_app(settings_for(tmp_path / "limited", RATELIMIT_ENABLED=True,
+                                       RATE_LIMIT_LOOKUP="2 per minute"))
+    with limited.app_context():
+        database.create_all()
+        from widget.models import Organization, Site
+        database.session.add(Site(key="rl", name="rl", allowed_origins=[],
+                                  organization=Organization(slug="rl", names={"en": "RL"})))
+        database.session.commit()
+        client = limited.test_client()
+        statuses = [client.post("/w/rl/ru/track", data={"code": codes.generate()}).status_code
+                    for _ in range(3)]
+        assert statuses == [404, 404, 429]
+        database.session.remove()
