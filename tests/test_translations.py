@@ -1,0 +1,100 @@
+"""Every string is translated in every language, and no page leaks untranslated English."""
+import re
+import subprocess
+import sys
+from html.parser import HTMLParser
+from pathlib import Path
+
+import polib
+import pytest
+
+from tests.conftest import form_token
+from widget.demo import load_demo_data
+
+ROOT = Path(__file__).resolve().parent.parent
+LANGUAGES = ["en", "vi", "fa", "ru"]
+PLACEHOLDER = re.compile(r"%\(\w+\)[sd]")
+
+
+@pytest.fixture(scope="module")
+def extracted(tmp_path_factory):
+    """The strings the code and templates mark today, extracted afresh."""
+    pot = tmp_path_factory.mktemp("pot") / "messages.pot"
+    subprocess.run([sys.executable, "-m", "babel.messages.frontend", "-q", "extract", "-F",
+                    "babel.cfg", "-k", "lazy_gettext", "-k", "_l", "-o", str(pot), "."],
+                   cwd=ROOT, check=True)
+    return {entry.msgid for entry in polib.pofile(str(pot)) if entry.msgid}
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_catalog_is_complete(language, extracted):
+    catalog = polib.pofile(str(ROOT / f"widget/translations/{language}/LC_MESSAGES/messages.po"))
+    translated = {entry.msgid for entry in catalog.translated_entries() if not entry.obsolete}
+    assert extracted - translated == set(), "untranslated or missing"
+    assert catalog.fuzzy_entries() == []
+    for entry in catalog.translated_entries():
+        wanted = set(PLACEHOLDER.findall(entry.msgid))
+        texts = entry.msgstr_plural.values() if entry.msgid_plural else [entry.msgstr]
+        for text in texts:
+            assert set(PLACEHOLDER.findall(text)) == wanted, entry.msgid
+
+
+class _VisibleText(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.parts, self._skip = [], 0
+
+    def handle_starttag(self, tag, attrs):
+        if tag in {"script", "style", "svg"}:
+            self._skip += 1
+        for name, value in attrs:
+            if name in {"aria-label", "title", "alt", "placeholder"} and value:
+                self.parts.append(value)
+
+    def handle_endtag(self, tag):
+        if tag in {"script", "style", "svg"}:
+            self._skip -= 1
+
+    def handle_data(self, data):
+        if not self._skip:
+            self.parts.append(data)
+
+
+# Words that stay Latin in every language: file formats, the language switcher, examples.
+ALLOWED_LATIN = {"PDF", "JPEG", "PNG", "WebP", "HEIC", "Word", "Excel", "OpenDocument", "English",
+                 "name", "example", "com", "QR"}
+
+
+@pytest.fixture(scope="module")
+def english_words(extracted):
+    """Words of four letters or more that the English interface uses."""
+    words = {word.lower() for msgid in extracted for word in re.findall(r"[A-Za-z]{4,}", msgid)}
+    return words - {word.lower() for word in ALLOWED_LATIN}
+
+
+def english_in(html: str, english_words: set[str]) -> set[str]:
+    """English interface words on a page (Vietnamese is Latin script too, so compare words)."""
+    parser = _VisibleText()
+    parser.feed(html)
+    words = {word.lower() for word in re.findall(r"[A-Za-z]{4,}", " ".join(parser.parts))}
+    return words & english_words
+
+
+@pytest.mark.parametrize("language", ["vi", "fa", "ru"])
+def test_pages_show_no_untranslated_english(client, db, language, english_words):
+    load_demo_data()
+    pages = [client.get(f"/w/demo/{language}/"), client.get(f"/w/demo/{language}/track"),
+             client.get(f"/w/demo/{language}/resume")]
+    form_page = client.get(f"/w/demo/{language}/f/complaint")
+    pages.append(form_page)
+    token = form_token(form_page.get_data(as_text=True))
+    pages.append(client.post(f"/w/demo/{language}/f/complaint", data={"form_token": token}))
+    receipt = client.post(f"/w/demo/{language}/f/complaint", data={
+        "form_token": token, "topic": "delay", "message": "0123456789 0123", "email": "a@b.vn"})
+    pages.append(receipt)
+    code = re.search(r"tracking-code\" dir=\"ltr\">([^<]+)<", receipt.get_data(as_text=True)).group(1)
+    pages.append(client.post(f"/w/demo/{language}/track", data={"code": code}))
+    pages.append(client.post(f"/w/demo/{language}/track", data={"code": "nonsense"}))
+    pages.append(client.get(f"/w/demo/{language}/f/no-such-form"))
+    for page in pages:
+        assert english_in(page.get_data(as_text=True), english_words) == set(), page.request.path
