@@ -46,7 +46,7 @@ instance/secret_key:
 
 run: venv translations instance/secret_key
 	export FRONTDESK_SECRET_KEY=$$(cat instance/secret_key); \
-	$(APP) db upgrade && $(APP) demo && $(BIN)/python demo/serve.py
+	$(APP) db upgrade && $(APP) demo && $(BIN)/python -m demo.serve
 
 test: test-venv translations system-test-deps
 	$(BIN)/python -m pytest

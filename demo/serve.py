@@ -1,4 +1,4 @@
-"""`make run`: the app on http://127.0.0.1:5000 and a host page on http://localhost:8000.
+"""`make run` (as `python -m demo.serve`): the app on http://127.0.0.1:5000 and a host page on http://localhost:8000.
 
 localhost and 127.0.0.1 are different sites to a browser, so the widget runs in a real
 cross-site iframe, as it will on an organisation's website. Ctrl-C stops both.
