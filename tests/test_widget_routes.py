@@ -395,7 +395,7 @@ def test_lookups_are_rate_limited(tmp_path, create_site):
                                   organization=Organization(slug="rl", names={"en": "RL"})))
         database.session.commit()
         client = limited.test_client()
-        statuses = [client.post("/w/rl/ru/track", data={"code": codes.generate()}).status_code
-                    for _ in range(3)]
-        assert statuses == [404, 404, 429]
+        responses = [client.post("/w/rl/ru/track", data={"code": codes.generate()}) for _ in range(3)]
+        assert [response.status_code for response in responses] == [404, 404, 429]
+        assert "Слишком много попыток" in responses[2].get_data(as_text=True)
         database.session.remove()

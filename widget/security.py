@@ -9,6 +9,7 @@ Sec-Fetch-Site / Origin (see public.routes).
 """
 from __future__ import annotations
 
+import re
 import secrets
 import time
 from dataclasses import dataclass
@@ -72,11 +73,21 @@ def read_form_token(secret_key: str, token: str, max_age: int) -> FormToken:
         raise TokenError("invalid") from exc
 
 
+# scheme://host[:port] and nothing else: anything more could smuggle directives into the header.
+_ORIGIN = re.compile(r"^https?://[a-z0-9.-]+(:[0-9]{1,5})?$|^https?://\[[0-9a-f:]+\](:[0-9]{1,5})?$")
+
+
+def is_origin(text: str) -> bool:
+    """True for a plain web origin such as https://city.example or http://localhost:8000."""
+    return bool(_ORIGIN.match(text or ""))
+
+
 def frame_ancestors_header(origins: list[str] | None) -> str:
     """The CSP frame-ancestors directive for a page: the site's origins, or nobody."""
-    if not origins:
+    allowed = [origin for origin in origins or [] if is_origin(origin)]
+    if not allowed:
         return "frame-ancestors 'none'"
-    return "frame-ancestors " + " ".join(origins)
+    return "frame-ancestors " + " ".join(allowed)
 
 
 def is_cross_site_post(sec_fetch_site: str | None, origin: str | None, own_origin: str) -> bool:

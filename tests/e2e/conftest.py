@@ -1,0 +1,244 @@
+"""Real-browser fixtures: one live app, host pages on another site, one Chromium for the session.
+
+The widget runs on http://127.0.0.1:APP and the host page on http://localhost:HOST: two different
+sites, so the widget is a genuine cross-site iframe and Debian's Chromium blocks its cookies.
+A second host server on http://localhost:OTHER is not among the demo site's allowed origins.
+
+These fixtures are session-scoped and never touch the function-scoped app/client/db fixtures of
+tests/conftest.py: the browser suite shares one database, so tests count rows they made themselves.
+"""
+from __future__ import annotations
+
+import html
+import socket
+import threading
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from werkzeug.serving import make_server
+
+from widget import create_app
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+HOST_EVENT_TYPES = ("ready", "resize", "submitted", "draft-saved")
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _serve_in_thread(server, name: str) -> threading.Thread:
+    thread = threading.Thread(target=server.serve_forever, name=name, daemon=True)
+    thread.start()
+    return thread
+
+
+@dataclass
+class LiveApp:
+    app: object
+    url: str          # http://127.0.0.1:PORT
+    host_origin: str  # the one origin the demo site allows to frame the widget
+
+    def widget_url(self, path: str = "") -> str:
+        return f"{self.url}/w/demo/{path}"
+
+    # -- reading the database the browser writes to ------------------------------------------
+    def query(self, fn):
+        """Run fn(session) inside the app's context, with a fresh session each time."""
+        from widget.extensions import db
+        with self.app.app_context():
+            try:
+                return fn(db.session)
+            finally:
+                db.session.remove()
+
+    def requests_with(self, field_key: str, marker: str) -> list[dict]:
+        """Rows (as plain dicts) whose answer for field_key contains marker, drafts included."""
+        from sqlalchemy import select
+
+        from widget.models import Request
+
+        def find(session):
+            rows = []
+            for req in session.scalars(select(Request).order_by(Request.id)):
+                value = req.answers.get(field_key)
+                text = " ".join(value) if isinstance(value, list) else str(value or "")
+                if marker in text:
+                    rows.append({"id": req.id, "status": req.status, "code": req.code,
+                                 "resume_code": req.resume_code, "answers": dict(req.answers),
+                                 "attachments": [a.filename for a in req.attachments],
+                                 "form": req.form_version.form.slug})
+            return rows
+        return self.query(find)
+
+    def count_requests(self) -> int:
+        from sqlalchemy import func, select
+
+        from widget.models import Request
+        return self.query(lambda session: session.scalar(select(func.count(Request.id))))
+
+
+@pytest.fixture(scope="session")
+def ports() -> dict:
+    chosen = set()
+    while len(chosen) < 3:
+        chosen.add(free_port())
+    app_port, host_port, other_port = chosen
+    return {"app": app_port, "host": host_port, "other": other_port}
+
+
+@pytest.fixture(scope="session")
+def live_app(tmp_path_factory, ports) -> LiveApp:
+    from flask_migrate import upgrade
+
+    from widget.demo import load_demo_data
+    from widget.extensions import db
+
+    tmp = tmp_path_factory.mktemp("e2e")
+    host_origin = f"http://localhost:{ports['host']}"
+    app = create_app({
+        "TESTING": True,
+        "SECRET_KEY": "e2e",
+        "DATABASE_URL": f"sqlite:///{tmp / 'e2e.db'}",
+        "UPLOAD_DIR": str(tmp / "uploads"),
+        "MIN_FILL_SECONDS": 0,
+        "RATELIMIT_ENABLED": False,
+    })
+    with app.app_context():
+        upgrade()
+        assert load_demo_data(host_origin)
+        db.session.remove()
+    server = make_server("127.0.0.1", ports["app"], app, threaded=True)
+    thread = _serve_in_thread(server, "e2e-app")
+    yield LiveApp(app=app, url=f"http://127.0.0.1:{ports['app']}", host_origin=host_origin)
+    server.shutdown()
+    thread.join(timeout=5)
+    server.server_close()
+    with app.app_context():
+        db.engine.dispose()
+
+
+def host_page_html(app_url: str, lang: str = "en", form: str = "") -> str:
+    """A third-party page embedding the widget, recording what the loader reports."""
+    attrs = f'data-site="demo" data-lang="{html.escape(lang)}"'
+    if form:
+        attrs += f' data-form="{html.escape(form)}"'
+    hook = " ".join(f'Frontdesk.on("{t}", function (e) {{ hostEvents.push(e); }});'
+                    for t in HOST_EVENT_TYPES)
+    return f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Host page</title></head>
+<body>
+<h1>Town hall</h1>
+<p>Send us a request:</p>
+<script>
+  window.hostEvents = [];
+  window.hookFrontdesk = function () {{
+    if (window.hostHooked || !window.Frontdesk) return;
+    window.hostHooked = true;
+    {hook}
+  }};
+  // The loader is async: hook it the moment it has run (onload), or by polling as a fallback.
+  (function poll() {{ window.hookFrontdesk(); if (!window.hostHooked) setTimeout(poll, 5); }})();
+</script>
+<script src="{app_url}/static/embed.js" {attrs} async onload="hookFrontdesk()"></script>
+<footer><p>Host footer</p></footer>
+</body></html>"""
+
+
+def _host_handler(app_url: str):
+    class HostPage(BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802 - http.server's naming
+            url = urlsplit(self.path)
+            if url.path != "/":
+                self.send_error(404)
+                return
+            query = parse_qs(url.query)
+            body = host_page_html(app_url, lang=query.get("lang", ["en"])[0],
+                                  form=query.get("form", [""])[0]).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.send_header("Cache-Control", "no-store")
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):  # keep the test output quiet
+            pass
+
+    return HostPage
+
+
+def _host_server(port: int, app_url: str):
+    server = ThreadingHTTPServer(("localhost", port), _host_handler(app_url))
+    server.daemon_threads = True
+    thread = _serve_in_thread(server, f"e2e-host-{port}")
+    return server, thread
+
+
+@pytest.fixture(scope="session")
+def host_url(live_app, ports) -> str:
+    """The allowed host page: http://localhost:HOST/ (?lang=..&form=.. pick the snippet's options)."""
+    server, thread = _host_server(ports["host"], live_app.url)
+    yield f"http://localhost:{ports['host']}"
+    server.shutdown()
+    thread.join(timeout=5)
+    server.server_close()
+
+
+@pytest.fixture(scope="session")
+def foreign_host_url(live_app, ports) -> str:
+    """The same host page on an origin the demo site does not allow."""
+    server, thread = _host_server(ports["other"], live_app.url)
+    yield f"http://localhost:{ports['other']}"
+    server.shutdown()
+    thread.join(timeout=5)
+    server.server_close()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
+                                              args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def context(browser):
+    ctx = browser.new_context(viewport={"width": 900, "height": 700}, locale="en-GB")
+    ctx.set_default_timeout(10_000)
+    yield ctx
+    ctx.close()
+
+
+@pytest.fixture
+def page(context):
+    return context.new_page()
+
+
+@pytest.fixture(scope="session")
+def sample_pdf(tmp_path_factory):
+    """A small but real PDF (one empty page)."""
+    path = tmp_path_factory.mktemp("files") / "birth-certificate.pdf"
+    objects = [b"<< /Type /Catalog /Pages 2 0 R >>",
+               b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+               b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] >>"]
+    out = bytearray(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    path.write_bytes(bytes(out))
+    return path
