@@ -305,6 +305,7 @@ def test_draft_saved_resumed_and_sent(client, db, form):
     resumed = client.post("/w/test/en/resume", data={"code": resume_code.lower()})
     page = resumed.get_data(as_text=True)
     assert resumed.status_code == 200 and 'value="Half done"' in page and "first.pdf" in page
+    assert 'action="/w/test/en/f/everything"' in page  # not back to the resume page
     resumed_token = form_token(page)
     sent = post_form(client, good_answers(resumed_token))
     assert sent.status_code == 200

@@ -240,10 +240,6 @@ def test_simultaneous_posts_of_a_fresh_page_make_one_request(page, host_url, liv
 
 # 5 ------------------------------------------------------------------------------------------
 
-@pytest.mark.xfail(strict=True, reason=(
-    "app bug: a resumed draft's form (rendered by the resume view) has no action, so Send "
-    "posts to /w/SITE/LANG/resume, which shows 'Continue a draft' again and drops the answers; "
-    "form.html needs action=url_for('public.form_post', slug=form.slug)"))
 def test_draft_saved_resumed_and_sent(page, host_url, live_app):
     tag = marker()
     message = f"The lift in block B is broken {tag}"
