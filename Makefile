@@ -36,9 +36,19 @@ extract-messages: venv
 	  else $(BIN)/pybabel -q init -i widget/translations/messages.pot -d widget/translations -l $$lang; fi; \
 	done
 
-# Debian's Chromium for the real-browser tests (never `playwright install`: it downloads).
+# Debian's Chromium for the real-browser tests (never `playwright install`: it downloads), Java
+# and npm for the Nu HTML Checker.
+APT_INSTALL := DEBIAN_FRONTEND=noninteractive apt-get install -y -qq
 system-test-deps:
-	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+	@missing=""; \
+	command -v chromium >/dev/null || missing="$$missing chromium"; \
+	command -v java >/dev/null || missing="$$missing default-jre-headless"; \
+	command -v npm >/dev/null || missing="$$missing npm"; \
+	if [ -n "$$missing" ]; then apt-get update -qq && $(APT_INSTALL) $$missing >/dev/null; fi
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
 
 instance/secret_key:
 	mkdir -p instance
@@ -48,7 +58,7 @@ run: venv translations instance/secret_key
 	export FRONTDESK_SECRET_KEY=$$(cat instance/secret_key); \
 	$(APP) db upgrade && $(APP) demo && $(BIN)/python -m demo.serve
 
-test: test-venv translations system-test-deps
+test: test-venv translations system-test-deps node_modules/.installed
 	$(BIN)/python -m pytest
 
 bench: test-venv translations

@@ -8,8 +8,7 @@ from pathlib import Path
 import polib
 import pytest
 
-from tests.conftest import form_token
-from widget.demo import load_demo_data
+from tests.pages import widget_pages
 
 ROOT = Path(__file__).resolve().parent.parent
 LANGUAGES = ["en", "vi", "fa", "ru"]
@@ -82,19 +81,5 @@ def english_in(html: str, english_words: set[str]) -> set[str]:
 
 @pytest.mark.parametrize("language", ["vi", "fa", "ru"])
 def test_pages_show_no_untranslated_english(client, db, language, english_words):
-    load_demo_data()
-    pages = [client.get(f"/w/demo/{language}/"), client.get(f"/w/demo/{language}/track"),
-             client.get(f"/w/demo/{language}/resume")]
-    form_page = client.get(f"/w/demo/{language}/f/complaint")
-    pages.append(form_page)
-    token = form_token(form_page.get_data(as_text=True))
-    pages.append(client.post(f"/w/demo/{language}/f/complaint", data={"form_token": token}))
-    receipt = client.post(f"/w/demo/{language}/f/complaint", data={
-        "form_token": token, "topic": "delay", "message": "0123456789 0123", "email": "a@b.vn"})
-    pages.append(receipt)
-    code = re.search(r"tracking-code\" dir=\"ltr\">([^<]+)<", receipt.get_data(as_text=True)).group(1)
-    pages.append(client.post(f"/w/demo/{language}/track", data={"code": code}))
-    pages.append(client.post(f"/w/demo/{language}/track", data={"code": "nonsense"}))
-    pages.append(client.get(f"/w/demo/{language}/f/no-such-form"))
-    for page in pages:
-        assert english_in(page.get_data(as_text=True), english_words) == set(), page.request.path
+    for name, html in widget_pages(client, language).items():
+        assert english_in(html, english_words) == set(), name

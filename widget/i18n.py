@@ -66,6 +66,11 @@ def format_moment(moment: datetime | None) -> str:
     return text
 
 
+def machine_moment(moment: datetime) -> str:
+    """A moment for <time datetime>: UTC to the second, e.g. 2026-11-23T19:22:40+00:00."""
+    return as_utc(moment).isoformat(timespec="seconds")
+
+
 def _jalali(day: date) -> str:
     """A Solar Hijri date in Persian words and digits: ۰۲ آذر ۱۴۰۵."""
     return JalaliDate(day).strftime("%d %B %Y", locale="fa")
@@ -74,6 +79,7 @@ def _jalali(day: date) -> str:
 def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["day"] = format_day
     app.jinja_env.filters["moment"] = format_moment
+    app.jinja_env.filters["machine_moment"] = machine_moment
 
     @app.context_processor
     def language_context():
