@@ -132,7 +132,8 @@ def host_page_html(app_url: str, lang: str = "en", form: str = "") -> str:
     hook = " ".join(f'Frontdesk.on("{t}", function (e) {{ hostEvents.push(e); }});'
                     for t in HOST_EVENT_TYPES)
     return f"""<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Host page</title></head>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1"><title>Host page</title></head>
 <body>
 <h1>Town hall</h1>
 <p>Send us a request:</p>
