@@ -1,0 +1,39 @@
+"""The receipt prints on one A4 page, without the widget's navigation, in either direction."""
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.e2e.test_widget import CODE_RE
+
+pytestmark = pytest.mark.e2e
+
+
+def pdf_page_count(pdf: bytes) -> int:
+    return len(re.findall(rb"/Type\s*/Page(?!s)", pdf))
+
+
+@pytest.mark.parametrize("language", ["en", "fa"])
+def test_receipt_prints_on_one_a4_page_without_chrome(page, live_app, sample_pdf, language):
+    page.goto(live_app.widget_url(f"{language}/f/construction-permit"))  # standalone, as linked
+    page.fill("#f-applicant", "Trần Thị Bích Ngọc")
+    page.fill("#f-address", "Số 12, đường Lê Lợi, phường Phú Hội, thành phố Huế")
+    page.fill("#f-floor_area", "240.5")
+    page.fill("#f-description", "Xây nhà ở riêng lẻ hai tầng, mái bằng. " * 6)
+    page.check("#f-documents-1")
+    page.check("#f-documents-2")
+    page.set_input_files("#f-drawings", str(sample_pdf))
+    page.fill("#f-phone", "0912345678")
+    page.check("#f-confirm")
+    page.click("button[value=send]")
+    expect(page.locator("strong.tracking-code")).to_have_text(CODE_RE)
+
+    page.emulate_media(media="print")
+    for chrome in (".site-header", ".site-footer", ".actions"):
+        expect(page.locator(chrome).first).to_be_hidden()
+    expect(page.locator(".qr svg")).to_be_visible()
+    expect(page.locator(".org-print")).to_be_visible()
+    pdf = page.pdf(format="A4", print_background=False)
+    assert pdf_page_count(pdf) == 1
