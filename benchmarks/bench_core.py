@@ -247,12 +247,12 @@ def build_app_db(tmp: Path, rows: int, rng: random.Random) -> AppData:
                         data.sample.append(code)
                     moment = start_day + timedelta(seconds=i * 30)
                     stamp = _stamp(moment)
-                    due = f"{moment + timedelta(days=14):%Y-%m-%d}"
+                    due = _stamp(moment + timedelta(days=14))
                     requests.append((first_id + i, code, stamp, stamp, stamp, due, *fixed))
                     events.append((first_id + i, received, stamp, "{}"))
                 connection.exec_driver_sql(
                     "INSERT INTO requests (id, code, created_at, updated_at, submitted_at, "
-                    "due_date, organization_id, site_id, form_version_id, status, channel, "
+                    "due_at, organization_id, site_id, form_version_id, status, channel, "
                     "language, answers, lock_version) "
                     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", requests)
                 connection.exec_driver_sql(
@@ -260,7 +260,7 @@ def build_app_db(tmp: Path, rows: int, rng: random.Random) -> AppData:
                     events)
         # The rows read back through the models like rows the app wrote.
         probe = db.session.scalar(select(Request).where(Request.code == data.sample[0]))
-        if (probe is None or probe.status != RequestStatus.RECEIVED.value or probe.due_date is None
+        if (probe is None or probe.status != RequestStatus.RECEIVED.value or probe.due_at is None
                 or len(probe.events) != 1 or probe.answers != ANSWERS):
             raise BenchError("the inserted requests do not read back as sent requests")
         db.session.remove()

@@ -115,7 +115,8 @@ def test_send_gives_a_receipt_with_code_due_date_and_cleaned_answers(client, db,
     assert request.answers["area"] == "120.5"
     assert request.answers["extras"] == ["a", "b"]
     assert request.answers["story"] == "Line one\nline two"
-    assert request.due_date is not None and request.submitted_at is not None
+    assert request.due_at is not None and request.submitted_at is not None
+    assert request.unit_id == form.unit_id
     assert [event.kind for event in request.events] == ["received"]
     assert [a.filename for a in request.attachments] == ["scan.pdf"]
     assert "scan.pdf" in html and "<svg" in html and "Answer due by" in html
@@ -130,7 +131,8 @@ def test_due_date_counts_working_days(client, db, site, create_form, monkeypatch
     create_form(site, slug="five", processing_days=5)
     token = open_form(client, slug="five")
     post_form(client, {"form_token": token, "name": "A", "message": "Hello there"}, slug="five")
-    assert str(db.session.scalar(select(Request.due_date))) == "2026-10-23"
+    # ... by the end of that working day, 17:00 in Hanoi (10:00 UTC).
+    assert str(db.session.scalar(select(Request.due_at))) == "2026-10-23 10:00:00"
 
 
 def test_missing_and_malformed_answers_are_explained_and_kept(client, db, form):

@@ -4,7 +4,8 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from flask import Flask, current_app, g, request
-from flask_babel import format_date, format_datetime, get_locale, to_user_timezone
+from flask_babel import (format_date, format_datetime, format_time, get_locale,
+                         to_user_timezone)
 from persiantools.jdatetime import JalaliDate
 
 from widget.models._types import as_utc
@@ -66,6 +67,14 @@ def format_moment(moment: datetime | None) -> str:
     return text
 
 
+def format_due(moment: datetime | None) -> str:
+    """A deadline: its day in the reader's locale (Solar Hijri first in Persian) and the hour."""
+    if moment is None:
+        return ""
+    local = to_user_timezone(as_utc(moment))
+    return f"{format_day(local.date())}, {format_time(local, format='short')}"
+
+
 def machine_moment(moment: datetime) -> str:
     """A moment for <time datetime>: UTC to the second, e.g. 2026-11-23T19:22:40+00:00."""
     return as_utc(moment).isoformat(timespec="seconds")
@@ -79,6 +88,7 @@ def _jalali(day: date) -> str:
 def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["day"] = format_day
     app.jinja_env.filters["moment"] = format_moment
+    app.jinja_env.filters["due"] = format_due
     app.jinja_env.filters["machine_moment"] = machine_moment
 
     @app.context_processor

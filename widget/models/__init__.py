@@ -1,9 +1,15 @@
 """Typed SQLAlchemy models, one module per aggregate. No Flask imports here."""
+from widget.models.audit import AuditEntry
 from widget.models.forms import Field, FieldType, Form, FormGroup, FormVersion
 from widget.models.org import Organization, Site, Unit
-from widget.models.requests import Attachment, Event, EventKind, Request, RequestStatus
+from widget.models.people import Role, StaffUser
+from widget.models.requests import (OPEN_STATUSES, Attachment, Channel, Event, EventKind,
+                                    FeeStatus, Handover, JournalCounter, Letter, Message,
+                                    PauseReason, Request, RequestStatus)
 
 __all__ = [
-    "Attachment", "Event", "EventKind", "Field", "FieldType", "Form", "FormGroup", "FormVersion",
-    "Organization", "Request", "RequestStatus", "Site", "Unit",
+    "OPEN_STATUSES", "Attachment", "AuditEntry", "Channel", "Event", "EventKind", "FeeStatus",
+    "Field", "FieldType", "Form", "FormGroup", "FormVersion", "Handover", "JournalCounter",
+    "Letter", "Message", "Organization", "PauseReason", "Request", "RequestStatus", "Role",
+    "Site", "StaffUser", "Unit",
 ]

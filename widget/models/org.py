@@ -1,7 +1,7 @@
 """The organisation, its units and the sites that embed its widget."""
 from __future__ import annotations
 
-from sqlalchemy import JSON, ForeignKey, String
+from sqlalchemy import JSON, Boolean, ForeignKey, String, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from widget.extensions import db
@@ -19,6 +19,11 @@ class Organization(db.Model):
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
     # Extra closed days (ISO dates) an administrator adds on top of the national holidays.
     closed_days: Mapped[list] = mapped_column(JSON, default=list)
+    # Opening hours, local time "HH:MM": deadlines count working hours inside them.
+    day_start: Mapped[str] = mapped_column(String(5), default="08:00", server_default="08:00")
+    day_end: Mapped[str] = mapped_column(String(5), default="17:00", server_default="17:00")
+    # Whether the person sees the handler's name, or only their role.
+    show_executor_name: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
     units: Mapped[list[Unit]] = relationship(back_populates="organization")
     sites: Mapped[list[Site]] = relationship(back_populates="organization")

@@ -2,25 +2,83 @@
 from __future__ import annotations
 
 import enum
-from datetime import date, datetime
+from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text
+from decimal import Decimal
+
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Numeric, String, Text, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from widget.extensions import db
 from widget.models._types import utcnow
 from widget.models.forms import FormVersion
-from widget.models.org import Organization, Site
+from widget.models.org import Organization, Site, Unit
+from widget.models.people import StaffUser
 
 
 class RequestStatus(str, enum.Enum):
     DRAFT = "draft"
-    RECEIVED = "received"
+    RECEIVED = "received"          # sent, waiting for registration
+    REGISTERED = "registered"      # has a journal number
+    IN_PROGRESS = "in_progress"
+    PAUSED = "paused"              # the clock is stopped
+    RESULT_READY = "result_ready"
+    REFUSED = "refused"
+    CLOSED = "closed"
+
+
+# Statuses in which the deadline still runs or waits: a request in one of them can be overdue.
+OPEN_STATUSES = (RequestStatus.RECEIVED.value, RequestStatus.REGISTERED.value,
+                 RequestStatus.IN_PROGRESS.value, RequestStatus.PAUSED.value)
+
+
+class Channel(str, enum.Enum):
+    WEB = "web"
+    DESK = "desk"
+    POST = "post"
+
+
+class PauseReason(str, enum.Enum):
+    SUPPLEMENT = "supplement"        # waiting for the person to supplement documents
+    THIRD_PARTY = "third_party"      # waiting for another authority
+    INSPECTION = "inspection"        # site inspection
+    PERSON_REQUEST = "person_request"  # the person asked for the pause
+
+
+class Handover(str, enum.Enum):
+    DESK = "desk"
+    POST = "post"
+    ONLINE = "online"
+
+
+class FeeStatus(str, enum.Enum):
+    NONE = "none"
+    REQUESTED = "requested"
+    PAID = "paid"
+    WAIVED = "waived"
 
 
 class EventKind(str, enum.Enum):
     DRAFT_SAVED = "draft_saved"
     RECEIVED = "received"
+    REGISTERED = "registered"
+    ASSIGNED = "assigned"
+    STARTED = "started"
+    DEADLINE_CHANGED = "deadline_changed"
+    PAUSED = "paused"
+    RESUMED = "resumed"
+    RESULT_READY = "result_ready"
+    REFUSED = "refused"
+    CLOSED = "closed"
+    LETTER_ISSUED = "letter_issued"
+    STAFF_MESSAGE = "staff_message"
+    CITIZEN_MESSAGE = "citizen_message"
+    NOTE = "note"                    # internal: never shown to the person
+    FEE_REQUESTED = "fee_requested"
+    FEE_PAID = "fee_paid"
+    FEE_WAIVED = "fee_waived"
+    POST_SENT = "post_sent"
+    POST_RECEIVED = "post_received"
 
 
 class Request(db.Model):
@@ -32,6 +90,8 @@ class Request(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"))
     site_id: Mapped[int | None] = mapped_column(ForeignKey("sites.id"))
+    # The unit whose staff handle it (the form's unit when sent); None: administrators only.
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), index=True)
     form_version_id: Mapped[int] = mapped_column(ForeignKey("form_versions.id"), index=True)
     status: Mapped[str] = mapped_column(String(20), default=RequestStatus.DRAFT.value)
     channel: Mapped[str] = mapped_column(String(20), default="web")
@@ -46,7 +106,22 @@ class Request(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     submitted_at: Mapped[datetime | None]
-    due_date: Mapped[date | None]
+    # The deadline: a moment, since pauses move it by working hours, not whole days.
+    due_at: Mapped[datetime | None] = mapped_column(index=True)
+    # Back office
+    journal_number: Mapped[str | None] = mapped_column(String(40), unique=True)
+    registered_at: Mapped[datetime | None]
+    executor_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"), index=True)
+    paused_at: Mapped[datetime | None]
+    pause_reason: Mapped[str | None] = mapped_column(String(30))
+    handover: Mapped[str | None] = mapped_column(String(20))
+    refusal_reason: Mapped[str | None] = mapped_column(Text)
+    closed_at: Mapped[datetime | None]
+    fee_amount: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
+    fee_status: Mapped[str] = mapped_column(String(20), default=FeeStatus.NONE.value,
+                                            server_default=FeeStatus.NONE.value)
+    fee_receipt_number: Mapped[str | None] = mapped_column(String(60))
+    postal_item_number: Mapped[str | None] = mapped_column(String(60))
     # Optimistic lock: an UPDATE that lost a race raises StaleDataError instead of overwriting.
     lock_version: Mapped[int] = mapped_column(default=1)
 
@@ -54,18 +129,41 @@ class Request(db.Model):
 
     organization: Mapped[Organization] = relationship()
     site: Mapped[Site | None] = relationship()
+    unit: Mapped[Unit | None] = relationship()
+    executor: Mapped[StaffUser | None] = relationship()
     form_version: Mapped[FormVersion] = relationship()
     events: Mapped[list[Event]] = relationship(
         back_populates="request", order_by="Event.id", cascade="all, delete-orphan"
     )
+    # The files sent with the request itself; messages and letters hold their own.
     attachments: Mapped[list[Attachment]] = relationship(
-        back_populates="request", order_by="Attachment.id", cascade="all, delete-orphan"
+        order_by="Attachment.id", cascade="all, delete-orphan",
+        primaryjoin="and_(Attachment.request_id == Request.id, Attachment.message_id.is_(None), "
+                    "Attachment.letter_id.is_(None))",
+    )
+    messages: Mapped[list[Message]] = relationship(
+        back_populates="request", order_by="Message.id", cascade="all, delete-orphan"
+    )
+    letters: Mapped[list[Letter]] = relationship(
+        back_populates="request", order_by="Letter.id", cascade="all, delete-orphan"
     )
 
     @property
     def is_draft(self) -> bool:
         """True until the person sends the request."""
         return self.status == RequestStatus.DRAFT.value
+
+    @property
+    def is_open(self) -> bool:
+        """True while the organisation still owes an answer."""
+        return self.status in OPEN_STATUSES
+
+    def contact(self, field_type: str) -> str | None:
+        """The first answer of a field type (e-mail, phone) the person gave, for notices."""
+        for field in self.form_version.fields:
+            if field.type == field_type and isinstance(self.answers.get(field.key), str):
+                return self.answers[field.key] or None
+        return None
 
 
 class Event(db.Model):
@@ -78,19 +176,70 @@ class Event(db.Model):
     kind: Mapped[str] = mapped_column(String(40))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     actor: Mapped[str | None] = mapped_column(String(200))
+    staff_user_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
     note: Mapped[str | None] = mapped_column(Text)
     data: Mapped[dict] = mapped_column(JSON, default=dict)
+    # False for what only staff may see (internal notes); the person's timeline skips those.
+    public: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
     request: Mapped[Request] = relationship(back_populates="events")
 
 
+class Message(db.Model):
+    """A message between the person and the organisation about one request."""
+
+    __tablename__ = "messages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("requests.id"), index=True)
+    from_staff: Mapped[bool] = mapped_column(Boolean)
+    staff_user_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    read_at: Mapped[datetime | None]
+
+    request: Mapped[Request] = relationship(back_populates="messages")
+    attachments: Mapped[list[Attachment]] = relationship(
+        back_populates="message", order_by="Attachment.id", cascade="all, delete-orphan")
+
+
+class Letter(db.Model):
+    """The organisation's answer: an uploaded PDF, or a text written from a template."""
+
+    __tablename__ = "letters"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("requests.id"), index=True)
+    staff_user_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
+    title: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    request: Mapped[Request] = relationship(back_populates="letters")
+    attachments: Mapped[list[Attachment]] = relationship(
+        back_populates="letter", order_by="Attachment.id", cascade="all, delete-orphan")
+
+
+class JournalCounter(db.Model):
+    """The last journal number given per unit and year."""
+
+    __tablename__ = "journal_counters"
+
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), primary_key=True)
+    year: Mapped[int] = mapped_column(primary_key=True)
+    last_number: Mapped[int] = mapped_column(default=0)
+
+
 class Attachment(db.Model):
-    """A file a person attached; reached only through its request."""
+    """A file attached to a request, one of its messages or its letter; reached only through
+    its request."""
 
     __tablename__ = "attachments"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     request_id: Mapped[int] = mapped_column(ForeignKey("requests.id"), index=True)
+    message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id"), index=True)
+    letter_id: Mapped[int | None] = mapped_column(ForeignKey("letters.id"), index=True)
     field_key: Mapped[str] = mapped_column(String(64))
     filename: Mapped[str] = mapped_column(String(255))
     content_type: Mapped[str] = mapped_column(String(100))
@@ -100,4 +249,6 @@ class Attachment(db.Model):
     storage_key: Mapped[str] = mapped_column(String(100), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
-    request: Mapped[Request] = relationship(back_populates="attachments")
+    request: Mapped[Request] = relationship(foreign_keys=[request_id], overlaps="attachments")
+    message: Mapped[Message | None] = relationship(back_populates="attachments")
+    letter: Mapped[Letter | None] = relationship(back_populates="attachments")

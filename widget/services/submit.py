@@ -9,8 +9,6 @@ from __future__ import annotations
 import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -25,7 +23,7 @@ from widget.security import FormToken
 from widget.services.answers import HARD_MAX_LENGTH, clean_answers
 from widget.textnorm import strip_controls
 from widget.uploads import IncomingFile, LocalFileStore, UploadLimits, check_files
-from widget.workdays import add_working_days
+from widget.workdays import WorkCalendar
 
 
 class Action(str, enum.Enum):
@@ -173,16 +171,14 @@ def _typed_answers(version: FormVersion, raw: Mapping[str, list[str]]) -> dict:
 
 
 def _mark_sent(request: Request, form: Form, site: Site) -> None:
-    organization = site.organization
     now = utcnow()
-    local_today = now.astimezone(ZoneInfo(organization.timezone)).date()
-    closed = [datetime.fromisoformat(day).date() for day in organization.closed_days or []]
     request.status = RequestStatus.RECEIVED.value
     request.code = codes.generate()
     request.resume_code = None  # a sent draft can no longer be resumed
     request.submitted_at = now
-    request.due_date = add_working_days(local_today, form.processing_days, organization.country,
-                                        closed)
+    request.unit_id = form.unit_id
+    request.due_at = WorkCalendar.for_organization(site.organization).due_at(
+        now, form.processing_days)
     request.events.append(Event(kind=EventKind.RECEIVED.value, created_at=now))
 
 
