@@ -195,7 +195,8 @@ CALENDARS = st.sampled_from([
     WorkCalendar(country="RU", timezone="Europe/Moscow"),
     WorkCalendar(country="DE", timezone="Europe/Berlin", day_start=time(9, 30), day_end=time(18, 0)),
 ])
-MOMENTS = st.datetimes(min_value=datetime(2026, 1, 1), max_value=datetime(2027, 12, 31), timezones=st.just(UTC))
+MOMENTS = st.datetimes(min_value=datetime(2026, 1, 1), max_value=datetime(2027, 12, 31),
+                       timezones=st.just(UTC))
 DURATIONS = st.integers(min_value=0, max_value=200 * HOUR)
 
 

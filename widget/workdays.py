@@ -21,7 +21,8 @@ def _public_holidays(country: str, year: int) -> frozenset[date]:
 
 
 def _is_open(day: date, country: str, closed: frozenset[date] | set[date]) -> bool:
-    return day.weekday() not in WEEKEND and day not in closed and day not in _public_holidays(country, day.year)
+    return (day.weekday() not in WEEKEND and day not in closed
+            and day not in _public_holidays(country, day.year))
 
 
 def is_working_day(day: date, country: str, closed_days: Iterable[date] = ()) -> bool:
@@ -102,7 +103,7 @@ class WorkCalendar:
         return (datetime.combine(day, self.day_start, zone).astimezone(timezone.utc),
                 datetime.combine(day, self.day_end, zone).astimezone(timezone.utc))
 
-    def _local_date(self, moment: datetime) -> date:
+    def local_date(self, moment: datetime) -> date:
         return _utc(moment).astimezone(self._zone).date()
 
     def end_of_working_day(self, day: date) -> datetime:
@@ -111,13 +112,13 @@ class WorkCalendar:
 
     def due_at(self, submitted_at: datetime, days: int) -> datetime:
         """Closing time of the day `days` working days after the local date of submission."""
-        return self.end_of_working_day(self.add_working_days(self._local_date(submitted_at), days))
+        return self.end_of_working_day(self.add_working_days(self.local_date(submitted_at), days))
 
     def working_seconds_between(self, start: datetime, end: datetime) -> int:
         """Seconds of opening hours on working days between two moments (0 if end <= start)."""
         start, end = _utc(start), _utc(end)
         total = timedelta()
-        day, last = self._local_date(start), self._local_date(end)
+        day, last = self.local_date(start), self.local_date(end)
         while day <= last:
             if self.is_working_day(day):
                 opens, closes = self._opening_hours(day)
@@ -132,7 +133,7 @@ class WorkCalendar:
         if seconds < 0:
             raise ValueError("seconds must not be negative")
         moment, remaining = _utc(start), timedelta(seconds=seconds)
-        day = self._local_date(moment)
+        day = self.local_date(moment)
         while True:
             if self.is_working_day(day):
                 opens, closes = self._opening_hours(day)
