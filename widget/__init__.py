@@ -1,13 +1,15 @@
 """Frontdesk: an embeddable request desk."""
 from __future__ import annotations
 
+import json
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 from flask import Flask
 
 from widget.config import INSTANCE_DIR, PROJECT_ROOT, load_config
-from widget.extensions import babel, csrf, db, limiter, migrate
+from widget.extensions import babel, csrf, db, limiter, login, migrate
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -20,7 +22,8 @@ def create_app(config: dict | None = None) -> Flask:
         DEBUG=settings["DEBUG"],
         TESTING=settings["TESTING"],
         SQLALCHEMY_DATABASE_URI=settings["DATABASE_URL"],
-        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
+        # JSON as written (not \u escapes), so staff can search answers in any script.
+        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True, "json_serializer": _json_dumps},
         # The largest legitimate post: every file at its limit plus the text fields.
         MAX_CONTENT_LENGTH=settings["UPLOAD_MAX_TOTAL_BYTES"] + 1024 * 1024,
         BABEL_DEFAULT_LOCALE=settings["DEFAULT_LANGUAGE"],
@@ -29,6 +32,11 @@ def create_app(config: dict | None = None) -> Flask:
         RATELIMIT_STORAGE_URI=settings["REDIS_URL"] or "memory://",
         RATELIMIT_HEADERS_ENABLED=True,
         WTF_CSRF_TIME_LIMIT=None,
+        # The staff area's session cookie: first-party only, never read by scripts.
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings["SECURE_COOKIES"],
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=settings["STAFF_SESSION_HOURS"]),
         # Our forms show their own translated messages; WTForms' catalogs would only be re-read
         # from disk on every request.
         WTF_I18N_ENABLED=False,
@@ -41,15 +49,22 @@ def create_app(config: dict | None = None) -> Flask:
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
     limiter.init_app(app)
     csrf.init_app(app)
+    login.init_app(app)
 
+    from admin import bp as admin_bp
     from widget import i18n
     from widget.cli import register_commands
     from widget.public import bp as public_bp
+    from widget.services.staff import load_session_user
     from widget.web import register_web_hooks
+
+    login.user_loader(load_session_user)
+    login.login_view = "admin.login"
 
     babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=i18n.select_timezone)
     i18n.register_template_helpers(app)
     app.register_blueprint(public_bp)
+    app.register_blueprint(admin_bp)
     # The widget's forms are protected by signed form tokens, not cookie-bound CSRF tokens
     # (third-party cookies are blocked in the iframe): see widget.security.
     csrf.exempt(public_bp)
@@ -60,6 +75,10 @@ def create_app(config: dict | None = None) -> Flask:
         n = settings["PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
     return app
+
+
+def _json_dumps(value) -> str:
+    return json.dumps(value, ensure_ascii=False)
 
 
 def _development_secret(settings: dict) -> str:

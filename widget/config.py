@@ -41,6 +41,10 @@ DEFAULTS: dict[str, object] = {
     "REDIS_URL": "",
     # Number of reverse proxies in front of the app whose X-Forwarded-* headers are trusted.
     "PROXY_COUNT": 0,
+    # Staff sessions: how long one lasts, and whether its cookie needs HTTPS (true in production).
+    "STAFF_SESSION_HOURS": 8,
+    "SECURE_COOKIES": False,
+    "RATE_LIMIT_LOGIN": "5 per minute;50 per day",
 }
 
 

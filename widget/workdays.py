@@ -104,6 +104,7 @@ class WorkCalendar:
                 datetime.combine(day, self.day_end, zone).astimezone(timezone.utc))
 
     def local_date(self, moment: datetime) -> date:
+        """The organisation's calendar date at a moment."""
         return _utc(moment).astimezone(self._zone).date()
 
     def end_of_working_day(self, day: date) -> datetime:

@@ -16,8 +16,8 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from widget import codes
 from widget.extensions import db
-from widget.models import (Attachment, Event, EventKind, Form, FormVersion, Request,
-                           RequestStatus, Site)
+from widget.models import (Attachment, AuditEntry, Channel, Event, EventKind, Form, FormVersion,
+                           Request, RequestStatus, Site, StaffUser)
 from widget.models._types import utcnow
 from widget.security import FormToken
 from widget.services.answers import HARD_MAX_LENGTH, clean_answers
@@ -111,7 +111,7 @@ def save_form(sub: Submission, policy: Policy) -> SaveResult:
     stored_keys = [policy.store.save(item.data) for item in new_files]
     removed_keys = []
     try:
-        request = draft or Request(organization_id=sub.site.organization_id, site_id=sub.site.id,
+        request = draft or Request(organization=sub.site.organization, site_id=sub.site.id,
                                    form_version_id=version.id)
         for attachment in list(request.attachments):
             if attachment.id in sub.remove_attachment_ids:
@@ -125,7 +125,7 @@ def save_form(sub: Submission, policy: Policy) -> SaveResult:
         request.language = sub.language
         request.submit_nonce = sub.token.nonce
         if sub.action is Action.SEND:
-            _mark_sent(request, sub.form, sub.site)
+            _mark_sent(request, sub.form)
             outcome = Outcome.SENT
         else:
             request.resume_code = request.resume_code or codes.generate()
@@ -170,16 +170,62 @@ def _typed_answers(version: FormVersion, raw: Mapping[str, list[str]]) -> dict:
     return typed
 
 
-def _mark_sent(request: Request, form: Form, site: Site) -> None:
+def _mark_sent(request: Request, form: Form) -> None:
     now = utcnow()
     request.status = RequestStatus.RECEIVED.value
     request.code = codes.generate()
     request.resume_code = None  # a sent draft can no longer be resumed
     request.submitted_at = now
     request.unit_id = form.unit_id
-    request.due_at = WorkCalendar.for_organization(site.organization).due_at(
+    request.due_at = WorkCalendar.for_organization(request.organization).due_at(
         now, form.processing_days)
-    request.events.append(Event(kind=EventKind.RECEIVED.value, created_at=now))
+    request.events.append(Event(kind=EventKind.RECEIVED.value, created_at=now,
+                                data={"channel": request.channel}))
+
+
+def file_on_behalf(staff: StaffUser, form: Form, channel: Channel, language: str,
+                   raw: Mapping[str, list[str]], files: list[IncomingFile], policy: Policy
+                   ) -> SaveResult:
+    """Staff enter a request received at the desk or by post; the person gets a code and a
+    receipt just as online, and the channel is recorded."""
+    if channel not in (Channel.DESK, Channel.POST):
+        raise ValueError(channel)
+    if form.organization_id != staff.organization_id or (
+            not staff.is_admin and form.unit_id not in {unit.id for unit in staff.units}):
+        return SaveResult(Outcome.BAD_TOKEN)
+    version = form.current_version
+    new_files, errors = check_files(files, policy.upload_limits)
+    present: dict[str, int] = {}
+    for item in new_files:
+        present[item.field_key] = present.get(item.field_key, 0) + 1
+    answers, answer_errors = clean_answers(version.fields, raw, staff.organization.country,
+                                           files_present=present)
+    errors = {**answer_errors, **errors}
+    if errors:
+        return SaveResult(Outcome.INVALID, None, errors)
+    stored_keys = [policy.store.save(item.data) for item in new_files]
+    try:
+        request = Request(organization=staff.organization, form_version_id=version.id,
+                          channel=channel.value, language=language, answers=answers,
+                          attachments=[Attachment(
+                              field_key=item.field_key, filename=item.filename,
+                              content_type=item.content_type, size=len(item.data),
+                              sha256=item.sha256, storage_key=key)
+                              for item, key in zip(new_files, stored_keys)])
+        _mark_sent(request, form)
+        request.events[-1].actor = staff.name
+        request.events[-1].staff_user_id = staff.id
+        db.session.add(request)
+        db.session.flush()
+        db.session.add(AuditEntry(organization_id=request.organization_id, staff_user_id=staff.id,
+                                  request_id=request.id, action="file_on_behalf",
+                                  after={"channel": channel.value, "form": form.slug}))
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        _delete_quietly(policy.store, stored_keys)
+        raise
+    return SaveResult(Outcome.SENT, request)
 
 
 def _delete_quietly(store: LocalFileStore, keys: list[str]) -> None:

@@ -1,0 +1,56 @@
+"""Who on the staff may see which request: every staff lookup goes through here."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import ColumnElement, and_, false, select
+
+from widget.extensions import db
+from widget.models import Request, RequestStatus, StaffUser
+
+
+class ActionError(Exception):
+    """A staff action that cannot be done; the message is translated and safe to show."""
+
+    def __init__(self, message):
+        super().__init__(str(message))
+        self.message = message
+
+
+class NotFound(ActionError):
+    """No such request among those this person may see (the same answer as for none at all)."""
+
+    def __init__(self):
+        super().__init__(_l("This request does not exist or is not yours to see."))
+
+
+class NotAllowed(ActionError):
+    """The action is not possible in the request's state or for this person's role."""
+
+
+class Conflict(ActionError):
+    """Someone else changed the request since this person loaded it."""
+
+    def __init__(self):
+        super().__init__(_l("Someone else changed this request a moment ago. Here it is as it is "
+                            "now: please check it and do your change again."))
+
+
+def visible_to(staff: StaffUser) -> ColumnElement[bool]:
+    """The condition for requests a staff member may read: their organisation, their units
+    (administrators: every unit), never drafts."""
+    condition = and_(Request.organization_id == staff.organization_id,
+                     Request.status != RequestStatus.DRAFT.value)
+    if staff.is_admin:
+        return condition
+    unit_ids = [unit.id for unit in staff.units]
+    if not unit_ids:
+        return false()
+    return and_(condition, Request.unit_id.in_(unit_ids))
+
+
+def find_for_staff(staff: StaffUser, request_id: int) -> Request:
+    """A request this staff member may see, or NotFound."""
+    request = db.session.scalar(select(Request).where(Request.id == request_id, visible_to(staff)))
+    if request is None:
+        raise NotFound()
+    return request

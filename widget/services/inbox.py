@@ -1,0 +1,118 @@
+"""The staff inbox: which requests to show, filtered, searched, sorted and paged."""
+from __future__ import annotations
+
+import enum
+import math
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import Select, String, cast, func, or_, select
+
+from widget import codes
+from widget.extensions import db
+from widget.models import OPEN_STATUSES, Form, FormVersion, Request, RequestStatus, StaffUser
+from widget.models._types import utcnow
+from widget.services.access import visible_to
+from widget.workdays import WorkCalendar
+
+PAGE_SIZE = 25
+DUE_SOON_HOURS = 24  # working hours
+
+
+class View(str, enum.Enum):
+    NEW = "new"            # received, waiting for registration
+    MINE = "mine"          # assigned to me, still open
+    OVERDUE = "overdue"    # open and past the deadline
+    DUE_SOON = "due_soon"  # open, due within DUE_SOON_HOURS working hours
+    PAUSED = "paused"
+    ALL = "all"
+
+
+class Sort(str, enum.Enum):
+    DUE = "due"
+    NEWEST = "newest"
+    OLDEST = "oldest"
+
+
+@dataclass
+class InboxQuery:
+    view: View = View.NEW
+    text: str = ""               # a tracking code, a journal number, or words in the answers
+    form_id: int | None = None
+    status: str | None = None
+    sent_from: date | None = None
+    sent_to: date | None = None
+    sort: Sort = Sort.DUE
+    page: int = 1
+
+
+@dataclass
+class InboxPage:
+    requests: list[Request]
+    total: int
+    page: int
+    pages: int
+    counts: dict[str, int]
+
+
+def _view_condition(view: View, staff: StaffUser, now: datetime, calendar: WorkCalendar):
+    open_ = Request.status.in_(OPEN_STATUSES)
+    return {
+        View.NEW: Request.status == RequestStatus.RECEIVED.value,
+        View.MINE: open_ & (Request.executor_id == staff.id),
+        View.OVERDUE: open_ & (Request.due_at < now),
+        View.DUE_SOON: open_ & (Request.due_at >= now) & (
+            Request.due_at <= calendar.add_working_seconds(now, DUE_SOON_HOURS * 3600)),
+        View.PAUSED: Request.status == RequestStatus.PAUSED.value,
+        View.ALL: Request.id.isnot(None),
+    }[view]
+
+
+def _text_condition(text: str):
+    text = text.strip()[:100]
+    code = codes.parse(text)
+    if code:
+        return Request.code == code
+    # Journal numbers and words in what the person wrote (names, addresses...). SQLite folds
+    # only ASCII letters to lower case; PostgreSQL folds every script.
+    words = text.replace("%", "").replace("_", "")
+    return or_(Request.journal_number.ilike(f"%{words}%"),
+               func.lower(cast(Request.answers, String)).contains(words.lower()))
+
+
+def list_inbox(staff: StaffUser, query: InboxQuery, now: datetime | None = None) -> InboxPage:
+    """One page of the requests this staff member may see, with counts for every view."""
+    now = now or utcnow()
+    calendar = WorkCalendar.for_organization(staff.organization)
+    base = select(Request).where(visible_to(staff))
+    counts = {view.value: db.session.scalar(
+        select(func.count()).select_from(base.where(_view_condition(view, staff, now, calendar)).subquery()))
+        for view in View}
+    statement: Select = base.where(_view_condition(query.view, staff, now, calendar))
+    if query.text.strip():
+        statement = statement.where(_text_condition(query.text))
+    if query.form_id:
+        statement = statement.where(Request.form_version_id.in_(
+            select(FormVersion.id).where(FormVersion.form_id == query.form_id)))
+    if query.status:
+        statement = statement.where(Request.status == query.status)
+    if query.sent_from:
+        statement = statement.where(Request.submitted_at >= datetime.combine(query.sent_from, time.min))
+    if query.sent_to:
+        statement = statement.where(
+            Request.submitted_at < datetime.combine(query.sent_to + timedelta(days=1), time.min))
+    order = {Sort.DUE: (Request.due_at.is_(None), Request.due_at, Request.id),
+             Sort.NEWEST: (Request.submitted_at.desc(), Request.id.desc()),
+             Sort.OLDEST: (Request.submitted_at, Request.id)}[query.sort]
+    total = db.session.scalar(select(func.count()).select_from(statement.subquery()))
+    pages = max(1, math.ceil(total / PAGE_SIZE))
+    page = min(max(1, query.page), pages)
+    rows = db.session.scalars(statement.order_by(*order).limit(PAGE_SIZE)
+                              .offset((page - 1) * PAGE_SIZE)).all()
+    return InboxPage(list(rows), total, page, pages, counts)
+
+
+def forms_of(staff: StaffUser) -> list[Form]:
+    """The organisation's forms, for the inbox filter."""
+    return list(db.session.scalars(
+        select(Form).where(Form.organization_id == staff.organization_id).order_by(Form.position)))

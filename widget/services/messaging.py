@@ -1,0 +1,109 @@
+"""Messages between the person and staff, internal notes, and the answer letter."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask_babel import lazy_gettext as _l
+
+from widget.extensions import db
+from widget.models import Attachment, Event, EventKind, Letter, Message, Request, StaffUser
+from widget.models._types import utcnow
+from widget.services.access import NotAllowed
+from widget.services.workflow import apply_action
+from widget.textnorm import strip_controls
+from widget.uploads import CheckedFile, IncomingFile, LocalFileStore, UploadLimits, check_files
+
+MESSAGE_MAX_LENGTH = 5000
+LETTER_TITLE_MAX_LENGTH = 200
+
+
+def _clean_body(text: str | None, required: bool = True) -> str:
+    body = strip_controls(text or "", keep_newlines=True).strip()
+    if required and not body:
+        raise NotAllowed(_l("Please write a message."))
+    if len(body) > MESSAGE_MAX_LENGTH:
+        raise NotAllowed(_l("Please shorten the message to %(max)d characters.", max=MESSAGE_MAX_LENGTH))
+    return body
+
+
+def _checked(files: list[IncomingFile], limits: UploadLimits) -> list[CheckedFile]:
+    checked, errors = check_files(files, limits)
+    if errors:
+        raise NotAllowed(next(iter(errors.values())))
+    return checked
+
+
+def _stored(request: Request, files: list[CheckedFile], store: LocalFileStore) -> list[Attachment]:
+    return [Attachment(request_id=request.id, field_key="message", filename=item.filename,
+                       content_type=item.content_type, size=len(item.data), sha256=item.sha256,
+                       storage_key=store.save(item.data)) for item in files]
+
+
+def send_staff_message(staff: StaffUser, request_id: int, body: str, files: list[IncomingFile],
+                       limits: UploadLimits, store: LocalFileStore) -> Request:
+    """Write to the person about their request, with attachments."""
+    body = _clean_body(body)
+    checked = _checked(files, limits)
+
+    def change(request: Request, now: datetime) -> Event:
+        message = Message(from_staff=True, staff_user_id=staff.id, body=body, created_at=now,
+                          attachments=_stored(request, checked, store))
+        request.messages.append(message)
+        return Event(kind=EventKind.STAFF_MESSAGE.value)
+    return apply_action(staff, request_id, None, "message", change)
+
+
+def add_internal_note(staff: StaffUser, request_id: int, body: str) -> Request:
+    """A note for colleagues; the person never sees it."""
+    body = _clean_body(body)
+
+    def change(request: Request, now: datetime) -> Event:
+        return Event(kind=EventKind.NOTE.value, note=body, public=False)
+    return apply_action(staff, request_id, None, "note", change)
+
+
+def issue_letter(staff: StaffUser, request_id: int, title: str, body: str,
+                 pdf: IncomingFile | None, limits: UploadLimits, store: LocalFileStore) -> Request:
+    """Answer with a letter: an uploaded PDF, a text written from a template, or both."""
+    title = strip_controls(title or "").strip()[:LETTER_TITLE_MAX_LENGTH]
+    body = _clean_body(body, required=False)
+    checked = _checked([pdf] if pdf is not None else [], limits)
+    if any(item.content_type != "application/pdf" for item in checked):
+        raise NotAllowed(_l("The letter must be a PDF file."))
+    if not title:
+        raise NotAllowed(_l("Please give the letter a title."))
+    if not body and not checked:
+        raise NotAllowed(_l("Please write the letter or attach it as a PDF."))
+
+    def change(request: Request, now: datetime) -> Event:
+        letter = Letter(staff_user_id=staff.id, title=title, body=body or None, created_at=now,
+                        attachments=_stored(request, checked, store))
+        request.letters.append(letter)
+        return Event(kind=EventKind.LETTER_ISSUED.value, data={"title": title})
+    return apply_action(staff, request_id, None, "letter", change)
+
+
+def send_citizen_message(request: Request, body: str, files: list[IncomingFile],
+                         limits: UploadLimits, store: LocalFileStore) -> Message:
+    """The person writes to the organisation from the status page (their code is their key)."""
+    if request.is_draft:
+        raise NotAllowed(_l("This request was not sent yet."))
+    body = _clean_body(body)
+    checked = _checked(files, limits)
+    now = utcnow()
+    message = Message(from_staff=False, body=body, created_at=now,
+                      attachments=_stored(request, checked, store))
+    request.messages.append(message)
+    request.events.append(Event(kind=EventKind.CITIZEN_MESSAGE.value, created_at=now))
+    db.session.commit()
+    return message
+
+
+def mark_citizen_messages_read(staff: StaffUser, request: Request) -> None:
+    """Staff opened the request: the person's messages count as read."""
+    now = utcnow()
+    unread = [m for m in request.messages if not m.from_staff and m.read_at is None]
+    for message in unread:
+        message.read_at = now
+    if unread:
+        db.session.commit()

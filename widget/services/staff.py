@@ -1,0 +1,62 @@
+"""Staff accounts: signing in and creating people."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from widget.extensions import db
+from widget.models import Organization, Role, StaffUser, Unit
+from widget.models._types import utcnow
+from widget.services.access import NotAllowed
+
+MIN_PASSWORD_LENGTH = 10
+# Compared against when the e-mail is unknown, so both failures take the same time.
+_DUMMY_HASH = generate_password_hash("not a real password")
+
+
+def hash_password(password: str) -> str:
+    """A scrypt hash (werkzeug's default KDF) of a password."""
+    return generate_password_hash(password)
+
+
+def authenticate(email: str, password: str) -> StaffUser | None:
+    """The active staff member with these credentials, or None (same time either way)."""
+    staff = db.session.scalar(
+        select(StaffUser).where(func.lower(StaffUser.email) == (email or "").strip().lower()))
+    if staff is None or not staff.is_active:
+        check_password_hash(_DUMMY_HASH, password or "")
+        return None
+    if not check_password_hash(staff.password_hash, password or ""):
+        return None
+    staff.last_login_at = utcnow()
+    db.session.commit()
+    return staff
+
+
+def load_session_user(session_id: str) -> StaffUser | None:
+    """Flask-Login's loader: "id:epoch"; a changed password or deactivation ends old sessions."""
+    staff_id, _, epoch = (session_id or "").partition(":")
+    if not staff_id.isdigit() or not epoch.isdigit():
+        return None
+    staff = db.session.get(StaffUser, int(staff_id))
+    if staff is None or not staff.is_active or staff.session_epoch != int(epoch):
+        return None
+    return staff
+
+
+def create_staff(organization: Organization, email: str, name: str, password: str, role: Role,
+                 units: list[Unit] = ()) -> StaffUser:
+    """Add a staff member (the CLI's create-admin, the demo, later the admin area)."""
+    if len(password or "") < MIN_PASSWORD_LENGTH:
+        raise NotAllowed(_l("The password must have at least %(min)d characters.", min=MIN_PASSWORD_LENGTH))
+    email = (email or "").strip().lower()
+    if "@" not in email:
+        raise NotAllowed(_l("Please enter a valid e-mail address, for example name@example.com."))
+    if db.session.scalar(select(StaffUser).where(func.lower(StaffUser.email) == email)):
+        raise NotAllowed(_l("Someone with this e-mail address already exists."))
+    staff = StaffUser(organization_id=organization.id, email=email, name=name.strip() or email,
+                      password_hash=hash_password(password), role=role.value, units=list(units))
+    db.session.add(staff)
+    db.session.commit()
+    return staff
