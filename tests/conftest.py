@@ -14,6 +14,18 @@ from widget.models import Field, Form, FormGroup, FormVersion, Organization, Sit
 TEST_SECRET = "test-secret-key"
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _hash_each_test_password_once():
+    """scrypt is slow on purpose; tests make the same few staff accounts again and again."""
+    import functools
+
+    import widget.services.staff as staff
+    original = staff.generate_password_hash
+    staff.generate_password_hash = functools.lru_cache(maxsize=None)(original)
+    yield
+    staff.generate_password_hash = original
+
+
 def settings_for(tmp_path, **overrides) -> dict:
     """Settings for an app under test: its own database and upload folder, no waiting."""
     return {
