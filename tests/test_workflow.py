@@ -2,84 +2,24 @@
 deadline arithmetic, journal numbers, scoping, optimistic locking and the audit log."""
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import date
 
 import pytest
 from sqlalchemy import select
 
 import widget.services.workflow as workflow
-from widget import codes
-from widget.models import (AuditEntry, Event, Form, FormVersion, Request, RequestStatus as S,
-                           Role, Unit)
+from tests import backoffice
+from widget.models import AuditEntry, RequestStatus as S, Role
 from widget.services import fees, messaging
 from widget.services.access import Conflict, NotAllowed, NotFound, find_for_staff
 from widget.services.staff import authenticate, create_staff, load_session_user
 from widget.uploads import IncomingFile, LocalFileStore, UploadLimits
 
-PASSWORD = "correct horse battery"
+PASSWORD = backoffice.PASSWORD
 LIMITS = UploadLimits(10_000, 3, 20_000)
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\n%%EOF\n"
-
-
-def at(text: str) -> datetime:
-    """A UTC moment from 'YYYY-MM-DD HH:MM' given in Hanoi time (UTC+7)."""
-    local = datetime.fromisoformat(text)
-    return local.replace(tzinfo=timezone.utc) - (datetime(2000, 1, 1, 7) - datetime(2000, 1, 1))
-
-
-@pytest.fixture
-def clock(monkeypatch):
-    """Set the moment the services believe it is."""
-    def set_now(text: str):
-        moment = at(text)
-        monkeypatch.setattr(workflow, "utcnow", lambda: moment)
-        return moment
-    return set_now
-
-
-@pytest.fixture
-def office(db, create_site):
-    """Two units with an operator and a head each, an administrator, and a form per unit."""
-    site = create_site()
-    org = site.organization
-    units = {code: Unit(organization_id=org.id, code=code, names={"en": code}) for code in ("HN", "XD")}
-    db.session.add_all(units.values())
-    db.session.commit()
-    people = {
-        "op": create_staff(org, "op@hn.test", "Operator HN", PASSWORD, Role.OPERATOR, [units["HN"]]),
-        "head": create_staff(org, "head@hn.test", "Head HN", PASSWORD, Role.UNIT_HEAD, [units["HN"]]),
-        "op_xd": create_staff(org, "op@xd.test", "Operator XD", PASSWORD, Role.OPERATOR, [units["XD"]]),
-        "admin": create_staff(org, "admin@org.test", "Admin", PASSWORD, Role.ADMIN),
-    }
-    forms = {}
-    for code, unit in units.items():
-        form = Form(organization_id=org.id, unit_id=unit.id, slug=f"form-{code}", titles={"en": code},
-                    processing_days=5, is_published=True)
-        form.versions.append(FormVersion(number=1))
-        db.session.add(form)
-        forms[code] = form
-    db.session.commit()
-    return {"site": site, "org": org, "units": units, "people": people, "forms": forms}
-
-
-@pytest.fixture
-def received(db, office):
-    """A received request of unit HN, due Friday 23 October 2026 at 17:00 (Hanoi)."""
-    def make(unit="HN", due="2026-10-23 17:00"):
-        request = Request(organization_id=office["org"].id, site_id=office["site"].id,
-                          unit_id=office["units"][unit].id,
-                          form_version_id=office["forms"][unit].versions[0].id,
-                          status=S.RECEIVED.value, code=codes.generate(), answers={"name": "Lan"},
-                          submitted_at=at("2026-10-16 09:00"), due_at=at(due))
-        db.session.add(request)
-        db.session.commit()
-        return request
-    return make
-
-
-def local(moment: datetime) -> str:
-    return (moment.replace(tzinfo=timezone.utc) + (datetime(2000, 1, 1, 7) - datetime(2000, 1, 1))
-            ).strftime("%Y-%m-%d %H:%M")
+at, local = backoffice.at, backoffice.local
+clock, office, received = backoffice.clock, backoffice.office, backoffice.received
 
 
 # --- the status machine -----------------------------------------------------------------------

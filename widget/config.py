@@ -30,6 +30,8 @@ DEFAULTS: dict[str, object] = {
     "FORM_TOKEN_MAX_AGE": 12 * 3600,
     "MIN_FILL_SECONDS": 3,
     "DRAFT_MAX_AGE_DAYS": 30,
+    # How long a status page, once opened with the code, may reply and download.
+    "STATUS_TOKEN_MAX_AGE": 2 * 3600,
     # Uploads: defaults until the admin area makes them configurable per form.
     "UPLOAD_MAX_FILE_BYTES": 10 * 1024 * 1024,
     "UPLOAD_MAX_FILES": 5,

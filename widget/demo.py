@@ -2,12 +2,29 @@
 that cover every field type, and a site that lets the demo host page embed the widget."""
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlalchemy import select
 
+from widget import codes
 from widget.extensions import db
-from widget.models import Field, Form, FormGroup, FormVersion, Organization, Site, Unit
+from widget.models import (Event, Field, Form, FormGroup, FormVersion, Message, Organization,
+                           Request, Role, Site, StaffUser, Unit)
+from widget.models._types import utcnow
+from widget.services.staff import hash_password
+from widget.services.workflow import next_journal_number
+from widget.workdays import WorkCalendar
 
 DEMO_SITE_KEY = "demo"
+DEMO_PASSWORD = "frontdesk-demo"
+# (e-mail, name, role, unit code or None for every unit)
+DEMO_STAFF = [
+    ("admin@demo.frontdesk", "Phạm Minh Quân", Role.ADMIN, None),
+    ("head.xd@demo.frontdesk", "Lê Thu Hà", Role.UNIT_HEAD, "XD"),
+    ("op.xd@demo.frontdesk", "Nguyễn Văn Nam", Role.OPERATOR, "XD"),
+    ("head.ht@demo.frontdesk", "Trần Thị Mai", Role.UNIT_HEAD, "HT"),
+    ("op.ht@demo.frontdesk", "Đỗ Quốc Bảo", Role.OPERATOR, "HT"),
+]
 
 
 def _t(en, vi, fa, ru):
@@ -150,6 +167,105 @@ def load_demo_data(host_origin: str = "http://localhost:8000") -> bool:
             Field(position=index, **field_spec) for index, field_spec in enumerate(spec["fields"])])
         form.versions.append(version)
         db.session.add(form)
+    db.session.flush()
+    staff = _demo_staff(organization, units)
+    _demo_requests(organization, organization.sites[0], staff)
     db.session.commit()
     return True
+
+
+def _demo_staff(organization: Organization, units: list[Unit]) -> dict[str, StaffUser]:
+    password_hash = hash_password(DEMO_PASSWORD)
+    people = {}
+    for email, name, role, unit_code in DEMO_STAFF:
+        person = StaffUser(organization_id=organization.id, email=email, name=name, role=role.value,
+                           password_hash=password_hash, language="vi",
+                           units=[u for u in units if unit_code in (None, u.code)])
+        db.session.add(person)
+        people[email.split("@")[0]] = person
+    db.session.flush()
+    return people
+
+
+# (form slug, status, days since sending, executor key, extra): a living back office.
+DEMO_REQUESTS = [
+    ("complaint", "received", 0, None, {}),
+    ("birth-registration", "received", 1, None, {}),
+    ("construction-permit", "registered", 2, None, {}),
+    ("construction-permit", "in_progress", 6, "op.xd", {}),
+    ("construction-permit", "in_progress", 30, "op.xd", {"overdue": True}),
+    ("construction-permit", "paused", 8, "op.xd", {"pause": "supplement"}),
+    ("insurance-card", "in_progress", 3, "op.ht", {"message": True}),
+    ("insurance-card", "result_ready", 4, "op.ht", {"handover": "online"}),
+    ("birth-registration", "result_ready", 5, "op.ht", {"handover": "desk"}),
+    ("complaint", "refused", 9, "op.xd", {"refusal": "Vấn đề này thuộc thẩm quyền của UBND phường."}),
+    ("birth-registration", "closed", 20, "op.ht", {"handover": "post"}),
+    ("complaint", "in_progress", 1, "head.xd", {}),
+]
+DEMO_ANSWERS = {
+    "complaint": {"topic": "delay", "message": "Hồ sơ của tôi nộp từ tháng trước vẫn chưa có kết quả.",
+                  "name": "Hoàng Văn Long", "email": "long@example.com", "call_back": False,
+                  "phone": ""},
+    "birth-registration": {"child_name": "Nguyễn Minh An", "birth_date": "2026-10-02", "sex": "f",
+                           "parent_name": "Nguyễn Thị Hoa", "phone": "+84912345678",
+                           "email": "hoa@example.com"},
+    "construction-permit": {"applicant": "Trần Văn Hùng", "address": "12 Lê Lợi, Huế",
+                            "floor_area": "240", "description": "Nhà ở riêng lẻ hai tầng.",
+                            "documents": ["land", "drawings"], "phone": "+84987654321",
+                            "confirm": True},
+    "insurance-card": {"card_number": "GD4797923456789", "holder": "Lê Thị Lan",
+                       "expiry": "2026-12-31", "household_size": "4", "phone": "+84903123456"},
+}
+
+
+def _demo_requests(organization: Organization, site: Site, staff: dict[str, StaffUser]) -> None:
+    calendar = WorkCalendar.for_organization(organization)
+    forms = {form.slug: form for form in db.session.scalars(
+        select(Form).where(Form.organization_id == organization.id))}
+    now = utcnow()
+    for slug, status, days_ago, executor_key, extra in DEMO_REQUESTS:
+        form = forms[slug]
+        sent = now - timedelta(days=days_ago, hours=2)
+        request = Request(organization_id=organization.id, site_id=site.id, unit_id=form.unit_id,
+                          form_version_id=form.current_version.id, status=status, language="vi",
+                          code=codes.generate(), answers=DEMO_ANSWERS[slug], submitted_at=sent,
+                          created_at=sent, due_at=calendar.due_at(sent, form.processing_days))
+        request.events.append(Event(kind="received", created_at=sent, data={"channel": "web"}))
+        if status != "received":
+            unit = db.session.get(Unit, form.unit_id)
+            request.journal_number = next_journal_number(unit, calendar.local_date(sent).year)
+            request.registered_at = sent + timedelta(hours=1)
+            request.events.append(Event(kind="registered", created_at=request.registered_at,
+                                        actor=staff["admin"].name, staff_user_id=staff["admin"].id))
+        if executor_key:
+            request.executor_id = staff[executor_key].id
+            request.events.append(Event(kind="assigned", created_at=sent + timedelta(hours=2),
+                                        actor=staff["admin"].name, staff_user_id=staff["admin"].id))
+        if extra.get("overdue"):
+            request.due_at = now - timedelta(days=2)
+        if extra.get("pause"):
+            request.paused_at = now - timedelta(days=1)
+            request.pause_reason = extra["pause"]
+            request.events.append(Event(kind="paused", created_at=request.paused_at,
+                                        data={"reason": extra["pause"]}, actor=staff[executor_key].name))
+        if extra.get("handover"):
+            request.handover = extra["handover"]
+            request.events.append(Event(kind="result_ready", created_at=now - timedelta(hours=3),
+                                        data={"handover": extra["handover"]}))
+        if extra.get("refusal"):
+            request.refusal_reason = extra["refusal"]
+            request.events.append(Event(kind="refused", created_at=now - timedelta(hours=5),
+                                        note=extra["refusal"]))
+        if status == "closed":
+            request.closed_at = now - timedelta(days=1)
+            request.events.append(Event(kind="closed", created_at=request.closed_at))
+        if extra.get("message"):
+            request.messages.append(Message(from_staff=True, staff_user_id=staff[executor_key].id,
+                                            created_at=now - timedelta(hours=20),
+                                            body="Xin bổ sung ảnh chụp thẻ cũ."))
+            request.messages.append(Message(from_staff=False, created_at=now - timedelta(hours=4),
+                                            body="Tôi đã gửi ảnh qua bưu điện."))
+            request.events.append(Event(kind="staff_message", created_at=now - timedelta(hours=20)))
+            request.events.append(Event(kind="citizen_message", created_at=now - timedelta(hours=4)))
+        db.session.add(request)
 

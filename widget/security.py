@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 FORM_TOKEN_SALT = "frontdesk.form-token"
+STATUS_TOKEN_SALT = "frontdesk.status-access"
 
 
 class TokenError(Exception):
@@ -80,6 +81,23 @@ _ORIGIN = re.compile(r"^https?://[a-z0-9.-]+(:[0-9]{1,5})?$|^https?://\[[0-9a-f:
 def is_origin(text: str) -> bool:
     """True for a plain web origin such as https://city.example or http://localhost:8000."""
     return bool(_ORIGIN.match(text or ""))
+
+
+def issue_status_token(secret_key: str, request_id: int) -> str:
+    """After a code look-up, what lets the same page reply or download without the code again."""
+    return URLSafeTimedSerializer(secret_key, salt=STATUS_TOKEN_SALT).dumps({"r": request_id})
+
+
+def read_status_token(secret_key: str, token: str, max_age: int) -> int:
+    """The request a status token opens; raise TokenError("expired"|"invalid")."""
+    try:
+        payload = URLSafeTimedSerializer(secret_key, salt=STATUS_TOKEN_SALT).loads(
+            token or "", max_age=max_age)
+        return int(payload["r"])
+    except SignatureExpired as exc:
+        raise TokenError("expired") from exc
+    except (BadSignature, KeyError, TypeError, ValueError) as exc:
+        raise TokenError("invalid") from exc
 
 
 def frame_ancestors_header(origins: list[str] | None) -> str:

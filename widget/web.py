@@ -20,7 +20,9 @@ def register_web_hooks(app: Flask) -> None:
     def security_headers(response):
         # Widget views set g.frame_origins to their site's origins; everything else denies framing.
         origins = g.get("frame_origins")
-        response.headers["Content-Security-Policy"] = f"{_CSP}; {frame_ancestors_header(origins)}"
+        # A view may have set a stricter policy of its own (file downloads are sandboxed).
+        policy = response.headers.get("Content-Security-Policy", _CSP)
+        response.headers["Content-Security-Policy"] = f"{policy}; {frame_ancestors_header(origins)}"
         if not origins:
             response.headers["X-Frame-Options"] = "DENY"
         response.headers["X-Content-Type-Options"] = "nosniff"

@@ -10,16 +10,57 @@ from flask_babel import gettext as _
 
 from widget import codes
 from widget.i18n import format_day
-from widget.models import EventKind, FieldType, Request, RequestStatus
+from widget.models import (Channel, EventKind, FieldType, Handover, PauseReason, Request,
+                           RequestStatus)
 from widget.uploads import megabytes
 
 STATUS_LABELS = {
     RequestStatus.DRAFT.value: _l("Draft, not sent yet"),
     RequestStatus.RECEIVED.value: _l("Received, waiting to be registered"),
+    RequestStatus.REGISTERED.value: _l("Registered"),
+    RequestStatus.IN_PROGRESS.value: _l("In progress"),
+    RequestStatus.PAUSED.value: _l("Paused"),
+    RequestStatus.RESULT_READY.value: _l("Result ready"),
+    RequestStatus.REFUSED.value: _l("Refused"),
+    RequestStatus.CLOSED.value: _l("Closed"),
 }
 EVENT_LABELS = {
     EventKind.DRAFT_SAVED.value: _l("Draft saved"),
     EventKind.RECEIVED.value: _l("Request received online"),
+    EventKind.REGISTERED.value: _l("Registered"),
+    EventKind.ASSIGNED.value: _l("Assigned to a specialist"),
+    EventKind.STARTED.value: _l("Work started"),
+    EventKind.DEADLINE_CHANGED.value: _l("Deadline changed"),
+    EventKind.PAUSED.value: _l("Paused"),
+    EventKind.RESUMED.value: _l("Resumed"),
+    EventKind.RESULT_READY.value: _l("Result ready"),
+    EventKind.REFUSED.value: _l("Refused"),
+    EventKind.CLOSED.value: _l("Closed"),
+    EventKind.LETTER_ISSUED.value: _l("Answer letter issued"),
+    EventKind.STAFF_MESSAGE.value: _l("Message from the organisation"),
+    EventKind.CITIZEN_MESSAGE.value: _l("Your message"),
+    EventKind.NOTE.value: _l("Internal note"),
+    EventKind.FEE_REQUESTED.value: _l("Fee requested"),
+    EventKind.FEE_PAID.value: _l("Fee paid"),
+    EventKind.FEE_WAIVED.value: _l("Fee waived"),
+    EventKind.POST_SENT.value: _l("Sent by post"),
+    EventKind.POST_RECEIVED.value: _l("Received by post"),
+}
+# Received at the desk or by post rather than online.
+CHANNEL_EVENT_LABELS = {
+    Channel.DESK.value: _l("Request received at the desk"),
+    Channel.POST.value: _l("Request received by post"),
+}
+PAUSE_REASON_LABELS = {
+    PauseReason.SUPPLEMENT.value: _l("waiting for you to supplement documents"),
+    PauseReason.THIRD_PARTY.value: _l("waiting for another authority"),
+    PauseReason.INSPECTION.value: _l("a site inspection"),
+    PauseReason.PERSON_REQUEST.value: _l("paused at your request"),
+}
+HANDOVER_LABELS = {
+    Handover.DESK.value: _l("collect it at the desk"),
+    Handover.POST.value: _l("it is sent to you by post"),
+    Handover.ONLINE.value: _l("download it on this page"),
 }
 
 
@@ -35,6 +76,27 @@ def status_label(status: str) -> str:
 
 def event_label(kind: str) -> str:
     return str(EVENT_LABELS.get(kind, kind))
+
+
+def timeline_label(event) -> str:
+    """An event as the person reads it; receipt at the desk or by post says so."""
+    channel = (event.data or {}).get("channel")
+    if event.kind == EventKind.RECEIVED.value and channel in CHANNEL_EVENT_LABELS:
+        return str(CHANNEL_EVENT_LABELS[channel])
+    return event_label(event.kind)
+
+
+def pause_reason_label(reason: str | None) -> str:
+    return str(PAUSE_REASON_LABELS.get(reason or "", reason or ""))
+
+
+def handover_label(mode: str | None) -> str:
+    return str(HANDOVER_LABELS.get(mode or "", mode or ""))
+
+
+def amount(value) -> str:
+    """A fee in the reader's locale: 50000 -> 50,000 (en), 50.000 (vi)."""
+    return format_decimal(value, format="#,##0.##") if value is not None else ""
 
 
 def answer_rows(request: Request, language: str) -> list[AnswerRow]:
@@ -81,4 +143,6 @@ def display_code(code: str | None) -> str:
 
 
 TEMPLATE_FILTERS = {"code": display_code, "status_label": status_label,
-                    "event_label": event_label, "megabytes": megabytes}
+                    "event_label": event_label, "timeline_label": timeline_label,
+                    "pause_reason_label": pause_reason_label, "handover_label": handover_label,
+                    "amount": amount, "megabytes": megabytes}

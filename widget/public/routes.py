@@ -8,10 +8,15 @@ from widget.extensions import limiter
 from widget.public import bp
 from widget.public.forms import CodeForm, EnvelopeForm
 from widget.public.presenters import answer_rows, qr_svg
-from widget.security import TokenError, is_cross_site_post, issue_form_token, read_form_token
+from widget.downloads import file_response
+from widget.security import (TokenError, is_cross_site_post, issue_form_token, issue_status_token,
+                             read_form_token, read_status_token)
+from widget.services.access import NotAllowed
 from widget.services.catalogue import list_catalogue, published_form, site_by_key
+from widget.services.messaging import send_citizen_message
 from widget.services.submit import Action, Outcome, Policy, Submission, save_form
-from widget.services.track import LookupProblem, find_draft, find_request
+from widget.services.track import (LookupProblem, citizen_file, find_draft, find_request,
+                                   request_for_status_token)
 from widget.uploads import IncomingFile, LocalFileStore, UploadLimits
 
 
@@ -84,8 +89,7 @@ def form_post(lang, slug):
         site=g.site, form=form, token=token,
         action=Action.DRAFT if envelope.action.data == Action.DRAFT.value else Action.SEND,
         language=lang, raw=values, honeypot=envelope.website.data or "",
-        files=[IncomingFile(key, upload.filename or "", upload.read())
-               for key in request.files for upload in request.files.getlist(key)],
+        files=_incoming_files(),
         remove_attachment_ids={int(i) for i in request.form.getlist("remove_attachment") if i.isdigit()},
     )
     result = save_form(submission, _policy())
@@ -119,9 +123,59 @@ def track(lang):
     if lookup.problem:
         return render_template("public/track.html", form=form, problem=lookup.problem.value,
                                ), 404 if lookup.problem is LookupProblem.NOT_FOUND else 422
+    return _render_status(lookup.request, lang)
+
+
+def _status_request(lang):
+    """The request a status page's token opens, or a translated refusal to render."""
+    try:
+        request_id = read_status_token(current_app.secret_key, request.form.get("access", ""),
+                                       _config("STATUS_TOKEN_MAX_AGE"))
+    except TokenError:
+        return None
+    return request_for_status_token(g.site, request_id)
+
+
+@bp.post("/<lang>/track/reply")
+@limiter.limit(lambda: _config("RATE_LIMIT_SUBMIT"))
+def track_reply(lang):
+    """The person answers the organisation from the status page."""
+    req = _status_request(lang)
+    if req is None:
+        return render_template("public/track.html", form=CodeForm(formdata=None),
+                               problem="expired"), 400
+    try:
+        send_citizen_message(req, request.form.get("body", ""), _incoming_files(),
+                             _upload_limits(), LocalFileStore(_config("UPLOAD_DIR")))
+    except NotAllowed as error:
+        return _render_status(req, lang, reply_error=error.message,
+                              reply_text=request.form.get("body", ""), status=422)
+    return _render_status(req, lang, notice="message_sent")
+
+
+@bp.post("/<lang>/track/file/<int:attachment_id>")
+@limiter.limit(lambda: _config("RATE_LIMIT_LOOKUP"))
+def track_file(lang, attachment_id):
+    """Download a file of the request (a letter, a file from staff, one's own) by POST."""
+    req = _status_request(lang)
+    attachment = citizen_file(req, attachment_id) if req is not None else None
+    if attachment is None:
+        abort(404)
+    data = LocalFileStore(_config("UPLOAD_DIR")).read(attachment.storage_key)
+    return file_response(data, attachment.content_type, attachment.filename)
+
+
+def _render_status(req, lang, notice=None, reply_error=None, reply_text="", status=200):
     g.private_page = True
-    return render_template("public/status.html", req=lookup.request,
-                           rows=answer_rows(lookup.request, lang))
+    return render_template(
+        "public/status.html", req=req, rows=answer_rows(req, lang),
+        access=issue_status_token(current_app.secret_key, req.id), notice=notice,
+        reply_error=reply_error, reply_text=reply_text), status
+
+
+def _incoming_files() -> list[IncomingFile]:
+    return [IncomingFile(key, upload.filename or "", upload.read())
+            for key in request.files for upload in request.files.getlist(key)]
 
 
 @bp.route("/<lang>/resume", methods=["GET", "POST"])

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from widget import codes
 from widget.extensions import db
-from widget.models import Request, RequestStatus, Site
+from widget.models import Attachment, Request, RequestStatus, Site
 from widget.models._types import as_utc, utcnow
 
 
@@ -36,6 +36,23 @@ def find_request(site: Site, typed: str) -> Lookup:
     if request is None or request.is_draft:
         return Lookup(None, LookupProblem.NOT_FOUND)
     return Lookup(request, None)
+
+
+def request_for_status_token(site: Site, request_id: int) -> Request | None:
+    """The sent request a (verified) status token names, within the site's organisation."""
+    request = db.session.get(Request, request_id)
+    if request is None or request.is_draft or request.organization_id != site.organization_id:
+        return None
+    return request
+
+
+def citizen_file(request: Request, attachment_id: int):
+    """A file of this request the person may download: their own, or from staff (messages,
+    letters). Never another request's."""
+    attachment = db.session.get(Attachment, attachment_id)
+    if attachment is None or attachment.request_id != request.id:
+        return None
+    return attachment
 
 
 def find_draft(site: Site, typed: str, max_age_days: int) -> Lookup:

@@ -1,0 +1,144 @@
+"""What the person sees with their code once staff work on the request: the handler, the
+deadline, pauses, the letter, the message thread with a reply box; never internal notes."""
+from __future__ import annotations
+
+import io
+import re
+
+import pytest
+
+import widget.services.workflow as workflow
+from tests import backoffice
+from widget import codes
+from widget.models import Message
+from widget.security import issue_status_token
+from widget.services import messaging
+from widget.uploads import IncomingFile, LocalFileStore, UploadLimits
+
+clock, office, received = backoffice.clock, backoffice.office, backoffice.received
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\n%%EOF\n"
+LIMITS = UploadLimits(10_000, 3, 20_000)
+ACCESS = re.compile(r'name="access" value="([^"]+)"')
+
+
+@pytest.fixture
+def store(app):
+    return LocalFileStore(app.config["FRONTDESK_UPLOAD_DIR"])
+
+
+@pytest.fixture
+def worked_on(office, received, clock, store):
+    """A registered request, assigned, with a message, an internal note and a letter."""
+    people = office["people"]
+    clock("2026-10-16 10:00")
+    request = received()
+    workflow.register_request(people["op"], request.id, request.lock_version)
+    workflow.assign_request(people["head"], request.id, request.lock_version, people["op"].id)
+    workflow.start_work(people["op"], request.id, request.lock_version)
+    messaging.send_staff_message(people["op"], request.id, "Please send <b>the original</b>.",
+                                 [IncomingFile("file", "checklist.pdf", PDF)], LIMITS, store)
+    messaging.add_internal_note(people["op"], request.id, "SECRET: applicant seems nervous")
+    messaging.issue_letter(people["op"], request.id, "Decision", "Your request is granted.",
+                           IncomingFile("letter", "decision.pdf", PDF), LIMITS, store)
+    return request
+
+
+def open_status(client, code: str, lang: str = "en"):
+    response = client.post(f"/w/test/{lang}/track", data={"code": codes.display(code)})
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    access = ACCESS.search(html)  # only where the page offers a reply or a download
+    return html, access and access.group(1)
+
+
+def test_status_shows_handler_deadline_letter_and_messages_but_no_notes(client, worked_on):
+    html, _ = open_status(client, worked_on.code)
+    assert "Operator HN" in html and "HN-2026-000001" in html and "In progress" in html
+    assert "Decision" in html and "Your request is granted." in html and "decision.pdf" in html
+    assert "Please send &lt;b&gt;the original&lt;/b&gt;." in html and "checklist.pdf" in html
+    assert "SECRET" not in html and "Internal note" not in html
+    assert "Assigned to a specialist" in html and "Answer letter issued" in html
+
+
+def test_the_handler_can_be_shown_by_role_only(client, db, worked_on, office):
+    office["org"].show_executor_name = False
+    db.session.commit()
+    html, _ = open_status(client, worked_on.code)
+    assert "Operator HN" not in html and "A specialist of HN" in html
+
+
+def test_paused_refused_and_ready_are_explained(client, office, received, clock):
+    op = office["people"]["op"]
+    clock("2026-10-16 10:00")
+    paused = received()
+    workflow.register_request(op, paused.id, paused.lock_version)
+    workflow.pause_request(op, paused.id, paused.lock_version, "supplement")
+    assert "waiting for you to supplement documents" in open_status(client, paused.code)[0]
+    refused = received()
+    workflow.refuse_request(op, refused.id, refused.lock_version, "Outside our <competence>")
+    assert "Outside our &lt;competence&gt;" in open_status(client, refused.code)[0]
+    ready = received()
+    workflow.register_request(op, ready.id, ready.lock_version)
+    workflow.mark_result_ready(op, ready.id, ready.lock_version, "desk")
+    assert "collect it at the desk" in open_status(client, ready.code)[0]
+
+
+def test_letters_and_staff_files_download_by_post(client, worked_on):
+    _, access = open_status(client, worked_on.code)
+    letter_file = worked_on.letters[0].attachments[0]
+    response = client.post(f"/w/test/en/track/file/{letter_file.id}", data={"access": access})
+    assert response.status_code == 200 and response.get_data() == PDF
+    assert response.headers["Content-Disposition"].startswith("attachment;")
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert "sandbox" in response.headers["Content-Security-Policy"]
+    assert client.get(f"/w/test/en/track/file/{letter_file.id}").status_code == 405  # POST only
+    assert client.post(f"/w/test/en/track/file/{letter_file.id}", data={}).status_code == 404
+    assert client.post(f"/w/test/en/track/file/{letter_file.id}",
+                       data={"access": access[:-2] + "xx"}).status_code == 404
+
+
+def test_another_requests_file_cannot_be_reached(client, app, worked_on, received):
+    other = received()
+    other_token = issue_status_token(app.secret_key, other.id)
+    letter_file = worked_on.letters[0].attachments[0]
+    response = client.post(f"/w/test/en/track/file/{letter_file.id}", data={"access": other_token})
+    assert response.status_code == 404
+
+
+def test_a_status_token_of_another_organisation_opens_nothing(client, app, create_site, worked_on):
+    create_site(key="elsewhere", origins=["http://localhost:9000"])
+    token = issue_status_token(app.secret_key, worked_on.id)
+    letter_file = worked_on.letters[0].attachments[0]
+    assert client.post(f"/w/elsewhere/en/track/file/{letter_file.id}",
+                       data={"access": token}).status_code == 404
+    reply = client.post("/w/elsewhere/en/track/reply", data={"access": token, "body": "hi"})
+    assert reply.status_code == 400
+
+
+def test_the_person_replies_with_a_file(client, db, worked_on):
+    _, access = open_status(client, worked_on.code, lang="ru")
+    response = client.post("/w/test/ru/track/reply", content_type="multipart/form-data", data={
+        "access": access, "body": "Отправляю <script>alert(1)</script> копию",
+        "files": (io.BytesIO(PDF), "passport.pdf")})
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and "<script>alert(1)" not in html
+    message = db.session.query(Message).filter_by(from_staff=False).one()
+    assert message.attachments[0].filename == "passport.pdf"
+    assert worked_on.events[-1].kind == "citizen_message"
+
+
+def test_bad_replies_change_nothing(client, db, app, worked_on):
+    _, access = open_status(client, worked_on.code)
+    empty = client.post("/w/test/en/track/reply", data={"access": access, "body": "   "})
+    assert empty.status_code == 422 and "Please write a message." in empty.get_data(as_text=True)
+    hostile = client.post("/w/test/en/track/reply", content_type="multipart/form-data", data={
+        "access": access, "body": "see file", "files": (io.BytesIO(b"MZ\x90\x00evil"), "x.pdf")})
+    assert hostile.status_code == 422 and "not a file type we accept" in hostile.get_data(as_text=True)
+    assert 'see file' in hostile.get_data(as_text=True)  # what was typed is kept
+    forged = client.post("/w/test/en/track/reply", data={"access": "forged", "body": "hello"})
+    assert forged.status_code == 400 and "enter your code again" in forged.get_data(as_text=True)
+    app.config["FRONTDESK_STATUS_TOKEN_MAX_AGE"] = -1
+    expired = client.post("/w/test/en/track/reply", data={"access": access, "body": "hello"})
+    assert expired.status_code == 400
+    assert db.session.query(Message).filter_by(from_staff=False).count() == 0
