@@ -23,3 +23,12 @@ def test_production_refuses_to_start_without_a_secret(monkeypatch):
     monkeypatch.delenv("FRONTDESK_SECRET_KEY", raising=False)
     with pytest.raises(RuntimeError, match="FRONTDESK_SECRET_KEY"):
         create_app({"DATABASE_URL": "sqlite://"})
+
+
+def test_every_setting_is_documented_in_the_readme():
+    from pathlib import Path
+
+    from widget.config import DEFAULTS
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    missing = [key for key in DEFAULTS if f"`FRONTDESK_{key}`" not in readme]
+    assert missing == []
