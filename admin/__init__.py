@@ -2,4 +2,8 @@
 administration screens). First-party pages: never framed, cookie session, CSRF-protected."""
 from flask import Blueprint
 
-bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates")
+bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates",
+               static_folder="static")
+
+# The views register themselves on bp (imported last: they import bp from here).
+from admin import actions, auth, desk, routes  # noqa: E402,F401

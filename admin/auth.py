@@ -1,0 +1,81 @@
+"""Signing in and out, and the gate every other admin page stands behind."""
+from __future__ import annotations
+
+from types import SimpleNamespace
+from urllib.parse import urlsplit
+
+import pytz
+from flask import current_app, flash, g, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
+
+from admin import bp
+from admin.forms import LoginForm
+from widget.extensions import limiter
+from widget.services.staff import authenticate
+
+# What a signed-out visitor may reach: the sign-in page and its stylesheet.
+OPEN_ENDPOINTS = {"admin.login", "admin.static"}
+
+
+@bp.before_request
+def require_staff():
+    """Every admin page but sign-in needs an active staff member whose session is still valid
+    (load_session_user drops sessions of deactivated people and of changed passwords)."""
+    if request.endpoint in OPEN_ENDPOINTS:
+        return None
+    if not current_user.is_authenticated:
+        # Only a page can be returned to; a refused POST would come back as a GET.
+        target = request.full_path.rstrip("?") if request.method == "GET" else None
+        return redirect(url_for("admin.login", next=target))
+    g.private_page = True  # personal data: never stored by the browser or a proxy
+    _use_timezone(current_user.organization.timezone)
+    return None
+
+
+def _use_timezone(name: str) -> None:
+    # widget.i18n.select_timezone knows only the widget's site (g.site). Until it also knows the
+    # signed-in staff member, fill Flask-Babel's per-request cache (its g._flask_babel namespace)
+    # so deadlines show in the organisation's time, not UTC.
+    try:
+        zone = pytz.timezone(name)
+    except pytz.UnknownTimeZoneError:
+        return
+    g.setdefault("_flask_babel", SimpleNamespace()).babel_tzinfo = zone
+
+
+def safe_next(target: str | None) -> str | None:
+    """The page to return to after signing in: a path inside /admin on this site, or None."""
+    if not target or any(char <= " " or char == "\\" for char in target):
+        return None
+    parts = urlsplit(target)
+    inside = parts.path == "/admin" or parts.path.startswith("/admin/")
+    if parts.scheme or parts.netloc or not inside or ".." in parts.path.split("/"):
+        return None
+    return target
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["FRONTDESK_RATE_LIMIT_LOGIN"], methods=["POST"])
+def login():
+    """Sign in with e-mail address and password."""
+    next_url = safe_next(request.args.get("next"))
+    if current_user.is_authenticated and request.method == "GET":
+        return redirect(next_url or url_for("admin.inbox"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        staff = authenticate(form.email.data, form.password.data)
+        if staff is not None and login_user(staff):
+            session.permanent = True  # ends after PERMANENT_SESSION_LIFETIME
+            return redirect(next_url or url_for("admin.inbox"))
+    failed = request.method == "POST"
+    return render_template("admin/login.html", form=form, failed=failed,
+                           next_url=next_url), 422 if failed else 200
+
+
+@bp.post("/logout")
+def logout():
+    """Sign out."""
+    logout_user()
+    flash(_("You are signed out."), "success")
+    return redirect(url_for("admin.login"))

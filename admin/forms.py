@@ -1,0 +1,155 @@
+"""Flask-WTF forms of the back office. They carry the CSRF token and parse the fields; the rules
+(a reason is required, which statuses allow what) live in the services, whose translated
+refusals the pages show."""
+from __future__ import annotations
+
+from datetime import date
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, MultipleFileField
+from wtforms import (DateField, EmailField, IntegerField, PasswordField, SelectField, StringField,
+                     TextAreaField)
+from wtforms.validators import InputRequired, Length
+from wtforms.widgets import HiddenInput
+
+from widget.models import RequestStatus
+from widget.services.inbox import InboxQuery, Sort, View
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(_l("E-mail address"), validators=[InputRequired(), Length(max=254)])
+    password = PasswordField(_l("Password"), validators=[InputRequired(), Length(max=500)])
+
+
+class ActionForm(FlaskForm):
+    """An action on a request: it carries the request's version the staff member saw."""
+
+    version = IntegerField(widget=HiddenInput())
+
+
+class RegisterForm(ActionForm):
+    unit = SelectField(_l("Unit"), validate_choice=False)
+
+
+class AssignForm(ActionForm):
+    executor = SelectField(_l("Executor"), validate_choice=False)
+
+
+class DeadlineForm(ActionForm):
+    day = DateField(_l("New deadline"))
+    reason = TextAreaField(_l("Reason (the person reads it)"))
+
+
+class PauseForm(ActionForm):
+    reason = SelectField(_l("What the request waits for"), validate_choice=False)
+    note = TextAreaField(_l("Note for the person (optional)"))
+
+
+class ResultReadyForm(ActionForm):
+    handover = SelectField(_l("How the result is handed over"), validate_choice=False)
+    note = TextAreaField(_l("Note for the person (optional)"))
+
+
+class RefuseForm(ActionForm):
+    reason = TextAreaField(_l("Reason for the refusal (the person reads it)"))
+
+
+class FeeRequestForm(ActionForm):
+    amount = StringField(_l("Amount"))
+
+
+class FeePaidForm(ActionForm):
+    receipt_number = StringField(_l("Receipt number"))
+
+
+class FeeWaiveForm(ActionForm):
+    reason = TextAreaField(_l("Reason for waiving the fee"))
+
+
+class PostForm(ActionForm):
+    item_number = StringField(_l("Postal item number"))
+
+
+class MessageForm(FlaskForm):
+    body = TextAreaField(_l("Message to the person"))
+    files = MultipleFileField(_l("Attach files (optional)"))
+
+
+class NoteForm(FlaskForm):
+    body = TextAreaField(_l("Internal note (only staff see it)"))
+
+
+class LetterForm(FlaskForm):
+    title = StringField(_l("Title"))
+    body = TextAreaField(_l("Text of the letter"))
+    pdf = FileField(_l("The letter as a PDF file (optional)"))
+
+
+class DeskForm(FlaskForm):
+    """What a desk entry carries besides the answers (prefixed: field keys cannot clash)."""
+
+    language = SelectField(_l("Language of the person"), validate_choice=False)
+
+
+# The form each action of a request's page posts (its prefix is the action's name).
+ACTION_FORMS: dict[str, type[FlaskForm]] = {
+    "register": RegisterForm, "assign": AssignForm, "deadline": DeadlineForm,
+    "start": ActionForm, "pause": PauseForm, "resume": ActionForm,
+    "result_ready": ResultReadyForm, "refuse": RefuseForm, "close": ActionForm,
+    "message": MessageForm, "note": NoteForm, "letter": LetterForm,
+    "fee_request": FeeRequestForm, "fee_paid": FeePaidForm, "fee_waive": FeeWaiveForm,
+    "post_sent": PostForm, "post_received": PostForm,
+}
+INBOX_STATUSES = [status.value for status in RequestStatus if status is not RequestStatus.DRAFT]
+
+
+def inbox_query(args) -> tuple[InboxQuery, dict[str, str], dict]:
+    """Parse the inbox's query string: (the query, the clean parameters to keep in links,
+    translated problems by parameter). A value that makes no sense is left out, never fatal."""
+    query, params, problems = InboxQuery(), {}, {}
+    if args.get("view") in {view.value for view in View}:
+        query.view = View(args["view"])
+    params["view"] = query.view.value
+    query.text = (args.get("q") or "").strip()[:100]
+    if query.text:
+        params["q"] = query.text
+    if args.get("form"):
+        if _small_int(args["form"]):
+            query.form_id = params["form"] = _small_int(args["form"])
+        else:
+            problems["form"] = _l("Please choose a form from the list.")
+    if args.get("status"):
+        if args["status"] in INBOX_STATUSES:
+            query.status = params["status"] = args["status"]
+        else:
+            problems["status"] = _l("Please choose a status from the list.")
+    for key, attribute in (("from", "sent_from"), ("to", "sent_to")):
+        if args.get(key):
+            day = _day(args[key])
+            if day is None:
+                problems[key] = _l("Please enter a date such as 2026-10-23.")
+            else:
+                setattr(query, attribute, day)
+                params[key] = day.isoformat()
+    if args.get("sort") in {sort.value for sort in Sort}:
+        query.sort = Sort(args["sort"])
+        params["sort"] = query.sort.value
+    query.page = _small_int(args.get("page")) or 1
+    return query, params, problems
+
+
+def _small_int(text: str | None) -> int | None:
+    """A positive whole number a database column can hold, or None."""
+    text = (text or "").strip()
+    if not (text.isascii() and text.isdigit() and len(text) <= 10):
+        return None
+    return int(text) if 0 < int(text) < 2**31 else None
+
+
+def _day(text: str) -> date | None:
+    try:
+        day = date.fromisoformat(text.strip())
+    except ValueError:
+        return None
+    return day if 1900 <= day.year <= 2999 else None

@@ -1,0 +1,139 @@
+"""Back-office pages: the inbox, a request's page and its file downloads. Thin views: parse the
+input, call the service, render."""
+from __future__ import annotations
+
+from flask import abort, current_app, render_template, request
+from flask_babel import get_locale, gettext as _
+from flask_login import current_user
+from flask_wtf import FlaskForm
+
+from admin import bp, presenters
+from admin.forms import ACTION_FORMS, INBOX_STATUSES, inbox_query
+from admin.presenters import (HANDOVERS, PAUSE_REASONS, available_actions, files_of, inbox_rows,
+                              is_overdue, letter_draft, person_name, timeline)
+from widget.downloads import file_response
+from widget.models import Request, StaffUser
+from widget.public.presenters import answer_rows
+from widget.services.access import NotFound, find_for_staff
+from widget.services.inbox import forms_of, list_inbox
+from widget.services.messaging import mark_citizen_messages_read
+from widget.services.workflow import executors_for
+from widget.uploads import LocalFileStore, UploadLimits
+
+# Ids bounded to what the database holds: a larger number is "not found", never an error.
+ID = "int(max=2147483647)"
+
+
+def current_staff() -> StaffUser:
+    """The signed-in staff member (the real object, not Flask-Login's proxy)."""
+    return current_user._get_current_object()
+
+
+def config(key: str):
+    """A Frontdesk setting."""
+    return current_app.config[f"FRONTDESK_{key}"]
+
+
+def upload_limits() -> UploadLimits:
+    """The configured limits on attached files."""
+    return UploadLimits(config("UPLOAD_MAX_FILE_BYTES"), config("UPLOAD_MAX_FILES"),
+                        config("UPLOAD_MAX_TOTAL_BYTES"))
+
+
+def file_store() -> LocalFileStore:
+    """Where attached files are kept."""
+    return LocalFileStore(config("UPLOAD_DIR"))
+
+
+@bp.context_processor
+def admin_labels():
+    """Staff-worded labels for the admin templates."""
+    return {"label": presenters.label, "message_author": presenters.message_author,
+            "VIEWS": presenters.VIEWS, "SORTS": presenters.SORTS, "CHANNELS": presenters.CHANNELS,
+            "FEE_STATUSES": presenters.FEE_STATUSES, "PAUSE_REASONS": PAUSE_REASONS,
+            "HANDOVERS": HANDOVERS, "LETTER_TEMPLATES": presenters.LETTER_TEMPLATES}
+
+
+@bp.errorhandler(NotFound)
+@bp.errorhandler(404)
+def not_found(error):
+    """Another unit's request looks exactly like a request that does not exist."""
+    message = error.message if isinstance(error, NotFound) else _(
+        "The address may be mistyped, or the page no longer exists.")
+    return render_template("admin/error.html", title=_("Page not found"), message=message), 404
+
+
+@bp.get("/")
+def inbox():
+    """The inbox: a tab per view with counts, filters, sorting and pages."""
+    staff = current_staff()
+    query, params, problems = inbox_query(request.args)
+    page = list_inbox(staff, query)
+    return render_template(
+        "admin/inbox.html", page=page, rows=inbox_rows(page.requests), query=query,
+        params=params, problems=problems, statuses=INBOX_STATUSES, forms=forms_of(staff))
+
+
+@bp.get(f"/requests/<{ID}:request_id>")
+def detail(request_id):
+    """Everything about one request, and the forms of the actions allowed now."""
+    staff = current_staff()
+    req = find_for_staff(staff, request_id)
+    unread = {m.id for m in req.messages if not m.from_staff and m.read_at is None}
+    mark_citizen_messages_read(staff, req)
+    return render_detail(req, unread=unread, letter_template=request.args.get("letter_template"))
+
+
+def render_detail(req: Request, failed: str | None = None, failed_form: FlaskForm | None = None,
+                  error=None, unread=frozenset(), letter_template: str | None = None,
+                  status: int = 200):
+    """The request's page; after a refused action, with its reason and what was typed."""
+    staff = current_staff()
+    lang = str(get_locale())
+    actions = available_actions(staff, req)
+    forms = {name: failed_form if name == failed and failed_form is not None
+             else ACTION_FORMS[name](formdata=None, prefix=name) for name in actions}
+    _fill_choices(forms, req, staff, lang)
+    draft = letter_draft(letter_template, req)
+    if draft and failed != "letter":
+        forms["letter"].title.data, forms["letter"].body.data = draft
+    return render_template(
+        "admin/detail.html", req=req, forms=forms, failed=failed, error=error, unread=unread,
+        open_action=failed or ("letter" if draft else None), rows=answer_rows(req, lang),
+        person=person_name(req), overdue=is_overdue(req), timeline=timeline(req),
+        letter_template=letter_template), status
+
+
+def _fill_choices(forms: dict, req: Request, staff: StaffUser, lang: str) -> None:
+    for form in forms.values():
+        if "version" in form:
+            # Always the version shown now: after a conflict the page shows the request as it is.
+            form.version.data, form.version.raw_data = req.lock_version, []
+        if "day" in form and form.day.data is None:
+            form.day.raw_data = []  # a date input shows a date or nothing
+    if "register" in forms and not staff.is_admin:
+        del forms["register"]["unit"]  # only administrators move a request to another unit
+    elif "register" in forms:
+        forms["register"].unit.choices = [(str(unit.id), unit.name(lang))
+                                          for unit in req.organization.units]
+        forms["register"].unit.data = forms["register"].unit.data or str(req.unit_id or "")
+    if "assign" in forms:
+        forms["assign"].executor.choices = [("", _("Choose a colleague"))] + [
+            (str(person.id), person.name) for person in executors_for(req)]
+        forms["assign"].executor.data = forms["assign"].executor.data or str(req.executor_id or "")
+    if "pause" in forms:
+        forms["pause"].reason.choices = [(key, str(text)) for key, text in PAUSE_REASONS.items()]
+    if "result_ready" in forms:
+        forms["result_ready"].handover.choices = [(key, str(text)) for key, text in HANDOVERS.items()]
+
+
+@bp.get(f"/requests/<{ID}:request_id>/files/<{ID}:attachment_id>")
+def download(request_id, attachment_id):
+    """A file of a request this staff member may see, as a download that never runs as a page."""
+    req = find_for_staff(current_staff(), request_id)
+    attachment = files_of(req).get(attachment_id) or abort(404)
+    try:
+        data = file_store().read(attachment.storage_key)
+    except FileNotFoundError:
+        abort(404)
+    return file_response(data, attachment.content_type, attachment.filename)

@@ -1,0 +1,23 @@
+/* Back office page script: focus what the page has to say (an error, a confirmation), post
+   forms once, print buttons. No dependencies; every page works without it. */
+(function () {
+  "use strict";
+  var first = document.getElementById("error-summary") || document.getElementById("flash");
+  if (first) { first.focus(); }
+
+  var once = document.querySelectorAll("form[data-submit-once]");
+  Array.prototype.forEach.call(once, function (form) {
+    form.addEventListener("submit", function (event) {
+      if (form.getAttribute("data-sending")) { event.preventDefault(); return; }
+      form.setAttribute("data-sending", "1");
+    });
+  });
+  // A page restored by the Back button may post again.
+  window.addEventListener("pageshow", function () {
+    Array.prototype.forEach.call(once, function (form) { form.removeAttribute("data-sending"); });
+  });
+
+  Array.prototype.forEach.call(document.querySelectorAll("[data-print]"), function (button) {
+    button.addEventListener("click", function () { window.print(); });
+  });
+})();
