@@ -45,3 +45,48 @@ def widget_pages(client, language: str) -> dict[str, str]:
         "form_token": form_token(pages["form complaint"]), "website": "x"}))
     keep("not found", client.get(f"{base}/f/no-such-form"))
     return pages
+
+
+def back_office_pages(client, language: str) -> dict[str, str]:
+    """{page name: HTML} for each back-office page, read by the demo administrator in one
+    language (demo data: a request in every status)."""
+    from sqlalchemy import select
+
+    from widget.extensions import db
+    from widget.models import Form, Request, StaffUser
+
+    load_demo_data()
+    client.application.config["WTF_CSRF_ENABLED"] = False
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = language
+    pages = {"login": client.get("/admin/login"),
+             "login failed": client.post("/admin/login", data={"email": "x@y.z", "password": "no"})}
+    admin = db.session.scalar(select(StaffUser).where(StaffUser.email == "admin@demo.frontdesk"))
+    with client.session_transaction() as session:
+        session["_user_id"] = admin.get_id()
+    for view in ("new", "mine", "overdue", "due_soon", "paused", "all"):
+        pages[f"inbox {view}"] = client.get(f"/admin/?view={view}")
+    pages["inbox bad filters"] = client.get("/admin/?view=all&form=x&from=someday&status=nope")
+    for req in db.session.scalars(select(Request).order_by(Request.id)):
+        pages[f"request {req.status} {req.id}"] = client.get(
+            f"/admin/requests/{req.id}?letter_template=supplement")
+        if req.status == "in_progress":
+            pages["refused action"] = client.post(f"/admin/requests/{req.id}/deadline", data={
+                "deadline-version": req.lock_version, "deadline-day": "someday"})
+            pages["conflict"] = client.post(f"/admin/requests/{req.id}/pause", data={
+                "pause-version": req.lock_version + 7, "pause-reason": "inspection"})
+    pages["not found"] = client.get("/admin/requests/999999")
+    pages["desk"] = client.get("/admin/requests/new")
+    for slug in db.session.scalars(select(Form.slug)):
+        pages[f"desk {slug}"] = client.get(f"/admin/requests/new?form={slug}&channel=post")
+    pages["desk errors"] = client.post("/admin/requests/new?form=complaint",
+                                       data={"desk-language": language})
+    sent = client.post("/admin/requests/new?form=complaint", data={
+        "desk-language": language, "topic": "delay", "email": "hoa@example.org",
+        "message": "Đường trước nhà bị ngập sau mưa."})
+    assert sent.status_code == 302, "the desk entry was not sent"
+    pages["desk receipt"] = client.get(sent.location)
+    expected = {"login failed": 422, "inbox bad filters": 200, "refused action": 422,
+                "conflict": 409, "not found": 404, "desk errors": 422}
+    assert {name: response.status_code for name, response in pages.items()} == {
+        name: expected.get(name, 200) for name in pages}
+    return {name: response.get_data(as_text=True) for name, response in pages.items()}

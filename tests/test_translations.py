@@ -8,7 +8,7 @@ from pathlib import Path
 import polib
 import pytest
 
-from tests.pages import widget_pages
+from tests.pages import back_office_pages, widget_pages
 
 ROOT = Path(__file__).resolve().parent.parent
 LANGUAGES = ["en", "vi", "fa", "ru"]
@@ -82,4 +82,10 @@ def english_in(html: str, english_words: set[str]) -> set[str]:
 @pytest.mark.parametrize("language", ["vi", "fa", "ru"])
 def test_pages_show_no_untranslated_english(client, db, language, english_words):
     for name, html in widget_pages(client, language).items():
+        assert english_in(html, english_words) == set(), name
+
+
+@pytest.mark.parametrize("language", ["vi", "fa", "ru"])
+def test_back_office_shows_no_untranslated_english(client, db, language, english_words):
+    for name, html in back_office_pages(client, language).items():
         assert english_in(html, english_words) == set(), name

@@ -1,0 +1,123 @@
+"""One request's whole life in a real browser: a person sends it through the widget embedded on
+another site; a unit head registers, assigns, starts, pauses, resumes, answers with a letter and
+marks the result ready in the back office; the person follows every step with the code alone and
+downloads the letter through the widget, third-party cookies blocked all along."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.e2e.test_widget import marker, open_host, send_complaint
+from widget.demo import DEMO_PASSWORD
+
+pytestmark = pytest.mark.e2e
+
+HEAD_XD = "head.xd@demo.frontdesk"  # the complaint form belongs to the unit XD
+
+
+@pytest.fixture
+def staff_page(browser, live_app):
+    """A separate browser profile for the staff member: the back office is a first-party site."""
+    context = browser.new_context(viewport={"width": 1200, "height": 900}, locale="en-GB",
+                                  accept_downloads=True)
+    context.set_default_timeout(10_000)
+    yield context.new_page()
+    context.close()
+
+
+def sign_in(staff_page, live_app, email: str) -> None:
+    staff_page.goto(f"{live_app.url}/admin/")
+    expect(staff_page.locator("h1")).to_have_text("Sign in to the back office")  # sent to sign in first
+    staff_page.get_by_label("E-mail address").fill(email)
+    staff_page.get_by_label("Password").fill(DEMO_PASSWORD)
+    staff_page.get_by_role("button", name="Sign in").click()
+    expect(staff_page.locator("h1")).to_have_text("Inbox")
+
+
+def act(staff_page, summary: str, button: str, done: str, **fields) -> None:
+    """Open an action's panel, fill its fields (label -> value or option label), submit it."""
+    staff_page.locator("summary", has_text=re.compile(f"^{re.escape(summary)}$")).click()
+    panel = staff_page.locator("details[open]")
+    for label, value in fields.items():
+        control = panel.get_by_label(label.replace("_", " "))
+        if control.evaluate("element => element.tagName") == "SELECT":
+            control.select_option(label=value)
+        else:
+            control.fill(value)
+    panel.get_by_role("button", name=button).click()
+    expect(staff_page.locator("#flash")).to_have_text(done)
+
+
+def show_status(page, host_url: str, code: str):
+    """The person's status page in the embedded widget, reached with the code alone."""
+    widget = open_host(page, host_url)
+    widget.get_by_role("link", name="Track a request").click()
+    widget.get_by_label("Tracking code").fill(code)
+    widget.get_by_role("button", name="Show status").click()
+    expect(widget.locator("h1")).to_have_text("Request status")
+    return widget
+
+
+def test_a_request_from_the_widget_through_the_back_office_and_back(
+        page, staff_page, host_url, live_app, sample_pdf):
+    tag = marker()
+    code = send_complaint(page, host_url, f"The street light is broken {tag}")
+
+    # The unit head finds it in the inbox by its code and opens it.
+    sign_in(staff_page, live_app, HEAD_XD)
+    staff_page.get_by_label("Tracking code, journal number or words").fill(code.lower())
+    staff_page.get_by_role("button", name="Show", exact=True).click()
+    expect(staff_page.locator("table.inbox tbody tr")).to_have_count(1)
+    staff_page.get_by_role("link", name=code).click()
+    expect(staff_page.locator(".status")).to_have_text("Received, waiting to be registered")
+    expect(staff_page.locator(".request-main")).to_contain_text(tag)
+
+    act(staff_page, "Register", "Register the request", "The request is registered.")
+    journal = staff_page.locator("h1 .code").inner_text()
+    assert re.fullmatch(r"XD-20\d\d-\d{6}", journal)
+    act(staff_page, "Assign", "Assign the request", "The request is assigned.",
+        Executor="Nguyễn Văn Nam")
+    staff_page.get_by_role("button", name="Start work").click()
+    expect(staff_page.locator(".status")).to_have_text("In progress")
+    act(staff_page, "Pause", "Pause the request", "The request is paused.",
+        What_the_request_waits_for="Waiting for the person's documents")
+    expect(staff_page.locator(".status")).to_have_text("Paused")
+
+    # The person sees who handles it, that it waits for them, and since when.
+    widget = show_status(page, host_url, code)
+    expect(widget.locator(".status")).to_have_text("Paused")
+    expect(widget.locator(".executor")).to_have_text("Nguyễn Văn Nam")
+    expect(widget.locator("dl.key-facts")).to_contain_text(journal)
+    expect(widget.locator("p.paused")).to_contain_text("waiting for you to supplement documents")
+
+    staff_page.get_by_role("button", name="Resume").click()
+    expect(staff_page.locator(".status")).to_have_text("In progress")
+
+    # A letter from the answer template, in the person's language, with the signed PDF.
+    staff_page.locator("summary", has_text="Write a letter").click()
+    staff_page.get_by_label("Start from a template").select_option(label="Answer")
+    staff_page.get_by_role("button", name="Fill in the text").click()
+    expect(staff_page.get_by_label("Title")).to_have_value(f"Answer to your request {journal}")
+    expect(staff_page.get_by_label("Text of the letter")).to_have_value(re.compile("Yours sincerely"))
+    staff_page.get_by_label("The letter as a PDF file (optional)").set_input_files(str(sample_pdf))
+    staff_page.get_by_role("button", name="Issue the letter").click()
+    expect(staff_page.locator("#flash")).to_have_text("The letter is issued.")
+    act(staff_page, "Result ready", "Mark the result as ready", "The result is marked as ready.",
+        How_the_result_is_handed_over="Online, on the status page")
+
+    # The person reads the answer and downloads the letter inside the widget.
+    widget = show_status(page, host_url, code)
+    expect(widget.locator(".status")).to_have_text("Result ready")
+    expect(widget.locator(".notice.success")).to_contain_text("download it on this page")
+    expect(widget.locator("article.letter h3")).to_have_text(f"Answer to your request {journal}")
+    with page.expect_download() as download_info:
+        widget.locator("article.letter").get_by_role("button", name=re.compile("Download")).click()
+    download = download_info.value
+    assert download.suggested_filename == sample_pdf.name
+    assert Path(download.path()).read_bytes() == sample_pdf.read_bytes()
+    expect(widget.locator(".timeline .event")).to_have_text([
+        "Result ready", "Answer letter issued", "Resumed", "Paused", "Work started",
+        "Assigned to a specialist", "Registered", "Request received online"])
