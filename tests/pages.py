@@ -35,6 +35,8 @@ def widget_pages(client, language: str) -> dict[str, str]:
     keep("track typo", client.post(f"{base}/track", data={"code": "7K3M-9QX2-HR4T-B6"}))
     keep("track unknown", client.post(f"{base}/track", data={"code": "0000-0000-0000-00"}))
     keep("status", client.post(f"{base}/track", data={"code": tracking_code(receipt)}))
+    for name, code in demo_codes().items():
+        keep(f"status {name}", client.post(f"{base}/track", data={"code": code}))
     keep("resume", client.get(f"{base}/resume"))
     keep("resume unknown", client.post(f"{base}/resume", data={"code": "0000-0000-0000-00"}))
     resume_code = RESUME_CODE.search(keep("draft to resume", client.post(
@@ -45,6 +47,24 @@ def widget_pages(client, language: str) -> dict[str, str]:
         "form_token": form_token(pages["form complaint"]), "website": "x"}))
     keep("not found", client.get(f"{base}/f/no-such-form"))
     return pages
+
+
+def demo_codes() -> dict[str, str]:
+    """Tracking codes of demo requests whose status pages show the most: paused, refused, an
+    answer letter, a message thread, closed."""
+    from sqlalchemy import select
+
+    from widget.extensions import db
+    from widget.models import Request
+
+    codes = {}
+    for req in db.session.scalars(select(Request).where(Request.code.is_not(None))
+                                  .order_by(Request.id)):
+        shows = ("letter" if req.letters else "messages" if req.messages else req.status)
+        if shows in ("paused", "refused", "closed", "letter", "messages"):
+            codes.setdefault(shows, req.code)
+    assert codes.keys() == {"paused", "refused", "closed", "letter", "messages"}
+    return codes
 
 
 def back_office_pages(client, language: str) -> dict[str, str]:

@@ -8,8 +8,8 @@ from sqlalchemy import select
 
 from widget import codes
 from widget.extensions import db
-from widget.models import (Event, Field, Form, FormGroup, FormVersion, Message, Organization,
-                           Request, Role, Site, StaffUser, Unit)
+from widget.models import (Event, Field, Form, FormGroup, FormVersion, Letter, Message,
+                           Organization, Request, Role, Site, StaffUser, Unit)
 from widget.models._types import utcnow
 from widget.services.staff import hash_password
 from widget.services.workflow import next_journal_number
@@ -196,12 +196,16 @@ DEMO_REQUESTS = [
     ("construction-permit", "in_progress", 30, "op.xd", {"overdue": True}),
     ("construction-permit", "paused", 8, "op.xd", {"pause": "supplement"}),
     ("insurance-card", "in_progress", 3, "op.ht", {"message": True}),
-    ("insurance-card", "result_ready", 4, "op.ht", {"handover": "online"}),
+    ("insurance-card", "result_ready", 4, "op.ht", {"handover": "online", "letter": True}),
     ("birth-registration", "result_ready", 5, "op.ht", {"handover": "desk"}),
     ("complaint", "refused", 9, "op.xd", {"refusal": "Vấn đề này thuộc thẩm quyền của UBND phường."}),
     ("birth-registration", "closed", 20, "op.ht", {"handover": "post"}),
     ("complaint", "in_progress", 1, "head.xd", {}),
 ]
+DEMO_LETTER = ("Trả lời hồ sơ gia hạn thẻ bảo hiểm y tế",
+               "Kính gửi bà Lê Thị Lan,\n\nThẻ bảo hiểm y tế của bà đã được gia hạn đến ngày "
+               "31/12/2027. Bà có thể sử dụng thẻ cũ cho đến khi nhận thẻ mới.\n\nTrân trọng,\n"
+               "Bộ phận Hộ tịch")
 DEMO_ANSWERS = {
     "complaint": {"topic": "delay", "message": "Hồ sơ của tôi nộp từ tháng trước vẫn chưa có kết quả.",
                   "name": "Hoàng Văn Long", "email": "long@example.com", "call_back": False,
@@ -252,6 +256,11 @@ def _demo_requests(organization: Organization, site: Site, staff: dict[str, Staf
             request.handover = extra["handover"]
             request.events.append(Event(kind="result_ready", created_at=now - timedelta(hours=3),
                                         data={"handover": extra["handover"]}))
+        if extra.get("letter"):
+            request.letters.append(Letter(staff_user_id=staff[executor_key].id, title=DEMO_LETTER[0],
+                                          body=DEMO_LETTER[1], created_at=now - timedelta(hours=4)))
+            request.events.append(Event(kind="letter_issued", created_at=now - timedelta(hours=4),
+                                        data={"title": DEMO_LETTER[0]}, actor=staff[executor_key].name))
         if extra.get("refusal"):
             request.refusal_reason = extra["refusal"]
             request.events.append(Event(kind="refused", created_at=now - timedelta(hours=5),

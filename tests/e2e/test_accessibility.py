@@ -9,6 +9,7 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
 from tests.e2e.test_widget import CODE_RE, frame_of, open_host
+from tests.pages import demo_codes
 
 pytestmark = pytest.mark.e2e
 
@@ -45,7 +46,7 @@ def check_page(page, name: str) -> list[str]:
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
-def test_every_page_is_accessible_and_fits_a_phone(phone, host_url, sample_pdf, language):
+def test_every_page_is_accessible_and_fits_a_phone(phone, host_url, live_app, sample_pdf, language):
     page = phone
     widget = open_host(page, host_url, lang=language)
     problems = check_page(page, "catalogue")
@@ -87,6 +88,13 @@ def test_every_page_is_accessible_and_fits_a_phone(phone, host_url, sample_pdf, 
     widget.locator(".code-form button").click()
     expect(widget.locator(".timeline li")).to_have_count(1)
     problems += check_page(page, "status")
+    # Status pages with more on them: a pause, a refusal, a letter, a message thread, closed.
+    for name, demo_code in live_app.query(lambda session: demo_codes()).items():
+        widget.locator("a[href$='/track']:not([hreflang])").click()
+        widget.locator("#code").fill(demo_code)
+        widget.locator(".code-form button").click()
+        expect(widget.locator("dl.key-facts")).to_be_visible()
+        problems += check_page(page, f"status {name}")
 
     widget.locator("a[href$='/resume']").click()
     expect(widget.locator("#code")).to_be_visible()
