@@ -280,6 +280,15 @@ def test_inbox_filters_sorts_and_pages(client, db, office, make):
     assert "Page 2 of 2" in html_of(client.get("/admin/?view=all&q=Lan&page=2"))
 
 
+@pytest.mark.parametrize("typed", ["Иван", "иВАН", "ĐỖ THỊ", "đỗ thị", "رضایی"])
+def test_inbox_finds_names_in_every_script_whatever_the_case(client, office, make, typed):
+    wanted = make(answers={"name": "Иван Đỗ Thị رضایی", "message": "x"})
+    other = make(answers={"name": "Someone Else", "message": "y"})
+    sign_in(client, office["people"]["admin"])
+    html = html_of(client.get("/admin/", query_string={"view": "all", "q": typed}))
+    assert codes.display(wanted.code) in html and codes.display(other.code) not in html
+
+
 @pytest.mark.parametrize("args", [
     {"view": "nonsense"}, {"form": "abc"}, {"form": "9" * 30}, {"form": "²"}, {"status": "draft"},
     {"from": "2026-13-45"}, {"to": "9999-12-31"}, {"from": "0001-01-01"}, {"page": "-1"},
