@@ -7,7 +7,7 @@ import pytest
 
 import widget.services.workflow as workflow
 from widget import codes
-from widget.models import Form, FormVersion, Request, RequestStatus as S, Role, Unit
+from widget.models import Request, RequestStatus as S, Role, Unit
 from widget.services.staff import create_staff
 
 HANOI = timedelta(hours=7)
@@ -29,12 +29,21 @@ def clock(monkeypatch):
     return set_now
 
 
+# The fields of each unit's form: a name, a message and a file.
+FIELDS = [
+    {"key": "name", "type": "text", "required": True, "max_length": 100},
+    {"key": "message", "type": "long_text"},
+    {"key": "proof", "type": "file"},
+]
+
+
 @pytest.fixture
-def office(db, create_site):
-    """Two units with an operator and a head each, an administrator, and a form per unit."""
+def office(db, create_site, create_form):
+    """Units HN and XD with an operator and a head each, an administrator, and a form per unit."""
     site = create_site()
     org = site.organization
-    units = {code: Unit(organization_id=org.id, code=code, names={"en": code}) for code in ("HN", "XD")}
+    units = {code: Unit(organization_id=org.id, code=code, names={"en": f"Unit {code}"})
+             for code in ("HN", "XD")}
     db.session.add_all(units.values())
     db.session.commit()
     people = {
@@ -45,11 +54,8 @@ def office(db, create_site):
     }
     forms = {}
     for code, unit in units.items():
-        form = Form(organization_id=org.id, unit_id=unit.id, slug=f"form-{code}", titles={"en": code},
-                    processing_days=5, is_published=True)
-        form.versions.append(FormVersion(number=1))
-        db.session.add(form)
-        forms[code] = form
+        forms[code] = create_form(site, slug=f"form-{code.lower()}", fields=FIELDS)
+        forms[code].unit_id = unit.id
     db.session.commit()
     return {"site": site, "org": org, "units": units, "people": people, "forms": forms}
 

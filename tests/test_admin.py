@@ -13,53 +13,25 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from tests import backoffice
 from tests.conftest import settings_for
 from widget import codes, create_app
-from widget.models import (Attachment, AuditEntry, Event, Letter, Message, Request, Role,
-                           StaffUser, Unit)
+from widget.models import Attachment, AuditEntry, Event, Letter, Message, Request, StaffUser
 from widget.models._types import as_utc, utcnow
-from widget.services.staff import create_staff
 from widget.uploads import LocalFileStore
 from widget.workdays import WorkCalendar
 
-PASSWORD = "correct horse battery"
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\n%%EOF\n"
-FIELDS = [
-    {"key": "name", "type": "text", "required": True, "max_length": 100},
-    {"key": "message", "type": "long_text"},
-    {"key": "proof", "type": "file"},
-]
 HOSTILE = ["<script>alert(1)</script>", "<img src=x onerror=alert(1)>"]
 CSRF = re.compile(r'name="(?:[a-z_]+-)?csrf_token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="csrf_token"')
+
+office, PASSWORD = backoffice.office, backoffice.PASSWORD
 
 
 @pytest.fixture(autouse=True)
 def no_csrf(app):
     """Most tests post without a CSRF token; test_csrf_token_is_required turns it back on."""
     app.config["WTF_CSRF_ENABLED"] = False
-
-
-@pytest.fixture
-def office(db, create_site, create_form):
-    """Units HN and XD, their staff, an administrator and a form per unit."""
-    site = create_site()
-    org = site.organization
-    units = {code: Unit(organization_id=org.id, code=code, names={"en": f"Unit {code}"})
-             for code in ("HN", "XD")}
-    db.session.add_all(units.values())
-    db.session.commit()
-    people = {
-        "op": create_staff(org, "op@hn.test", "Operator HN", PASSWORD, Role.OPERATOR, [units["HN"]]),
-        "head": create_staff(org, "head@hn.test", "Head HN", PASSWORD, Role.UNIT_HEAD, [units["HN"]]),
-        "op_xd": create_staff(org, "op@xd.test", "Operator XD", PASSWORD, Role.OPERATOR, [units["XD"]]),
-        "admin": create_staff(org, "admin@org.test", "Admin", PASSWORD, Role.ADMIN),
-    }
-    forms = {}
-    for code, unit in units.items():
-        forms[code] = create_form(site, slug=f"form-{code.lower()}", fields=FIELDS)
-        forms[code].unit_id = unit.id
-    db.session.commit()
-    return {"site": site, "org": org, "units": units, "people": people, "forms": forms}
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 
 from tests.conftest import form_token, settings_for, tracking_code
 from widget import codes
-from widget.models import Attachment, Event, Request
+from widget.models import Attachment, Request
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 PNG = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000") + b"\0" * 20
