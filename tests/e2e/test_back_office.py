@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
+from tests.e2e.test_accessibility import AXE_SCRIPT, WCAG_TAGS
 from tests.e2e.test_widget import marker, open_host, send_complaint
 from widget.demo import DEMO_PASSWORD
 
@@ -51,6 +52,15 @@ def act(staff_page, summary: str, button: str, done: str, **fields) -> None:
     expect(staff_page.locator("#flash")).to_have_text(done)
 
 
+def axe_problems(staff_page, name: str) -> list[str]:
+    """axe-core's WCAG 2.1 A/AA violations on a back-office page."""
+    staff_page.evaluate(AXE_SCRIPT)
+    result = staff_page.evaluate(
+        "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG_TAGS)
+    return [f"{name}: {v['id']}: {v['help']} at {[n['target'] for n in v['nodes']][:3]}"
+            for v in result["violations"]]
+
+
 def show_status(page, host_url: str, code: str):
     """The person's status page in the embedded widget, reached with the code alone."""
     widget = open_host(page, host_url)
@@ -68,6 +78,7 @@ def test_a_request_from_the_widget_through_the_back_office_and_back(
 
     # The unit head finds it in the inbox by its code and opens it.
     sign_in(staff_page, live_app, HEAD_XD)
+    problems = axe_problems(staff_page, "inbox")
     staff_page.get_by_label("Tracking code, journal number or words").fill(code.lower())
     staff_page.get_by_role("button", name="Show", exact=True).click()
     expect(staff_page.locator("table.inbox tbody tr")).to_have_count(1)
@@ -107,6 +118,12 @@ def test_a_request_from_the_widget_through_the_back_office_and_back(
     expect(staff_page.locator("#flash")).to_have_text("The letter is issued.")
     act(staff_page, "Result ready", "Mark the result as ready", "The result is marked as ready.",
         How_the_result_is_handed_over="Online, on the status page")
+    for summary in ("Write to the person", "Add an internal note", "Sent by post"):
+        staff_page.locator("summary", has_text=summary).click()  # open forms are checked too
+    problems += axe_problems(staff_page, "request page")
+    staff_page.get_by_role("link", name="Enter a request").click()
+    problems += axe_problems(staff_page, "desk entry")
+    assert problems == []
 
     # The person reads the answer and downloads the letter inside the widget.
     widget = show_status(page, host_url, code)
