@@ -9,7 +9,7 @@ from pathlib import Path
 from flask import Flask
 
 from widget.config import INSTANCE_DIR, PROJECT_ROOT, load_config
-from widget.extensions import babel, csrf, db, limiter, login, migrate
+from widget.extensions import babel, csrf, db, limiter, login, mail, migrate
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -40,6 +40,9 @@ def create_app(config: dict | None = None) -> Flask:
         # Our forms show their own translated messages; WTForms' catalogs would only be re-read
         # from disk on every request.
         WTF_I18N_ENABLED=False,
+        MAIL_SERVER=settings["MAIL_SERVER"],
+        MAIL_PORT=settings["MAIL_PORT"],
+        MAIL_DEFAULT_SENDER=settings["MAIL_SENDER"],
     )
     if settings["DATABASE_URL"].startswith("sqlite:///"):
         Path(settings["DATABASE_URL"].removeprefix("sqlite:///")).parent.mkdir(
@@ -50,6 +53,7 @@ def create_app(config: dict | None = None) -> Flask:
     limiter.init_app(app)
     csrf.init_app(app)
     login.init_app(app)
+    mail.init_app(app)
 
     from admin import bp as admin_bp
     from widget import i18n

@@ -1,6 +1,9 @@
-"""Flask commands: `flask --app widget demo`, `flask --app widget create-admin`."""
+"""Flask commands: `flask --app widget demo`, `create-admin`, `worker`."""
+import signal
+import threading
+
 import click
-from flask import Flask
+from flask import Flask, current_app
 from sqlalchemy import select
 
 from widget.extensions import db
@@ -43,3 +46,24 @@ def register_commands(app: Flask) -> None:
             db.session.rollback()
             raise click.ClickException(str(error.message)) from None
         click.echo(f"administrator {staff.email} created in organisation {organization.slug}")
+
+    @app.cli.command("worker")
+    @click.option("--once", is_flag=True, help="Deliver what is due now, then stop.")
+    @click.option("--batch", default=50, show_default=True, help="Messages claimed at a time.")
+    @click.option("--idle", default=1.0, show_default=True, help="Seconds to rest when nothing is due.")
+    def worker_command(once, batch, idle):
+        """Deliver queued notifications (e-mail, SMS) until stopped (SIGTERM or Ctrl-C)."""
+        from widget.notify import worker
+        app = current_app._get_current_object()
+        if once:
+            policy = worker.policy_from_config(app.config)
+            channels = worker.channels_from_config(app.config)
+            total = 0
+            while claimed := worker.run_once(channels, worker.worker_name(), policy, batch):
+                total += claimed
+            click.echo(f"{total} messages handled")
+            return
+        stop = threading.Event()
+        for number in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(number, lambda *_: stop.set())
+        worker.run(app, stop, batch=batch, idle_seconds=idle)

@@ -47,6 +47,30 @@ DEFAULTS: dict[str, object] = {
     "STAFF_SESSION_HOURS": 8,
     "SECURE_COOKIES": False,
     "RATE_LIMIT_LOGIN": "5 per minute;50 per day",
+    # Notifications: the SMTP server the worker sends e-mail through.
+    "MAIL_SERVER": "127.0.0.1",
+    "MAIL_PORT": 25,
+    "MAIL_SENDER": "Frontdesk <no-reply@localhost>",
+    "MAIL_USERNAME": "",
+    "MAIL_PASSWORD": "",
+    "MAIL_USE_TLS": False,
+    "MAIL_USE_SSL": False,
+    "MAIL_TIMEOUT": 10.0,
+    # The SMS gateway: "console" (development: written to the log) or "http" (a provider).
+    "SMS_BACKEND": "console",
+    "SMS_HTTP_URL": "",
+    "SMS_HTTP_METHOD": "POST",
+    "SMS_HTTP_AUTH_HEADER": "",
+    "SMS_HTTP_BODY": "",  # empty: the content type's default body (see the README)
+    "SMS_HTTP_CONTENT_TYPE": "application/json",
+    "SMS_HTTP_SUCCESS_PATTERN": "",
+    "SMS_HTTP_SENDER": "",
+    "SMS_HTTP_TIMEOUT": 10.0,
+    # Delivery: attempts before a message is dead-lettered, the first retry's delay (doubled
+    # each time, at most an hour), and how long a worker may hold a claimed message.
+    "NOTIFY_MAX_ATTEMPTS": 8,
+    "NOTIFY_RETRY_SECONDS": 30.0,
+    "NOTIFY_LEASE_SECONDS": 120,
 }
 
 

@@ -1,6 +1,8 @@
 """Typed SQLAlchemy models, one module per aggregate. No Flask imports here."""
 from widget.models.audit import AuditEntry
 from widget.models.forms import Field, FieldType, Form, FormGroup, FormVersion
+from widget.models.notify import (AttemptOutcome, DeliveryAttempt, OutboxChannel, OutboxItem,
+                                  OutboxStatus)
 from widget.models.org import Organization, Site, Unit
 from widget.models.people import Role, StaffUser
 from widget.models.requests import (OPEN_STATUSES, Attachment, Channel, Event, EventKind,
@@ -8,7 +10,8 @@ from widget.models.requests import (OPEN_STATUSES, Attachment, Channel, Event, E
                                     PauseReason, Request, RequestStatus)
 
 __all__ = [
-    "OPEN_STATUSES", "Attachment", "AuditEntry", "Channel", "Event", "EventKind", "FeeStatus",
+    "OPEN_STATUSES", "Attachment", "AttemptOutcome", "AuditEntry", "DeliveryAttempt",
+    "OutboxChannel", "OutboxItem", "OutboxStatus", "Channel", "Event", "EventKind", "FeeStatus",
     "Field", "FieldType", "Form", "FormGroup", "FormVersion", "Handover", "JournalCounter",
     "Letter", "Message", "Organization", "PauseReason", "Request", "RequestStatus", "Role",
     "Site", "StaffUser", "Unit",

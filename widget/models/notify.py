@@ -1,0 +1,84 @@
+"""The notification outbox: one row per message to send, and the history of its attempts."""
+from __future__ import annotations
+
+import enum
+import uuid
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from widget.extensions import db
+from widget.models._types import utcnow
+
+
+class OutboxChannel(str, enum.Enum):
+    EMAIL = "email"
+    SMS = "sms"
+
+
+class OutboxStatus(str, enum.Enum):
+    QUEUED = "queued"      # waiting for its next attempt (first, or a retry after a failure)
+    SENDING = "sending"    # claimed by a worker until lease_until
+    SENT = "sent"
+    DEAD = "dead"          # refused for good, or out of attempts: an administrator may retry it
+
+
+class AttemptOutcome(str, enum.Enum):
+    SENT = "sent"
+    TEMPORARY = "temporary"        # will be retried
+    PERMANENT = "permanent"        # dead-lettered
+    LEASE_EXPIRED = "lease_expired"  # the worker vanished mid-send; another one took it over
+
+
+def new_reference() -> str:
+    return uuid.uuid4().hex
+
+
+class OutboxItem(db.Model):
+    """A message written in the same transaction as the change that caused it."""
+
+    __tablename__ = "outbox"
+    # The worker's claim query: due rows by status and time.
+    __table_args__ = (Index("ix_outbox_status_next", "status", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
+    request_id: Mapped[int | None] = mapped_column(ForeignKey("requests.id"), index=True)
+    event_id: Mapped[int | None] = mapped_column(ForeignKey("events.id"))
+    channel: Mapped[str] = mapped_column(String(20))
+    recipient: Mapped[str] = mapped_column(String(254))
+    language: Mapped[str] = mapped_column(String(8), default="en")
+    subject: Mapped[str] = mapped_column(String(300), default="")
+    body_text: Mapped[str] = mapped_column(Text)
+    body_html: Mapped[str] = mapped_column(Text, default="")
+    # Stable across retries: the e-mail's Message-ID, the SMS gateway's idempotency key.
+    reference: Mapped[str] = mapped_column(String(64), unique=True, default=new_reference)
+    status: Mapped[str] = mapped_column(String(20), default=OutboxStatus.QUEUED.value)
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
+    lease_until: Mapped[datetime | None]
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    last_error: Mapped[str | None] = mapped_column(String(500))
+    provider_id: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[datetime | None]
+
+    history: Mapped[list[DeliveryAttempt]] = relationship(
+        back_populates="item", order_by="DeliveryAttempt.id", cascade="all, delete-orphan")
+
+
+class DeliveryAttempt(db.Model):
+    """One try at sending an outbox row, as staff read it in the delivery history."""
+
+    __tablename__ = "delivery_attempts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    outbox_id: Mapped[int] = mapped_column(ForeignKey("outbox.id"), index=True)
+    worker: Mapped[str] = mapped_column(String(64))
+    started_at: Mapped[datetime]
+    finished_at: Mapped[datetime] = mapped_column(default=utcnow)
+    outcome: Mapped[str] = mapped_column(String(20))
+    detail: Mapped[str] = mapped_column(String(500), default="")
+
+    item: Mapped[OutboxItem] = relationship(back_populates="history")

@@ -1,0 +1,103 @@
+"""The delivery worker: claims due outbox rows, sends each through its channel, settles the
+outcome. `flask --app widget worker` runs it; any number may run at once."""
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+from collections.abc import Mapping
+
+from flask import Flask
+
+from widget.extensions import db
+from widget.models import AttemptOutcome, OutboxChannel, OutboxItem
+from widget.models._types import utcnow
+from widget.notify.channels import Channel, Delivery, PermanentFailure, TemporaryFailure
+from widget.notify.channels.email import EmailChannel
+from widget.notify.outbox import RetryPolicy, claim, settle
+
+log = logging.getLogger("frontdesk.worker")
+
+
+def worker_name() -> str:
+    """Who claimed a row, as the delivery history shows it: host and process."""
+    return f"{socket.gethostname()[:40]}:{os.getpid()}"
+
+
+def channels_from_config(config: Mapping) -> dict[str, Channel]:
+    """The channels the settings describe, keyed by OutboxChannel value."""
+    from widget.notify.channels.sms import sms_channel_from_config
+    setting = {key.removeprefix("FRONTDESK_"): value for key, value in config.items()
+               if key.startswith("FRONTDESK_")}
+    email = EmailChannel(setting["MAIL_SERVER"], setting["MAIL_PORT"], setting["MAIL_SENDER"],
+                         username=setting["MAIL_USERNAME"], password=setting["MAIL_PASSWORD"],
+                         use_tls=setting["MAIL_USE_TLS"], use_ssl=setting["MAIL_USE_SSL"],
+                         timeout=setting["MAIL_TIMEOUT"])
+    return {OutboxChannel.EMAIL.value: email, OutboxChannel.SMS.value: sms_channel_from_config(setting)}
+
+
+def policy_from_config(config: Mapping) -> RetryPolicy:
+    """The retry policy the settings describe."""
+    return RetryPolicy(max_attempts=config["FRONTDESK_NOTIFY_MAX_ATTEMPTS"],
+                       first_delay=config["FRONTDESK_NOTIFY_RETRY_SECONDS"],
+                       lease_seconds=config["FRONTDESK_NOTIFY_LEASE_SECONDS"])
+
+
+def deliver(item: OutboxItem, channel: Channel, worker: str, policy: RetryPolicy) -> AttemptOutcome:
+    """Send one claimed row and record how it went."""
+    started = utcnow()
+    delivery = Delivery(reference=item.reference, recipient=item.recipient, text=item.body_text,
+                        subject=item.subject, html=item.body_html, language=item.language)
+    try:
+        provider_id = channel.send(delivery)
+    except PermanentFailure as failure:
+        outcome, detail, provider_id = AttemptOutcome.PERMANENT, failure.reason, None
+    except TemporaryFailure as failure:
+        outcome, detail, provider_id = AttemptOutcome.TEMPORARY, failure.reason, None
+    except Exception as error:  # a bug in a channel must not stop the other messages
+        log.exception("channel %s failed on outbox row %s", item.channel, item.id)
+        outcome, detail, provider_id = AttemptOutcome.TEMPORARY, f"{type(error).__name__}: {error}", None
+    else:
+        outcome, detail = AttemptOutcome.SENT, ""
+    settle(item, worker, started, outcome, detail, provider_id, policy)
+    return outcome
+
+
+def run_once(channels: Mapping[str, Channel], worker: str, policy: RetryPolicy,
+             batch: int = 50) -> int:
+    """Claim one batch and deliver it; return how many rows were claimed."""
+    items = claim(worker, batch, policy)
+    try:
+        for item in items:
+            channel = channels.get(item.channel)
+            if channel is None:
+                settle(item, worker, utcnow(), AttemptOutcome.PERMANENT,
+                       f"no channel {item.channel!r} is configured", policy=policy)
+            else:
+                deliver(item, channel, worker, policy)
+    finally:
+        for channel in channels.values():
+            getattr(channel, "close", lambda: None)()
+        db.session.remove()
+    return len(items)
+
+
+def run(app: Flask, stop: threading.Event, channels: Mapping[str, Channel] | None = None,
+        batch: int = 50, idle_seconds: float = 1.0) -> None:
+    """Deliver until `stop` is set, resting `idle_seconds` whenever nothing was due."""
+    worker = worker_name()
+    with app.app_context():
+        channels = channels if channels is not None else channels_from_config(app.config)
+        policy = policy_from_config(app.config)
+        log.info("worker %s started", worker)
+        while not stop.is_set():
+            try:
+                claimed = run_once(channels, worker, policy, batch)
+            except Exception:  # the database may be restarting: wait and go on
+                log.exception("worker %s: a batch failed; trying again shortly", worker)
+                db.session.remove()
+                claimed = 0
+            if not claimed:
+                stop.wait(idle_seconds)
+        log.info("worker %s stopped", worker)
