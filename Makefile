@@ -63,6 +63,7 @@ test: test-venv translations system-test-deps node_modules/.installed
 
 bench: test-venv translations
 	$(BIN)/python benchmarks/bench_core.py
+	$(BIN)/python benchmarks/bench_mail.py
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .hypothesis
