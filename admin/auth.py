@@ -1,10 +1,8 @@
 """Signing in and out, and the gate every other admin page stands behind."""
 from __future__ import annotations
 
-from types import SimpleNamespace
 from urllib.parse import urlsplit
 
-import pytz
 from flask import current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
@@ -12,6 +10,7 @@ from flask_login import current_user, login_user, logout_user
 from admin import bp
 from admin.forms import LoginForm
 from widget.extensions import limiter
+from widget.i18n import use_timezone
 from widget.services.staff import authenticate
 
 # What a signed-out visitor may reach: the sign-in page and its stylesheet.
@@ -29,19 +28,8 @@ def require_staff():
         target = request.full_path.rstrip("?") if request.method == "GET" else None
         return redirect(url_for("admin.login", next=target))
     g.private_page = True  # personal data: never stored by the browser or a proxy
-    _use_timezone(current_user.organization.timezone)
+    use_timezone(current_user.organization.timezone)  # deadlines in the organisation's time
     return None
-
-
-def _use_timezone(name: str) -> None:
-    # widget.i18n.select_timezone knows only the widget's site (g.site). Until it also knows the
-    # signed-in staff member, fill Flask-Babel's per-request cache (its g._flask_babel namespace)
-    # so deadlines show in the organisation's time, not UTC.
-    try:
-        zone = pytz.timezone(name)
-    except pytz.UnknownTimeZoneError:
-        return
-    g.setdefault("_flask_babel", SimpleNamespace()).babel_tzinfo = zone
 
 
 def safe_next(target: str | None) -> str | None:

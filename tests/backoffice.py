@@ -29,11 +29,13 @@ def clock(monkeypatch):
     return set_now
 
 
-# The fields of each unit's form: a name, a message and a file.
+# The fields of each unit's form: a name, a message, a file and the contacts notices go to.
 FIELDS = [
     {"key": "name", "type": "text", "required": True, "max_length": 100},
     {"key": "message", "type": "long_text"},
     {"key": "proof", "type": "file"},
+    {"key": "email", "type": "email"},
+    {"key": "phone", "type": "phone"},
 ]
 
 
@@ -63,11 +65,12 @@ def office(db, create_site, create_form):
 @pytest.fixture
 def received(db, office):
     """A received request of unit HN, due Friday 23 October 2026 at 17:00 (Hanoi)."""
-    def make(unit="HN", due="2026-10-23 17:00"):
+    def make(unit="HN", due="2026-10-23 17:00", answers=None, language="en"):
         request = Request(organization_id=office["org"].id, site_id=office["site"].id,
                           unit_id=office["units"][unit].id,
                           form_version_id=office["forms"][unit].versions[0].id,
-                          status=S.RECEIVED.value, code=codes.generate(), answers={"name": "Lan"},
+                          status=S.RECEIVED.value, code=codes.generate(),
+                          answers=answers or {"name": "Lan"}, language=language,
                           submitted_at=at("2026-10-16 09:00"), due_at=at(due))
         db.session.add(request)
         db.session.commit()

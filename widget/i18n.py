@@ -1,10 +1,14 @@
 """Language choice, text direction and locale-aware dates for pages and messages."""
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, datetime
+from types import SimpleNamespace
 
+import pytz
 from flask import Flask, current_app, g, request
-from flask_babel import (format_date, format_datetime, format_time, get_locale,
+from flask_babel import (force_locale, format_date, format_datetime, format_time, get_locale,
                          to_user_timezone)
 from persiantools.jdatetime import JalaliDate
 
@@ -40,6 +44,30 @@ def select_timezone() -> str | None:
     """The organisation's timezone, once a view has found the site."""
     site = g.get("site")
     return site.organization.timezone if site is not None else None
+
+
+def use_timezone(name: str) -> None:
+    """Show this request's dates in the timezone `name` (an organisation's)."""
+    # Flask-Babel asks its timezone selector once per request and caches the answer in its
+    # g._flask_babel namespace; pages that know the organisation without a site fill it here.
+    try:
+        zone = pytz.timezone(name)
+    except pytz.UnknownTimeZoneError:
+        return
+    g.setdefault("_flask_babel", SimpleNamespace()).babel_tzinfo = zone
+
+
+@contextmanager
+def reading_as(language: str, timezone_name: str) -> Iterator[None]:
+    """Translate and format dates for one reader (a notification's recipient), then restore."""
+    babel_state = g.setdefault("_flask_babel", SimpleNamespace())
+    previous = getattr(babel_state, "babel_tzinfo", None)
+    use_timezone(timezone_name)
+    try:
+        with force_locale(language):
+            yield
+    finally:
+        babel_state.babel_tzinfo = previous
 
 
 def text_direction(language: str) -> str:

@@ -108,13 +108,13 @@ def upgrade():
 
     with op.batch_alter_table('events', schema=None) as batch_op:
         batch_op.add_column(sa.Column('staff_user_id', sa.Integer(), nullable=True))
-        batch_op.add_column(sa.Column('public', sa.Boolean(), server_default=sa.text('1'), nullable=False))
+        batch_op.add_column(sa.Column('public', sa.Boolean(), server_default=sa.true(), nullable=False))
         batch_op.create_foreign_key(batch_op.f('fk_events_staff_user_id_staff_users'), 'staff_users', ['staff_user_id'], ['id'])
 
     with op.batch_alter_table('organizations', schema=None) as batch_op:
         batch_op.add_column(sa.Column('day_start', sa.String(length=5), server_default='08:00', nullable=False))
         batch_op.add_column(sa.Column('day_end', sa.String(length=5), server_default='17:00', nullable=False))
-        batch_op.add_column(sa.Column('show_executor_name', sa.Boolean(), server_default=sa.text('1'), nullable=False))
+        batch_op.add_column(sa.Column('show_executor_name', sa.Boolean(), server_default=sa.true(), nullable=False))
 
     with op.batch_alter_table('requests', schema=None) as batch_op:
         batch_op.add_column(sa.Column('unit_id', sa.Integer(), nullable=True))

@@ -1,8 +1,9 @@
 """Typed SQLAlchemy models, one module per aggregate. No Flask imports here."""
 from widget.models.audit import AuditEntry
 from widget.models.forms import Field, FieldType, Form, FormGroup, FormVersion
-from widget.models.notify import (AttemptOutcome, DeliveryAttempt, OutboxChannel, OutboxItem,
-                                  OutboxStatus)
+from widget.models.notify import (AttemptOutcome, DeliveryAttempt, NotificationRule,
+                                  NotificationTemplate, OutboxChannel, OutboxItem, OutboxStatus,
+                                  ScheduledNotice)
 from widget.models.org import Organization, Site, Unit
 from widget.models.people import Role, StaffUser
 from widget.models.requests import (OPEN_STATUSES, Attachment, Channel, Event, EventKind,
@@ -11,7 +12,8 @@ from widget.models.requests import (OPEN_STATUSES, Attachment, Channel, Event, E
 
 __all__ = [
     "OPEN_STATUSES", "Attachment", "AttemptOutcome", "AuditEntry", "DeliveryAttempt",
-    "OutboxChannel", "OutboxItem", "OutboxStatus", "Channel", "Event", "EventKind", "FeeStatus",
+    "NotificationRule", "NotificationTemplate", "OutboxChannel", "OutboxItem", "OutboxStatus",
+    "ScheduledNotice", "Channel", "Event", "EventKind", "FeeStatus",
     "Field", "FieldType", "Form", "FormGroup", "FormVersion", "Handover", "JournalCounter",
     "Letter", "Message", "Organization", "PauseReason", "Request", "RequestStatus", "Role",
     "Site", "StaffUser", "Unit",

@@ -5,7 +5,7 @@ import enum
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Numeric, String, UniqueConstraint
+from sqlalchemy import JSON, Boolean, ForeignKey, Numeric, String, UniqueConstraint, false, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from widget.extensions import db
@@ -55,6 +55,13 @@ class Form(db.Model):
     # Working days the organisation has to answer, counted from the day after sending.
     processing_days: Mapped[int] = mapped_column(default=10)
     is_published: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Whether the person is told of events by SMS (e-mail always goes).
+    sms_enabled: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    # Procedures settled on the spot (a certified copy...) send no SMS at all.
+    same_day: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # A reminder N days before the date a field holds (a card's expiry), when both are set.
+    reminder_field: Mapped[str | None] = mapped_column(String(64))
+    reminder_days: Mapped[int | None]
 
     group: Mapped[FormGroup | None] = relationship(back_populates="forms")
     versions: Mapped[list[FormVersion]] = relationship(

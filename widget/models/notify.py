@@ -5,11 +5,12 @@ import enum
 import uuid
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from widget.extensions import db
 from widget.models._types import utcnow
+from widget.models.requests import Event, Request
 
 
 class OutboxChannel(str, enum.Enum):
@@ -64,6 +65,8 @@ class OutboxItem(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[datetime | None]
 
+    request: Mapped[Request | None] = relationship()
+    event: Mapped[Event | None] = relationship()
     history: Mapped[list[DeliveryAttempt]] = relationship(
         back_populates="item", order_by="DeliveryAttempt.id", cascade="all, delete-orphan")
 
@@ -82,3 +85,46 @@ class DeliveryAttempt(db.Model):
     detail: Mapped[str] = mapped_column(String(500), default="")
 
     item: Mapped[OutboxItem] = relationship(back_populates="history")
+
+
+class NotificationRule(db.Model):
+    """An organisation's choice for one event and channel, over the built-in default."""
+
+    __tablename__ = "notification_rules"
+    __table_args__ = (UniqueConstraint("organization_id", "event_key", "channel"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
+    event_key: Mapped[str] = mapped_column(String(64))
+    channel: Mapped[str] = mapped_column(String(20))
+    enabled: Mapped[bool]
+
+
+class NotificationTemplate(db.Model):
+    """An organisation's own wording of one message, over the built-in translated default."""
+
+    __tablename__ = "notification_templates"
+    __table_args__ = (UniqueConstraint("organization_id", "event_key", "channel", "language"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
+    event_key: Mapped[str] = mapped_column(String(64))
+    channel: Mapped[str] = mapped_column(String(20))
+    language: Mapped[str] = mapped_column(String(8))
+    subject: Mapped[str] = mapped_column(String(300), default="")
+    body: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ScheduledNotice(db.Model):
+    """A time-based notice (overdue warning, date reminder) already given: each fires once."""
+
+    __tablename__ = "scheduled_notices"
+    __table_args__ = (UniqueConstraint("request_id", "kind", "moment"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("requests.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    # What it was about (the deadline or the date it reminded of): a moved deadline warns again.
+    moment: Mapped[datetime]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

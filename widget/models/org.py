@@ -1,7 +1,7 @@
 """The organisation, its units and the sites that embed its widget."""
 from __future__ import annotations
 
-from sqlalchemy import JSON, Boolean, ForeignKey, String, true
+from sqlalchemy import JSON, Boolean, ForeignKey, String, false, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from widget.extensions import db
@@ -24,6 +24,10 @@ class Organization(db.Model):
     day_end: Mapped[str] = mapped_column(String(5), default="17:00", server_default="17:00")
     # Whether the person sees the handler's name, or only their role.
     show_executor_name: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    # SMS written without Vietnamese diacritics fit 160 characters a segment instead of 70.
+    sms_without_diacritics: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # Longer SMS are cut to this many segments: each segment is paid for.
+    sms_max_segments: Mapped[int] = mapped_column(default=3, server_default="3")
 
     units: Mapped[list[Unit]] = relationship(back_populates="organization")
     sites: Mapped[list[Site]] = relationship(back_populates="organization")

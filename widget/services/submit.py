@@ -19,6 +19,7 @@ from widget.extensions import db
 from widget.models import (Attachment, AuditEntry, Channel, Event, EventKind, Form, FormVersion,
                            Request, RequestStatus, Site, StaffUser)
 from widget.models._types import utcnow
+from widget.notify.compose import queue_notices
 from widget.security import FormToken
 from widget.services.answers import HARD_MAX_LENGTH, clean_answers
 from widget.textnorm import strip_controls
@@ -111,8 +112,8 @@ def save_form(sub: Submission, policy: Policy) -> SaveResult:
     stored_keys = [policy.store.save(item.data) for item in new_files]
     removed_keys = []
     try:
-        request = draft or Request(organization=sub.site.organization, site_id=sub.site.id,
-                                   form_version_id=version.id)
+        request = draft or Request(organization=sub.site.organization, site=sub.site,
+                                   form_version=version, channel=Channel.WEB.value)
         for attachment in list(request.attachments):
             if attachment.id in sub.remove_attachment_ids:
                 removed_keys.append(attachment.storage_key)
@@ -179,8 +180,9 @@ def _mark_sent(request: Request, form: Form) -> None:
     request.unit_id = form.unit_id
     request.due_at = WorkCalendar.for_organization(request.organization).due_at(
         now, form.processing_days)
-    request.events.append(Event(kind=EventKind.RECEIVED.value, created_at=now,
-                                data={"channel": request.channel}))
+    received = Event(kind=EventKind.RECEIVED.value, created_at=now, data={"channel": request.channel})
+    request.events.append(received)
+    queue_notices(request, [received])
 
 
 def file_on_behalf(staff: StaffUser, form: Form, channel: Channel, language: str,
@@ -205,7 +207,7 @@ def file_on_behalf(staff: StaffUser, form: Form, channel: Channel, language: str
         return SaveResult(Outcome.INVALID, None, errors)
     stored_keys = [policy.store.save(item.data) for item in new_files]
     try:
-        request = Request(organization=staff.organization, form_version_id=version.id,
+        request = Request(organization=staff.organization, form_version=version,
                           channel=channel.value, language=language, answers=answers,
                           attachments=[Attachment(
                               field_key=item.field_key, filename=item.filename,

@@ -18,6 +18,7 @@ from widget.extensions import db
 from widget.models import (AuditEntry, Event, EventKind, Handover, JournalCounter, PauseReason,
                            Request, RequestStatus as S, StaffUser, Unit)
 from widget.models._types import as_utc, utcnow
+from widget.notify.compose import queue_notices
 from widget.services.access import Conflict, NotAllowed, find_for_staff
 from widget.workdays import WorkCalendar
 
@@ -69,6 +70,7 @@ def apply_action(staff: StaffUser, request_id: int, expected_version: int | None
         event.staff_user_id = staff.id
         event.actor = staff.name
         request.events.append(event)
+    queue_notices(request, events)
     request.updated_at = now
     after = _snapshot(request)
     changed = [name for name in _AUDITED if before[name] != after[name]]

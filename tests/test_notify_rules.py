@@ -1,0 +1,225 @@
+"""Which events tell the person what, on which channel, in which words: the default rules (seed
+000's SMS situations), per-form and per-organisation settings, the person's language, the
+organisation's own wording, and rows written in the same transaction as the change."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+import widget.services.workflow as workflow
+from tests import backoffice
+from tests.conftest import form_token
+from widget.models import (EventKind, NotificationRule, NotificationTemplate, OutboxItem,
+                           RequestStatus as S)
+from widget.notify import sms_text
+from widget.notify.catalog import COMMON, NOTICES, notice_key
+from widget.notify.compose import TemplateError, fill, template_problems
+from widget.services import fees, messaging
+from widget.services.access import Conflict
+
+clock, office, received = backoffice.clock, backoffice.office, backoffice.received
+CONTACTS = {"name": "Lan", "email": "lan@example.org", "phone": "+84912345678"}
+
+
+def rows(db, request=None) -> list[OutboxItem]:
+    query = select(OutboxItem).order_by(OutboxItem.id)
+    if request is not None:
+        query = query.where(OutboxItem.request_id == request.id)
+    return list(db.session.scalars(query))
+
+
+def by_channel(items) -> dict[str, OutboxItem]:
+    return {item.channel: item for item in items}
+
+
+@pytest.fixture
+def reachable(received):
+    """A received request whose person gave an e-mail address and a mobile number."""
+    def make(language="en"):
+        return received(answers=dict(CONTACTS), language=language)
+    return make
+
+
+# --- the default rules ---------------------------------------------------------------------
+
+def test_sending_online_queues_an_email_and_an_sms_in_the_persons_language(client, db, office):
+    form = office["forms"]["HN"]
+    page = client.get(f"/w/test/vi/f/{form.slug}").get_data(as_text=True)
+    response = client.post(f"/w/test/vi/f/{form.slug}", data={
+        "form_token": form_token(page), "name": "Lan", "email": "lan@example.org",
+        "phone": "0912 345 678"})
+    assert response.status_code == 200
+    email, sms = by_channel(rows(db)).values()
+    assert (email.recipient, sms.recipient) == ("lan@example.org", "+84912345678")
+    assert email.language == sms.language == "vi"
+    code = email.request.code
+    assert f"{code[:4]}-{code[4:8]}" in sms.body_text and "tháng" in sms.body_text  # a Vietnamese date
+    assert "we received" not in sms.body_text  # in Vietnamese, not English
+    assert email.subject and email.body_html.startswith("<!doctype html>")
+    assert '<html lang="vi" dir="ltr">' in email.body_html
+    assert email.event.kind == "received"
+
+
+def test_english_texts_fill_every_placeholder(db, reachable, office):
+    request = reachable()
+    workflow.register_request(office["people"]["op"], request.id, request.lock_version)
+    email, sms = by_channel(rows(db, request)).values()
+    assert email.subject.startswith("Request ") and email.subject.endswith(" registered")
+    assert "HN-2026-000001" in sms.body_text and "{" not in sms.body_text + email.body_text
+    assert "Org test" in sms.body_text and "October 23, 2026" in sms.body_text
+    assert f"/w/test/en/track#" in email.body_text and "Please do not answer it" in email.body_text
+
+
+def test_a_request_entered_at_the_desk_gets_no_sms(db, office):
+    from widget.models import Channel
+    from widget.services.submit import Policy, file_on_behalf
+    from widget.uploads import LocalFileStore, UploadLimits
+    from flask import current_app
+    store = LocalFileStore(current_app.config["FRONTDESK_UPLOAD_DIR"])
+    for channel, expected in ((Channel.DESK, {"email"}), (Channel.POST, {"email", "sms"})):
+        result = file_on_behalf(office["people"]["op"], office["forms"]["HN"], channel, "ru",
+                                {k: [v] for k, v in CONTACTS.items()}, [],
+                                Policy(UploadLimits(1000, 1, 1000), 0, store))
+        sent = rows(db, result.request)
+        assert {item.channel for item in sent} == expected
+        assert all(item.language == "ru" for item in sent)
+
+
+@pytest.mark.parametrize("setting", ["sms_enabled", "same_day"])
+def test_forms_without_sms_or_settled_the_same_day_send_no_sms(db, office, reachable, setting):
+    form = office["forms"]["HN"]
+    setattr(form, setting, setting == "same_day")
+    db.session.commit()
+    request = reachable()
+    workflow.register_request(office["people"]["op"], request.id, request.lock_version)
+    assert [item.channel for item in rows(db, request)] == ["email"]
+
+
+def test_each_staff_action_tells_the_person_what_happened(db, office, reachable, clock):
+    op, head = office["people"]["op"], office["people"]["head"]
+    request = reachable()
+    clock("2026-10-16 10:00")
+    steps = [
+        (lambda: workflow.register_request(op, request.id, request.lock_version), "HN-2026-000001"),
+        (lambda: fees.request_fee(op, request.id, request.lock_version, "50000"), "50,000"),
+        (lambda: fees.mark_fee_paid(op, request.id, request.lock_version, "BL-77"), "BL-77"),
+        (lambda: workflow.start_work(op, request.id, request.lock_version), None),
+        (lambda: workflow.pause_request(op, request.id, request.lock_version, "third_party",
+                                        "Asked the land office"), "another authority"),
+        (lambda: workflow.resume_request(op, request.id, request.lock_version), "resumed"),
+        (lambda: messaging.add_internal_note(op, request.id, "SECRET note"), None),
+        (lambda: fees.record_post_sent(op, request.id, request.lock_version, "EE123456789VN"),
+         "EE123456789VN"),
+        (lambda: workflow.mark_result_ready(op, request.id, request.lock_version, "post"), "by post"),
+        (lambda: workflow.close_request(op, request.id, request.lock_version), "closed"),
+    ]
+    for action, phrase in steps:
+        before = len(rows(db, request))
+        action()
+        new = rows(db, request)[before:]
+        if phrase is None:
+            assert new == []  # work started and internal notes tell the person nothing
+        else:
+            assert new and all(phrase in item.body_text for item in new), phrase
+    assert all("SECRET" not in item.body_text for item in rows(db, request))
+    assert {item.channel for item in rows(db, request) if "closed" in item.body_text} == {"email"}
+
+
+def test_refusal_reason_and_letter_title_reach_the_person(db, office, reachable):
+    op = office["people"]["op"]
+    request = reachable(language="fa")
+    workflow.refuse_request(op, request.id, request.lock_version, "خارج از صلاحیت این واحد")
+    refused = by_channel(rows(db, request))
+    assert "خارج از صلاحیت این واحد" in refused["sms"].body_text
+    assert '<html lang="fa" dir="rtl">' in refused["email"].body_html
+
+
+def test_a_refused_change_queues_nothing(db, office, reachable):
+    request = reachable()
+    with pytest.raises(Conflict):
+        workflow.register_request(office["people"]["op"], request.id, request.lock_version + 1)
+    assert rows(db) == []
+
+
+def test_nobody_to_tell_means_no_rows(db, office, received):
+    request = received()  # a name only: no e-mail, no phone
+    workflow.register_request(office["people"]["op"], request.id, request.lock_version)
+    assert rows(db, request) == []
+
+
+# --- organisation settings ------------------------------------------------------------------
+
+def test_the_organisations_rules_switch_channels_on_and_off(db, office, reachable):
+    org = office["org"]
+    db.session.add_all([
+        NotificationRule(organization_id=org.id, event_key="registered", channel="sms", enabled=False),
+        NotificationRule(organization_id=org.id, event_key="closed", channel="sms", enabled=True)])
+    db.session.commit()
+    op = office["people"]["op"]
+    request = reachable()
+    workflow.register_request(op, request.id, request.lock_version)
+    assert [item.channel for item in rows(db, request)] == ["email"]
+    workflow.refuse_request(op, request.id, request.lock_version, "No")
+    workflow.close_request(op, request.id, request.lock_version)
+    assert [item.channel for item in rows(db, request)][-2:] == ["email", "sms"]
+
+
+def test_the_organisations_own_wording_is_used_in_its_language(db, office, reachable):
+    db.session.add(NotificationTemplate(
+        organization_id=office["org"].id, event_key="registered", channel="sms", language="vi",
+        body="So ho so {number}, han {due}"))
+    db.session.commit()
+    request = reachable(language="vi")
+    workflow.register_request(office["people"]["op"], request.id, request.lock_version)
+    sms = by_channel(rows(db, request))["sms"]
+    assert sms.body_text.startswith("So ho so HN-2026-000001, han ")
+
+
+def test_sms_without_diacritics_and_capped_in_length(db, office, reachable):
+    org = office["org"]
+    org.sms_without_diacritics, org.sms_max_segments = True, 1
+    db.session.commit()
+    request = reachable(language="vi")
+    workflow.refuse_request(office["people"]["op"], request.id, request.lock_version, "Lý do " * 80)
+    sms = by_channel(rows(db, request))["sms"]
+    assert sms_text.encoding(sms.body_text) == "GSM-7" and sms_text.segments(sms.body_text) == 1
+    assert sms.body_text.endswith("...")
+
+
+# --- templates ------------------------------------------------------------------------------
+
+def test_every_default_wording_uses_only_its_own_placeholders(app):
+    from flask_babel import force_locale
+    for language in ("en", "vi", "fa", "ru"):
+        with app.test_request_context(), force_locale(language):
+            for key, notice in NOTICES.items():
+                for text in (str(notice.subject), str(notice.body)):
+                    assert template_problems(text, notice.placeholders) == [], (language, key)
+
+
+@pytest.mark.parametrize("text, problems", [
+    ("Code {code}", []),
+    ("Code {cod}", ["cod"]),
+    ("{code.__class__.__mro__}", ["code.__class__.__mro__"]),
+    ("{code!r}", ["code"]),
+    ("{code:>99999}", ["code"]),
+    ("{0}", ["0"]),
+    ("{}", ["{}"]),
+    ("Unclosed {code", ["braces: expected '}' before end of string"]),
+])
+def test_an_organisations_wording_is_checked_before_use(text, problems):
+    assert template_problems(text, COMMON) == problems
+
+
+def test_a_bad_wording_never_renders_half(app):
+    with pytest.raises(TemplateError):
+        fill("{code} {secret}", {"code": "X"})
+    assert fill("{code}  {note} ", {"code": "X", "note": ""}) == "X"
+
+
+def test_every_public_event_gives_a_notice_or_is_silent_on_purpose():
+    silent = {EventKind.DRAFT_SAVED, EventKind.CITIZEN_MESSAGE, EventKind.NOTE, EventKind.STARTED}
+    for kind in EventKind:
+        key = notice_key(kind.value, {}, "web", S.IN_PROGRESS.value)
+        assert (key is None) == (kind in silent), kind
+        assert key is None or key in NOTICES

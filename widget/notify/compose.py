@@ -1,0 +1,169 @@
+"""Turning new timeline events into outbox rows: which notices, to whom, on which channels, in
+whose words. Called by the services in the transaction that records the events."""
+from __future__ import annotations
+
+import re
+import string
+from collections.abc import Iterable
+from datetime import date
+
+from flask import current_app, render_template
+from flask_babel import format_decimal
+from sqlalchemy import select
+
+from widget import codes
+from widget.extensions import db
+from widget.i18n import format_day, format_due, reading_as, text_direction
+from widget.models import (Event, FieldType, NotificationRule, NotificationTemplate, OutboxChannel,
+                           OutboxItem, Request)
+from widget.notify import sms_text
+from widget.notify.catalog import EMAIL, EMAIL_AUTOMATIC, EMAIL_FOLLOW, NOTICES, SMS, notice_key
+from widget.notify.outbox import enqueue
+
+
+class TemplateError(ValueError):
+    """An organisation's wording uses a placeholder the notice does not have, or bad braces."""
+
+
+def template_problems(text: str, allowed: Iterable[str]) -> list[str]:
+    """What is wrong with a wording: unknown placeholders, formats or unbalanced braces."""
+    allowed = set(allowed)
+    try:
+        fields = [(name, spec, conversion) for _, name, spec, conversion
+                  in string.Formatter().parse(text) if name is not None]
+    except ValueError as error:
+        return [f"braces: {error}"]
+    problems = []
+    for name, spec, conversion in fields:
+        # Only bare names: "{code.__class__}" or "{code!r}" would reach into Python objects.
+        if name not in allowed or spec or conversion:
+            problems.append(name or "{}")
+    return problems
+
+
+def fill(text: str, values: dict[str, str]) -> str:
+    """The wording with its placeholders replaced; raises TemplateError on any problem."""
+    problems = template_problems(text, values)
+    if problems:
+        raise TemplateError(", ".join(problems))
+    parts = []
+    for literal, name, _, _ in string.Formatter().parse(text):
+        parts.append(literal)
+        if name is not None:
+            parts.append(values[name])
+    # An empty optional placeholder ("{note}") must not leave double or trailing spaces.
+    return re.sub(r"[ \t]{2,}", " ", "".join(parts)).strip()
+
+
+def contacts(request: Request) -> dict[str, str]:
+    """Where the person can be reached: the first e-mail and phone answers of their form."""
+    found = {}
+    for field in request.form_version.fields:
+        value = request.answers.get(field.key)
+        if isinstance(value, str) and value.strip():
+            if field.type == FieldType.EMAIL.value:
+                found.setdefault(EMAIL, value.strip())
+            elif field.type == FieldType.PHONE.value:
+                found.setdefault(SMS, value.strip())
+    return found
+
+
+def queue_notices(request: Request, events: Iterable[Event]) -> list[OutboxItem]:
+    """Outbox rows for these new events, added to the caller's (uncommitted) transaction."""
+    queued = []
+    for event in events:
+        key = notice_key(event.kind, event.data or {}, request.channel, request.status)
+        if key is not None and event.public is not False:  # None: not flushed yet, public by default
+            queued += queue_notice(request, key, event_values(request, event), event)
+    return queued
+
+
+def queue_notice(request: Request, key: str, extra: dict[str, str],
+                 event: Event | None = None) -> list[OutboxItem]:
+    """One notice to the person on every channel its rules allow and they can be reached on."""
+    reachable = contacts(request)
+    items = []
+    for channel in sorted(channels_for(request, key) & reachable.keys()):
+        subject, text, html = compose(request, key, channel, extra)
+        item = enqueue(request.organization.id, OutboxChannel(channel), reachable[channel], text,
+                       language=request.language, subject=subject, html_body=html)
+        item.request, item.event = request, event  # objects: both may not have an id yet
+        items.append(item)
+    return items
+
+
+def channels_for(request: Request, key: str) -> set[str]:
+    """The channels a notice goes on for this request: the organisation's rules over the
+    defaults, and no SMS where the form has SMS off or is settled the same day."""
+    channels = set(NOTICES[key].channels)
+    for rule in db.session.scalars(select(NotificationRule).where(
+            NotificationRule.organization_id == request.organization_id,
+            NotificationRule.event_key == key)):
+        (channels.add if rule.enabled else channels.discard)(rule.channel)
+    form = request.form_version.form
+    if not form.sms_enabled or form.same_day:
+        channels.discard(SMS)
+    return channels
+
+
+def event_values(request: Request, event: Event) -> dict[str, str]:
+    """The placeholders an event adds to the common ones."""
+    data = event.data or {}
+    return {"note": event.note or "", "reason": event.note or request.refusal_reason or "",
+            "title": data.get("title", ""), "receipt": data.get("receipt_number", ""),
+            "item_number": data.get("item_number", ""), "field": "", "date": ""}
+
+
+def compose(request: Request, key: str, channel: str, extra: dict[str, str]) -> tuple[str, str, str]:
+    """(subject, text, html) of one notice, in the person's language and the organisation's
+    wording if it has its own."""
+    organization = request.organization
+    language = request.language
+    with reading_as(language, organization.timezone):
+        values = _common_values(request, language) | {
+            name: format_day(value) if isinstance(value, date) else value
+            for name, value in extra.items()}
+        wording = db.session.scalar(select(NotificationTemplate).where(
+            NotificationTemplate.organization_id == request.organization_id,
+            NotificationTemplate.event_key == key, NotificationTemplate.channel == channel,
+            NotificationTemplate.language == language))
+        notice = NOTICES[key]
+        subject_text, body_text = str(notice.subject), str(notice.body)
+        if wording is not None:
+            subject_text, body_text = wording.subject or subject_text, wording.body
+        subject, body = fill(subject_text, values), fill(body_text, values)
+        if channel == SMS:
+            if organization.sms_without_diacritics:
+                body = sms_text.strip_diacritics(body)
+            return "", sms_text.truncate_to_segments(body, organization.sms_max_segments), ""
+        link = status_link(request)
+        follow = fill(str(EMAIL_FOLLOW), values)
+        text = "\n\n".join(part for part in (body, f"{follow}\n{link}" if link else "",
+                                              str(EMAIL_AUTOMATIC)) if part)
+        html = render_template("email/notice.html", lang=language, dir=text_direction(language),
+                               organisation=values["organisation"], subject=subject, body=body,
+                               follow=follow, link=link, automatic=str(EMAIL_AUTOMATIC))
+    return subject, text, html
+
+
+def status_link(request: Request) -> str:
+    """The status page with the code in the fragment, which browsers never send to a server."""
+    site = request.site or next(iter(request.organization.sites), None)
+    base = current_app.config["FRONTDESK_PUBLIC_URL"].rstrip("/")
+    if site is None or not base or not request.code:
+        return ""
+    return f"{base}/w/{site.key}/{request.language}/track#{codes.display(request.code)}"
+
+
+def _common_values(request: Request, language: str) -> dict[str, str]:
+    code = codes.display(request.code) if request.code else ""
+    return {
+        "code": code,
+        "form": request.form_version.form.title(language),
+        "organisation": request.organization.name(language),
+        "due": format_due(request.due_at) if request.due_at else "",
+        "number": request.journal_number or code,
+        "amount": format_decimal(request.fee_amount, format="#,##0.##")
+        if request.fee_amount is not None else "",
+    }
+
