@@ -223,3 +223,48 @@ def test_every_public_event_gives_a_notice_or_is_silent_on_purpose():
         key = notice_key(kind.value, {}, "web", S.IN_PROGRESS.value)
         assert (key is None) == (kind in silent), kind
         assert key is None or key in NOTICES
+
+
+# --- time-based notices -----------------------------------------------------------------------
+
+def test_the_overdue_warning_goes_once_per_deadline(db, office, reachable):
+    from datetime import timedelta
+
+    from widget.models._types import utcnow
+    from widget.notify.schedule import queue_due_soon_warnings
+    now = utcnow()
+    soon, later, paused = reachable(), reachable(), reachable()
+    soon.due_at, later.due_at = now + timedelta(hours=2), now + timedelta(hours=5)
+    paused.due_at, paused.status = now + timedelta(hours=1), S.PAUSED.value
+    db.session.commit()
+    assert queue_due_soon_warnings(3, now) == 1
+    assert queue_due_soon_warnings(3, now) == 0  # never twice for one deadline
+    warned = rows(db, soon)
+    assert {item.channel for item in warned} == {"email", "sms"}
+    assert all("not ready yet" in item.body_text for item in warned)
+    assert rows(db, later) == rows(db, paused) == []
+    soon.due_at = now + timedelta(hours=2, minutes=30)  # the deadline moved: a new warning
+    db.session.commit()
+    assert queue_due_soon_warnings(3, now) == 1
+
+
+def test_a_date_reminder_goes_once_within_its_window(db, office, create_form, reachable):
+    from datetime import date
+
+    from widget.notify.schedule import queue_date_reminders
+    form = office["forms"]["HN"]
+    version = form.versions[0]
+    from widget.models import Field
+    version.fields.append(Field(position=9, key="expiry", type="date",
+                                labels={"en": "Card expiry", "vi": "Hạn thẻ"}))
+    form.reminder_field, form.reminder_days = "expiry", 7
+    db.session.commit()
+    request = reachable(language="vi")
+    request.answers = {**request.answers, "expiry": "2026-12-31"}
+    db.session.commit()
+    assert queue_date_reminders(date(2026, 12, 23)) == 0  # eight days before: not yet
+    assert queue_date_reminders(date(2026, 12, 24)) == 1
+    assert queue_date_reminders(date(2026, 12, 25)) == 0
+    sms = by_channel(rows(db, request))["sms"]
+    assert "Hạn thẻ" in sms.body_text and "2026" in sms.body_text
+    assert queue_date_reminders(date(2027, 1, 1)) == 0  # past the date

@@ -73,6 +73,8 @@ DEFAULTS: dict[str, object] = {
     "NOTIFY_MAX_ATTEMPTS": 8,
     "NOTIFY_RETRY_SECONDS": 30.0,
     "NOTIFY_LEASE_SECONDS": 120,
+    # The overdue warning goes this many hours before a deadline the answer is not ready for.
+    "NOTIFY_DUE_SOON_HOURS": 3.0,
 }
 
 

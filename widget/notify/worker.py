@@ -6,6 +6,7 @@ import logging
 import os
 import socket
 import threading
+import time
 from collections.abc import Mapping
 
 from flask import Flask
@@ -16,6 +17,9 @@ from widget.models._types import utcnow
 from widget.notify.channels import Channel, Delivery, PermanentFailure, TemporaryFailure
 from widget.notify.channels.email import EmailChannel
 from widget.notify.outbox import RetryPolicy, claim, settle
+from widget.notify.schedule import run_schedule
+
+SCHEDULE_EVERY = 60.0  # seconds between two looks for time-based notices
 
 log = logging.getLogger("frontdesk.worker")
 
@@ -83,6 +87,14 @@ def run_once(channels: Mapping[str, Channel], worker: str, policy: RetryPolicy,
     return len(items)
 
 
+def scheduled(config: Mapping) -> int:
+    """Queue the time-based notices due now (overdue warnings, date reminders)."""
+    try:
+        return run_schedule(config["FRONTDESK_NOTIFY_DUE_SOON_HOURS"])
+    finally:
+        db.session.remove()
+
+
 def run(app: Flask, stop: threading.Event, channels: Mapping[str, Channel] | None = None,
         batch: int = 50, idle_seconds: float = 1.0) -> None:
     """Deliver until `stop` is set, resting `idle_seconds` whenever nothing was due."""
@@ -91,8 +103,12 @@ def run(app: Flask, stop: threading.Event, channels: Mapping[str, Channel] | Non
         channels = channels if channels is not None else channels_from_config(app.config)
         policy = policy_from_config(app.config)
         log.info("worker %s started", worker)
+        next_schedule = 0.0
         while not stop.is_set():
             try:
+                if time.monotonic() >= next_schedule:
+                    scheduled(app.config)
+                    next_schedule = time.monotonic() + SCHEDULE_EVERY
                 claimed = run_once(channels, worker, policy, batch)
             except Exception:  # the database may be restarting: wait and go on
                 log.exception("worker %s: a batch failed; trying again shortly", worker)

@@ -1,0 +1,101 @@
+"""Notices that time, not a person, sets off; the worker runs them every minute. Each fires once
+(a ScheduledNotice row, unique per request, kind and moment, is written with its outbox rows), so
+several workers, or a restart, never send one twice; a deadline that moves warns again."""
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta, timezone
+
+from sqlalchemy import and_, exists, select
+from sqlalchemy.exc import IntegrityError
+
+from widget.extensions import db
+from widget.models import Form, Request, RequestStatus, ScheduledNotice
+from widget.models._types import utcnow
+from widget.notify.compose import queue_notice
+
+# Paused requests are left out: their clock stands still and their deadline will move.
+RUNNING = (RequestStatus.RECEIVED.value, RequestStatus.REGISTERED.value,
+           RequestStatus.IN_PROGRESS.value)
+DUE_SOON, REMINDER = "due_soon", "reminder"
+
+
+def queue_due_soon_warnings(hours: float, now: datetime | None = None) -> int:
+    """Warn the person whose answer is due within `hours` and not ready (seed 000: three hours
+    before the appointment); return how many requests were warned."""
+    now = now or utcnow()
+    already = exists().where(ScheduledNotice.request_id == Request.id,
+                             ScheduledNotice.kind == DUE_SOON,
+                             ScheduledNotice.moment == Request.due_at)
+    ids = list(db.session.scalars(select(Request.id).where(
+        Request.status.in_(RUNNING), Request.due_at > now,
+        Request.due_at <= now + timedelta(hours=hours), ~already)))
+    return sum(_give_once(request_id, DUE_SOON, lambda request: (request.due_at, {}))
+               for request_id in ids)
+
+
+def queue_date_reminders(today: date | None = None) -> int:
+    """Remind people of a date their request holds (seed 001: a card's expiry), the set number of
+    days before it; return how many were reminded."""
+    today = today or utcnow().date()
+    forms = db.session.scalars(select(Form).where(Form.reminder_field.is_not(None),
+                                                  Form.reminder_days.is_not(None))).all()
+    given = 0
+    for form in forms:
+        due = [(request.id, day) for request in _sent_requests_of(form)
+               if (day := _reminder_day(request, form, today)) is not None]
+        for request_id, day in due:
+            moment = datetime.combine(day, time(), timezone.utc)
+            if _given(request_id, REMINDER, moment):
+                continue
+            given += _give_once(request_id, REMINDER, lambda request, form=form, day=day, moment=moment: (
+                moment, {"field": _field_label(request, form.reminder_field), "date": day}))
+    return given
+
+
+def run_schedule(due_soon_hours: float) -> int:
+    """Everything time has set off by now."""
+    return queue_due_soon_warnings(due_soon_hours) + queue_date_reminders()
+
+
+def _give_once(request_id: int, kind: str, what) -> bool:
+    """Queue one notice and its ScheduledNotice together; a second worker's copy fails on the
+    unique constraint and is rolled back."""
+    request = db.session.get(Request, request_id)
+    moment, values = what(request)
+    db.session.add(ScheduledNotice(request_id=request.id, kind=kind, moment=moment))
+    queue_notice(request, kind, values)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        return False
+    return True
+
+
+def _sent_requests_of(form: Form):
+    version_ids = [version.id for version in form.versions]
+    return db.session.scalars(select(Request).where(
+        Request.form_version_id.in_(version_ids), Request.code.is_not(None),
+        and_(Request.status != RequestStatus.DRAFT.value,
+             Request.status != RequestStatus.REFUSED.value)).execution_options(yield_per=500))
+
+
+def _reminder_day(request: Request, form: Form, today: date) -> date | None:
+    """The date to remind of, when today is within the reminder's window and not past it (a
+    new date, say a renewed card's, is reminded of again)."""
+    try:
+        day = date.fromisoformat(str(request.answers.get(form.reminder_field) or ""))
+    except ValueError:
+        return None
+    return day if day - timedelta(days=form.reminder_days) <= today <= day else None
+
+
+def _given(request_id: int, kind: str, moment: datetime) -> bool:
+    return db.session.scalar(select(ScheduledNotice.id).where(
+        ScheduledNotice.request_id == request_id, ScheduledNotice.kind == kind,
+        ScheduledNotice.moment == moment)) is not None
+
+
+def _field_label(request: Request, key: str) -> str:
+    field = next((f for f in request.form_version.fields if f.key == key), None)
+    return field.label(request.language) if field is not None else key
