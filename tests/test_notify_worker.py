@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from tests.conftest import settings_for
+from tests.conftest import form_token, settings_for
 from tests.mailserver import MailServer, free_port
 from widget.extensions import db as _db
 from widget.models import DeliveryAttempt, OutboxChannel, OutboxItem, OutboxStatus
@@ -254,3 +254,21 @@ def test_a_mail_server_that_is_not_there(app, db, org):
     deliver_all(app)
     item = db.session.get(OutboxItem, item.id)
     assert item.status == OutboxStatus.QUEUED.value and "unreachable" in item.last_error
+
+
+def test_a_request_sent_in_persian_reaches_the_person_by_email(app, db, client, org, create_form,
+                                                              mail_server):
+    """From the widget's form to the mail server: the receipt notice, in Persian, right to left."""
+    form = create_form(org.sites[0], slug="contact", fields=[{"key": "name", "type": "text", "required": True},
+                                               {"key": "email", "type": "email", "required": True}])
+    page = client.get(f"/w/test/fa/f/{form.slug}").get_data(as_text=True)
+    response = client.post(f"/w/test/fa/f/{form.slug}", data={
+        "form_token": form_token(page), "name": "Sara", "email": "sara@example.org"})
+    assert response.status_code == 200
+    assert deliver_all(app) == 1
+    message, = mail_server.received
+    assert message["To"] == "sara@example.org" and message["Content-Language"] == "fa"
+    html = message.get_body(("html",)).get_content()
+    assert '<html lang="fa" dir="rtl">' in html
+    text = message.get_body(("plain",)).get_content()
+    assert "/w/test/fa/track#" in text  # the status page, the code in the fragment only
