@@ -15,6 +15,7 @@ from widget.downloads import file_response
 from widget.models import Request, StaffUser
 from widget.public.presenters import answer_rows
 from widget.services.access import NotFound, find_for_staff
+from widget.services.deliveries import deliveries_of
 from widget.services.inbox import forms_of, list_inbox
 from widget.services.messaging import mark_citizen_messages_read
 from widget.services.workflow import executors_for
@@ -101,7 +102,7 @@ def render_detail(req: Request, failed: str | None = None, failed_form: FlaskFor
         "admin/detail.html", req=req, forms=forms, failed=failed, error=error, unread=unread,
         open_action=failed or ("letter" if draft else None), rows=answer_rows(req, lang),
         person=person_name(req), overdue=is_overdue(req), timeline=timeline(req),
-        letter_template=letter_template), status
+        deliveries=deliveries_of(staff, req.id), letter_template=letter_template), status
 
 
 def _fill_choices(forms: dict, req: Request, staff: StaffUser, lang: str) -> None:

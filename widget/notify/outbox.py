@@ -112,17 +112,3 @@ def settle(item: OutboxItem, worker: str, started_at: datetime, outcome: Attempt
                                        finished_at=now, outcome=outcome.value, detail=detail[:500]))
     db.session.commit()
     return still_ours
-
-
-def retry_dead(item_id: int, organization_id: int) -> bool:
-    """An administrator sends a dead letter again: it is queued now with fresh attempts."""
-    changed = db.session.execute(
-        update(OutboxItem).where(OutboxItem.id == item_id,
-                                 OutboxItem.organization_id == organization_id,
-                                 OutboxItem.status == OutboxStatus.DEAD.value)
-        .values(status=OutboxStatus.QUEUED.value, attempts=0, next_attempt_at=utcnow(),
-                claimed_by=None, lease_until=None)
-        .execution_options(synchronize_session=False)).rowcount == 1
-    db.session.commit()
-    return changed
-
