@@ -115,6 +115,8 @@ FORMS = [
     },
     {
         "slug": "insurance-card", "group": 0, "unit": 1, "days": 5,
+        # Seed 001: the card holder is reminded a month before the card expires.
+        "reminder": ("expiry", 30),
         "titles": _t("Health insurance card renewal", "Gia hạn thẻ bảo hiểm y tế", "تمدید کارت بیمه درمانی", "Продление полиса медицинского страхования"),
         "descriptions": {},
         "fields": [
@@ -163,6 +165,7 @@ def load_demo_data(host_origin: str = "http://localhost:8000") -> bool:
                     unit_id=units[spec["unit"]].id, slug=spec["slug"], position=position,
                     titles=spec["titles"], descriptions=spec["descriptions"],
                     processing_days=spec["days"], is_published=True)
+        form.reminder_field, form.reminder_days = spec.get("reminder", (None, None))
         version = FormVersion(number=1, fields=[
             Field(position=index, **field_spec) for index, field_spec in enumerate(spec["fields"])])
         form.versions.append(version)
