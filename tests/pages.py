@@ -94,6 +94,13 @@ def back_office_pages(client, language: str) -> dict[str, str]:
                 "deadline-version": req.lock_version, "deadline-day": "someday"})
             pages["conflict"] = client.post(f"/admin/requests/{req.id}/pause", data={
                 "pause-version": req.lock_version + 7, "pause-reason": "inspection"})
+    received = db.session.scalar(select(Request).where(Request.status == "received")
+                                 .order_by(Request.id))
+    registered = client.post(f"/admin/requests/{received.id}/register",
+                             data={"register-version": received.lock_version})
+    assert registered.status_code == 302, "the demo request could not be registered"
+    pages["request with notifications"] = client.get(f"/admin/requests/{received.id}")
+    pages["dead letters"] = client.get("/admin/notifications/dead")
     pages["not found"] = client.get("/admin/requests/999999")
     pages["desk"] = client.get("/admin/requests/new")
     for slug in db.session.scalars(select(Form.slug)):
