@@ -17,7 +17,8 @@ import threading
 from pathlib import Path
 
 from demo.catchers import (MAIL_PORT, SMS_PORT, VIEWER_PORT, MailCatcher, PortInUse, SmsCatcher,
-                           Viewer, settings_for_catchers)
+                           settings_for_catchers)
+from demo.viewer import Viewer
 from widget import create_app
 
 HOST_DIR = Path(__file__).parent / "host"

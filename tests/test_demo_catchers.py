@@ -1,4 +1,4 @@
-"""The demo's mail catcher, SMS gateway stand-in and viewer page (demo/catchers.py): a message
+"""The demo's mail catcher, SMS gateway stand-in and viewer page (demo/catchers.py, demo/viewer.py): a message
 queued in the outbox and delivered by the worker shows up on the page, escaped."""
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ import urllib.request
 
 import pytest
 
-from demo.catchers import MailCatcher, PortInUse, SmsCatcher, Viewer, settings_for_catchers
+from demo.catchers import MailCatcher, PortInUse, SmsCatcher, settings_for_catchers
+from demo.viewer import Viewer
 from tests.conftest import settings_for
 from tests.mailserver import free_port
 from widget.models import OutboxChannel, OutboxItem
