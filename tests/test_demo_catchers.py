@@ -1,5 +1,6 @@
-"""The demo's mail catcher, SMS gateway stand-in and viewer page (demo/catchers.py, demo/viewer.py): a message
-queued in the outbox and delivered by the worker shows up on the page, escaped."""
+"""The demo's mail catcher, SMS gateway stand-in and viewer page (demo/catchers.py,
+demo/viewer.py): a message queued in the outbox and delivered by the worker shows up on the
+page, escaped."""
 from __future__ import annotations
 
 import socket
