@@ -101,6 +101,12 @@ def back_office_pages(client, language: str) -> dict[str, str]:
     assert registered.status_code == 302, "the demo request could not be registered"
     pages["request with notifications"] = client.get(f"/admin/requests/{received.id}")
     pages["dead letters"] = client.get("/admin/notifications/dead")
+    pages["notification settings"] = client.get("/admin/notifications/settings")
+    pages["sms wording"] = client.get(f"/admin/notifications/settings/registered/sms/{language}")
+    pages["email wording"] = client.get(
+        f"/admin/notifications/settings/result_ready.post/email/{language}")
+    pages["refused wording"] = client.post(
+        f"/admin/notifications/settings/registered/sms/{language}", data={"body": "{nope}"})
     pages["not found"] = client.get("/admin/requests/999999")
     pages["desk"] = client.get("/admin/requests/new")
     for slug in db.session.scalars(select(Form.slug)):
@@ -113,6 +119,7 @@ def back_office_pages(client, language: str) -> dict[str, str]:
     assert sent.status_code == 302, "the desk entry was not sent"
     pages["desk receipt"] = client.get(sent.location)
     expected = {"login failed": 422, "inbox bad filters": 200, "refused action": 422,
+                "refused wording": 422,
                 "conflict": 409, "not found": 404, "desk errors": 422}
     assert {name: response.status_code for name, response in pages.items()} == {
         name: expected.get(name, 200) for name in pages}
