@@ -3,18 +3,15 @@ downloads, desk entry; scoped per unit, escaped everywhere, audited."""
 from __future__ import annotations
 
 import io
-import json
 import re
-import shutil
-import subprocess
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
 from tests import backoffice
 from tests.conftest import settings_for
+from tests.vnu import html_errors
 from widget import codes, create_app
 from widget.models import Attachment, AuditEntry, Event, Letter, Message, Request, StaffUser
 from widget.models._types import as_utc, utcnow
@@ -614,12 +611,7 @@ def test_pages_follow_the_browsers_language(client, office):
     assert '<html lang="fa" dir="rtl">' in html
 
 
-VNU = Path(__file__).resolve().parent.parent / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
-
-
 def test_admin_pages_are_valid_html(client, db, office, make, tmp_path):
-    if not (VNU.exists() and shutil.which("java")):
-        pytest.fail("the Nu HTML Checker needs Java and node_modules/vnu-jar: run `make test`")
     pages = {"login": client.get("/admin/login")}
     pages["login failed"] = client.post("/admin/login", data={"email": "x", "password": "y"})
     sign_in(client, office["people"]["admin"])
@@ -638,16 +630,8 @@ def test_admin_pages_are_valid_html(client, db, office, make, tmp_path):
     pages["desk form"] = client.post("/admin/requests/new?form=form-hn", data={})
     sent = client.post("/admin/requests/new?form=form-hn", data={"name": "Lan"})
     pages["receipt"] = client.get(sent.location)
-    files = {}
-    for name, response in pages.items():
-        path = tmp_path / f"{name.replace(' ', '-')}.html"
-        path.write_text(html_of(response), encoding="utf-8")
-        files[str(path)] = name
-    run = subprocess.run(["java", "-jar", str(VNU), "--errors-only", "--format", "json", *files],
-                         capture_output=True, text=True, timeout=240)
-    messages = json.loads(run.stderr or run.stdout or '{"messages": []}')["messages"]
-    assert [f"{files.get(m.get('url', '').removeprefix('file:'))}: line {m.get('lastLine')}: "
-            f"{m['message']}" for m in messages] == []
+    assert html_errors({name: html_of(response) for name, response in pages.items()},
+                       tmp_path) == []
 
 
 def test_every_action_has_a_form():

@@ -2,17 +2,15 @@
 page, and the administrators' dead letters with "Send again"; scoped, escaped, audited."""
 from __future__ import annotations
 
-import json
 import re
-import shutil
-import subprocess
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
 
 from tests import test_admin
-from tests.test_admin import HOSTILE, VNU, html_of, sign_in
+from tests.test_admin import HOSTILE, html_of, sign_in
+from tests.vnu import html_errors
 from widget import codes
 from widget.models import AuditEntry, DeliveryAttempt, OutboxChannel, OutboxItem, Request
 from widget.models._types import utcnow
@@ -280,8 +278,6 @@ def test_what_the_outbox_holds_is_shown_as_text(client, office, make, queue):
 
 
 def test_notification_pages_are_valid_html(client, db, office, make, queue, tmp_path):
-    if not (VNU.exists() and shutil.which("java")):
-        pytest.fail("the Nu HTML Checker needs Java and node_modules/vnu-jar: run `make test`")
     request = make(status="registered")
     sign_in(client, office["people"]["admin"])
     pages = {"dead letters empty": client.get(DEAD)}
@@ -304,13 +300,5 @@ def test_notification_pages_are_valid_html(client, db, office, make, queue, tmp_
     pages["sent again"] = client.get(done.location)
     sign_in(client, office["people"]["op"])
     pages["not an administrator"] = client.get(DEAD)
-    files = {}
-    for name, response in pages.items():
-        path = tmp_path / f"{name.replace(' ', '-')}.html"
-        path.write_text(html_of(response), encoding="utf-8")
-        files[str(path)] = name
-    run = subprocess.run(["java", "-jar", str(VNU), "--errors-only", "--format", "json", *files],
-                         capture_output=True, text=True, timeout=240)
-    messages = json.loads(run.stderr or run.stdout or '{"messages": []}')["messages"]
-    assert [f"{files.get(m.get('url', '').removeprefix('file:'))}: line {m.get('lastLine')}: "
-            f"{m['message']}" for m in messages] == []
+    assert html_errors({name: html_of(response) for name, response in pages.items()},
+                       tmp_path) == []
