@@ -28,6 +28,8 @@ class Organization(db.Model):
     sms_without_diacritics: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # Longer SMS are cut to this many segments: each segment is paid for.
     sms_max_segments: Mapped[int] = mapped_column(default=3, server_default="3")
+    # The organisation's colour in its e-mails (a #rrggbb hex; branding the widget is the admin's).
+    theme_color: Mapped[str] = mapped_column(String(7), default="#0b5cad", server_default="#0b5cad")
 
     units: Mapped[list[Unit]] = relationship(back_populates="organization")
     sites: Mapped[list[Site]] = relationship(back_populates="organization")

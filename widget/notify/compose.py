@@ -21,6 +21,9 @@ from widget.notify.catalog import EMAIL, EMAIL_AUTOMATIC, EMAIL_FOLLOW, NOTICES,
 from widget.notify.outbox import enqueue
 
 
+DEFAULT_COLOUR = "#0b5cad"
+
+
 class TemplateError(ValueError):
     """An organisation's wording uses a placeholder the notice does not have, or bad braces."""
 
@@ -142,8 +145,15 @@ def compose(request: Request, key: str, channel: str, extra: dict[str, str]) -> 
                                               str(EMAIL_AUTOMATIC)) if part)
         html = render_template("email/notice.html", lang=language, dir=text_direction(language),
                                organisation=values["organisation"], subject=subject, body=body,
-                               follow=follow, link=link, automatic=str(EMAIL_AUTOMATIC))
+                               follow=follow, link=link, automatic=str(EMAIL_AUTOMATIC),
+                               colour=theme_colour(organization))
     return subject, text, html
+
+
+def theme_colour(organization) -> str:
+    """The organisation's colour for a style attribute: a #rrggbb hex, else the default."""
+    colour = organization.theme_color or ""
+    return colour if re.fullmatch(r"#[0-9a-fA-F]{6}", colour) else DEFAULT_COLOUR
 
 
 def status_link(request: Request) -> str:
