@@ -279,3 +279,33 @@ def test_emails_wear_the_organisations_colour_and_nothing_else(db, office, reach
     workflow.register_request(office["people"]["op"], request.id, request.lock_version)
     html = by_channel(rows(db, request))["email"].body_html
     assert f"border-top:4px solid {shown};" in html and "url(x)" not in html
+
+
+def test_a_drafts_author_hears_before_it_is_deleted(db, office):
+    from datetime import timedelta
+
+    from widget import codes
+    from widget.models import Request
+    from widget.models._types import utcnow
+    from widget.notify.schedule import queue_draft_expiry_notices
+    now = utcnow()
+
+    def draft(saved_days_ago, answers):
+        request = Request(organization_id=office["org"].id, site_id=office["site"].id,
+                          form_version_id=office["forms"]["HN"].versions[0].id, status="draft",
+                          resume_code=codes.generate(), answers=answers, language="ru")
+        db.session.add(request)
+        db.session.commit()
+        request.updated_at = now - timedelta(days=saved_days_ago)
+        db.session.commit()
+        return request
+    due = draft(28, {"name": ["Ива"], "email": ["iva@example.org"], "phone": ["+79161234567"]})
+    fresh = draft(10, {"email": ["new@example.org"]})
+    gone = draft(31, {"email": ["old@example.org"]})
+    silent = draft(28, {"name": ["Без адреса"]})
+    assert queue_draft_expiry_notices(30, 3, now) == 2  # `due`, and `silent` (marked, nobody to tell)
+    assert queue_draft_expiry_notices(30, 3, now) == 0
+    told = rows(db, due)
+    assert [item.channel for item in told] == ["email"]  # SMS only if the organisation wants it
+    assert codes.display(due.resume_code) in told[0].body_text and told[0].language == "ru"
+    assert rows(db, fresh) == rows(db, gone) == rows(db, silent) == []

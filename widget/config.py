@@ -75,6 +75,8 @@ DEFAULTS: dict[str, object] = {
     "NOTIFY_LEASE_SECONDS": 120,
     # The overdue warning goes this many hours before a deadline the answer is not ready for.
     "NOTIFY_DUE_SOON_HOURS": 3.0,
+    # A person who typed an e-mail address into a draft hears this many days before it is deleted.
+    "NOTIFY_DRAFT_WARNING_DAYS": 3,
 }
 
 

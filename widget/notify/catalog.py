@@ -116,6 +116,9 @@ NOTICES: dict[str, Notice] = {
     "due_soon": _n(_l("Request {code}: the answer is not ready yet"), _l(
         "{organisation}: the answer to your request {code} is due by {due} and is not ready yet. "
         "We are sorry for the wait.")),
+    "draft_expiring": _n(_l("Your draft of {form} expires on {date}"), _l(
+        "{organisation}: your unsent draft of {form} is kept until {date}. To send it, continue it "
+        "with the code {resume_code}."), sms=False, extra=("date", "resume_code")),
     "reminder": _n(_l("Reminder: {field} on {date}"), _l(
         "{organisation}: a reminder about your request {code}: {field} is on {date}."),
         extra=("field", "date")),

@@ -63,6 +63,8 @@ def contacts(request: Request) -> dict[str, str]:
     found = {}
     for field in request.form_version.fields:
         value = request.answers.get(field.key)
+        if isinstance(value, list):  # a draft keeps what was typed, as lists
+            value = next((item for item in value if isinstance(item, str) and item.strip()), "")
         if isinstance(value, str) and value.strip():
             if field.type == FieldType.EMAIL.value:
                 found.setdefault(EMAIL, value.strip())
@@ -114,7 +116,7 @@ def event_values(request: Request, event: Event) -> dict[str, str]:
     data = event.data or {}
     return {"note": event.note or "", "reason": event.note or request.refusal_reason or "",
             "title": data.get("title", ""), "receipt": data.get("receipt_number", ""),
-            "item_number": data.get("item_number", ""), "field": "", "date": ""}
+            "item_number": data.get("item_number", "")}
 
 
 def compose(request: Request, key: str, channel: str, extra: dict[str, str]) -> tuple[str, str, str]:
@@ -167,7 +169,10 @@ def status_link(request: Request) -> str:
 
 def _common_values(request: Request, language: str) -> dict[str, str]:
     code = codes.display(request.code) if request.code else ""
-    return {
+    # Every placeholder has a value (empty where a notice does not use it), so that a wording
+    # checked against its notice's placeholders always fills.
+    return dict.fromkeys(("note", "reason", "title", "receipt", "item_number", "field", "date",
+                          "resume_code"), "") | {
         "code": code,
         "form": request.form_version.form.title(language),
         "organisation": request.organization.name(language),

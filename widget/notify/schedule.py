@@ -8,15 +8,16 @@ from datetime import date, datetime, time, timedelta, timezone
 from sqlalchemy import and_, exists, select
 from sqlalchemy.exc import IntegrityError
 
+from widget import codes
 from widget.extensions import db
 from widget.models import Form, Request, RequestStatus, ScheduledNotice
-from widget.models._types import utcnow
+from widget.models._types import as_utc, utcnow
 from widget.notify.compose import queue_notice
 
 # Paused requests are left out: their clock stands still and their deadline will move.
 RUNNING = (RequestStatus.RECEIVED.value, RequestStatus.REGISTERED.value,
            RequestStatus.IN_PROGRESS.value)
-DUE_SOON, REMINDER = "due_soon", "reminder"
+DUE_SOON, REMINDER, DRAFT_EXPIRING = "due_soon", "reminder", "draft_expiring"
 
 
 def queue_due_soon_warnings(hours: float, now: datetime | None = None) -> int:
@@ -52,9 +53,30 @@ def queue_date_reminders(today: date | None = None) -> int:
     return given
 
 
-def run_schedule(due_soon_hours: float) -> int:
+def queue_draft_expiry_notices(max_age_days: int, days_before: int,
+                               now: datetime | None = None) -> int:
+    """Tell the person whose unsent draft will be deleted in `days_before` days, with the code
+    that continues it; return how many were told."""
+    now = now or utcnow()
+    saved_after = now - timedelta(days=max_age_days)
+    saved_before = now - timedelta(days=max_age_days - days_before)
+    drafts = db.session.execute(select(Request.id, Request.updated_at).where(
+        Request.status == RequestStatus.DRAFT.value, Request.resume_code.is_not(None),
+        Request.updated_at > saved_after, Request.updated_at <= saved_before)).all()
+    told = 0
+    for request_id, saved in drafts:
+        # The moment it expires: saving the draft again later gives a new one, and a new notice.
+        expires = saved + timedelta(days=max_age_days)
+        if not _given(request_id, DRAFT_EXPIRING, expires):
+            told += _give_once(request_id, DRAFT_EXPIRING, lambda request, expires=expires: (
+                expires, {"date": as_utc(expires), "resume_code": codes.display(request.resume_code)}))
+    return told
+
+
+def run_schedule(due_soon_hours: float, draft_max_age_days: int, draft_warning_days: int) -> int:
     """Everything time has set off by now."""
-    return queue_due_soon_warnings(due_soon_hours) + queue_date_reminders()
+    return (queue_due_soon_warnings(due_soon_hours) + queue_date_reminders()
+            + queue_draft_expiry_notices(draft_max_age_days, draft_warning_days))
 
 
 def _give_once(request_id: int, kind: str, what) -> bool:

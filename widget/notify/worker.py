@@ -88,9 +88,12 @@ def run_once(channels: Mapping[str, Channel], worker: str, policy: RetryPolicy,
 
 
 def scheduled(config: Mapping) -> int:
-    """Queue the time-based notices due now (overdue warnings, date reminders)."""
+    """Queue the time-based notices due now (overdue warnings, date reminders, drafts about to
+    be deleted)."""
     try:
-        return run_schedule(config["FRONTDESK_NOTIFY_DUE_SOON_HOURS"])
+        return run_schedule(config["FRONTDESK_NOTIFY_DUE_SOON_HOURS"],
+                            config["FRONTDESK_DRAFT_MAX_AGE_DAYS"],
+                            config["FRONTDESK_NOTIFY_DRAFT_WARNING_DAYS"])
     finally:
         db.session.remove()
 

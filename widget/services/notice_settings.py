@@ -51,6 +51,7 @@ NOTICE_NAMES: dict[str, LazyString] = {
     "post_sent": _l("Documents sent by post"),
     "post_received": _l("Documents received by post"),
     "due_soon": _l("Overdue warning"),
+    "draft_expiring": _l("Draft about to be deleted"),
     "reminder": _l("Date reminder"),
 }
 
