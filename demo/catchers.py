@@ -174,7 +174,7 @@ def _read_sms(content_type: str, body: bytes) -> Mapping[str, object]:
 
 
 class _SmsHandler(BaseHTTPRequestHandler):
-    server: _SmsServer
+    server: OwnedServer
     server_version = "FrontdeskDemoSms/1"
 
     def _answer(self, status: int, payload: dict) -> None:
@@ -199,7 +199,7 @@ class _SmsHandler(BaseHTTPRequestHandler):
             to, text = str(data["to"]), str(data["text"])
         except (ValueError, KeyError) as error:  # JSONDecodeError and UnicodeError are ValueErrors
             return self._answer(HTTPStatus.BAD_REQUEST, {"status": "error", "error": str(error)[:200]})
-        sms = self.server.catcher._add(to, text, str(data.get("reference") or ""),
+        sms = self.server.owner._add(to, text, str(data.get("reference") or ""),
                                        str(data.get("sender") or data.get("from") or ""))
         self._answer(HTTPStatus.OK, {"status": "ok", "id": sms.id})
 
@@ -209,29 +209,26 @@ class _SmsHandler(BaseHTTPRequestHandler):
         pass
 
 
-class _SmsServer(ThreadingHTTPServer):
-    catcher: SmsCatcher
+class OwnedServer(ThreadingHTTPServer):
+    owner: object  # the service whose requests its handler answers
 
 
-class SmsCatcher:
-    """An SMS gateway on loopback for the `http` backend: POST {"to", "text", "reference"} to
-    /sms, answered 200 {"status":"ok","id":"<n>"}. Keeps every message in memory."""
+class HttpService:
+    """One of the demo's HTTP servers, in a thread of its own: start(port) / stop()."""
 
-    def __init__(self, announce: Announce | None = None):
-        self.announce = announce
+    handler: type[BaseHTTPRequestHandler]
+    what = "HTTP server"
+    default_port = 0
+
+    def __init__(self):
         self.host, self.port = HOST, 0
-        self._messages: list[CaughtSms] = []
-        self._lock = threading.Lock()
-        self._server: _SmsServer | None = None
+        self._server: OwnedServer | None = None
         self._thread: threading.Thread | None = None
 
-    @property
-    def url(self) -> str:
-        return f"http://{self.host}:{self.port}{SMS_PATH}"
-
-    def start(self, port: int = SMS_PORT, host: str = HOST) -> SmsCatcher:
-        self._server = bind_server(_SmsServer, _SmsHandler, "SMS catcher", host, port)
-        self._server.catcher = self
+    def start(self, port: int | None = None, host: str = HOST):
+        self._server = bind_server(OwnedServer, self.handler, self.what, host,
+                                   self.default_port if port is None else port)
+        self._server.owner = self
         self.host, self.port = host, self._server.server_address[1]
         self._thread = run_in_thread(self._server)
         return self
@@ -239,6 +236,24 @@ class SmsCatcher:
     def stop(self) -> None:
         stop_server(self._server, self._thread)
         self._server = self._thread = None
+
+
+class SmsCatcher(HttpService):
+    """An SMS gateway on loopback for the `http` backend: POST {"to", "text", "reference"} to
+    /sms, answered 200 {"status":"ok","id":"<n>"}. Keeps every message in memory."""
+
+    handler = _SmsHandler
+    what, default_port = "SMS catcher", SMS_PORT
+
+    def __init__(self, announce: Announce | None = None):
+        super().__init__()
+        self.announce = announce
+        self._messages: list[CaughtSms] = []
+        self._lock = threading.Lock()
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}{SMS_PATH}"
 
     def _add(self, to: str, text: str, reference: str, sender: str) -> CaughtSms:
         with self._lock:

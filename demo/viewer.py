@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import html
 import urllib.parse
-import threading
 from datetime import datetime
 from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
-from demo.catchers import (HOST, VIEWER_PORT, CaughtMail, CaughtSms, MailCatcher, SmsCatcher,
-                           bind_server, run_in_thread, stop_server)
+from demo.catchers import (VIEWER_PORT, CaughtMail, CaughtSms, HttpService, MailCatcher,
+                           SmsCatcher, OwnedServer)
 from widget.notify.sms_text import analyse
 
 # --- the viewer page ----------------------------------------------------------------------------
@@ -110,14 +109,14 @@ def render_page(mails: list[CaughtMail], messages: list[CaughtSms], mail_at: str
 
 
 class _ViewerHandler(BaseHTTPRequestHandler):
-    server: _ViewerServer
+    server: OwnedServer
     server_version = "FrontdeskDemoViewer/1"
 
     def do_GET(self):  # noqa: N802 - http.server's naming
         if urllib.parse.urlsplit(self.path).path != "/":
             self.send_error(HTTPStatus.NOT_FOUND)
             return
-        viewer = self.server.viewer
+        viewer = self.server.owner
         body = render_page(viewer.mail.mails(), viewer.sms.messages(),
                            f"{viewer.mail.host}:{viewer.mail.port}", viewer.sms.url).encode()
         self.send_response(HTTPStatus.OK)
@@ -135,26 +134,12 @@ class _ViewerHandler(BaseHTTPRequestHandler):
         pass
 
 
-class _ViewerServer(ThreadingHTTPServer):
-    viewer: Viewer
-
-
-class Viewer:
+class Viewer(HttpService):
     """The page on http://localhost:8027/ that lists what the two catchers received."""
 
+    handler = _ViewerHandler
+    what, default_port = "Viewer page", VIEWER_PORT
+
     def __init__(self, mail: MailCatcher, sms: SmsCatcher):
+        super().__init__()
         self.mail, self.sms = mail, sms
-        self.host, self.port = HOST, 0
-        self._server: _ViewerServer | None = None
-        self._thread: threading.Thread | None = None
-
-    def start(self, port: int = VIEWER_PORT, host: str = HOST) -> Viewer:
-        self._server = bind_server(_ViewerServer, _ViewerHandler, "Viewer page", host, port)
-        self._server.viewer = self
-        self.host, self.port = host, self._server.server_address[1]
-        self._thread = run_in_thread(self._server)
-        return self
-
-    def stop(self) -> None:
-        stop_server(self._server, self._thread)
-        self._server = self._thread = None
