@@ -37,6 +37,9 @@ def widget_pages(client, language: str) -> dict[str, str]:
     keep("status", client.post(f"{base}/track", data={"code": tracking_code(receipt)}))
     for name, code in demo_codes().items():
         keep(f"status {name}", client.post(f"{base}/track", data={"code": code}))
+    keep("recover", client.get(f"{base}/recover"))
+    keep("recover refused", client.post(f"{base}/recover", data={"contact": "hello"}))
+    keep("recover asked", client.post(f"{base}/recover", data={"contact": "lan@example.org"}))
     keep("resume", client.get(f"{base}/resume"))
     keep("resume unknown", client.post(f"{base}/resume", data={"code": "0000-0000-0000-00"}))
     resume_code = RESUME_CODE.search(keep("draft to resume", client.post(

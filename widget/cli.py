@@ -58,11 +58,11 @@ def register_commands(app: Flask) -> None:
         if once:
             policy = worker.policy_from_config(app.config)
             channels = worker.channels_from_config(app.config)
-            noticed = worker.scheduled(app.config)
+            noticed = worker.scheduled(app.config) + worker.recoveries(app.config)
             total = 0
             while claimed := worker.run_once(channels, worker.worker_name(), policy, batch):
                 total += claimed
-            click.echo(f"{noticed} time-based notices queued, {total} messages handled")
+            click.echo(f"{noticed} notices queued, {total} messages handled")
             return
         stop = threading.Event()
         for number in (signal.SIGINT, signal.SIGTERM):

@@ -1,7 +1,7 @@
 """Typed SQLAlchemy models, one module per aggregate. No Flask imports here."""
 from widget.models.audit import AuditEntry
 from widget.models.forms import Field, FieldType, Form, FormGroup, FormVersion
-from widget.models.notify import (AttemptOutcome, DeliveryAttempt, NotificationRule,
+from widget.models.notify import (AttemptOutcome, CodeRecovery, DeliveryAttempt, NotificationRule,
                                   NotificationTemplate, OutboxChannel, OutboxItem, OutboxStatus,
                                   ScheduledNotice)
 from widget.models.org import Organization, Site, Unit
@@ -11,7 +11,7 @@ from widget.models.requests import (OPEN_STATUSES, Attachment, Channel, Event, E
                                     PauseReason, Request, RequestStatus)
 
 __all__ = [
-    "OPEN_STATUSES", "Attachment", "AttemptOutcome", "AuditEntry", "DeliveryAttempt",
+    "OPEN_STATUSES", "Attachment", "AttemptOutcome", "AuditEntry", "CodeRecovery", "DeliveryAttempt",
     "NotificationRule", "NotificationTemplate", "OutboxChannel", "OutboxItem", "OutboxStatus",
     "ScheduledNotice", "Channel", "Event", "EventKind", "FeeStatus",
     "Field", "FieldType", "Form", "FormGroup", "FormVersion", "Handover", "JournalCounter",

@@ -128,3 +128,24 @@ class ScheduledNotice(db.Model):
     # What it was about (the deadline or the date it reminded of): a moved deadline warns again.
     moment: Mapped[datetime]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class CodeRecovery(db.Model):
+    """A person asked for their tracking codes by e-mail address or phone number. The worker
+    looks the contact up and sends what it finds, so asking costs the same whether the contact
+    is known or not; afterwards only a keyed hash of the contact is kept, for the limits."""
+
+    __tablename__ = "code_recoveries"
+    __table_args__ = (Index("ix_code_recoveries_contact", "organization_id", "contact_hash",
+                            "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"))
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
+    language: Mapped[str] = mapped_column(String(8))
+    channel: Mapped[str] = mapped_column(String(20))
+    contact: Mapped[str] = mapped_column(String(254))  # emptied once handled
+    contact_hash: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(20), default="pending")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    handled_at: Mapped[datetime | None]

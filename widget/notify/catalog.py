@@ -119,6 +119,9 @@ NOTICES: dict[str, Notice] = {
     "draft_expiring": _n(_l("Your draft of {form} expires on {date}"), _l(
         "{organisation}: your unsent draft of {form} is kept until {date}. To send it, continue it "
         "with the code {resume_code}."), sms=False, extra=("date", "resume_code")),
+    "codes_recovered": _n(_l("Your tracking codes"), _l(
+        "{organisation}: the requests sent with this address or number, and their tracking "
+        "codes:\n{codes}"), extra=("codes",)),
     "reminder": _n(_l("Reminder: {field} on {date}"), _l(
         "{organisation}: a reminder about your request {code}: {field} is on {date}."),
         extra=("field", "date")),
@@ -126,6 +129,7 @@ NOTICES: dict[str, Notice] = {
 
 # Closing lines of every e-mail (not of SMS, where every character costs).
 EMAIL_FOLLOW = _l("Follow your request with its tracking code {code}:")
+EMAIL_FOLLOW_ANY = _l("Follow your requests with their tracking codes on the status page:")
 EMAIL_AUTOMATIC = _l("This message was sent automatically. Please do not answer it: write to us "
                      "on your request's status page.")
 

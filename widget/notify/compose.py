@@ -14,10 +14,11 @@ from sqlalchemy import select
 from widget import codes
 from widget.extensions import db
 from widget.i18n import format_day, format_due, reading_as, text_direction
-from widget.models import (Event, FieldType, NotificationRule, NotificationTemplate, OutboxChannel,
-                           OutboxItem, Request)
+from widget.models import (Event, FieldType, NotificationRule, NotificationTemplate, Organization,
+                           OutboxChannel, OutboxItem, Request)
 from widget.notify import sms_text
-from widget.notify.catalog import EMAIL, EMAIL_AUTOMATIC, EMAIL_FOLLOW, NOTICES, SMS, notice_key
+from widget.notify.catalog import (EMAIL, EMAIL_AUTOMATIC, EMAIL_FOLLOW, EMAIL_FOLLOW_ANY, NOTICES,
+                                   SMS, notice_key)
 from widget.notify.outbox import enqueue
 
 
@@ -120,36 +121,49 @@ def event_values(request: Request, event: Event) -> dict[str, str]:
 
 
 def compose(request: Request, key: str, channel: str, extra: dict[str, str]) -> tuple[str, str, str]:
-    """(subject, text, html) of one notice, in the person's language and the organisation's
-    wording if it has its own."""
+    """(subject, text, html) of one notice about a request, in the person's language and the
+    organisation's wording if it has its own."""
     organization = request.organization
-    language = request.language
-    with reading_as(language, organization.timezone):
-        values = _common_values(request, language) | {
+    with reading_as(request.language, organization.timezone):
+        values = _common_values(request, request.language) | {
             name: format_day(value) if isinstance(value, date) else value
             for name, value in extra.items()}
-        wording = db.session.scalar(select(NotificationTemplate).where(
-            NotificationTemplate.organization_id == request.organization_id,
-            NotificationTemplate.event_key == key, NotificationTemplate.channel == channel,
-            NotificationTemplate.language == language))
-        notice = NOTICES[key]
-        subject_text, body_text = str(notice.subject), str(notice.body)
-        if wording is not None:
-            subject_text, body_text = wording.subject or subject_text, wording.body
-        subject, body = fill(subject_text, values), fill(body_text, values)
-        if channel == SMS:
-            if organization.sms_without_diacritics:
-                body = sms_text.strip_diacritics(body)
-            return "", sms_text.truncate_to_segments(body, organization.sms_max_segments), ""
-        link = status_link(request)
-        follow = fill(str(EMAIL_FOLLOW), values)
-        text = "\n\n".join(part for part in (body, f"{follow}\n{link}" if link else "",
-                                              str(EMAIL_AUTOMATIC)) if part)
-        html = render_template("email/notice.html", lang=language, dir=text_direction(language),
-                               organisation=values["organisation"], subject=subject, body=body,
-                               follow=follow, link=link, automatic=str(EMAIL_AUTOMATIC),
-                               colour=theme_colour(organization))
+        return render_notice(organization, key, channel, request.language, values,
+                             status_link(request))
+
+
+def render_notice(organization: Organization, key: str, channel: str, language: str,
+                  values: dict[str, str], link: str) -> tuple[str, str, str]:
+    """(subject, text, html) of a notice with its values; call it reading as the recipient."""
+    wording = db.session.scalar(select(NotificationTemplate).where(
+        NotificationTemplate.organization_id == organization.id,
+        NotificationTemplate.event_key == key, NotificationTemplate.channel == channel,
+        NotificationTemplate.language == language))
+    notice = NOTICES[key]
+    subject_text, body_text = str(notice.subject), str(notice.body)
+    if wording is not None:
+        subject_text, body_text = wording.subject or subject_text, wording.body
+    subject, body = fill(subject_text, values), fill(body_text, values)
+    if channel == SMS:
+        if organization.sms_without_diacritics:
+            body = sms_text.strip_diacritics(body)
+        return "", sms_text.truncate_to_segments(body, organization.sms_max_segments), ""
+    # One request's page is reached with its code; several requests' from the track page.
+    follow = fill(str(EMAIL_FOLLOW if values.get("code") else EMAIL_FOLLOW_ANY), values)
+    text = "\n\n".join(part for part in (body, f"{follow}\n{link}" if link else "",
+                                          str(EMAIL_AUTOMATIC)) if part)
+    html = render_template("email/notice.html", lang=language, dir=text_direction(language),
+                           organisation=values["organisation"], subject=subject, body=body,
+                           follow=follow, link=link, automatic=str(EMAIL_AUTOMATIC),
+                           colour=theme_colour(organization))
     return subject, text, html
+
+
+def empty_values() -> dict[str, str]:
+    """Every placeholder with no value: a notice fills those it has."""
+    return dict.fromkeys(("code", "form", "organisation", "due", "number", "amount", "note",
+                          "reason", "title", "receipt", "item_number", "field", "date",
+                          "resume_code", "codes"), "")
 
 
 def theme_colour(organization) -> str:
@@ -171,8 +185,7 @@ def _common_values(request: Request, language: str) -> dict[str, str]:
     code = codes.display(request.code) if request.code else ""
     # Every placeholder has a value (empty where a notice does not use it), so that a wording
     # checked against its notice's placeholders always fills.
-    return dict.fromkeys(("note", "reason", "title", "receipt", "item_number", "field", "date",
-                          "resume_code"), "") | {
+    return empty_values() | {
         "code": code,
         "form": request.form_version.form.title(language),
         "organisation": request.organization.name(language),

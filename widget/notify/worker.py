@@ -17,6 +17,7 @@ from widget.models._types import utcnow
 from widget.notify.channels import Channel, Delivery, PermanentFailure, TemporaryFailure
 from widget.notify.channels.email import EmailChannel
 from widget.notify.outbox import RetryPolicy, claim, settle
+from widget.notify.recovery import answer_code_recoveries
 from widget.notify.schedule import run_schedule
 
 SCHEDULE_EVERY = 60.0  # seconds between two looks for time-based notices
@@ -98,6 +99,14 @@ def scheduled(config: Mapping) -> int:
         db.session.remove()
 
 
+def recoveries(config: Mapping) -> int:
+    """Answer the asks for lost codes (queues their messages)."""
+    try:
+        return answer_code_recoveries(config["FRONTDESK_RECOVERY_SMS_DAILY_BUDGET"])
+    finally:
+        db.session.remove()
+
+
 def run(app: Flask, stop: threading.Event, channels: Mapping[str, Channel] | None = None,
         batch: int = 50, idle_seconds: float = 1.0) -> None:
     """Deliver until `stop` is set, resting `idle_seconds` whenever nothing was due."""
@@ -112,6 +121,7 @@ def run(app: Flask, stop: threading.Event, channels: Mapping[str, Channel] | Non
                 if time.monotonic() >= next_schedule:
                     scheduled(app.config)
                     next_schedule = time.monotonic() + SCHEDULE_EVERY
+                recoveries(app.config)
                 claimed = run_once(channels, worker, policy, batch)
             except Exception:  # the database may be restarting: wait and go on
                 log.exception("worker %s: a batch failed; trying again shortly", worker)

@@ -24,3 +24,9 @@ class CodeForm(WidgetForm):
     """A tracking or resume code typed (or pasted, or read from the URL fragment) by a person."""
 
     code = StringField(validators=[InputRequired(), Length(max=64)])
+
+
+class ContactForm(WidgetForm):
+    """The e-mail address or phone number a person gave with their requests."""
+
+    contact = StringField(validators=[InputRequired(), Length(max=254)])

@@ -6,7 +6,7 @@ from flask import abort, current_app, g, redirect, render_template, request, url
 from widget import i18n
 from widget.extensions import limiter
 from widget.public import bp
-from widget.public.forms import CodeForm, EnvelopeForm
+from widget.public.forms import CodeForm, ContactForm, EnvelopeForm
 from widget.public.presenters import answer_rows, qr_svg
 from widget.downloads import file_response
 from widget.security import (TokenError, is_cross_site_post, issue_form_token, issue_status_token,
@@ -14,6 +14,7 @@ from widget.security import (TokenError, is_cross_site_post, issue_form_token, i
 from widget.services.access import NotAllowed
 from widget.services.catalogue import list_catalogue, published_form, site_by_key
 from widget.services.messaging import send_citizen_message
+from widget.services.recover import ask_for_codes
 from widget.services.submit import Action, Outcome, Policy, Submission, save_form
 from widget.services.track import (LookupProblem, citizen_file, find_draft, find_request,
                                    request_for_status_token)
@@ -176,6 +177,23 @@ def _render_status(req, lang, notice=None, reply_error=None, reply_text="", stat
 def _incoming_files() -> list[IncomingFile]:
     return [IncomingFile(key, upload.filename or "", upload.read())
             for key in request.files for upload in request.files.getlist(key)]
+
+
+@bp.route("/<lang>/recover", methods=["GET", "POST"])
+@limiter.limit(lambda: _config("RATE_LIMIT_LOOKUP"), methods=["POST"])
+def recover(lang):
+    """Lost codes: they go to the e-mail address or phone number given with the requests. The
+    page says the same whether that contact is known or not."""
+    form = ContactForm()
+    if request.method == "POST":
+        try:
+            ask_for_codes(g.site, form.contact.data or "", lang, current_app.secret_key,
+                          _config("RECOVERY_PER_CONTACT_PER_DAY"))
+        except NotAllowed as error:
+            return render_template("public/recover.html", form=form,
+                                   problem=str(error.message)), 422
+        return render_template("public/recover.html", form=ContactForm(formdata=None), asked=True)
+    return render_template("public/recover.html", form=form)
 
 
 @bp.route("/<lang>/resume", methods=["GET", "POST"])
