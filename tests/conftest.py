@@ -1,6 +1,7 @@
 """Fixtures: an app on a fresh SQLite file per test, a client, and factories for test data."""
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable
 
@@ -26,12 +27,17 @@ def _hash_each_test_password_once():
     staff.generate_password_hash = original
 
 
+# A server database for the whole run instead of a SQLite file per test, e.g.
+# postgresql+psycopg://user@127.0.0.1:5432/frontdesk_test (emptied before every test).
+SERVER_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
+
+
 def settings_for(tmp_path, **overrides) -> dict:
     """Settings for an app under test: its own database and upload folder, no waiting."""
     return {
         "TESTING": True,
         "SECRET_KEY": TEST_SECRET,
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'test.db'}",
+        "DATABASE_URL": SERVER_DATABASE_URL or f"sqlite:///{tmp_path / 'test.db'}",
         "UPLOAD_DIR": str(tmp_path / "uploads"),
         "MIN_FILL_SECONDS": 0,
         "RATELIMIT_ENABLED": False,
@@ -49,6 +55,8 @@ def app_settings(tmp_path) -> dict:
 def app(app_settings):
     application = create_app(app_settings)
     with application.app_context():
+        if SERVER_DATABASE_URL:
+            _db.drop_all()
         _db.create_all()
         yield application
         _db.session.remove()

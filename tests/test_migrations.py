@@ -3,8 +3,9 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from flask_migrate import upgrade
+from sqlalchemy import text
 
-from tests.conftest import settings_for
+from tests.conftest import SERVER_DATABASE_URL, settings_for
 from widget import create_app
 from widget.extensions import db
 
@@ -17,6 +18,10 @@ def test_single_head(app):
 def test_upgrade_on_empty_database_matches_models(tmp_path):
     app = create_app(settings_for(tmp_path / "migrated"))
     with app.app_context():
+        if SERVER_DATABASE_URL:  # a shared server database: empty it first
+            db.drop_all()
+            with db.engine.begin() as connection:
+                connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
         upgrade()
         with db.engine.connect() as connection:
             context = MigrationContext.configure(connection, opts={"compare_type": True})
