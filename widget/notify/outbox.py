@@ -12,7 +12,7 @@ import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, or_, select, text, update
+from sqlalchemy import and_, insert, or_, select, text, update
 
 from widget.extensions import db
 from widget.models import (AttemptOutcome, DeliveryAttempt, OutboxChannel, OutboxItem,
@@ -108,7 +108,9 @@ def settle(item: OutboxItem, worker: str, started_at: datetime, outcome: Attempt
                                  OutboxItem.attempts == item.attempts)
         .values(**values).execution_options(synchronize_session=False)).rowcount == 1
     if still_ours:
-        db.session.add(DeliveryAttempt(outbox_id=item.id, worker=worker, started_at=started_at,
-                                       finished_at=now, outcome=outcome.value, detail=detail[:500]))
+        # A plain INSERT: one row per attempt, written as fast as the worker sends.
+        db.session.execute(insert(DeliveryAttempt).values(
+            outbox_id=item.id, worker=worker, started_at=started_at, finished_at=now,
+            outcome=outcome.value, detail=detail[:500]))
     db.session.commit()
     return still_ours
