@@ -127,6 +127,9 @@ NOTICES: dict[str, Notice] = {
         extra=("field", "date")),
 }
 
+# Every placeholder any notice has: a notice's values give each a text, empty where unused.
+ALL_PLACEHOLDERS = frozenset().union(*(notice.placeholders for notice in NOTICES.values()))
+
 # Closing lines of every e-mail (not of SMS, where every character costs).
 EMAIL_FOLLOW = _l("Follow your request with its tracking code {code}:")
 EMAIL_FOLLOW_ANY = _l("Follow your requests with their tracking codes on the status page:")

@@ -17,8 +17,8 @@ from widget.i18n import format_day, format_due, reading_as, text_direction
 from widget.models import (Event, FieldType, NotificationRule, NotificationTemplate, Organization,
                            OutboxChannel, OutboxItem, Request)
 from widget.notify import sms_text
-from widget.notify.catalog import (EMAIL, EMAIL_AUTOMATIC, EMAIL_FOLLOW, EMAIL_FOLLOW_ANY, NOTICES,
-                                   SMS, notice_key)
+from widget.notify.catalog import (ALL_PLACEHOLDERS, EMAIL, EMAIL_AUTOMATIC, EMAIL_FOLLOW,
+                                   EMAIL_FOLLOW_ANY, NOTICES, SMS, notice_key)
 from widget.notify.outbox import enqueue
 
 
@@ -98,14 +98,20 @@ def queue_notice(request: Request, key: str, extra: dict[str, str],
     return items
 
 
-def channels_for(request: Request, key: str) -> set[str]:
-    """The channels a notice goes on for this request: the organisation's rules over the
-    defaults, and no SMS where the form has SMS off or is settled the same day."""
+def organisation_channels(organization_id: int, key: str) -> set[str]:
+    """The channels a notice goes on for an organisation: its rules over the defaults."""
     channels = set(NOTICES[key].channels)
     for rule in db.session.scalars(select(NotificationRule).where(
-            NotificationRule.organization_id == request.organization_id,
+            NotificationRule.organization_id == organization_id,
             NotificationRule.event_key == key)):
         (channels.add if rule.enabled else channels.discard)(rule.channel)
+    return channels
+
+
+def channels_for(request: Request, key: str) -> set[str]:
+    """The channels a notice goes on for this request: the organisation's, less SMS where the
+    form has SMS off or is settled the same day."""
+    channels = organisation_channels(request.organization_id, key)
     form = request.form_version.form
     if not form.sms_enabled or form.same_day:
         channels.discard(SMS)
@@ -161,9 +167,7 @@ def render_notice(organization: Organization, key: str, channel: str, language: 
 
 def empty_values() -> dict[str, str]:
     """Every placeholder with no value: a notice fills those it has."""
-    return dict.fromkeys(("code", "form", "organisation", "due", "number", "amount", "note",
-                          "reason", "title", "receipt", "item_number", "field", "date",
-                          "resume_code", "codes"), "")
+    return dict.fromkeys(ALL_PLACEHOLDERS, "")
 
 
 def theme_colour(organization) -> str:
@@ -172,13 +176,21 @@ def theme_colour(organization) -> str:
     return colour if re.fullmatch(r"#[0-9a-fA-F]{6}", colour) else DEFAULT_COLOUR
 
 
-def status_link(request: Request) -> str:
-    """The status page with the code in the fragment, which browsers never send to a server."""
-    site = request.site or next(iter(request.organization.sites), None)
+def track_link(site, language: str, code: str = "") -> str:
+    """The widget's track page at the public address, a code in the fragment (which browsers
+    never send to a server); empty when there is no public address."""
     base = current_app.config["FRONTDESK_PUBLIC_URL"].rstrip("/")
-    if site is None or not base or not request.code:
+    if not base:
         return ""
-    return f"{base}/w/{site.key}/{request.language}/track#{codes.display(request.code)}"
+    return f"{base}/w/{site.key}/{language}/track" + (f"#{code}" if code else "")
+
+
+def status_link(request: Request) -> str:
+    """A request's status page, opened with its code."""
+    site = request.site or next(iter(request.organization.sites), None)
+    if site is None or not request.code:
+        return ""
+    return track_link(site, request.language, codes.display(request.code))
 
 
 def _common_values(request: Request, language: str) -> dict[str, str]:

@@ -4,17 +4,16 @@ from __future__ import annotations
 
 from datetime import datetime, time, timezone
 
-from flask import current_app
 from sqlalchemy import String, cast, func, select
 
 from widget import codes
 from widget.extensions import db
 from widget.i18n import format_day, reading_as
-from widget.models import (CodeRecovery, NotificationRule, OutboxChannel, Request, RequestStatus,
-                           Site)
+from widget.models import CodeRecovery, OutboxChannel, Request, RequestStatus, Site
 from widget.models._types import utcnow
-from widget.notify.catalog import NOTICES, SMS
-from widget.notify.compose import contacts, empty_values, render_notice
+from widget.notify.catalog import SMS
+from widget.notify.compose import (contacts, empty_values, organisation_channels, render_notice,
+                                   track_link)
 from widget.notify.outbox import enqueue
 
 KEY = "codes_recovered"
@@ -38,7 +37,7 @@ def _answer(recovery: CodeRecovery, sms_daily_budget: int, now: datetime) -> str
     found = requests_sent_with(recovery.organization_id, recovery.channel, recovery.contact)
     if not found:
         return "unknown"
-    if not _channel_on(recovery.organization_id, recovery.channel):
+    if recovery.channel not in organisation_channels(recovery.organization_id, KEY):
         return "channel_off"
     if recovery.channel == SMS and _sms_sent_today(recovery.organization_id, now) >= sms_daily_budget:
         return "over_budget"
@@ -49,10 +48,9 @@ def _answer(recovery: CodeRecovery, sms_daily_budget: int, now: datetime) -> str
         lines = [_line(request, recovery) for request in shown]
         values = empty_values() | {"organisation": organization.name(recovery.language),
                                    "codes": ("\n" if recovery.channel != SMS else ", ").join(lines)}
-        base = current_app.config["FRONTDESK_PUBLIC_URL"].rstrip("/")
-        link = f"{base}/w/{site.key}/{recovery.language}/track" if base else ""
         subject, text, html = render_notice(organization, KEY, recovery.channel,
-                                            recovery.language, values, link)
+                                            recovery.language, values,
+                                            track_link(site, recovery.language))
     enqueue(organization.id, OutboxChannel(recovery.channel), recovery.contact, text,
             language=recovery.language, subject=subject, html_body=html)
     return "sent"
@@ -76,13 +74,6 @@ def _line(request: Request, recovery: CodeRecovery) -> str:
         return code
     sent = format_day(request.submitted_at.replace(tzinfo=timezone.utc)) if request.submitted_at else ""
     return f"{code} — {request.form_version.form.title(recovery.language)} ({sent})"
-
-
-def _channel_on(organization_id: int, channel: str) -> bool:
-    rule = db.session.scalar(select(NotificationRule).where(
-        NotificationRule.organization_id == organization_id, NotificationRule.event_key == KEY,
-        NotificationRule.channel == channel))
-    return rule.enabled if rule is not None else channel in NOTICES[KEY].channels
 
 
 def _sms_sent_today(organization_id: int, now: datetime) -> int:
