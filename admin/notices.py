@@ -32,6 +32,8 @@ PLACEHOLDERS = {
     "item_number": _l("the postal item number"),
     "field": _l("the name of the date the reminder is about"),
     "date": _l("the date the reminder is about"),
+    "resume_code": _l("the code that continues the unsent draft"),
+    "codes": _l("the tracking codes of the person's requests"),
 }
 
 

@@ -601,3 +601,9 @@ def test_notice_settings_pages_are_valid_html(client, db, office, admin, tmp_pat
         name: expected.get(name, 200) for name in pages}
     assert html_errors({name: html_of(response) for name, response in pages.items()},
                        tmp_path) == []
+
+
+def test_every_placeholder_is_explained_in_the_editor():
+    from admin.notices import PLACEHOLDERS
+    from widget.notify.catalog import ALL_PLACEHOLDERS
+    assert PLACEHOLDERS.keys() == ALL_PLACEHOLDERS
