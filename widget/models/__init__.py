@@ -1,4 +1,6 @@
 """Typed SQLAlchemy models, one module per aggregate. No Flask imports here."""
+from widget.models.accounts import (REGISTERED_DETAILS, Account, AccountSession, ChangeStatus,
+                                    CodePurpose, DetailChange, InboxItem, OneTimeCode)
 from widget.models.audit import AuditEntry
 from widget.models.forms import Field, FieldType, Form, FormGroup, FormVersion
 from widget.models.notify import (AttemptOutcome, CodeRecovery, DeliveryAttempt, NotificationRule,
@@ -11,6 +13,8 @@ from widget.models.requests import (OPEN_STATUSES, Attachment, Channel, Event, E
                                     PauseReason, Request, RequestStatus)
 
 __all__ = [
+    "REGISTERED_DETAILS", "Account", "AccountSession", "ChangeStatus", "CodePurpose", "DetailChange",
+    "InboxItem", "OneTimeCode",
     "OPEN_STATUSES", "Attachment", "AttemptOutcome", "AuditEntry", "CodeRecovery", "DeliveryAttempt",
     "NotificationRule", "NotificationTemplate", "OutboxChannel", "OutboxItem", "OutboxStatus",
     "ScheduledNotice", "Channel", "Event", "EventKind", "FeeStatus",

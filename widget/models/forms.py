@@ -25,6 +25,10 @@ class FieldType(str, enum.Enum):
     FILE = "file"
 
 
+# What a field may be filled in with from a signed-in person's profile (see Field.prefill).
+PROFILE_KEYS = ("name", "email", "phone", "address", "birth_date", "document_number")
+
+
 class FormGroup(db.Model):
     __tablename__ = "form_groups"
 
@@ -115,6 +119,8 @@ class Field(db.Model):
     max_length: Mapped[int | None]
     min_value: Mapped[Decimal | None] = mapped_column(Numeric(18, 4))
     max_value: Mapped[Decimal | None] = mapped_column(Numeric(18, 4))
+    # Filled in from the signed-in person's profile: one of PROFILE_KEYS, or None.
+    prefill: Mapped[str | None] = mapped_column(String(20))
     # For choice fields: [{"value": "a", "labels": {"en": "...", ...}}, ...]
     choices: Mapped[list] = mapped_column(JSON, default=list)
 

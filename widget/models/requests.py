@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from widget.extensions import db
 from widget.models._types import utcnow
+from widget.models.accounts import Account
 from widget.models.forms import FormVersion
 from widget.models.org import Organization, Site, Unit
 from widget.models.people import StaffUser
@@ -122,6 +123,10 @@ class Request(db.Model):
                                             server_default=FeeStatus.NONE.value)
     fee_receipt_number: Mapped[str | None] = mapped_column(String(60))
     postal_item_number: Mapped[str | None] = mapped_column(String(60))
+    # The account whose cabinet shows it (sent signed in, or claimed later), and the agent who
+    # sent it on the person's behalf.
+    account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"), index=True)
+    agent_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"), index=True)
     # Optimistic lock: an UPDATE that lost a race raises StaleDataError instead of overwriting.
     lock_version: Mapped[int] = mapped_column(default=1)
 
@@ -131,6 +136,8 @@ class Request(db.Model):
     site: Mapped[Site | None] = relationship()
     unit: Mapped[Unit | None] = relationship()
     executor: Mapped[StaffUser | None] = relationship()
+    account: Mapped[Account | None] = relationship(foreign_keys=[account_id])
+    agent: Mapped[Account | None] = relationship(foreign_keys=[agent_id])
     form_version: Mapped[FormVersion] = relationship()
     events: Mapped[list[Event]] = relationship(
         back_populates="request", order_by="Event.id", cascade="all, delete-orphan"
