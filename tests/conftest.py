@@ -20,11 +20,11 @@ def _hash_each_test_password_once():
     """scrypt is slow on purpose; tests make the same few staff accounts again and again."""
     import functools
 
-    import widget.services.staff as staff
-    original = staff.generate_password_hash
-    staff.generate_password_hash = functools.lru_cache(maxsize=None)(original)
+    import widget.passwords as passwords
+    original = passwords.generate_password_hash
+    passwords.generate_password_hash = functools.lru_cache(maxsize=None)(original)
     yield
-    staff.generate_password_hash = original
+    passwords.generate_password_hash = original
 
 
 # A server database for the whole run instead of a SQLite file per test, e.g.

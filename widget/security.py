@@ -18,6 +18,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 FORM_TOKEN_SALT = "frontdesk.form-token"
 STATUS_TOKEN_SALT = "frontdesk.status-access"
+CHALLENGE_TOKEN_SALT = "frontdesk.one-time-code"
 
 
 class TokenError(Exception):
@@ -83,21 +84,38 @@ def is_origin(text: str) -> bool:
     return bool(_ORIGIN.match(text or ""))
 
 
-def issue_status_token(secret_key: str, request_id: int) -> str:
-    """After a code look-up, what lets the same page reply or download without the code again."""
-    return URLSafeTimedSerializer(secret_key, salt=STATUS_TOKEN_SALT).dumps({"r": request_id})
+def _sign_id(secret_key: str, salt: str, row_id: int) -> str:
+    return URLSafeTimedSerializer(secret_key, salt=salt).dumps({"r": row_id})
 
 
-def read_status_token(secret_key: str, token: str, max_age: int) -> int:
-    """The request a status token opens; raise TokenError("expired"|"invalid")."""
+def _read_id(secret_key: str, salt: str, token: str, max_age: int) -> int:
     try:
-        payload = URLSafeTimedSerializer(secret_key, salt=STATUS_TOKEN_SALT).loads(
-            token or "", max_age=max_age)
+        payload = URLSafeTimedSerializer(secret_key, salt=salt).loads(token or "", max_age=max_age)
         return int(payload["r"])
     except SignatureExpired as exc:
         raise TokenError("expired") from exc
     except (BadSignature, KeyError, TypeError, ValueError) as exc:
         raise TokenError("invalid") from exc
+
+
+def issue_status_token(secret_key: str, request_id: int) -> str:
+    """After a code look-up, what lets the same page reply or download without the code again."""
+    return _sign_id(secret_key, STATUS_TOKEN_SALT, request_id)
+
+
+def read_status_token(secret_key: str, token: str, max_age: int) -> int:
+    """The request a status token opens; raise TokenError("expired"|"invalid")."""
+    return _read_id(secret_key, STATUS_TOKEN_SALT, token, max_age)
+
+
+def issue_challenge_token(secret_key: str, code_id: int) -> str:
+    """Carries the one-time code a page asks for from the page that sent it to the next one."""
+    return _sign_id(secret_key, CHALLENGE_TOKEN_SALT, code_id)
+
+
+def read_challenge_token(secret_key: str, token: str, max_age: int = 3600) -> int:
+    """The one-time code row a challenge token names; raise TokenError."""
+    return _read_id(secret_key, CHALLENGE_TOKEN_SALT, token, max_age)
 
 
 def frame_ancestors_header(origins: list[str] | None) -> str:

@@ -103,7 +103,9 @@ def upgrade():
     sa.Column('purpose', sa.String(length=20), nullable=False),
     sa.Column('channel', sa.String(length=20), nullable=False),
     sa.Column('target_hash', sa.String(length=64), nullable=False),
-    sa.Column('secret_hash', sa.String(length=64), nullable=False),
+    sa.Column('code_hash', sa.String(length=64), nullable=False),
+    sa.Column('link_hash', sa.String(length=64), nullable=True),
+    sa.Column('sent', sa.Boolean(), server_default=sa.false(), nullable=False),
     sa.Column('attempts', sa.Integer(), nullable=False),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.Column('expires_at', sa.DateTime(), nullable=False),
@@ -112,7 +114,7 @@ def upgrade():
     sa.ForeignKeyConstraint(['organization_id'], ['organizations.id'], name=op.f('fk_one_time_codes_organization_id_organizations')),
     sa.ForeignKeyConstraint(['request_id'], ['requests.id'], name=op.f('fk_one_time_codes_request_id_requests')),
     sa.PrimaryKeyConstraint('id'),
-    sa.UniqueConstraint('secret_hash', name=op.f('uq_one_time_codes_secret_hash'))
+    sa.UniqueConstraint('link_hash', name=op.f('uq_one_time_codes_link_hash'))
     )
     with op.batch_alter_table('one_time_codes', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_one_time_codes_account_id'), ['account_id'], unique=False)

@@ -76,8 +76,9 @@ class CodePurpose(str, enum.Enum):
 
 
 class OneTimeCode(db.Model):
-    """A short-lived secret sent to a contact: six digits by SMS, a long token in an e-mail link.
-    Only a keyed hash is stored; each is used once, expires in minutes, and allows a few tries."""
+    """A short-lived secret sent to a contact: six digits to type, and in an e-mail also a link
+    with a long token. Only keyed hashes are stored; each is used once, expires in minutes, and
+    allows a few wrong tries."""
 
     __tablename__ = "one_time_codes"
     __table_args__ = (Index("ix_one_time_codes_target", "organization_id", "target_hash",
@@ -93,7 +94,11 @@ class OneTimeCode(db.Model):
     channel: Mapped[str] = mapped_column(String(20))
     # The contact it went to (a keyed hash: for the per-contact daily limit).
     target_hash: Mapped[str] = mapped_column(String(64))
-    secret_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # The six digits a person types (SMS and e-mail), and the e-mail's link token.
+    code_hash: Mapped[str] = mapped_column(String(64))
+    link_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # Whether a message went out: codes over a limit, or for unknown contacts, are only recorded.
+    sent: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     attempts: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime]

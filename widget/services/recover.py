@@ -9,54 +9,18 @@ rate limit, and a daily SMS budget per organisation, so the form cannot be used 
 """
 from __future__ import annotations
 
-import hashlib
-import hmac
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-import phonenumbers
-from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
+from widget.contacts import contact_hash, parse_contact
 from widget.extensions import db
-from widget.models import CodeRecovery, OutboxChannel, Site
+from widget.models import CodeRecovery, Site
 from widget.models._types import utcnow
 from widget.services.access import NotAllowed
-from widget.textnorm import fold_digits, strip_controls
 
 PENDING, LIMITED = "pending", "limited"
-
-
-@dataclass(frozen=True)
-class Contact:
-    channel: str   # OutboxChannel value
-    value: str     # e-mail address in lower case, or E.164 phone number
-
-
-def parse_contact(typed: str, region: str) -> Contact | None:
-    """An e-mail address or a phone number (local numbers read in the organisation's country)."""
-    text = fold_digits(strip_controls(typed or "")).strip()[:254]
-    if "@" in text:
-        try:
-            address = validate_email(text, check_deliverability=False).normalized
-        except EmailNotValidError:
-            return None
-        return Contact(OutboxChannel.EMAIL.value, address.lower())
-    try:
-        number = phonenumbers.parse(text[:40], region)
-    except phonenumbers.NumberParseException:
-        return None
-    if not phonenumbers.is_valid_number(number):
-        return None
-    return Contact(OutboxChannel.SMS.value,
-                   phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
-
-
-def contact_hash(secret: str, contact: Contact) -> str:
-    """A keyed hash of a contact: enough to count asks, useless to anyone without the key."""
-    return hmac.new(secret.encode(), f"{contact.channel}:{contact.value}".encode(),
-                    hashlib.sha256).hexdigest()
 
 
 def ask_for_codes(site: Site, typed: str, language: str, secret: str, per_contact_per_day: int,

@@ -3,31 +3,20 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
-from werkzeug.security import check_password_hash, generate_password_hash
 
 from widget.extensions import db
 from widget.models import Organization, Role, StaffUser, Unit
 from widget.models._types import utcnow
+from widget.passwords import MIN_PASSWORD_LENGTH, hash_password, password_matches
 from widget.services.access import NotAllowed
-
-MIN_PASSWORD_LENGTH = 10
-# Compared against when the e-mail is unknown, so both failures take the same time.
-_DUMMY_HASH = generate_password_hash("not a real password")
-
-
-def hash_password(password: str) -> str:
-    """A scrypt hash (werkzeug's default KDF) of a password."""
-    return generate_password_hash(password)
 
 
 def authenticate(email: str, password: str) -> StaffUser | None:
     """The active staff member with these credentials, or None (same time either way)."""
     staff = db.session.scalar(
         select(StaffUser).where(func.lower(StaffUser.email) == (email or "").strip().lower()))
-    if staff is None or not staff.is_active:
-        check_password_hash(_DUMMY_HASH, password or "")
-        return None
-    if not check_password_hash(staff.password_hash, password or ""):
+    active = staff is not None and staff.is_active
+    if not password_matches(staff.password_hash if active else None, password):
         return None
     staff.last_login_at = utcnow()
     db.session.commit()

@@ -1,0 +1,53 @@
+"""E-mail addresses and mobile numbers a person types: read them the one way everywhere, and
+hash them for limits without keeping them."""
+from __future__ import annotations
+
+import hashlib
+import hmac
+from dataclasses import dataclass
+
+import phonenumbers
+from email_validator import EmailNotValidError, validate_email
+
+from widget.models import OutboxChannel
+from widget.textnorm import fold_digits, strip_controls
+
+
+@dataclass(frozen=True)
+class Contact:
+    channel: str   # OutboxChannel value
+    value: str     # e-mail address in lower case, or E.164 phone number
+
+
+def parse_contact(typed: str, region: str) -> Contact | None:
+    """An e-mail address or a phone number (local numbers read in the organisation's country)."""
+    text = fold_digits(strip_controls(typed or "")).strip()[:254]
+    if "@" in text:
+        try:
+            address = validate_email(text, check_deliverability=False).normalized
+        except EmailNotValidError:
+            return None
+        return Contact(OutboxChannel.EMAIL.value, address.lower())
+    try:
+        number = phonenumbers.parse(text[:40], region)
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number(number):
+        return None
+    return Contact(OutboxChannel.SMS.value,
+                   phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
+
+
+def contact_hash(secret: str, contact: Contact) -> str:
+    """A keyed hash of a contact: enough to count asks, useless to anyone without the key."""
+    return hmac.new(secret.encode(), f"{contact.channel}:{contact.value}".encode(),
+                    hashlib.sha256).hexdigest()
+
+
+def masked(contact: Contact) -> str:
+    """A contact as a page may show it to someone who has not proved they hold it:
+    t•••@example.org, +84•••••4567."""
+    if contact.channel == OutboxChannel.EMAIL.value:
+        local, _, domain = contact.value.partition("@")
+        return f"{local[:1]}•••@{domain}"
+    return f"{contact.value[:3]}•••••{contact.value[-4:]}"

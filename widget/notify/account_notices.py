@@ -1,0 +1,61 @@
+"""Messages about a person's account: confirmation and password codes, "you already have an
+account", codes to add a request to the cabinet.
+
+Unlike the notices about requests these have fixed wording and always go on the channel of the
+contact they are about: an organisation switching them off, or rewording away the code, would
+lock people out. They go through the outbox like every other message.
+"""
+from __future__ import annotations
+
+from flask import render_template
+from flask_babel import lazy_gettext as _l
+
+from widget.i18n import reading_as, text_direction
+from widget.models import Organization, OutboxChannel, OutboxItem
+from widget.notify import sms_text
+from widget.notify.catalog import EMAIL_AUTOMATIC, SMS
+from widget.notify.compose import fill, theme_colour
+from widget.notify.outbox import enqueue
+
+MESSAGES = {
+    "signup": (_l("Your confirmation code"), _l(
+        "{organisation}: your code to confirm your account is {otp}. It expires in {minutes} "
+        "minutes. If you did not sign up, ignore this message.")),
+    "signup_exists": (_l("You already have an account"), _l(
+        "{organisation}: someone tried to sign up with this address or number, but you already "
+        "have an account. Sign in, or set a new password if you forgot it. If it was not you, "
+        "ignore this message.")),
+    "reset": (_l("Your code to set a new password"), _l(
+        "{organisation}: your code to set a new password is {otp}. It expires in {minutes} "
+        "minutes. If you did not ask for it, ignore this message: your password stays as it "
+        "is.")),
+    "claim": (_l("Your code to add request {code} to your account"), _l(
+        "{organisation}: your code to add request {code} to your account is {otp}. It expires in "
+        "{minutes} minutes. If you did not ask for it, ignore this message.")),
+}
+LINK_INVITATION = _l("Or open this link:")
+
+
+def queue_account_message(organization: Organization, kind: str, channel: str, recipient: str,
+                          language: str, values: dict[str, str], link: str = "") -> OutboxItem:
+    """Write one account message to the outbox, in the caller's transaction."""
+    subject_text, body_text = MESSAGES[kind]
+    with reading_as(language, organization.timezone):
+        values = {"organisation": organization.name(language), "otp": "", "code": "",
+                  "minutes": ""} | values
+        subject, body = fill(str(subject_text), values), fill(str(body_text), values)
+        if channel == SMS:
+            if organization.sms_without_diacritics:
+                body = sms_text.strip_diacritics(body)
+            return enqueue(organization.id, OutboxChannel.SMS, recipient,
+                           sms_text.truncate_to_segments(body, max(organization.sms_max_segments, 2)),
+                           language=language)
+        invitation = str(LINK_INVITATION)
+        text = "\n\n".join(part for part in (body, f"{invitation}\n{link}" if link else "",
+                                              str(EMAIL_AUTOMATIC)) if part)
+        html = render_template("email/notice.html", lang=language, dir=text_direction(language),
+                               organisation=values["organisation"], subject=subject, body=body,
+                               follow=invitation, link=link, automatic=str(EMAIL_AUTOMATIC),
+                               colour=theme_colour(organization))
+    return enqueue(organization.id, OutboxChannel.EMAIL, recipient, text, language=language,
+                   subject=subject, html_body=html)
