@@ -8,6 +8,7 @@ from flask_babel import gettext as _, lazy_gettext as _l, pgettext
 from admin import bp
 from admin.routes import ID, current_staff
 from widget.models import AttemptOutcome, DeliveryAttempt, OutboxChannel, OutboxItem, OutboxStatus
+from widget.notify.catalog import INBOX
 from widget.services.access import NotAllowed
 from widget.services.deliveries import AdministratorsOnly, dead_letters, retry_dead_letter
 
@@ -15,6 +16,7 @@ SUMMARY_LENGTH = 80
 DELIVERY_CHANNELS = {
     OutboxChannel.EMAIL.value: _l("E-mail"),
     OutboxChannel.SMS.value: _l("SMS"),
+    INBOX: _l("Notification box"),
 }
 OUTCOMES = {
     AttemptOutcome.TEMPORARY.value: _l("Failed, to be tried again"),

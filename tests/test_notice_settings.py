@@ -135,11 +135,11 @@ def test_the_overview_lists_every_notice_with_its_channels_and_wordings(db, offi
 def test_a_channel_switch_changes_where_the_notice_goes_and_is_audited(db, office, admin,
                                                                        received, commits):
     request = received(answers=dict(CONTACTS))
-    assert channels_for(request, "registered") == {"email", "sms"}
+    assert channels_for(request, "registered") == {"email", "sms", "inbox"}
     before = len(commits)
     assert set_channel(admin, "registered", "sms", False) is True
     assert len(commits) - before == 1
-    assert channels_for(request, "registered") == {"email"}
+    assert channels_for(request, "registered") == {"email", "inbox"}
     entry, = audits(db, "notice_channel")
     assert (entry.organization_id, entry.staff_user_id, entry.request_id) == (
         office["org"].id, admin.id, None)
@@ -151,8 +151,8 @@ def test_a_channel_switch_changes_where_the_notice_goes_and_is_audited(db, offic
     # On again (the rule row is updated, not duplicated), and SMS for a notice without it.
     assert set_channel(admin, "registered", "sms", True) is True
     assert set_channel(admin, "closed", "sms", True) is True
-    assert channels_for(request, "registered") == {"email", "sms"}
-    assert channels_for(request, "closed") == {"email", "sms"}
+    assert channels_for(request, "registered") == {"email", "sms", "inbox"}
+    assert channels_for(request, "closed") == {"email", "sms", "inbox"}
     assert set_channel(admin, "registered", "email", False) is True
     workflow.register_request(office["people"]["op"], request.id, request.lock_version)
     queued = db.session.scalars(select(OutboxItem.channel).where(
@@ -390,14 +390,17 @@ def test_the_settings_page_shows_every_notice_with_switches_and_wording_links(cl
             assert f'action="{SETTINGS}/{key}/{channel}"' in html
             for language in LANGUAGES:
                 assert f'href="{wording_url(key, channel, language)}"' in html
+        # The box is switched, not worded: it shows the e-mail's wording.
+        assert f'action="{SETTINGS}/{key}/inbox"' in html
+        assert f'href="{wording_url(key, "inbox", "en")}"' not in html
     row = html[html.index('id="notice-received.desk"'):html.index('id="notice-registered"')]
-    assert row.count("Turn on") == 1 and row.count("Turn off") == 1  # no SMS at the desk
+    assert row.count("Turn on") == 1 and row.count("Turn off") == 2  # no SMS at the desk
     closed = html[html.index('id="notice-closed"'):html.index('id="notice-letter_issued"')]
     assert closed.count("own wording") == 1
     assert f'href="{wording_url("closed", "sms", "fa")}" lang="fa"' in closed
     assert 'name="without_diacritics" value="1" aria-describedby' in html  # not checked
     assert 'name="max_segments" min="1" max="10" step="1" required value="3"' in html
-    assert html.count('name="csrf_token"') == 2 * len(NOTICES) + 2  # and signing out
+    assert html.count('name="csrf_token"') == 3 * len(NOTICES) + 2  # and signing out
 
 
 def test_switching_a_channel_on_the_page(client, db, office, admin, received):
@@ -405,13 +408,13 @@ def test_switching_a_channel_on_the_page(client, db, office, admin, received):
     sign_in(client, admin)
     done = client.post(f"{SETTINGS}/registered/sms", data={"enabled": "0"})
     assert done.status_code == 302 and done.location == f"{SETTINGS}#notice-registered"
-    assert channels_for(request, "registered") == {"email"}
+    assert channels_for(request, "registered") == {"email", "inbox"}
     html = html_of(client.get(done.location))
     assert "The notification settings are saved." in html
     row = html[html.index('id="notice-registered"'):html.index('id="notice-assigned"')]
-    assert row.count("Turn on") == 1 and row.count("Turn off") == 1
+    assert row.count("Turn on") == 1 and row.count("Turn off") == 2
     client.post(f"{SETTINGS}/registered/sms", data={"enabled": "1"})
-    assert channels_for(request, "registered") == {"email", "sms"}
+    assert channels_for(request, "registered") == {"email", "sms", "inbox"}
     refused = client.post(f"{SETTINGS}/nothing/sms", data={"enabled": "1"})
     assert refused.status_code == 422
     assert "There is no such notice or channel." in html_of(refused)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import (Boolean, Date, ForeignKey, Index, String, Text, UniqueConstraint,
                         false)
@@ -12,6 +13,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from widget.extensions import db
 from widget.models._types import utcnow
 from widget.models.org import Organization
+
+if TYPE_CHECKING:
+    from widget.models.requests import Request
 
 # Details an organisation keeps on record: the person sets them once (at sign-up, or while they
 # are empty); changing them afterwards is an ask that staff approve or refuse.
@@ -120,6 +124,8 @@ class InboxItem(db.Model):
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     read_at: Mapped[datetime | None]
+
+    request: Mapped[Request | None] = relationship("Request")
 
 
 class ChangeStatus(str, enum.Enum):

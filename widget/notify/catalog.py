@@ -6,7 +6,8 @@ case after a dot (`paused.supplement`, `result_ready.post`). The default rules c
 situations of a Vietnamese one-stop centre (seed 000): received online or by post (never by SMS
 for a request handed in at the desk), registration, four kinds of clock stop, three ways of
 handing over the result, refusal, the overdue warning, two kinds of payment due, two postal
-confirmations and two fee notices. E-mail goes for every notice.
+confirmations and two fee notices. E-mail and the notification box (for people with an account)
+go for every notice.
 
 Texts are gettext messages with `{name}` placeholders (not %-style: organisations override them
 with their own wording, checked against PLACEHOLDERS before it is saved).
@@ -21,6 +22,8 @@ from flask_babel.speaklater import LazyString
 from widget.models import OutboxChannel
 
 EMAIL, SMS = OutboxChannel.EMAIL.value, OutboxChannel.SMS.value
+# The notification box of a person with an account: written at once, nothing to send.
+INBOX = "inbox"
 # Every notice may use these; a few more are listed per notice below.
 COMMON = frozenset({"code", "form", "organisation", "due", "number"})
 
@@ -38,7 +41,8 @@ class Notice:
 
 
 def _n(subject, body, sms: bool = True, extra: tuple[str, ...] = ()) -> Notice:
-    return Notice(subject, body, frozenset({EMAIL, SMS} if sms else {EMAIL}), frozenset(extra))
+    return Notice(subject, body, frozenset({EMAIL, SMS, INBOX} if sms else {EMAIL, INBOX}),
+                  frozenset(extra))
 
 
 _PAUSED = _l("Request {code} is paused")

@@ -14,11 +14,11 @@ from sqlalchemy import select
 from widget import codes
 from widget.extensions import db
 from widget.i18n import format_day, format_due, reading_as, text_direction
-from widget.models import (Event, FieldType, NotificationRule, NotificationTemplate, Organization,
+from widget.models import (Event, FieldType, InboxItem, NotificationRule, NotificationTemplate, Organization,
                            OutboxChannel, OutboxItem, Request)
 from widget.notify import sms_text
 from widget.notify.catalog import (ALL_PLACEHOLDERS, EMAIL, EMAIL_AUTOMATIC, EMAIL_FOLLOW,
-                                   EMAIL_FOLLOW_ANY, NOTICES, SMS, notice_key)
+                                   EMAIL_FOLLOW_ANY, INBOX, NOTICES, SMS, notice_key)
 from widget.notify.outbox import enqueue
 
 
@@ -86,16 +86,29 @@ def queue_notices(request: Request, events: Iterable[Event]) -> list[OutboxItem]
 
 def queue_notice(request: Request, key: str, extra: dict[str, str],
                  event: Event | None = None) -> list[OutboxItem]:
-    """One notice to the person on every channel its rules allow and they can be reached on."""
+    """One notice to the person on every channel its rules allow and they can be reached on:
+    the outbox for e-mail and SMS, the notification box of their account at once."""
     reachable = contacts(request)
+    channels = channels_for(request, key)
+    if INBOX in channels and request.account is not None:
+        _to_inbox(request, key, extra)
     items = []
-    for channel in sorted(channels_for(request, key) & reachable.keys()):
+    for channel in sorted(channels & reachable.keys()):
         subject, text, html = compose(request, key, channel, extra)
         item = enqueue(request.organization.id, OutboxChannel(channel), reachable[channel], text,
                        language=request.language, subject=subject, html_body=html)
         item.request, item.event = request, event  # objects: both may not have an id yet
         items.append(item)
     return items
+
+
+def _to_inbox(request: Request, key: str, extra: dict[str, str]) -> None:
+    """The notice in the account's box, worded as its e-mail (nothing to send: it is there)."""
+    account = request.account
+    with reading_as(account.language, request.organization.timezone):
+        subject, body = worded(request.organization, key, EMAIL, account.language,
+                               _values(request, account.language, extra))
+    db.session.add(InboxItem(account_id=account.id, request=request, subject=subject, body=body))
 
 
 def organisation_channels(organization_id: int, key: str) -> set[str]:
@@ -131,16 +144,21 @@ def compose(request: Request, key: str, channel: str, extra: dict[str, str]) -> 
     organisation's wording if it has its own."""
     organization = request.organization
     with reading_as(request.language, organization.timezone):
-        values = _common_values(request, request.language) | {
-            name: format_day(value) if isinstance(value, date) else value
-            for name, value in extra.items()}
-        return render_notice(organization, key, channel, request.language, values,
-                             status_link(request))
+        return render_notice(organization, key, channel, request.language,
+                             _values(request, request.language, extra), status_link(request))
 
 
-def render_notice(organization: Organization, key: str, channel: str, language: str,
-                  values: dict[str, str], link: str) -> tuple[str, str, str]:
-    """(subject, text, html) of a notice with its values; call it reading as the recipient."""
+def _values(request: Request, language: str, extra: dict) -> dict[str, str]:
+    """Every placeholder's value for a notice about a request; call it reading as the person."""
+    return _common_values(request, language) | {
+        name: format_day(value) if isinstance(value, date) else value
+        for name, value in extra.items()}
+
+
+def worded(organization: Organization, key: str, channel: str, language: str,
+           values: dict[str, str]) -> tuple[str, str]:
+    """(subject, body) of a notice in the organisation's wording, or the default; call it
+    reading as the recipient."""
     wording = db.session.scalar(select(NotificationTemplate).where(
         NotificationTemplate.organization_id == organization.id,
         NotificationTemplate.event_key == key, NotificationTemplate.channel == channel,
@@ -149,7 +167,13 @@ def render_notice(organization: Organization, key: str, channel: str, language: 
     subject_text, body_text = str(notice.subject), str(notice.body)
     if wording is not None:
         subject_text, body_text = wording.subject or subject_text, wording.body
-    subject, body = fill(subject_text, values), fill(body_text, values)
+    return fill(subject_text, values), fill(body_text, values)
+
+
+def render_notice(organization: Organization, key: str, channel: str, language: str,
+                  values: dict[str, str], link: str) -> tuple[str, str, str]:
+    """(subject, text, html) of a notice with its values; call it reading as the recipient."""
+    subject, body = worded(organization, key, channel, language, values)
     if channel == SMS:
         if organization.sms_without_diacritics:
             body = sms_text.strip_diacritics(body)

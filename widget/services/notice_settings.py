@@ -14,12 +14,14 @@ from sqlalchemy.exc import IntegrityError
 from widget.extensions import db
 from widget.models import AuditEntry, NotificationRule, NotificationTemplate, Organization, StaffUser
 from widget.models._types import utcnow
-from widget.notify.catalog import EMAIL, NOTICES, SMS
+from widget.notify.catalog import EMAIL, INBOX, NOTICES, SMS
 from widget.notify.compose import template_problems
 from widget.services.access import NotAllowed
 from widget.services.deliveries import AdministratorsOnly
 
-CHANNELS = (EMAIL, SMS)
+CHANNELS = (EMAIL, SMS, INBOX)
+# The box shows a notice in its e-mail wording: only e-mail and SMS have their own.
+WORDING_CHANNELS = (EMAIL, SMS)
 MAX_BODY = 1000
 MAX_SUBJECT = 300  # the column's width
 MIN_SEGMENTS, MAX_SEGMENTS = 1, 10
@@ -98,8 +100,8 @@ def _require_admin(staff: StaffUser) -> None:
         raise AdministratorsOnly()
 
 
-def _check_notice(key: str, channel: str) -> None:
-    if key not in NOTICES or channel not in CHANNELS:
+def _check_notice(key: str, channel: str, channels: tuple[str, ...] = CHANNELS) -> None:
+    if key not in NOTICES or channel not in channels:
         raise NotAllowed(_l("There is no such notice or channel."))
 
 
@@ -183,7 +185,7 @@ def wording_of(staff: StaffUser, key: str, channel: str, language: str,
     """What the editor shows for one notice, channel and language: the organisation's own
     wording, else the built-in default translated into that language."""
     _require_admin(staff)
-    _check_notice(key, channel)
+    _check_notice(key, channel, WORDING_CHANNELS)
     _check_language(language, languages)
     notice = NOTICES[key]
     with force_locale(language):
@@ -227,7 +229,7 @@ def save_wording(staff: StaffUser, key: str, channel: str, language: str, subjec
     """Keep the organisation's own wording of a notice after checking its placeholders (the
     subject only for e-mail; an empty subject keeps the default one)."""
     _require_admin(staff)
-    _check_notice(key, channel)
+    _check_notice(key, channel, WORDING_CHANNELS)
     _check_language(language, languages)
     allowed = NOTICES[key].placeholders
     subject = " ".join((subject or "").split()) if channel == EMAIL else ""
@@ -267,7 +269,7 @@ def reset_wording(staff: StaffUser, key: str, channel: str, language: str) -> bo
     """Drop the organisation's own wording: the translated default applies again; False if
     there was none."""
     _require_admin(staff)
-    _check_notice(key, channel)
+    _check_notice(key, channel, WORDING_CHANNELS)
     template = _template(staff.organization_id, key, channel, language)
     if template is None:
         return False
