@@ -77,6 +77,8 @@ DEFAULTS: dict[str, object] = {
     "NOTIFY_DUE_SOON_HOURS": 3.0,
     # A person who typed an e-mail address into a draft hears this many days before it is deleted.
     "NOTIFY_DRAFT_WARNING_DAYS": 3,
+    # People's accounts in the widget: how long a sign-in lasts.
+    "ACCOUNT_SESSION_DAYS": 14,
     # Lost codes: asks a contact may make a day, and SMS an organisation spends on them a day.
     "RECOVERY_PER_CONTACT_PER_DAY": 3,
     "RECOVERY_SMS_DAILY_BUDGET": 200,

@@ -63,6 +63,18 @@ HANDOVER_LABELS = {
     Handover.ONLINE.value: _l("download it on this page"),
 }
 
+# A person's registered details (see widget.models.accounts.REGISTERED_DETAILS).
+DETAIL_LABELS = {
+    "name": _l("Full name"),
+    "birth_date": _l("Date of birth"),
+    "document_number": _l("Identity document number"),
+}
+CHANGE_STATUS_LABELS = {
+    "pending": _l("waiting for staff"),
+    "approved": _l("approved"),
+    "refused": _l("refused"),
+}
+
 
 @dataclass
 class AnswerRow:

@@ -12,6 +12,8 @@ from widget.downloads import file_response
 from widget.security import (TokenError, is_cross_site_post, issue_form_token, issue_status_token,
                              read_form_token, read_status_token)
 from widget.services.access import NotAllowed
+from widget.services.account_sessions import account_for_session
+from widget.services.accounts import profile_values
 from widget.services.catalogue import list_catalogue, published_form, site_by_key
 from widget.services.messaging import send_citizen_message
 from widget.services.recover import ask_for_codes
@@ -19,6 +21,10 @@ from widget.services.submit import Action, Outcome, Policy, Submission, save_for
 from widget.services.track import (LookupProblem, citizen_file, find_draft, find_request,
                                    request_for_status_token)
 from widget.uploads import IncomingFile, LocalFileStore, UploadLimits
+
+
+# The session cookie of a person signed in to their account (see account_routes).
+COOKIE = "fd_account"
 
 
 def _config(key: str):
@@ -33,6 +39,8 @@ def load_site(_endpoint, values):
         abort(404)
     g.site = site
     g.frame_origins = site.allowed_origins
+    token = request.cookies.get(COOKIE)
+    g.account = account_for_session(site.organization, token) if token else None
     if "lang" in values and values["lang"] not in _config("LANGUAGES"):
         abort(404)
 
@@ -90,7 +98,7 @@ def form_post(lang, slug):
         site=g.site, form=form, token=token,
         action=Action.DRAFT if envelope.action.data == Action.DRAFT.value else Action.SEND,
         language=lang, raw=values, honeypot=envelope.website.data or "",
-        files=_incoming_files(),
+        files=_incoming_files(), account=g.account,
         remove_attachment_ids={int(i) for i in request.form.getlist("remove_attachment") if i.isdigit()},
     )
     result = save_form(submission, _policy())
@@ -214,6 +222,11 @@ def resume(lang):
 
 def _render_form(form, version, values, draft=None, errors=None, notice=None, token=None,
                  host_event=None, status=200):
+    if not values and draft is None and g.account is not None and not g.account.is_agent:
+        # Nothing typed yet: what the profile holds, so that nobody types it twice.
+        profile = profile_values(g.account)
+        values = {field.key: [profile[field.prefill]] for field in version.fields
+                  if field.prefill in profile}
     token = token or issue_form_token(current_app.secret_key, g.site.id, form.id, version.id,
                                       draft.id if draft is not None and draft.is_draft else None)
     return render_template(

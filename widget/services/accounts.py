@@ -27,6 +27,7 @@ from widget.services.access import ActionError
 from widget.textnorm import strip_controls
 
 NAME_MAX = 200
+WRONG_CODE = _l("This code is wrong or no longer valid. Ask for a new one.")
 
 
 class InvalidInput(ActionError):
@@ -196,8 +197,7 @@ def reset_password(code_id: int | None, typed_code: str, link_token: str, new_pa
         row = db.session.get(OneTimeCode, code_id) if code_id else None
         used = one_time.check_code(row, CodePurpose.RESET.value, typed_code, secret)
     if not used:
-        raise InvalidInput({"code": _l("This code is wrong or no longer valid. Ask for a new "
-                                       "one.")})
+        raise InvalidInput({"code": WRONG_CODE})
     account = _mark_confirmed(row)  # the code reached the contact: it is the person's
     account.password_hash = hash_password(new_password)
     account.failed_signins, account.locked_until = 0, None

@@ -16,7 +16,7 @@ from widget.models import (REGISTERED_DETAILS, Account, ChangeStatus, CodePurpos
 from widget.models._types import utcnow
 from widget.notify.compose import contacts
 from widget.services import one_time
-from widget.services.accounts import CodeSent, InvalidInput, send_code
+from widget.services.accounts import WRONG_CODE, CodeSent, InvalidInput, send_code
 from widget.services.track import LookupProblem, find_request
 from widget.textnorm import strip_controls
 
@@ -85,8 +85,7 @@ def claim(account: Account, code_id: int, typed_code: str) -> Request:
     row = db.session.get(OneTimeCode, code_id)
     if row is None or row.account_id != account.id or not one_time.check_code(
             row, CodePurpose.CLAIM.value, typed_code, current_app.secret_key):
-        raise InvalidInput({"code": _l("This code is wrong or no longer valid. Ask for a new "
-                                       "one.")})
+        raise InvalidInput({"otp": WRONG_CODE})
     claimed = db.session.execute(update(Request).where(
         Request.id == row.request_id, Request.account_id.is_(None))
         .values(account_id=account.id, lock_version=Request.lock_version + 1)).rowcount

@@ -16,8 +16,8 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from widget import codes
 from widget.extensions import db
-from widget.models import (Attachment, AuditEntry, Channel, Event, EventKind, Form, FormVersion,
-                           Request, RequestStatus, Site, StaffUser)
+from widget.models import (Account, Attachment, AuditEntry, Channel, Event, EventKind, Form,
+                           FormVersion, Request, RequestStatus, Site, StaffUser)
 from widget.models._types import utcnow
 from widget.notify.compose import queue_notices
 from widget.security import FormToken
@@ -55,6 +55,8 @@ class Submission:
     files: list[IncomingFile] = field(default_factory=list)
     remove_attachment_ids: set[int] = field(default_factory=set)
     honeypot: str = ""
+    # Signed in: the request goes to the account's cabinet, or for an agent, records the agent.
+    account: Account | None = None
 
 
 @dataclass
@@ -114,6 +116,11 @@ def save_form(sub: Submission, policy: Policy) -> SaveResult:
     try:
         request = draft or Request(organization=sub.site.organization, site=sub.site,
                                    form_version=version, channel=Channel.WEB.value)
+        if draft is None and sub.account is not None:
+            if sub.account.is_agent:
+                request.agent = sub.account
+            else:
+                request.account = sub.account
         for attachment in list(request.attachments):
             if attachment.id in sub.remove_attachment_ids:
                 removed_keys.append(attachment.storage_key)

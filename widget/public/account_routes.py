@@ -1,0 +1,277 @@
+"""Widget views for people with an account: sign-up, sign-in, the cabinet, the profile.
+
+The session lives in a CHIPS cookie (Secure; SameSite=None; Partitioned): inside a cross-site
+iframe whose third-party cookies the browser blocks, a partitioned cookie is still kept, for
+that embedding site only. Every POST here is refused when it comes from another site (see
+routes.refuse_cross_site_posts), which is what SameSite would otherwise have done.
+"""
+from __future__ import annotations
+
+from flask import abort, current_app, g, redirect, render_template, request, url_for
+
+from widget.extensions import limiter
+from widget.models import REGISTERED_DETAILS
+from widget.public import bp
+from widget.public.presenters import CHANGE_STATUS_LABELS, DETAIL_LABELS
+from widget.public.routes import COOKIE, _render_form, _render_status
+from widget.security import TokenError, issue_challenge_token, read_challenge_token
+from widget.services import account_sessions, accounts, cabinet
+from widget.services.accounts import InvalidInput
+
+
+@bp.app_context_processor
+def account_labels():
+    return {"detail_labels": DETAIL_LABELS, "change_status_labels": CHANGE_STATUS_LABELS,
+            "unread_notices": lambda: cabinet.unread_count(g.account) if g.get("account") else 0}
+
+
+def _config(key: str):
+    return current_app.config[f"FRONTDESK_{key}"]
+
+
+def _signed_in(response, new_session):
+    """Set the session cookie on a response."""
+    response.set_cookie(COOKIE, new_session.token, expires=new_session.expires_at,
+                        path=f"/w/{g.site.key}/", secure=True, httponly=True, samesite="None",
+                        partitioned=True)
+    return response
+
+
+def _signed_out(response):
+    response.delete_cookie(COOKIE, path=f"/w/{g.site.key}/", secure=True, httponly=True,
+                           samesite="None", partitioned=True)
+    return response
+
+
+def _require_account():
+    if g.get("account") is None:
+        abort(redirect(url_for(".signin", next=request.path)))
+    g.private_page = True
+    return g.account
+
+
+def _safe_next(target: str | None) -> str:
+    """Only a path inside this site's widget: never an open redirect."""
+    prefix = f"/w/{g.site.key}/"
+    if target and target.startswith(prefix) and "//" not in target and "\\" not in target:
+        return target
+    return url_for(".cabinet_home")
+
+
+def _ask_code(template: str, sent, **context):
+    """The page that asks for the code just sent (its row carried in a signed token)."""
+    g.private_page = True
+    return render_template(template, challenge=issue_challenge_token(current_app.secret_key, sent.code_id),
+                           where=sent.where, **context)
+
+
+def _challenge_id() -> int | None:
+    try:
+        return read_challenge_token(current_app.secret_key, request.form.get("challenge", ""))
+    except TokenError:
+        return None
+
+
+# -- signing up, in and out ------------------------------------------------------------------
+
+@bp.route("/<lang>/account/signup", methods=["GET", "POST"])
+@limiter.limit(lambda: _config("RATE_LIMIT_LOGIN"), methods=["POST"])
+def signup(lang):
+    g.private_page = True
+    if request.method == "GET":
+        return render_template("public/account/signup.html", values={}, errors={})
+    values = {key: request.form.get(key, "") for key in ("name", "contact")}
+    try:
+        sent = accounts.sign_up(g.site, values["name"], values["contact"],
+                                request.form.get("password", ""), lang)
+    except InvalidInput as error:
+        return render_template("public/account/signup.html", values=values,
+                               errors=error.errors), 422
+    return _ask_code("public/account/confirm.html", sent, errors={})
+
+
+@bp.route("/<lang>/account/confirm", methods=["GET", "POST"])
+@limiter.limit(lambda: _config("RATE_LIMIT_LOGIN"), methods=["POST"])
+def confirm(lang):
+    """The code typed on the page after sign-up, or the link from the e-mail."""
+    g.private_page = True
+    link_token = request.values.get("t", "")
+    if request.method == "GET":
+        # A link opens a page with a button: mail scanners that follow links confirm nothing.
+        return render_template("public/account/confirm_link.html", link_token=link_token)
+    if link_token:
+        account = accounts.confirm_by_link(link_token)
+        return render_template("public/account/confirm_link.html", done=account is not None,
+                               failed=account is None), 200 if account else 422
+    confirmed = accounts.confirm_contact(_challenge_id() or 0, request.form.get("code", ""),
+                                         _config("ACCOUNT_SESSION_DAYS"))
+    if confirmed is None:
+        return render_template("public/account/confirm.html", challenge=request.form.get("challenge", ""),
+                               where="", errors={"code": accounts.WRONG_CODE}), 422
+    _account, new_session = confirmed
+    return _signed_in(redirect(url_for(".cabinet_home", welcome=1), code=303), new_session)
+
+
+@bp.route("/<lang>/account/signin", methods=["GET", "POST"])
+@limiter.limit(lambda: _config("RATE_LIMIT_LOGIN"), methods=["POST"])
+def signin(lang):
+    g.private_page = True
+    target = _safe_next(request.values.get("next"))
+    if request.method == "GET":
+        return render_template("public/account/signin.html", contact="", next=target)
+    contact = request.form.get("contact", "")
+    result = account_sessions.sign_in(g.site.organization, contact, request.form.get("password", ""),
+                                      _config("ACCOUNT_SESSION_DAYS"))
+    if result is None:
+        return render_template("public/account/signin.html", contact=contact, next=target,
+                               failed=True), 422
+    return _signed_in(redirect(target, code=303), result[1])
+
+
+@bp.post("/<lang>/account/signout")
+def signout(lang):
+    account_sessions.sign_out(request.cookies.get(COOKIE, ""))
+    return _signed_out(redirect(url_for(".catalogue", signed_out=1), code=303))
+
+
+# -- forgotten password ----------------------------------------------------------------------
+
+@bp.route("/<lang>/account/forgot", methods=["GET", "POST"])
+@limiter.limit(lambda: _config("RATE_LIMIT_LOOKUP"), methods=["POST"])
+def forgot(lang):
+    g.private_page = True
+    if request.method == "GET":
+        return render_template("public/account/forgot.html", contact="", errors={})
+    contact = request.form.get("contact", "")
+    try:
+        sent = accounts.ask_password_reset(g.site, contact, lang)
+    except InvalidInput as error:
+        return render_template("public/account/forgot.html", contact=contact,
+                               errors=error.errors), 422
+    return _ask_code("public/account/reset.html", sent, link_token="", errors={})
+
+
+@bp.route("/<lang>/account/reset", methods=["GET", "POST"])
+@limiter.limit(lambda: _config("RATE_LIMIT_LOGIN"), methods=["POST"])
+def reset(lang):
+    g.private_page = True
+    link_token = request.values.get("t", "")
+    challenge = request.form.get("challenge", "")
+    if request.method == "GET":
+        return render_template("public/account/reset.html", link_token=link_token, challenge="",
+                               where="", errors={})
+    try:
+        _account, new_session = accounts.reset_password(
+            _challenge_id(), request.form.get("code", ""), link_token,
+            request.form.get("password", ""), _config("ACCOUNT_SESSION_DAYS"))
+    except InvalidInput as error:
+        return render_template("public/account/reset.html", link_token=link_token,
+                               challenge=challenge, where="", errors=error.errors), 422
+    return _signed_in(redirect(url_for(".cabinet_home", password_set=1), code=303), new_session)
+
+
+# -- the cabinet -----------------------------------------------------------------------------
+
+@bp.get("/<lang>/account/")
+def cabinet_home(lang):
+    account = _require_account()
+    return render_template("public/account/cabinet.html", cabinet=cabinet.cabinet(account),
+                           changes=cabinet.pending_changes(account))
+
+
+@bp.get("/<lang>/account/requests/<int:request_id>")
+def own_request(lang, request_id):
+    req = cabinet.own_request(_require_account(), request_id)
+    if req is None or req.is_draft:
+        abort(404)
+    return _render_status(req, lang)
+
+
+@bp.get("/<lang>/account/drafts/<int:request_id>")
+def own_draft(lang, request_id):
+    draft = cabinet.own_request(_require_account(), request_id)
+    if draft is None or not draft.is_draft:
+        abort(404)
+    return _render_form(draft.form_version.form, draft.form_version, draft.answers, draft=draft)
+
+
+@bp.route("/<lang>/account/notifications", methods=["GET", "POST"])
+def notifications(lang):
+    account = _require_account()
+    if request.method == "POST":
+        item = request.form.get("item", "")
+        cabinet.mark_read(account, int(item) if item.isdigit() else None)
+        return redirect(url_for(".notifications"), code=303)
+    return render_template("public/account/notifications.html", items=cabinet.inbox(account))
+
+
+@bp.route("/<lang>/account/claim", methods=["GET", "POST"])
+@limiter.limit(lambda: _config("RATE_LIMIT_LOOKUP"), methods=["POST"])
+def claim(lang):
+    """Add a request sent before signing up: its code, then a code sent to its contact."""
+    account = _require_account()
+    if request.method == "GET":
+        return render_template("public/account/claim.html", code="", errors={})
+    if request.form.get("challenge"):
+        try:
+            claimed = cabinet.claim(account, _challenge_id() or 0, request.form.get("otp", ""))
+        except InvalidInput as error:
+            return render_template("public/account/claim.html", challenge=request.form["challenge"],
+                                   where="", errors=error.errors), 422
+        return redirect(url_for(".own_request", request_id=claimed.id, claimed=1), code=303)
+    code = request.form.get("code", "")
+    try:
+        sent = cabinet.ask_to_claim(g.site, account, code, lang)
+    except InvalidInput as error:
+        return render_template("public/account/claim.html", code=code, errors=error.errors), 422
+    return _ask_code("public/account/claim.html", sent, errors={})
+
+
+# -- the profile -----------------------------------------------------------------------------
+
+def _profile(status=200, **context):
+    account = g.account
+    context.setdefault("errors", {})
+    return render_template("public/account/profile.html", account=account,
+                           details=REGISTERED_DETAILS, changes=cabinet.pending_changes(account),
+                           **context), status
+
+
+@bp.route("/<lang>/account/profile", methods=["GET", "POST"])
+def profile(lang):
+    account = _require_account()
+    if request.method == "GET":
+        return _profile(saved=request.args.get("saved"))
+    form = request.form
+    try:
+        accounts.update_profile(account, form.get("address", ""), form.get("language", ""),
+                                _config("LANGUAGES"), form.get("birth_date", ""),
+                                form.get("document_number", ""))
+    except InvalidInput as error:
+        return _profile(422, errors=error.errors)
+    return redirect(url_for(".profile", saved="profile"), code=303)
+
+
+@bp.post("/<lang>/account/password")
+@limiter.limit(lambda: _config("RATE_LIMIT_LOGIN"))
+def change_password(lang):
+    account = _require_account()
+    try:
+        accounts.change_password(account, request.form.get("current_password", ""),
+                                 request.form.get("new_password", ""),
+                                 request.cookies.get(COOKIE, ""))
+    except InvalidInput as error:
+        return _profile(422, errors=error.errors)
+    return redirect(url_for(".profile", saved="password"), code=303)
+
+
+@bp.post("/<lang>/account/details")
+def ask_detail_change(lang):
+    account = _require_account()
+    form = request.form
+    try:
+        cabinet.ask_detail_change(account, form.get("field", ""), form.get("new_value", ""),
+                                  form.get("reason", ""))
+    except InvalidInput as error:
+        return _profile(422, errors=error.errors, change_values=dict(form))
+    return redirect(url_for(".profile", saved="change"), code=303)
