@@ -8,10 +8,11 @@ from sqlalchemy import select
 
 from widget import codes
 from widget.extensions import db
-from widget.models import (Event, Field, Form, FormGroup, FormVersion, Letter, Message,
+from widget.models import (Account, Event, Field, Form, FormGroup, FormVersion, Letter, Message,
                            Organization, Request, Role, Site, StaffUser, Unit)
 from widget.models._types import utcnow
-from widget.services.staff import hash_password
+from widget.notify.compose import to_inbox
+from widget.passwords import hash_password
 from widget.services.workflow import next_journal_number
 from widget.workdays import WorkCalendar
 
@@ -52,13 +53,13 @@ FORMS = [
                  labels=_t("Sex", "Giới tính", "جنسیت", "Пол"),
                  choices=[_choice("f", "Female", "Nữ", "دختر", "Женский"),
                           _choice("m", "Male", "Nam", "پسر", "Мужской")]),
-            dict(key="parent_name", type="text", required=True, max_length=120,
+            dict(key="parent_name", type="text", required=True, max_length=120, prefill="name",
                  labels=_t("Your full name", "Họ và tên người khai", "نام و نام خانوادگی شما", "Ваши ФИО")),
-            dict(key="phone", type="phone", required=True,
+            dict(key="phone", type="phone", required=True, prefill="phone",
                  labels=_t("Mobile phone", "Số điện thoại di động", "تلفن همراه", "Мобильный телефон"),
                  helps=_t("We send updates by SMS.", "Chúng tôi gửi thông báo qua SMS.",
                           "اطلاع‌رسانی با پیامک انجام می‌شود.", "Мы сообщаем о ходе дела по SMS.")),
-            dict(key="email", type="email",
+            dict(key="email", type="email", prefill="email",
                  labels=_t("E-mail", "Thư điện tử", "ایمیل", "Электронная почта")),
             dict(key="certificate", type="file", required=True,
                  labels=_t("Birth certificate", "Giấy chứng sinh", "گواهی ولادت", "Свидетельство о рождении")),
@@ -69,9 +70,9 @@ FORMS = [
         "titles": _t("Construction permit", "Cấp giấy phép xây dựng", "پروانه ساختمان", "Разрешение на строительство"),
         "descriptions": {},
         "fields": [
-            dict(key="applicant", type="text", required=True, max_length=120,
+            dict(key="applicant", type="text", required=True, max_length=120, prefill="name",
                  labels=_t("Applicant", "Người đề nghị", "متقاضی", "Заявитель")),
-            dict(key="address", type="text", required=True, max_length=200,
+            dict(key="address", type="text", required=True, max_length=200, prefill="address",
                  labels=_t("Address of the plot", "Địa chỉ thửa đất", "نشانی زمین", "Адрес участка")),
             dict(key="floor_area", type="number", required=True, min_value=1, max_value=100000,
                  labels=_t("Floor area (m²)", "Diện tích sàn (m²)", "زیربنا (متر مربع)", "Площадь (м²)")),
@@ -84,7 +85,7 @@ FORMS = [
                           _choice("survey", "Survey report", "Báo cáo khảo sát", "گزارش نقشه‌برداری", "Отчёт об изысканиях")]),
             dict(key="drawings", type="file",
                  labels=_t("Drawings", "Bản vẽ", "نقشه‌ها", "Чертежи")),
-            dict(key="phone", type="phone", required=True,
+            dict(key="phone", type="phone", required=True, prefill="phone",
                  labels=_t("Mobile phone", "Số điện thoại di động", "تلفن همراه", "Мобильный телефон")),
             dict(key="confirm", type="checkbox", required=True,
                  labels=_t("I confirm the information is true", "Tôi cam đoan thông tin là đúng sự thật",
@@ -103,13 +104,13 @@ FORMS = [
                           _choice("other", "Other", "Khác", "سایر", "Другое")]),
             dict(key="message", type="long_text", required=True, min_length=10, max_length=5000,
                  labels=_t("Your message", "Nội dung", "متن پیام", "Текст обращения")),
-            dict(key="name", type="text", max_length=120,
+            dict(key="name", type="text", max_length=120, prefill="name",
                  labels=_t("Your name", "Họ và tên", "نام شما", "Ваше имя")),
-            dict(key="email", type="email", required=True,
+            dict(key="email", type="email", required=True, prefill="email",
                  labels=_t("E-mail", "Thư điện tử", "ایمیل", "Электронная почта")),
             dict(key="call_back", type="checkbox",
                  labels=_t("Please call me back", "Vui lòng gọi lại cho tôi", "لطفاً با من تماس بگیرید", "Прошу перезвонить")),
-            dict(key="phone", type="phone",
+            dict(key="phone", type="phone", prefill="phone",
                  labels=_t("Phone", "Số điện thoại", "تلفن", "Телефон")),
         ],
     },
@@ -122,13 +123,13 @@ FORMS = [
         "fields": [
             dict(key="card_number", type="text", required=True, min_length=10, max_length=15,
                  labels=_t("Card number", "Mã số thẻ", "شماره کارت", "Номер полиса")),
-            dict(key="holder", type="text", required=True, max_length=120,
+            dict(key="holder", type="text", required=True, max_length=120, prefill="name",
                  labels=_t("Card holder", "Họ tên chủ thẻ", "نام دارنده کارت", "Владелец полиса")),
             dict(key="expiry", type="date", required=True,
                  labels=_t("Expiry date", "Ngày hết hạn", "تاریخ انقضا", "Дата окончания")),
             dict(key="household_size", type="number", min_value=1, max_value=30,
                  labels=_t("People in the household", "Số người trong hộ", "تعداد اعضای خانوار", "Число членов семьи")),
-            dict(key="phone", type="phone", required=True,
+            dict(key="phone", type="phone", required=True, prefill="phone",
                  labels=_t("Mobile phone", "Số điện thoại di động", "تلفن همراه", "Мобильный телефон")),
         ],
     },
@@ -172,7 +173,10 @@ def load_demo_data(host_origin: str = "http://localhost:8000") -> bool:
         db.session.add(form)
     db.session.flush()
     staff = _demo_staff(organization, units)
-    _demo_requests(organization, organization.sites[0], staff)
+    people = _demo_accounts(organization)
+    _demo_requests(organization, organization.sites[0], staff, people)
+    db.session.flush()
+    _demo_cabinet(organization, organization.sites[0], people["citizen"])
     db.session.commit()
     return True
 
@@ -198,9 +202,10 @@ DEMO_REQUESTS = [
     ("construction-permit", "in_progress", 6, "op.xd", {}),
     ("construction-permit", "in_progress", 30, "op.xd", {"overdue": True}),
     ("construction-permit", "paused", 8, "op.xd", {"pause": "supplement"}),
-    ("insurance-card", "in_progress", 3, "op.ht", {"message": True}),
-    ("insurance-card", "result_ready", 4, "op.ht", {"handover": "online", "letter": True}),
-    ("birth-registration", "result_ready", 5, "op.ht", {"handover": "desk"}),
+    ("insurance-card", "in_progress", 3, "op.ht", {"message": True, "owner": "citizen"}),
+    ("insurance-card", "result_ready", 4, "op.ht", {"handover": "online", "letter": True,
+                                                     "owner": "citizen"}),
+    ("birth-registration", "result_ready", 5, "op.ht", {"handover": "desk", "owner": "agent"}),
     ("complaint", "refused", 9, "op.xd", {"refusal": "Vấn đề này thuộc thẩm quyền của UBND phường."}),
     ("birth-registration", "closed", 20, "op.ht", {"handover": "post"}),
     ("complaint", "in_progress", 1, "head.xd", {}),
@@ -225,7 +230,53 @@ DEMO_ANSWERS = {
 }
 
 
-def _demo_requests(organization: Organization, site: Site, staff: dict[str, StaffUser]) -> None:
+# People with an account in the widget (password DEMO_PASSWORD): a card holder whose cabinet has
+# requests, a draft and unread notices, and a collection agent who sends forms for others.
+DEMO_CITIZEN = {"name": "Lê Thị Lan", "email": "lan@example.com", "phone": "+84903123456",
+                "address": "25 Trần Hưng Đạo, Huế"}
+DEMO_AGENT = {"name": "Bưu điện xã Phú Mậu", "email": "agent@demo.frontdesk",
+              "phone": "+84911000111", "is_agent": True}
+# Notices already in the card holder's box: (form slug, status, notice key, read)
+DEMO_INBOX = [
+    ("insurance-card", "result_ready", "received.web", True),
+    ("insurance-card", "result_ready", "registered", True),
+    ("insurance-card", "in_progress", "staff_message", False),
+    ("insurance-card", "result_ready", "letter_issued", False),  # titled DEMO_LETTER
+    ("insurance-card", "result_ready", "result_ready.online", False),
+]
+
+
+def _demo_accounts(organization: Organization) -> dict[str, Account]:
+    now = utcnow()
+    password_hash = hash_password(DEMO_PASSWORD)
+    people = {}
+    for key, spec in (("citizen", DEMO_CITIZEN), ("agent", DEMO_AGENT)):
+        people[key] = Account(organization_id=organization.id, password_hash=password_hash,
+                              language="vi", email_verified_at=now, phone_verified_at=now, **spec)
+        db.session.add(people[key])
+    db.session.flush()
+    return people
+
+
+def _demo_cabinet(organization: Organization, site: Site, citizen: Account) -> None:
+    """The card holder's draft and notices, so that a first look at the cabinet shows them."""
+    complaint = db.session.scalar(select(Form).where(Form.organization_id == organization.id,
+                                                     Form.slug == "complaint"))
+    db.session.add(Request(organization_id=organization.id, site_id=site.id, account=citizen,
+                           form_version_id=complaint.current_version.id, language="vi",
+                           resume_code=codes.generate(),
+                           answers={"topic": ["service"], "name": [citizen.name],
+                                    "message": ["Thời gian chờ tại quầy quá lâu."]}))
+    db.session.flush()
+    mine = {request.status: request for request in db.session.scalars(
+        select(Request).where(Request.account_id == citizen.id))}
+    for _slug, status, key, read in DEMO_INBOX:
+        item = to_inbox(mine[status], key, {"title": DEMO_LETTER[0]} if key == "letter_issued" else {})
+        item.read_at = utcnow() if read else None
+
+
+def _demo_requests(organization: Organization, site: Site, staff: dict[str, StaffUser],
+                   people: dict[str, Account]) -> None:
     calendar = WorkCalendar.for_organization(organization)
     forms = {form.slug: form for form in db.session.scalars(
         select(Form).where(Form.organization_id == organization.id))}
@@ -248,6 +299,10 @@ def _demo_requests(organization: Organization, site: Site, staff: dict[str, Staf
             request.executor_id = staff[executor_key].id
             request.events.append(Event(kind="assigned", created_at=sent + timedelta(hours=2),
                                         actor=staff["admin"].name, staff_user_id=staff["admin"].id))
+        if extra.get("owner") == "citizen":
+            request.account = people["citizen"]
+        elif extra.get("owner") == "agent":
+            request.agent = people["agent"]
         if extra.get("overdue"):
             request.due_at = now - timedelta(days=2)
         if extra.get("pause"):

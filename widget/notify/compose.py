@@ -91,7 +91,7 @@ def queue_notice(request: Request, key: str, extra: dict[str, str],
     reachable = contacts(request)
     channels = channels_for(request, key)
     if INBOX in channels and request.account is not None:
-        _to_inbox(request, key, extra)
+        to_inbox(request, key, extra)
     items = []
     for channel in sorted(channels & reachable.keys()):
         subject, text, html = compose(request, key, channel, extra)
@@ -102,13 +102,15 @@ def queue_notice(request: Request, key: str, extra: dict[str, str],
     return items
 
 
-def _to_inbox(request: Request, key: str, extra: dict[str, str]) -> None:
+def to_inbox(request: Request, key: str, extra: dict[str, str]) -> InboxItem:
     """The notice in the account's box, worded as its e-mail (nothing to send: it is there)."""
     account = request.account
     with reading_as(account.language, request.organization.timezone):
         subject, body = worded(request.organization, key, EMAIL, account.language,
                                _values(request, account.language, extra))
-    db.session.add(InboxItem(account_id=account.id, request=request, subject=subject, body=body))
+    item = InboxItem(account_id=account.id, request=request, subject=subject, body=body)
+    db.session.add(item)
+    return item
 
 
 def organisation_channels(organization_id: int, key: str) -> set[str]:

@@ -181,9 +181,11 @@ def cabinet_home(lang):
 
 @bp.get("/<lang>/account/requests/<int:request_id>")
 def own_request(lang, request_id):
-    req = cabinet.own_request(_require_account(), request_id)
+    account = _require_account()
+    req = cabinet.own_request(account, request_id)
     if req is None or req.is_draft:
         abort(404)
+    cabinet.mark_read(account, request_id=req.id)  # its notices are read now
     return _render_status(req, lang)
 
 

@@ -110,12 +110,15 @@ def inbox(account: Account) -> list[InboxItem]:
                               .order_by(InboxItem.id.desc()).limit(INBOX_PAGE)).all()
 
 
-def mark_read(account: Account, item_id: int | None = None) -> int:
-    """Mark one notice (or all) as read; returns how many changed. Commits."""
+def mark_read(account: Account, item_id: int | None = None, request_id: int | None = None) -> int:
+    """Mark one notice, a request's notices (once the person opened it) or all as read; returns
+    how many changed. Commits."""
     query = update(InboxItem).where(InboxItem.account_id == account.id,
                                     InboxItem.read_at.is_(None)).values(read_at=utcnow())
     if item_id is not None:
         query = query.where(InboxItem.id == item_id)
+    if request_id is not None:
+        query = query.where(InboxItem.request_id == request_id)
     changed = db.session.execute(query).rowcount
     db.session.commit()
     return changed
