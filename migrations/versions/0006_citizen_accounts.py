@@ -38,8 +38,8 @@ def upgrade():
     sa.Column('last_signin_at', sa.DateTime(), nullable=True),
     sa.ForeignKeyConstraint(['organization_id'], ['organizations.id'], name=op.f('fk_accounts_organization_id_organizations')),
     sa.PrimaryKeyConstraint('id'),
-    sa.UniqueConstraint('organization_id', 'email', name=op.f('uq_accounts_organization_id')),
-    sa.UniqueConstraint('organization_id', 'phone', name=op.f('uq_accounts_organization_id'))
+    sa.UniqueConstraint('organization_id', 'email', name='uq_accounts_email'),
+    sa.UniqueConstraint('organization_id', 'phone', name='uq_accounts_phone')
     )
     with op.batch_alter_table('accounts', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_accounts_organization_id'), ['organization_id'], unique=False)

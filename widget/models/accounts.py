@@ -26,8 +26,9 @@ class Account(db.Model):
     """A person signed up with one organisation, by e-mail address and/or mobile number."""
 
     __tablename__ = "accounts"
-    __table_args__ = (UniqueConstraint("organization_id", "email"),
-                      UniqueConstraint("organization_id", "phone"))
+    # Named: the naming convention would give both the name of their first column.
+    __table_args__ = (UniqueConstraint("organization_id", "email", name="uq_accounts_email"),
+                      UniqueConstraint("organization_id", "phone", name="uq_accounts_phone"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
