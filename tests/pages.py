@@ -49,6 +49,50 @@ def widget_pages(client, language: str) -> dict[str, str]:
     keep("spam refused", client.post(f"{base}/f/complaint", data={
         "form_token": form_token(pages["form complaint"]), "website": "x"}))
     keep("not found", client.get(f"{base}/f/no-such-form"))
+    pages.update(account_pages(client, language))
+    return pages
+
+
+def account_pages(client, language: str) -> dict[str, str]:
+    """The pages of people with an account: signing up, in and back in, then the demo card
+    holder's cabinet and profile, and the agent's cabinet."""
+    base = f"/w/demo/{language}/account"
+    pages = {}
+
+    def keep(name, response):
+        pages[name] = response.get_data(as_text=True)
+        return pages[name]
+
+    keep("sign up", client.get(f"{base}/signup"))
+    keep("sign up refused", client.post(f"{base}/signup", data={
+        "name": "", "contact": "nope", "password": "short"}))
+    keep("confirm code", client.post(f"{base}/signup", data={
+        "name": "Vũ Thị Mơ", "contact": f"mo-{language}@example.org", "password": "a long pass phrase"}))
+    keep("confirm code wrong", client.post(f"{base}/confirm", data={"challenge": "x", "code": "1"}))
+    keep("confirm link", client.get(f"{base}/confirm?t=abc"))
+    keep("confirm link used", client.post(f"{base}/confirm", data={"t": "abc"}))
+    keep("sign in", client.get(f"{base}/signin"))
+    keep("sign in failed", client.post(f"{base}/signin", data={"contact": "x@example.org",
+                                                              "password": "wrong password"}))
+    keep("forgot", client.get(f"{base}/forgot"))
+    keep("reset code", client.post(f"{base}/forgot", data={"contact": "lan@example.com"}))
+    keep("reset refused", client.post(f"{base}/reset", data={"challenge": "x", "code": "1",
+                                                            "password": "short"}))
+    client.post(f"{base}/signin", data={"contact": "lan@example.com", "password": "frontdesk-demo"})
+    cabinet = keep("cabinet", client.get(f"{base}/"))
+    keep("notifications", client.get(f"{base}/notifications"))
+    request_id = re.search(r'/account/requests/(\d+)"', cabinet).group(1)
+    draft_id = re.search(r'/account/drafts/(\d+)"', cabinet).group(1)
+    keep("own request", client.get(f"{base}/requests/{request_id}"))
+    keep("own draft", client.get(f"{base}/drafts/{draft_id}"))
+    keep("profile", client.get(f"{base}/profile"))
+    keep("profile refused", client.post(f"{base}/details", data={"field": "name", "new_value": ""}))
+    keep("claim", client.get(f"{base}/claim"))
+    keep("claim refused", client.post(f"{base}/claim", data={"code": "0000-0000-0000-00"}))
+    client.post(f"{base}/signout")
+    client.post(f"{base}/signin", data={"contact": "agent@demo.frontdesk", "password": "frontdesk-demo"})
+    keep("agent cabinet", client.get(f"{base}/"))
+    client.post(f"{base}/signout")
     return pages
 
 

@@ -115,6 +115,67 @@ def test_every_page_is_accessible_and_fits_a_phone(phone, host_url, live_app, sa
     assert problems == []
 
 
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_account_page_is_accessible_and_fits_a_phone(phone, host_url, live_app, language):
+    page = phone
+    widget = open_host(page, host_url, lang=language)
+    widget.locator(".account-nav a[href$='/account/signin']").click()
+    expect(widget.locator("#contact")).to_be_visible()
+    problems = check_page(page, "sign in")
+    widget.locator("#contact").fill("lan@example.com")
+    widget.locator("#password").fill("not the password")
+    widget.locator("form button.primary").click()
+    expect(widget.locator("#error-summary")).to_be_visible()
+    problems += check_page(page, "sign in failed")
+
+    widget.locator("a[href$='/account/signup']").click()
+    expect(widget.locator("#name")).to_be_visible()
+    problems += check_page(page, "sign up")
+    widget.locator("#contact").fill("nope")
+    widget.locator("form button.primary").click()
+    expect(widget.locator("#error-summary")).to_be_visible()
+    problems += check_page(page, "sign up refused")
+
+    widget.locator(".account-nav a[href$='/account/signin']").click()
+    widget.locator("a[href$='/account/forgot']").click()
+    expect(widget.locator("#contact")).to_be_visible()
+    problems += check_page(page, "forgot")
+    widget.locator("#contact").fill(f"nobody-{language}@example.org")
+    widget.locator("form button.primary").click()
+    expect(widget.locator("#code")).to_be_visible()
+    problems += check_page(page, "reset")
+
+    widget.locator(".account-nav a[href$='/account/signin']").click()
+    widget.locator("#contact").fill("lan@example.com")
+    widget.locator("#password").fill("frontdesk-demo")
+    widget.locator("form button.primary").click()
+    expect(widget.locator(".request-list.mine li")).to_have_count(2)
+    problems += check_page(page, "cabinet")
+    widget.locator(".request-list.drafts a").click()
+    expect(widget.locator("#f-message")).to_be_visible()
+    problems += check_page(page, "own draft")
+    widget.locator(".account-nav a[href$='/account/notifications']").click()
+    expect(widget.locator(".inbox li").first).to_be_visible()
+    problems += check_page(page, "notifications")
+    widget.locator(".account-nav a[href$='/account/']").click()
+    widget.locator(".request-list.mine a").first.click()
+    expect(widget.locator("dl.key-facts")).to_be_visible()
+    problems += check_page(page, "own request")
+    widget.locator(".account-nav a[href$='/account/']").click()
+    widget.locator("a[href$='/account/profile']").click()
+    expect(widget.locator("#address")).to_be_visible()
+    problems += check_page(page, "profile")
+    widget.locator("#new_value").fill("")
+    widget.locator("form[action$='/account/details'] button").click()
+    expect(widget.locator("#error-summary")).to_be_visible()
+    problems += check_page(page, "profile refused")
+    widget.locator("a[href$='/account/']:not([hreflang])").first.click()
+    widget.locator("a[href$='/account/claim']").click()
+    expect(widget.locator("#code")).to_be_visible()
+    problems += check_page(page, "claim")
+    assert problems == []
+
+
 def focused(frame) -> str:
     return frame.evaluate("document.activeElement ? (document.activeElement.id || "
                           "document.activeElement.getAttribute('value') || "
