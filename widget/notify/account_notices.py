@@ -39,6 +39,14 @@ LINK_INVITATION = _l("Or open this link:")
 def queue_account_message(organization: Organization, kind: str, channel: str, recipient: str,
                           language: str, values: dict[str, str], link: str = "") -> OutboxItem:
     """Write one account message to the outbox, in the caller's transaction."""
+    subject, text, html = compose_account_message(organization, kind, channel, language, values, link)
+    return enqueue(organization.id, OutboxChannel(channel), recipient, text, language=language,
+                   subject=subject, html_body=html)
+
+
+def compose_account_message(organization: Organization, kind: str, channel: str, language: str,
+                            values: dict[str, str], link: str = "") -> tuple[str, str, str]:
+    """(subject, text, html) of an account message; subject and html are empty for SMS."""
     subject_text, body_text = MESSAGES[kind]
     with reading_as(language, organization.timezone):
         values = {"organisation": organization.name(language), "otp": "", "code": "",
@@ -47,9 +55,8 @@ def queue_account_message(organization: Organization, kind: str, channel: str, r
         if channel == SMS:
             if organization.sms_without_diacritics:
                 body = sms_text.strip_diacritics(body)
-            return enqueue(organization.id, OutboxChannel.SMS, recipient,
-                           sms_text.truncate_to_segments(body, max(organization.sms_max_segments, 2)),
-                           language=language)
+            # At least two parts: a code cut off by a one-part limit would lock the person out.
+            return "", sms_text.truncate_to_segments(body, max(organization.sms_max_segments, 2)), ""
         invitation = str(LINK_INVITATION)
         text = "\n\n".join(part for part in (body, f"{invitation}\n{link}" if link else "",
                                               str(EMAIL_AUTOMATIC)) if part)
@@ -57,5 +64,4 @@ def queue_account_message(organization: Organization, kind: str, channel: str, r
                                organisation=values["organisation"], subject=subject, body=body,
                                follow=invitation, link=link, automatic=str(EMAIL_AUTOMATIC),
                                colour=theme_colour(organization))
-    return enqueue(organization.id, OutboxChannel.EMAIL, recipient, text, language=language,
-                   subject=subject, html_body=html)
+    return subject, text, html

@@ -17,9 +17,10 @@ from sqlalchemy import select
 
 from widget.contacts import Contact, masked, parse_contact
 from widget.extensions import db
-from widget.models import Account, CodePurpose, OneTimeCode, Site
+from widget.models import Account, CodePurpose, OneTimeCode, OutboxChannel, Site
 from widget.models._types import utcnow
-from widget.notify.account_notices import queue_account_message
+from widget.notify.account_notices import compose_account_message
+from widget.notify.outbox import enqueue
 from widget.notify.catalog import EMAIL
 from widget.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, hash_password, password_matches
 from widget.services import account_sessions, one_time
@@ -85,12 +86,16 @@ def send_code(site: Site, purpose: CodePurpose, contact: Contact, account: Accou
     organization = site.organization
     issued = one_time.issue(organization, purpose.value, contact, current_app.secret_key,
                             _limits(), account, deliverable, request_id=request_id)
+    link = link_to(site, language, confirm_path, issued.link_token) if issued.link_token else ""
+    minutes = str(int(one_time.LIFETIME.total_seconds() // 60))
+    # Composed even when nothing goes (a limit, an unknown contact): no timing tells them apart.
+    subject, text, html = compose_account_message(
+        organization, kind or purpose.value, contact.channel, language,
+        {"otp": issued.code, "minutes": minutes, **(values or {})},
+        link if account is not None else "")
     if issued.may_send:
-        link = link_to(site, language, confirm_path, issued.link_token) if issued.link_token else ""
-        minutes = str(int(one_time.LIFETIME.total_seconds() // 60))
-        queue_account_message(organization, kind or purpose.value, contact.channel, contact.value,
-                              language, {"otp": issued.code, "minutes": minutes, **(values or {})},
-                              link if account is not None else "")
+        enqueue(organization.id, OutboxChannel(contact.channel), contact.value, text,
+                language=language, subject=subject, html_body=html)
     db.session.flush()
     return CodeSent(issued.row.id, masked(contact))
 
