@@ -376,7 +376,7 @@ def test_claiming_sends_the_code_to_the_requests_contact_not_the_accounts(client
     asked = post(client, "claim", {"code": code})
     assert asked.status_code == 200 and "o•••@example.org" in asked.get_data(as_text=True)
     mail = outbox(db, "old@example.org")[-1]  # after the "received" notice
-    assert "Your code to add request" in mail.subject
+    assert "Your code to add request" in mail.subject and "http" not in mail.body_text  # typed only
     refused = post(client, "claim", {"challenge": challenge(asked), "otp": "000000"})
     assert refused.status_code == 422
     done = post(client, "claim", {"challenge": challenge(asked), "otp": otp_of(mail)})
@@ -434,3 +434,37 @@ def test_a_birth_date_that_cannot_be_is_refused(client, db, site, make_account):
         assert refused.status_code == 422 and "real date of birth" in refused.get_data(as_text=True)
     db.session.refresh(account)
     assert account.birth_date is None and account.address is None
+
+
+def test_a_mobile_number_is_added_with_a_code_sent_to_it(client, db, site, make_account):
+    account = make_account()
+    signed_in_client(client)
+    asked = post(client, "contact", {"contact": "0912 345 678"})
+    assert asked.status_code == 200 and "+84•••••5678" in asked.get_data(as_text=True)
+    sms = outbox(db, "+84912345678")[-1]
+    # The code only works with the number it was sent to.
+    other = post(client, "contact", {"challenge": challenge(asked), "contact": "0912 345 679",
+                                     "code": otp_of(sms)})
+    assert other.status_code == 422
+    done = post(client, "contact", {"challenge": challenge(asked), "contact": "0912 345 678",
+                                    "code": otp_of(sms)})
+    assert done.status_code == 303
+    db.session.refresh(account)
+    assert account.phone == "+84912345678" and account.phone_verified_at is not None
+    post(client, "signout", {})
+    assert post(client, "signin", {"contact": "0912345678", "password": PASSWORD}).status_code == 303
+
+
+def test_a_contact_of_another_confirmed_account_is_not_taken_over(client, db, site, make_account):
+    make_account(email="taken@example.org")
+    pending = make_account(email="pending@example.org", confirmed=False)
+    account = make_account()
+    signed_in_client(client)
+    for typed, ok in (("taken@example.org", False), ("pending@example.org", True)):
+        asked = post(client, "contact", {"contact": typed})
+        result = post(client, "contact", {"challenge": challenge(asked), "contact": typed,
+                                          "code": otp_of(outbox(db, typed)[-1])})
+        assert result.status_code == (303 if ok else 422)
+    db.session.refresh(account)
+    db.session.refresh(pending)
+    assert account.email == "pending@example.org" and pending.email is None

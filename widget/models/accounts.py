@@ -78,6 +78,7 @@ class CodePurpose(str, enum.Enum):
     SIGNUP = "signup"      # confirm the contact of a new account
     RESET = "reset"        # set a new password
     CLAIM = "claim"        # add a request sent before signing up to the cabinet
+    CONTACT = "contact"    # add or change the account's e-mail address or mobile number
 
 
 class OneTimeCode(db.Model):

@@ -1,5 +1,5 @@
 """Messages about a person's account: confirmation and password codes, "you already have an
-account", codes to add a request to the cabinet.
+account", codes to add a request to the cabinet, staff's answer to an ask to change a detail.
 
 Unlike the notices about requests these have fixed wording and always go on the channel of the
 contact they are about: an organisation switching them off, or rewording away the code, would
@@ -10,8 +10,9 @@ from __future__ import annotations
 from flask import render_template
 from flask_babel import lazy_gettext as _l
 
+from widget.extensions import db
 from widget.i18n import reading_as, text_direction
-from widget.models import Organization, OutboxChannel, OutboxItem
+from widget.models import Account, InboxItem, Organization, OutboxChannel, OutboxItem
 from widget.notify import sms_text
 from widget.notify.catalog import EMAIL_AUTOMATIC, SMS
 from widget.notify.compose import fill, theme_colour
@@ -29,11 +30,50 @@ MESSAGES = {
         "{organisation}: your code to set a new password is {otp}. It expires in {minutes} "
         "minutes. If you did not ask for it, ignore this message: your password stays as it "
         "is.")),
+    "contact": (_l("Your code to confirm this address or number"), _l(
+        "{organisation}: your code to add this address or number to your account is {otp}. It "
+        "expires in {minutes} minutes. If you did not ask for it, ignore this message.")),
     "claim": (_l("Your code to add request {code} to your account"), _l(
         "{organisation}: your code to add request {code} to your account is {otp}. It expires in "
         "{minutes} minutes. If you did not ask for it, ignore this message.")),
+    "detail_approved": (_l("Your registered details are changed"), _l(
+        "{organisation} changed a registered detail of your account as you asked: {detail}. "
+        "{note}")),
+    "detail_refused": (_l("Your registered details stay as they were"), _l(
+        "{organisation} did not change a registered detail of your account: {detail}. The "
+        "reason: {note}")),
 }
 LINK_INVITATION = _l("Or open this link:")
+
+# A person's registered details (widget.models.accounts.REGISTERED_DETAILS), named in the
+# messages above and on the pages of the widget and the back office.
+DETAIL_LABELS = {
+    "name": _l("Full name"),
+    "birth_date": _l("Date of birth"),
+    "document_number": _l("Identity document number"),
+}
+
+
+def _filled(organization: Organization, kind: str, language: str,
+            values: dict) -> tuple[str, str, dict[str, str]]:
+    """(subject, body, values) of an account message; call it reading as the recipient, so
+    that lazy values (a detail's label) come out in their language."""
+    subject_text, body_text = MESSAGES[kind]
+    values = {name: str(value) for name, value in (
+        {"organisation": organization.name(language), "otp": "", "code": "", "minutes": "",
+         "detail": "", "note": ""} | values).items()}
+    return fill(str(subject_text), values), fill(str(body_text), values), values
+
+
+def to_account_box(account: Account, kind: str, values: dict) -> InboxItem:
+    """An account message in the person's notification box, in their language; in the caller's
+    transaction."""
+    organization = account.organization
+    with reading_as(account.language, organization.timezone):
+        subject, body, _values = _filled(organization, kind, account.language, values)
+    item = InboxItem(account_id=account.id, subject=subject, body=body)
+    db.session.add(item)
+    return item
 
 
 def queue_account_message(organization: Organization, kind: str, channel: str, recipient: str,
@@ -47,11 +87,8 @@ def queue_account_message(organization: Organization, kind: str, channel: str, r
 def compose_account_message(organization: Organization, kind: str, channel: str, language: str,
                             values: dict[str, str], link: str = "") -> tuple[str, str, str]:
     """(subject, text, html) of an account message; subject and html are empty for SMS."""
-    subject_text, body_text = MESSAGES[kind]
     with reading_as(language, organization.timezone):
-        values = {"organisation": organization.name(language), "otp": "", "code": "",
-                  "minutes": ""} | values
-        subject, body = fill(str(subject_text), values), fill(str(body_text), values)
+        subject, body, values = _filled(organization, kind, language, values)
         if channel == SMS:
             if organization.sms_without_diacritics:
                 body = sms_text.strip_diacritics(body)

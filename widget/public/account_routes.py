@@ -267,6 +267,26 @@ def change_password(lang):
     return redirect(url_for(".profile", saved="password"), code=303)
 
 
+@bp.post("/<lang>/account/contact")
+@limiter.limit(lambda: _config("RATE_LIMIT_LOOKUP"))
+def change_contact(lang):
+    """A new e-mail address or mobile number: first a code to it, then the code typed."""
+    account = _require_account()
+    typed = request.form.get("contact", "")
+    try:
+        if not request.form.get("challenge"):
+            sent = accounts.ask_contact_change(g.site, account, typed, lang)
+            return _ask_code("public/account/contact.html", sent, contact=typed, errors={})
+        accounts.confirm_contact_change(g.site, account, _challenge_id(),
+                                        request.form.get("code", ""), typed)
+    except InvalidInput as error:
+        if request.form.get("challenge"):
+            return render_template("public/account/contact.html", challenge=request.form["challenge"],
+                                   contact=typed, where="", errors=error.errors), 422
+        return _profile(422, errors=error.errors, contact=typed)
+    return redirect(url_for(".profile", saved="contact"), code=303)
+
+
 @bp.post("/<lang>/account/details")
 def ask_detail_change(lang):
     account = _require_account()

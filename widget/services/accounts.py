@@ -15,7 +15,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from widget.contacts import Contact, masked, parse_contact
+from widget.contacts import Contact, contact_hash, masked, parse_contact
 from widget.extensions import db
 from widget.models import Account, CodePurpose, OneTimeCode, OutboxChannel, Site
 from widget.models._types import utcnow
@@ -79,14 +79,16 @@ def _limits() -> one_time.Limits:
 
 def send_code(site: Site, purpose: CodePurpose, contact: Contact, account: Account | None,
                deliverable: bool, language: str, values: dict | None = None,
-               request_id: int | None = None, confirm_path: str = "confirm",
+               request_id: int | None = None, confirm_path: str = "",
                kind: str | None = None) -> CodeSent:
     """Record a code and, within the limits, write it to the contact; in the caller's
     transaction."""
     organization = site.organization
     issued = one_time.issue(organization, purpose.value, contact, current_app.secret_key,
                             _limits(), account, deliverable, request_id=request_id)
-    link = link_to(site, language, confirm_path, issued.link_token) if issued.link_token else ""
+    # Only sign-up and password codes have a link: the others are typed where they were asked.
+    link = (link_to(site, language, confirm_path, issued.link_token)
+            if confirm_path and issued.link_token else "")
     minutes = str(int(one_time.LIFETIME.total_seconds() // 60))
     # Composed even when nothing goes (a limit, an unknown contact): no timing tells them apart.
     subject, text, html = compose_account_message(
@@ -132,7 +134,8 @@ def sign_up(site: Site, name: str, typed_contact: str, password: str, language: 
             account.phone = contact.value
         db.session.add(account)
         db.session.flush()
-        sent = send_code(site, CodePurpose.SIGNUP, contact, account, True, language)
+        sent = send_code(site, CodePurpose.SIGNUP, contact, account, True, language,
+                         confirm_path="confirm")
     db.session.commit()
     return sent
 
@@ -251,6 +254,49 @@ def update_profile(account: Account, address: str, language: str, languages: lis
         db.session.rollback()
         raise InvalidInput(errors)
     db.session.commit()
+
+
+def ask_contact_change(site: Site, account: Account, typed_contact: str, language: str) -> CodeSent:
+    """Send a code to a new e-mail address or mobile number for the account. Raises
+    InvalidInput. Commits."""
+    errors: dict = {}
+    contact = _contact_or_error(site, typed_contact, errors)
+    if errors:
+        raise InvalidInput(errors)
+    if contact.value in (account.email, account.phone):
+        raise InvalidInput({"contact": _l("This is already the address or number of your "
+                                          "account.")})
+    sent = send_code(site, CodePurpose.CONTACT, contact, account, True, language)
+    db.session.commit()
+    return sent
+
+
+def confirm_contact_change(site: Site, account: Account, code_id: int | None, typed_code: str,
+                           typed_contact: str) -> Contact:
+    """Add (or replace) the account's e-mail address or mobile number with the code sent to it.
+    Raises InvalidInput. Commits."""
+    contact = parse_contact(typed_contact, site.organization.country)
+    row = db.session.get(OneTimeCode, code_id) if code_id else None
+    # The code was sent to the contact whose hash it keeps: the typed one must be that one.
+    if (contact is None or row is None or row.account_id != account.id
+            or row.target_hash != contact_hash(current_app.secret_key, contact)
+            or not one_time.check_code(row, CodePurpose.CONTACT.value, typed_code,
+                                       current_app.secret_key)):
+        raise InvalidInput({"code": WRONG_CODE})
+    holder = account_sessions.find_account(site.organization, contact.value)
+    if holder is not None and holder.id != account.id:
+        if holder.is_confirmed:
+            raise InvalidInput({"code": _l("This address or number belongs to another account.")})
+        # Someone's unconfirmed sign-up with it: proof of holding the contact wins.
+        setattr(holder, "email" if contact.channel == EMAIL else "phone", None)
+        db.session.flush()
+    now = utcnow()
+    if contact.channel == EMAIL:
+        account.email, account.email_verified_at = contact.value, now
+    else:
+        account.phone, account.phone_verified_at = contact.value, now
+    db.session.commit()
+    return contact
 
 
 def profile_values(account: Account | None) -> dict[str, str]:
