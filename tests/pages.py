@@ -87,6 +87,8 @@ def account_pages(client, language: str) -> dict[str, str]:
     keep("own draft", client.get(f"{base}/drafts/{draft_id}"))
     keep("profile", client.get(f"{base}/profile"))
     keep("profile refused", client.post(f"{base}/details", data={"field": "name", "new_value": ""}))
+    keep("contact code", client.post(f"{base}/contact", data={"contact": f"lan-{language}@example.org"}))
+    keep("contact refused", client.post(f"{base}/contact", data={"contact": "lan@example.com"}))
     keep("claim", client.get(f"{base}/claim"))
     keep("claim refused", client.post(f"{base}/claim", data={"code": "0000-0000-0000-00"}))
     client.post(f"{base}/signout")
