@@ -87,6 +87,15 @@ def test_a_queued_mail_arrives_once_with_text_html_and_its_reference(app, db, or
     assert history(db, item) == ["sent"]
 
 
+def test_a_long_subject_in_two_scripts_arrives_exactly_as_written(app, db, org, mail_server):
+    subject = ("درخواست شما ثبت شد و به زودی پاسخ داده می‌شود — Hồ sơ của Ông/Bà đã được "
+               "tiếp nhận và đang được xử lý tại bộ phận một cửa")
+    queue_mail(org, subject=subject)
+    deliver_all(app)
+    message, = mail_server.received
+    assert message["Subject"] == subject
+
+
 def test_a_refused_recipient_is_a_dead_letter_with_the_reason(app, db, org, mail_server):
     mail_server.mode = "refuse"
     item, = queue_mail(org)

@@ -3,6 +3,7 @@ newlines in subjects and addresses), sent over one connection kept open across a
 from __future__ import annotations
 
 import smtplib
+from email import policy
 
 from flask_mail import Message
 
@@ -31,7 +32,7 @@ class EmailChannel:
             raise PermanentFailure("refused: a header would contain a line break")
         try:
             smtp = self._connection()
-            smtp.sendmail(self.sender, [delivery.recipient], message.as_bytes())
+            smtp.sendmail(self.sender, [delivery.recipient], _wire_bytes(message))
         except smtplib.SMTPRecipientsRefused as error:
             self.close()
             codes = [code for code, _ in error.recipients.values()]
@@ -65,6 +66,18 @@ class EmailChannel:
                 smtp.login(self.username, self.password)
             self._smtp = smtp
         return self._smtp
+
+
+# Flask-Mail has already encoded every header (RFC 2047 subject, sanitised addresses). Its SMTP
+# policy would parse each header again through the header registry, which took half the
+# worker's time per message; compat32 with CRLF writes the same headers as they are.
+_WIRE_POLICY = policy.compat32.clone(linesep="\r\n", max_line_length=None)
+
+
+def _wire_bytes(message: Message) -> bytes:
+    mime = message._message()  # noqa: SLF001 - Flask-Mail's composer, without its slow policy
+    mime.policy = _WIRE_POLICY
+    return mime.as_bytes()
 
 
 def _text(value) -> str:
