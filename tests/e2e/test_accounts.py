@@ -18,6 +18,7 @@ from playwright.sync_api import expect
 
 from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS
 from tests.e2e.test_widget import CODE_RE, open_host
+from widget.models import Request
 
 pytestmark = pytest.mark.e2e
 
@@ -126,7 +127,7 @@ def test_a_request_sent_before_signing_up_is_claimed_with_a_code_to_its_contact(
     widget.get_by_role("link", name="Add a request you sent before signing up").click()
     widget.get_by_label("Tracking code").fill(code)
     widget.get_by_role("button", name="Send me a code").click()
-    expect(widget.locator(".notice")).to_contain_text("c•••@example.org")
+    expect(widget.locator(".notice")).to_contain_text("c•••@example.org")  # sent by now
     widget.get_by_label("The 6-digit code").fill("000000")
     widget.get_by_role("button", name="Add the request").click()
     expect(widget.locator(".error-summary")).to_contain_text("wrong or no longer valid")
@@ -199,3 +200,62 @@ def test_signing_in_works_when_third_party_cookies_are_allowed_too(cookies_allow
     expect(widget.locator("h1")).to_have_text("My requests")
     expect(widget.locator(".request-list.mine li")).to_have_count(2)
     expect(widget.locator(".request-list.drafts li")).to_have_count(1)
+
+
+def test_the_profile_password_and_a_detail_change_ask(page, host_url, live_app):
+    email = f"profile-{uuid.uuid4().hex[:8]}@example.org"
+    widget = open_host(page, host_url)
+    sign_up(widget, live_app, email, name="Phan Văn Tú")
+    widget.get_by_role("link", name="Profile and password").click()
+
+    widget.get_by_label("Postal address").fill("7 Lê Lợi, Huế")
+    widget.get_by_label("Date of birth").fill("1985-03-04")
+    widget.get_by_role("button", name="Save the profile").click()
+    expect(widget.locator(".notice.success")).to_contain_text("Your profile is saved")
+    expect(widget.locator("dl.key-facts")).to_contain_text("1985")
+    expect(widget.get_by_label("Date of birth")).to_have_count(0)  # set once: now only by asking
+
+    widget.get_by_label("Detail", exact=True).select_option("name")
+    widget.get_by_label("New value").fill("Phan Văn Tuấn")
+    widget.get_by_label("Why (optional)").fill("A typo in my name")
+    widget.get_by_role("button", name="Send the ask").click()
+    expect(widget.locator(".notice.success")).to_contain_text("Your ask was sent")
+    expect(widget.locator(".changes")).to_contain_text("waiting for staff")
+
+    widget.get_by_label("New e-mail address or mobile number").fill("0912 000 111")
+    widget.get_by_role("button", name="Send me a code").click()
+    expect(widget.locator("h1")).to_have_text("Enter your code")
+    widget.get_by_label("The 6-digit code").fill(last_code_sent_to(live_app, "+84912000111"))
+    widget.get_by_role("button", name="Confirm").click()
+    expect(widget.locator(".notice.success")).to_contain_text("confirmed and added")
+
+    widget.get_by_label("Current password").fill(PASSWORD)
+    widget.get_by_label("New password", exact=True).fill("yet another pass phrase")
+    widget.get_by_role("button", name="Change the password").click()
+    expect(widget.locator(".notice.success")).to_contain_text("Your password is changed")
+    widget.get_by_role("link", name="My requests").first.click()
+    widget.get_by_role("button", name="Sign out").click()
+    sign_in(widget, "0912000111", "yet another pass phrase")  # the new number and password
+    expect(widget.locator("h1")).to_have_text("My requests")
+
+
+def test_an_agent_sends_a_form_for_someone_and_sees_it_apart(page, host_url, live_app):
+    widget = open_host(page, host_url)
+    sign_in(widget, "agent@demo.frontdesk", "frontdesk-demo")
+    expect(widget.locator("h2", has_text="Sent for other people")).to_be_visible()
+    before = widget.locator(".request-list.on-behalf li").count()
+    widget.get_by_role("link", name="Send a new request").click()
+    widget.get_by_role("link", name="Complaint or feedback").click()
+    expect(widget.locator("#f-name")).to_have_value("")  # not the agent's own details
+    tag = uuid.uuid4().hex[:8]
+    widget.get_by_label("Delay", exact=True).check()
+    widget.locator("#f-message").fill(f"For a neighbour {tag}")
+    widget.locator("#f-name").fill("Hoàng Thị Na")
+    widget.locator("#f-email").fill(f"na-{tag}@example.org")
+    widget.get_by_role("button", name="Send request").click()
+    expect(widget.locator("strong.tracking-code")).to_have_text(CODE_RE)
+    widget.get_by_role("link", name="My requests").first.click()
+    expect(widget.locator(".request-list.on-behalf li")).to_have_count(before + 1)
+    row, = live_app.requests_with("message", tag)
+    stored = live_app.query(lambda session: session.get(Request, row["id"]))
+    assert stored.agent_id is not None and stored.account_id is None
