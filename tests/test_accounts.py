@@ -468,3 +468,17 @@ def test_a_contact_of_another_confirmed_account_is_not_taken_over(client, db, si
     db.session.refresh(account)
     db.session.refresh(pending)
     assert account.email == "pending@example.org" and pending.email is None
+
+
+def test_the_worker_forgets_old_codes_and_ended_sessions(client, app, db, site, make_account):
+    make_account()
+    signed_in_client(client)
+    sign_up(client)
+    old = utcnow() - timedelta(days=3)
+    db.session.execute(OneTimeCode.__table__.update().values(created_at=old))
+    db.session.execute(AccountSession.__table__.update().values(expires_at=old))
+    db.session.commit()
+    sign_up(client, "fresh@example.org")  # a code of today stays
+    worker.scheduled(app.config)
+    assert db.session.scalar(select(func.count(OneTimeCode.id))) == 1
+    assert db.session.scalar(select(func.count(AccountSession.id))) == 0

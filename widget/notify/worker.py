@@ -19,6 +19,7 @@ from widget.notify.channels.email import EmailChannel
 from widget.notify.outbox import RetryPolicy, claim, settle
 from widget.notify.recovery import answer_code_recoveries
 from widget.notify.schedule import run_schedule
+from widget.services import account_sessions, one_time
 
 SCHEDULE_EVERY = 60.0  # seconds between two looks for time-based notices
 
@@ -90,11 +91,14 @@ def run_once(channels: Mapping[str, Channel], worker: str, policy: RetryPolicy,
 
 def scheduled(config: Mapping) -> int:
     """Queue the time-based notices due now (overdue warnings, date reminders, drafts about to
-    be deleted)."""
+    be deleted), and forget spent account secrets (old one-time codes, ended sessions)."""
     try:
-        return run_schedule(config["FRONTDESK_NOTIFY_DUE_SOON_HOURS"],
-                            config["FRONTDESK_DRAFT_MAX_AGE_DAYS"],
-                            config["FRONTDESK_NOTIFY_DRAFT_WARNING_DAYS"])
+        queued = run_schedule(config["FRONTDESK_NOTIFY_DUE_SOON_HOURS"],
+                              config["FRONTDESK_DRAFT_MAX_AGE_DAYS"],
+                              config["FRONTDESK_NOTIFY_DRAFT_WARNING_DAYS"])
+        one_time.forget_old()
+        account_sessions.forget_expired()
+        return queued
     finally:
         db.session.remove()
 

@@ -116,3 +116,11 @@ def end_other_sessions(account: Account, keep_token: str = "") -> None:
     db.session.execute(delete(AccountSession).where(
         AccountSession.account_id == account.id,
         AccountSession.token_hash != _token_hash(keep_token)))
+
+
+def forget_expired(now: datetime | None = None) -> int:
+    """Delete sessions past their end (run by the worker). Commits."""
+    removed = db.session.execute(delete(AccountSession).where(
+        AccountSession.expires_at < (now or utcnow()))).rowcount
+    db.session.commit()
+    return removed

@@ -13,7 +13,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta, timezone
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 
 from widget.contacts import Contact, contact_hash
 from widget.extensions import db
@@ -23,6 +23,8 @@ from widget.notify.catalog import SMS
 
 LIFETIME = timedelta(minutes=10)
 MAX_TRIES = 5
+# Kept past their ten minutes only to count the daily limits: two days is enough.
+KEEP_FOR = timedelta(days=2)
 
 
 @dataclass(frozen=True)
@@ -126,3 +128,11 @@ def _sms_today(organization_id: int, now: datetime) -> int:
         CodeRecovery.organization_id == organization_id, CodeRecovery.channel == SMS,
         CodeRecovery.status == "sent", CodeRecovery.handled_at >= midnight))
     return codes + recoveries
+
+
+def forget_old(now: datetime | None = None) -> int:
+    """Delete codes no limit counts any more (run by the worker). Commits."""
+    removed = db.session.execute(delete(OneTimeCode).where(
+        OneTimeCode.created_at < (now or utcnow()) - KEEP_FOR)).rowcount
+    db.session.commit()
+    return removed
