@@ -218,7 +218,8 @@ def test_codes_to_one_contact_are_limited_a_day_and_sms_by_the_daily_budget(clie
 def test_five_wrong_passwords_lock_the_account_for_a_while(client, db, site, make_account):
     account = make_account()
     for _ in range(5):
-        assert post(client, "signin", {"contact": "lan@example.org", "password": "wrong one"}).status_code == 422
+        wrong = post(client, "signin", {"contact": "lan@example.org", "password": "wrong one"})
+        assert wrong.status_code == 422
     locked = post(client, "signin", {"contact": "lan@example.org", "password": PASSWORD})
     assert locked.status_code == 422 and "Set-Cookie" not in locked.headers
     db.session.refresh(account)

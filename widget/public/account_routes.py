@@ -13,7 +13,7 @@ from widget.extensions import limiter
 from widget.models import REGISTERED_DETAILS
 from widget.public import bp
 from widget.public.presenters import CHANGE_STATUS_LABELS, DETAIL_LABELS
-from widget.public.routes import COOKIE, _render_form, _render_status
+from widget.public.routes import COOKIE, render_form, render_status
 from widget.security import TokenError, issue_challenge_token, read_challenge_token
 from widget.services import account_sessions, accounts, cabinet
 from widget.services.accounts import InvalidInput
@@ -186,7 +186,7 @@ def own_request(lang, request_id):
     if req is None or req.is_draft:
         abort(404)
     cabinet.mark_read(account, request_id=req.id)  # its notices are read now
-    return _render_status(req, lang)
+    return render_status(req, lang)
 
 
 @bp.get("/<lang>/account/drafts/<int:request_id>")
@@ -194,7 +194,7 @@ def own_draft(lang, request_id):
     draft = cabinet.own_request(_require_account(), request_id)
     if draft is None or not draft.is_draft:
         abort(404)
-    return _render_form(draft.form_version.form, draft.form_version, draft.answers, draft=draft)
+    return render_form(draft.form_version.form, draft.form_version, draft.answers, draft=draft)
 
 
 @bp.route("/<lang>/account/notifications", methods=["GET", "POST"])

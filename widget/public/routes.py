@@ -79,7 +79,7 @@ def catalogue(lang):
 @bp.get("/<lang>/f/<slug>")
 def form_page(lang, slug):
     form = published_form(g.site, slug) or abort(404)
-    return _render_form(form, form.current_version, values={})
+    return render_form(form, form.current_version, values={})
 
 
 @bp.post("/<lang>/f/<slug>")
@@ -93,7 +93,7 @@ def form_post(lang, slug):
                                 _config("FORM_TOKEN_MAX_AGE"))
     except TokenError as error:
         # Keep what was typed and give the person a fresh page to send it from.
-        return _render_form(form, form.current_version, values, notice=error.reason, status=400)
+        return render_form(form, form.current_version, values, notice=error.reason, status=400)
     submission = Submission(
         site=g.site, form=form, token=token,
         action=Action.DRAFT if envelope.action.data == Action.DRAFT.value else Action.SEND,
@@ -109,14 +109,14 @@ def form_post(lang, slug):
                                qr=qr_svg(_status_url(lang) + "#" + result.request.code),
                                host_event="submitted")
     if result.outcome is Outcome.DRAFT_SAVED:
-        return _render_form(form, result.request.form_version, values, draft=result.request,
+        return render_form(form, result.request.form_version, values, draft=result.request,
                             host_event="draft-saved")
     if result.outcome is Outcome.BAD_TOKEN:
         abort(400)
     if result.outcome is Outcome.SPAM:
         return render_template("public/refused.html"), 422
     version = next(v for v in form.versions if v.id == token.version_id)
-    return _render_form(form, version, values, draft=result.request, errors=result.errors,
+    return render_form(form, version, values, draft=result.request, errors=result.errors,
                         notice="too_fast" if result.outcome is Outcome.TOO_FAST else None,
                         token=envelope.form_token.data, status=422)
 
@@ -132,7 +132,7 @@ def track(lang):
     if lookup.problem:
         return render_template("public/track.html", form=form, problem=lookup.problem.value,
                                ), 404 if lookup.problem is LookupProblem.NOT_FOUND else 422
-    return _render_status(lookup.request, lang)
+    return render_status(lookup.request, lang)
 
 
 def _status_request(lang):
@@ -157,9 +157,9 @@ def track_reply(lang):
         send_citizen_message(req, request.form.get("body", ""), _incoming_files(),
                              _upload_limits(), LocalFileStore(_config("UPLOAD_DIR")))
     except NotAllowed as error:
-        return _render_status(req, lang, reply_error=error.message,
+        return render_status(req, lang, reply_error=error.message,
                               reply_text=request.form.get("body", ""), status=422)
-    return _render_status(req, lang, notice="message_sent")
+    return render_status(req, lang, notice="message_sent")
 
 
 @bp.post("/<lang>/track/file/<int:attachment_id>")
@@ -174,7 +174,8 @@ def track_file(lang, attachment_id):
     return file_response(data, attachment.content_type, attachment.filename)
 
 
-def _render_status(req, lang, notice=None, reply_error=None, reply_text="", status=200):
+def render_status(req, lang, notice=None, reply_error=None, reply_text="", status=200):
+    """A request's status page, with the token that lets it reply and download."""
     g.private_page = True
     return render_template(
         "public/status.html", req=req, rows=answer_rows(req, lang),
@@ -217,11 +218,12 @@ def resume(lang):
                                ), 404 if lookup.problem is LookupProblem.NOT_FOUND else 422
     draft = lookup.request
     g.private_page = True
-    return _render_form(draft.form_version.form, draft.form_version, draft.answers, draft=draft)
+    return render_form(draft.form_version.form, draft.form_version, draft.answers, draft=draft)
 
 
-def _render_form(form, version, values, draft=None, errors=None, notice=None, token=None,
-                 host_event=None, status=200):
+def render_form(form, version, values, draft=None, errors=None, notice=None, token=None,
+                host_event=None, status=200):
+    """A form page with a fresh form token (or the one given, to keep a page's nonce)."""
     if not values and draft is None and g.account is not None and not g.account.is_agent:
         # Nothing typed yet: what the profile holds, so that nobody types it twice.
         profile = profile_values(g.account)
