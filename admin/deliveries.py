@@ -2,11 +2,11 @@
 administrators' page of dead letters with "Send again"."""
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _, lazy_gettext as _l, pgettext
 
 from admin import bp
-from admin.routes import ID, current_staff
+from admin.routes import ID, current_staff, page_number
 from widget.models import AttemptOutcome, DeliveryAttempt, OutboxChannel, OutboxItem, OutboxStatus
 from widget.notify.catalog import INBOX
 from widget.services.access import NotAllowed
@@ -61,16 +61,10 @@ def delivery_labels():
             "attempt_outcome": attempt_outcome, "delivery_summary": delivery_summary}
 
 
-def _page_number() -> int:
-    # Out of range is no error: the service shows the nearest page there is.
-    text = request.args.get("page", "")
-    return int(text) if text.isascii() and text.isdigit() and len(text) <= 6 else 1
-
-
 def render_dead_letters(error=None, status: int = 200):
     """The dead letters page; for anyone but an administrator, no such page."""
     try:
-        page = dead_letters(current_staff(), _page_number())
+        page = dead_letters(current_staff(), page_number())
     except AdministratorsOnly:
         abort(404)
     return render_template("admin/dead_letters.html", page=page, error=error), status
@@ -92,4 +86,4 @@ def dead_letter_retry(item_id):
     except NotAllowed as error:
         return render_dead_letters(error=error.message, status=422)
     flash(_("The message is queued and will be sent again in a moment."), "success")
-    return redirect(url_for("admin.dead_letter_list", page=_page_number()))
+    return redirect(url_for("admin.dead_letter_list", page=page_number()))

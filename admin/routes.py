@@ -35,6 +35,13 @@ def config(key: str):
     return current_app.config[f"FRONTDESK_{key}"]
 
 
+def page_number() -> int:
+    """The page asked for in the query string; 1 when it is no number."""
+    # Out of range is no error: the services show the nearest page there is.
+    text = request.args.get("page", "")
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 6 else 1
+
+
 def upload_limits() -> UploadLimits:
     """The configured limits on attached files."""
     return UploadLimits(config("UPLOAD_MAX_FILE_BYTES"), config("UPLOAD_MAX_FILES"),

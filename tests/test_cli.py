@@ -30,5 +30,5 @@ def test_demo_data_is_idempotent_and_alive(app, db):
     statuses = set(db.session.scalars(select(Request.status)))
     assert statuses >= {"received", "registered", "in_progress", "paused", "result_ready",
                         "refused", "closed"}
-    assert db.session.scalar(select(func.count()).select_from(Request)) == 12
+    assert db.session.scalar(select(func.count()).select_from(Request)) == 13  # and a draft
     assert db.session.scalar(select(func.count()).select_from(StaffUser)) == 5

@@ -138,3 +138,59 @@ def test_a_request_from_the_widget_through_the_back_office_and_back(
     expect(widget.locator(".timeline .event")).to_have_text([
         "Result ready", "Answer letter issued", "Resumed", "Paused", "Work started",
         "Assigned to a specialist", "Registered", "Request received online"])
+
+
+def test_an_administrator_finds_an_account_and_decides_its_changes(staff_page, live_app):
+    """The account pages pass axe, with an error shown too; a bad date is refused with a note
+    and a name change approved, by keyboard-reachable buttons."""
+    from sqlalchemy import select
+
+    from widget.models import Account, StaffUser
+    from widget.models._types import utcnow
+    from widget.services.cabinet import ask_detail_change
+
+    tag = marker()
+
+    def prepare(session):
+        admin = session.scalar(select(StaffUser).where(StaffUser.email == "admin@demo.frontdesk"))
+        account = Account(organization_id=admin.organization_id, name=f"Иван Петров {tag}",
+                          email=f"ivan-{tag}@example.org", email_verified_at=utcnow(),
+                          password_hash="not used", language="ru")
+        session.add(account)
+        session.commit()
+        name = ask_detail_change(account, "name", f"Иван Сергеевич Петров {tag}", "Отчество")
+        no_date = ask_detail_change(account, "birth_date", "31.02.1990", "")
+        return account.id, name.id, no_date.id
+    account_id, name_id, no_date_id = live_app.query(prepare)
+
+    sign_in(staff_page, live_app, "admin@demo.frontdesk")
+    staff_page.get_by_role("link", name="Accounts", exact=True).click()
+    problems = axe_problems(staff_page, "accounts")
+    staff_page.get_by_label("Name, e-mail address or phone number").fill(f"ИВАН ПЕТРОВ {tag}")
+    staff_page.get_by_role("button", name="Search").click()
+    expect(staff_page.locator("table.accounts tbody tr")).to_have_count(1)
+    staff_page.get_by_role("link", name=f"Иван Петров {tag}").click()
+    expect(staff_page.locator("h1")).to_have_text(f"Иван Петров {tag}")
+    staff_page.get_by_role("button", name="Make this account an agent").click()
+    expect(staff_page.locator("#flash")).to_have_text(
+        "The account may now send requests on behalf of other people.")
+    problems += axe_problems(staff_page, "account page")
+
+    staff_page.goto(f"{live_app.url}/admin/accounts/changes")
+    problems += axe_problems(staff_page, "changes")
+    no_date = staff_page.locator(f"#change-{no_date_id}")
+    no_date.get_by_role("button", name="Approve the change").click()
+    expect(staff_page.locator("#error-summary")).to_contain_text("not a real date")
+    problems += axe_problems(staff_page, "refused decision")
+    staff_page.locator(f"#change-{no_date_id}").get_by_label("Note to the person").fill(
+        "Пожалуйста, укажите дату как в паспорте.")
+    staff_page.locator(f"#change-{no_date_id}").get_by_role("button",
+                                                            name="Refuse the change").click()
+    expect(staff_page.locator("#flash")).to_have_text(
+        "The change is refused, and the person is told why.")
+    staff_page.locator(f"#change-{name_id}").get_by_role("button", name="Approve the change").click()
+    expect(staff_page.locator("#flash")).to_contain_text("The change is approved")
+    expect(staff_page.locator(f"#change-{name_id}")).to_have_count(0)
+    assert problems == []
+    assert live_app.query(lambda session: session.get(Account, account_id).name) == \
+        f"Иван Сергеевич Петров {tag}"

@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 
 from widget import codes
 from widget.i18n import format_day
+from widget.notify.account_notices import DETAIL_LABELS  # noqa: F401  (the pages show them)
 from widget.models import (Channel, EventKind, FieldType, Handover, PauseReason, Request,
                            RequestStatus)
 from widget.uploads import megabytes
@@ -63,12 +64,6 @@ HANDOVER_LABELS = {
     Handover.ONLINE.value: _l("download it on this page"),
 }
 
-# A person's registered details (see widget.models.accounts.REGISTERED_DETAILS).
-DETAIL_LABELS = {
-    "name": _l("Full name"),
-    "birth_date": _l("Date of birth"),
-    "document_number": _l("Identity document number"),
-}
 CHANGE_STATUS_LABELS = {
     "pending": _l("waiting for staff"),
     "approved": _l("approved"),
