@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
+from flask_babel import force_locale, gettext
 from markupsafe import escape
 from sqlalchemy import func, select
 
@@ -290,10 +291,13 @@ def test_an_approval_applies_the_value_and_tells_the_person(client, db, office, 
         "approved", admin.id, "Checked at the desk")
     assert change.decided_at is not None
     [notice] = box(db, account)
-    assert notice.subject == "Your registered details are changed" and notice.read_at is None
-    # In the person's language: the organisation's Vietnamese name.
-    assert notice.body == ("Org test (vi) changed a registered detail of your account as you "
-                           "asked: Date of birth. Checked at the desk")
+    # In the person's language: Vietnamese words, the organisation's Vietnamese name.
+    with force_locale("vi"):
+        subject, label = gettext("Your registered details are changed"), gettext("Date of birth")
+    assert subject != "Your registered details are changed"  # the catalog has it
+    assert notice.subject == subject and notice.read_at is None
+    assert "Org test (vi)" in notice.body and label in notice.body
+    assert notice.body.endswith("Checked at the desk")
     [mail] = outbox(db)
     assert (mail.channel, mail.recipient, mail.subject, mail.language) == (
         "email", "lan@example.org", notice.subject, "vi")
