@@ -3,6 +3,8 @@ from widget.models.accounts import (REGISTERED_DETAILS, Account, AccountSession,
                                     CodePurpose, DetailChange, InboxItem, OneTimeCode)
 from widget.models.audit import AuditEntry
 from widget.models.forms import Field, FieldType, Form, FormGroup, FormVersion
+from widget.models.integrations import (ApiClient, FormProposal, IdempotencyRecord,
+                                        ProposalStatus)
 from widget.models.notify import (AttemptOutcome, CodeRecovery, DeliveryAttempt, NotificationRule,
                                   NotificationTemplate, OutboxChannel, OutboxItem, OutboxStatus,
                                   ScheduledNotice)
@@ -13,6 +15,7 @@ from widget.models.requests import (OPEN_STATUSES, Attachment, Channel, Event, E
                                     PauseReason, Request, RequestStatus)
 
 __all__ = [
+    "ApiClient", "FormProposal", "IdempotencyRecord", "ProposalStatus",
     "REGISTERED_DETAILS", "Account", "AccountSession", "ChangeStatus", "CodePurpose", "DetailChange",
     "InboxItem", "OneTimeCode",
     "OPEN_STATUSES", "Attachment", "AttemptOutcome", "AuditEntry", "CodeRecovery", "DeliveryAttempt",

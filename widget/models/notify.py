@@ -16,6 +16,7 @@ from widget.models.requests import Event, Request
 class OutboxChannel(str, enum.Enum):
     EMAIL = "email"
     SMS = "sms"
+    WEBHOOK = "webhook"  # an event POSTed to a connected back-office system
 
 
 class OutboxStatus(str, enum.Enum):
@@ -46,6 +47,8 @@ class OutboxItem(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
     request_id: Mapped[int | None] = mapped_column(ForeignKey("requests.id"), index=True)
+    # For a webhook: the system it goes to (its URL is the recipient, its secret signs it).
+    api_client_id: Mapped[int | None] = mapped_column(ForeignKey("api_clients.id"))
     event_id: Mapped[int | None] = mapped_column(ForeignKey("events.id"))
     channel: Mapped[str] = mapped_column(String(20))
     recipient: Mapped[str] = mapped_column(String(254))

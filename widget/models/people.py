@@ -4,7 +4,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Boolean, Column, ForeignKey, String, Table
+from sqlalchemy import Boolean, Column, ForeignKey, String, Table, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from widget.extensions import db
@@ -39,6 +39,8 @@ class StaffUser(db.Model):
     language: Mapped[str] = mapped_column(String(8), default="en")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None]
+    # A connected back-office system's identity (ApiClient): never signs in, never an executor.
+    is_system: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # Changing the password or deactivating bumps this: old sessions stop working.
     session_epoch: Mapped[int] = mapped_column(default=1)
 

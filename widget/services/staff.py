@@ -15,7 +15,8 @@ def authenticate(email: str, password: str) -> StaffUser | None:
     """The active staff member with these credentials, or None (same time either way)."""
     staff = db.session.scalar(
         select(StaffUser).where(func.lower(StaffUser.email) == (email or "").strip().lower()))
-    active = staff is not None and staff.is_active
+    # A connected system's account has no usable password, and is refused here all the same.
+    active = staff is not None and staff.is_active and not staff.is_system
     if not password_matches(staff.password_hash if active else None, password):
         return None
     staff.last_login_at = utcnow()

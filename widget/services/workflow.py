@@ -263,5 +263,6 @@ def executors_for(request: Request) -> list[StaffUser]:
     """Active colleagues who may be given the request: its unit's staff."""
     people = db.session.scalars(
         select(StaffUser).where(StaffUser.organization_id == request.organization_id,
-                                StaffUser.is_active.is_(True)).order_by(StaffUser.name)).all()
+                                StaffUser.is_active.is_(True), StaffUser.is_system.is_(False))
+        .order_by(StaffUser.name)).all()
     return [person for person in people if any(unit.id == request.unit_id for unit in person.units)]

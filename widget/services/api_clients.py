@@ -1,0 +1,138 @@
+"""Connected back-office systems: created and revoked by administrators, recognised by their
+API key, told of events by webhook.
+
+A key is shown once, when it is made ("fd_<prefix>_<secret>"); the database keeps the prefix
+(to find the row) and the SHA-256 of the whole key. Each system acts through its own system staff
+account, scoped to the units it was given (none: every unit), so an API call goes through the
+same services, checks, audit and notices as the back office.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from urllib.parse import urlsplit
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from widget.extensions import db
+from widget.models import ApiClient, AuditEntry, Role, StaffUser, Unit
+from widget.models._types import utcnow
+from widget.passwords import hash_password
+from widget.services.access import NotAllowed
+from widget.services.deliveries import AdministratorsOnly
+from widget.textnorm import strip_controls
+
+# What a webhook may announce: the timeline events of a request, by kind.
+WEBHOOK_EVENTS = ("received", "registered", "assigned", "started", "deadline_changed", "paused",
+                  "resumed", "result_ready", "refused", "closed", "letter_issued",
+                  "staff_message", "citizen_message", "fee_requested", "fee_paid", "fee_waived",
+                  "post_sent", "post_received")
+
+
+def _digest(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def _require_admin(staff: StaffUser) -> None:
+    if not staff.is_admin or staff.is_system:
+        raise AdministratorsOnly()
+
+
+def create_api_client(admin: StaffUser, name: str, unit_ids: list[int],
+                      webhook_url: str = "", webhook_events: list[str] = ()) -> tuple[ApiClient, str]:
+    """A new connected system and its key (returned once, never stored). Commits."""
+    _require_admin(admin)
+    name = " ".join(strip_controls(name or "").split())[:120]
+    if not name:
+        raise NotAllowed(_l("Please name the system, for example \"CRM\"."))
+    units = list(db.session.scalars(select(Unit).where(
+        Unit.organization_id == admin.organization_id, Unit.id.in_(unit_ids or [0]))))
+    if len(units) != len(set(unit_ids or [])):
+        raise NotAllowed(_l("Please choose units of this organisation."))
+    prefix, secret = secrets.token_hex(6), secrets.token_urlsafe(32)
+    key = f"fd_{prefix}_{secret}"
+    identity = StaffUser(organization_id=admin.organization_id, is_system=True,
+                         email=f"system-{prefix}@api.invalid", name=name,
+                         password_hash=hash_password(secrets.token_urlsafe(32)),
+                         role=(Role.UNIT_HEAD if units else Role.ADMIN).value, units=units)
+    client = ApiClient(organization_id=admin.organization_id, name=name, key_prefix=prefix,
+                       key_hash=_digest(key), staff_user=identity)
+    _set_webhook(client, webhook_url, webhook_events)
+    db.session.add(client)
+    db.session.flush()
+    db.session.add(AuditEntry(organization_id=admin.organization_id, staff_user_id=admin.id,
+                              action="api_client_created", before={},
+                              after={"api_client_id": client.id, "name": name,
+                                     "units": [unit.code for unit in units]}))
+    db.session.commit()
+    return client, key
+
+
+def _set_webhook(client: ApiClient, url: str, events) -> None:
+    url = (url or "").strip()
+    parts = urlsplit(url)
+    # http stays allowed: a system on the same private network, or a test's local receiver.
+    if url and (parts.scheme not in ("http", "https") or not parts.hostname
+                or parts.username or parts.password or any(ch.isspace() for ch in url)):
+        raise NotAllowed(_l("Please enter the webhook's full address, starting with https://."))
+    unknown = set(events or ()) - set(WEBHOOK_EVENTS)
+    if unknown:
+        raise NotAllowed(_l("There is no such event."))
+    client.webhook_url = url[:500] or None
+    client.webhook_events = sorted(set(events or ())) if url else []
+    if url and not client.webhook_secret:
+        client.webhook_secret = secrets.token_hex(32)
+
+
+def set_webhook(admin: StaffUser, client_id: int, url: str, events: list[str]) -> ApiClient:
+    """Where and which events a system is told of (a signing secret is made once). Commits."""
+    client = client_of(admin, client_id)
+    _set_webhook(client, url, events)
+    db.session.commit()
+    return client
+
+
+def revoke_api_client(admin: StaffUser, client_id: int) -> ApiClient:
+    """Stop a key for good; its system account is deactivated too. Commits."""
+    client = client_of(admin, client_id)
+    if client.revoked_at is None:
+        client.revoked_at = utcnow()
+        client.staff_user.is_active = False
+        client.staff_user.session_epoch += 1
+        db.session.add(AuditEntry(organization_id=admin.organization_id, staff_user_id=admin.id,
+                                  action="api_client_revoked", before={"api_client_id": client.id},
+                                  after={"api_client_id": client.id, "revoked": True}))
+        db.session.commit()
+    return client
+
+
+def client_of(admin: StaffUser, client_id: int) -> ApiClient:
+    """One of the organisation's systems, for an administrator."""
+    _require_admin(admin)
+    client = db.session.scalar(select(ApiClient).where(
+        ApiClient.id == client_id, ApiClient.organization_id == admin.organization_id))
+    if client is None:
+        raise NotAllowed(_l("There is no such system."))
+    return client
+
+
+def api_clients(admin: StaffUser) -> list[ApiClient]:
+    """The organisation's connected systems, newest first."""
+    _require_admin(admin)
+    return list(db.session.scalars(select(ApiClient).where(
+        ApiClient.organization_id == admin.organization_id).order_by(ApiClient.id.desc())))
+
+
+def authenticate_key(key: str) -> ApiClient | None:
+    """The active system a key belongs to, or None."""
+    parts = (key or "").strip().split("_", 2)
+    if len(parts) != 3 or parts[0] != "fd" or len(parts[1]) != 12:
+        return None
+    client = db.session.scalar(select(ApiClient).where(ApiClient.key_prefix == parts[1]))
+    if client is None or not hmac.compare_digest(client.key_hash, _digest(key.strip())):
+        return None
+    if client.revoked_at is not None or not client.staff_user.is_active:
+        return None
+    return client
