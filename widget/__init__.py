@@ -56,6 +56,7 @@ def create_app(config: dict | None = None) -> Flask:
     mail.init_app(app)
 
     from admin import bp as admin_bp
+    from widget.api import bp as api_bp
     from widget import i18n
     from widget.cli import register_commands
     from widget.public import bp as public_bp
@@ -69,6 +70,9 @@ def create_app(config: dict | None = None) -> Flask:
     i18n.register_template_helpers(app)
     app.register_blueprint(public_bp)
     app.register_blueprint(admin_bp)
+    # Machines authenticate with a key in a header, not a cookie: no CSRF token to carry.
+    csrf.exempt(api_bp)
+    app.register_blueprint(api_bp)
     # The widget's forms are protected by signed form tokens, not cookie-bound CSRF tokens
     # (third-party cookies are blocked in the iframe): see widget.security.
     csrf.exempt(public_bp)
