@@ -47,6 +47,8 @@ DEFAULTS: dict[str, object] = {
     "STAFF_SESSION_HOURS": 8,
     "SECURE_COOKIES": False,
     "RATE_LIMIT_LOGIN": "5 per minute;50 per day",
+    # Calls one API key may make (the REST API; Open311 too).
+    "RATE_LIMIT_API": "600 per minute",
     # The address people reach the widget at: links in e-mails point there.
     "PUBLIC_URL": "http://127.0.0.1:5000",
     # Notifications: the SMTP server the worker sends e-mail through.

@@ -5,4 +5,4 @@ from flask import Blueprint
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
-from widget.api import rest  # noqa: E402,F401  (routes attach themselves to bp)
+from widget.api import openapi, problems, rest  # noqa: E402,F401  (they attach to bp)

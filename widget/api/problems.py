@@ -1,0 +1,164 @@
+"""What every API view shares: the key check, Idempotency-Key on POSTs, and errors as
+application/problem+json (RFC 9457)."""
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+
+from flask import g, make_response, request
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from werkzeug.exceptions import HTTPException
+
+from widget.api import bp
+from widget.extensions import db
+from widget.models import IdempotencyRecord
+from widget.models._types import as_utc, utcnow
+from widget.services.access import ActionError, Conflict, NotFound
+from widget.services.api_clients import authenticate_key
+
+PROBLEM = "application/problem+json"
+IN_PROGRESS = 0  # an IdempotencyRecord whose first request has not answered yet
+
+
+class Problem(Exception):
+    """An API error with its HTTP status and a sentence for the integrator."""
+
+    def __init__(self, status: int, title: str, detail: str = "", errors: dict | None = None):
+        super().__init__(detail or title)
+        self.status, self.title, self.detail, self.errors = status, title, detail, errors
+
+
+def problem_response(status: int, title: str, detail: str = "", errors: dict | None = None,
+                     headers: dict | None = None):
+    body = {"type": "about:blank", "title": title, "status": status}
+    if detail:
+        body["detail"] = detail
+    if errors:
+        body["errors"] = errors
+    return (json.dumps(body, ensure_ascii=False), status,
+            {"Content-Type": PROBLEM, **(headers or {})})
+
+
+@bp.errorhandler(Problem)
+def _problem(error: Problem):
+    headers = {"WWW-Authenticate": 'Bearer realm="frontdesk"'} if error.status == 401 else None
+    return problem_response(error.status, error.title, error.detail, error.errors, headers)
+
+
+@bp.errorhandler(NotFound)
+def _not_found(_error):
+    return problem_response(404, "Not Found", "No such resource among those this key may see.")
+
+
+@bp.errorhandler(Conflict)
+def _conflict(error):
+    return problem_response(409, "Conflict", str(error.message))
+
+
+@bp.errorhandler(ActionError)
+def _refused(error):
+    return problem_response(422, "Unprocessable Content", str(error.message))
+
+
+@bp.errorhandler(HTTPException)
+def _http(error: HTTPException):
+    return problem_response(error.code or 500, error.name, error.description or "")
+
+
+def key_required(view):
+    """The connected system a key (Authorization: Bearer ...) belongs to, in g.client."""
+    @functools.wraps(view)
+    def wrapper(*args, **kwargs):
+        header = request.headers.get("Authorization", "")
+        key = header[7:] if header[:7].lower() == "bearer " else ""
+        client = authenticate_key(key)
+        if client is None:
+            raise Problem(401, "Unauthorized", "Send a valid API key: Authorization: Bearer fd_...")
+        g.client, g.staff = client, client.staff_user
+        now = utcnow()
+        # At most one write a minute per key: enough to show "last used" to administrators.
+        if client.last_used_at is None or (now - as_utc(client.last_used_at)).total_seconds() > 60:
+            client.last_used_at = now
+            db.session.commit()
+        return view(*args, **kwargs)
+    return wrapper
+
+
+def idempotent(view):
+    """POSTs carry an Idempotency-Key: the same key and body get the first answer again; the same
+    key with another body is refused (422); a key whose first request is still running, 409."""
+    @functools.wraps(view)
+    def wrapper(*args, **kwargs):
+        key = request.headers.get("Idempotency-Key", "").strip()
+        if not key or len(key) > 200 or not key.isprintable():
+            raise Problem(400, "Bad Request", "Send an Idempotency-Key header (1-200 printable "
+                                              "characters) with every POST.")
+        fingerprint = hashlib.sha256(b"%s %s\n%s" % (
+            request.method.encode(), request.path.encode(), request.get_data())).hexdigest()
+        client_id = g.client.id
+        try:
+            db.session.add(IdempotencyRecord(api_client_id=client_id, key=key,
+                                             fingerprint=fingerprint, status_code=IN_PROGRESS,
+                                             response_body=""))
+            db.session.commit()
+        except IntegrityError:
+            db.session.rollback()
+            return _replay(client_id, key, fingerprint)
+        try:
+            response = _respond(view, args, kwargs)
+        except Exception:
+            db.session.rollback()
+            _forget(client_id, key)
+            raise
+        if response.status_code >= 500:
+            _forget(client_id, key)
+        else:
+            db.session.execute(update(IdempotencyRecord).where(
+                IdempotencyRecord.api_client_id == client_id, IdempotencyRecord.key == key)
+                .values(status_code=response.status_code,
+                        response_body=response.get_data(as_text=True)))
+            db.session.commit()
+        return response
+    return wrapper
+
+
+def _respond(view, args, kwargs):
+    # A refusal is an answer too: the same key gets the same refusal, so it is kept like one.
+    try:
+        return make_response(view(*args, **kwargs))
+    except Problem as error:
+        return make_response(_problem(error))
+    except NotFound as error:
+        return make_response(_not_found(error))
+    except Conflict as error:
+        return make_response(_conflict(error))
+    except ActionError as error:
+        return make_response(_refused(error))
+    except HTTPException as error:
+        return make_response(_http(error))
+
+
+def _replay(client_id: int, key: str, fingerprint: str):
+    record = db.session.scalar(select(IdempotencyRecord).where(
+        IdempotencyRecord.api_client_id == client_id, IdempotencyRecord.key == key))
+    if record is None:  # its first request failed and was forgotten meanwhile
+        raise Problem(409, "Conflict", "This Idempotency-Key was just in use; send it again.")
+    if record.fingerprint != fingerprint:
+        raise Problem(422, "Unprocessable Content",
+                      "This Idempotency-Key was used with another request.")
+    if record.status_code == IN_PROGRESS:
+        raise Problem(409, "Conflict", "The first request with this Idempotency-Key is still "
+                                       "being answered.")
+    content_type = PROBLEM if record.status_code >= 400 else "application/json"
+    return record.response_body, record.status_code, {"Content-Type": content_type,
+                                                       "Idempotent-Replayed": "true"}
+
+
+def _forget(client_id: int, key: str) -> None:
+    record = db.session.scalar(select(IdempotencyRecord).where(
+        IdempotencyRecord.api_client_id == client_id, IdempotencyRecord.key == key))
+    if record is not None:
+        db.session.delete(record)
+        db.session.commit()

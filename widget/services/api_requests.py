@@ -1,0 +1,69 @@
+"""What a connected system reads: the requests it may see that changed since a cursor, one
+request, one of its files. Scoped exactly like its system staff account in the back office."""
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from datetime import datetime
+
+from sqlalchemy import and_, or_, select
+
+from widget.extensions import db
+from widget.models import Attachment, Request, StaffUser
+from widget.models._types import as_utc
+from widget.services.access import NotFound, find_for_staff, visible_to
+
+MAX_PAGE = 200
+
+
+class BadCursor(ValueError):
+    """A cursor this API did not give out."""
+
+
+def encode_cursor(request: Request) -> str:
+    """An opaque cursor after this request: its change time and id (ties broken by id)."""
+    raw = json.dumps([as_utc(request.updated_at).isoformat(), request.id]).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, int]:
+    """The (change time, id) a cursor stands for; raises BadCursor."""
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        moment, request_id = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        return datetime.fromisoformat(moment), int(request_id)
+    except (binascii.Error, ValueError, TypeError, UnicodeDecodeError) as error:
+        raise BadCursor(cursor) from error
+
+
+def changed_requests(staff: StaffUser, cursor: str | None, limit: int
+                     ) -> tuple[list[Request], str | None, bool]:
+    """The visible requests changed after the cursor (all, without one), oldest change first;
+    the cursor to ask with next time (kept even on the last page: polling goes on from it); and
+    whether more pages wait now. Raises BadCursor."""
+    query = select(Request).where(visible_to(staff))
+    if cursor:
+        moment, last_id = decode_cursor(cursor)
+        # SQLite keeps naive UTC: compare like with like.
+        moment = moment.replace(tzinfo=None) if db.engine.dialect.name == "sqlite" else moment
+        query = query.where(or_(Request.updated_at > moment,
+                                and_(Request.updated_at == moment, Request.id > last_id)))
+    limit = max(1, min(limit, MAX_PAGE))
+    rows = db.session.scalars(query.order_by(Request.updated_at, Request.id).limit(limit + 1)).all()
+    page = rows[:limit]
+    return page, encode_cursor(page[-1]) if page else cursor, len(rows) > limit
+
+
+def request_for_system(staff: StaffUser, request_id: int) -> Request:
+    """One request the system may see, or NotFound."""
+    return find_for_staff(staff, request_id)
+
+
+def file_for_system(staff: StaffUser, request_id: int, attachment_id: int) -> Attachment:
+    """A file of a request the system may see, or NotFound."""
+    request = find_for_staff(staff, request_id)
+    attachment = db.session.get(Attachment, attachment_id)
+    if attachment is None or attachment.request_id != request.id:
+        raise NotFound()
+    return attachment

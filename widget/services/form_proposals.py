@@ -1,0 +1,205 @@
+"""Form definitions pushed by connected systems: checked when they arrive, kept pending, and
+published only when an administrator approves them (a new form, or a new version of the form
+with that slug: requests keep the version they were sent on)."""
+from __future__ import annotations
+
+import re
+from decimal import Decimal, InvalidOperation
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from widget.extensions import db
+from widget.models import (ApiClient, AuditEntry, Field, FieldType, Form, FormProposal,
+                           FormVersion, ProposalStatus, StaffUser)
+from widget.models._types import utcnow
+from widget.sanitize import clean_html
+from widget.services.access import NotAllowed
+from widget.services.deliveries import AdministratorsOnly
+from widget.textnorm import strip_controls
+
+SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
+KEY = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
+MAX_FIELDS = 100
+TEXT_MAX = 500
+LANGUAGES = ("en", "vi", "fa", "ru")
+CHOICE_TYPES = (FieldType.CHOICE.value, FieldType.MULTI_CHOICE.value)
+
+
+class InvalidDefinition(ValueError):
+    """What is wrong with a pushed definition, by JSON path."""
+
+    def __init__(self, errors: dict[str, str]):
+        super().__init__("; ".join(f"{path}: {message}" for path, message in errors.items()))
+        self.errors = errors
+
+
+def _texts(value, path: str, errors: dict, required: bool = True) -> dict[str, str]:
+    if value is None and not required:
+        return {}
+    if not isinstance(value, dict) or (required and not value):
+        errors[path] = "an object of texts by language (en, vi, fa, ru)"
+        return {}
+    texts = {}
+    for language, text in value.items():
+        if language not in LANGUAGES or not isinstance(text, str) or not text.strip():
+            errors[f"{path}.{language}"] = "a non-empty text in one of en, vi, fa, ru"
+        else:
+            texts[language] = strip_controls(text, keep_newlines=True).strip()[:TEXT_MAX]
+    return texts
+
+
+def _number(value, path: str, errors: dict):
+    if value is None:
+        return None
+    try:
+        return Decimal(str(value)) if not isinstance(value, bool) else None
+    except InvalidOperation:
+        errors[path] = "a number"
+        return None
+
+
+def _field(spec, path: str, errors: dict) -> dict | None:
+    if not isinstance(spec, dict):
+        errors[path] = "an object"
+        return None
+    key, kind = spec.get("key"), spec.get("type")
+    if not isinstance(key, str) or not KEY.match(key):
+        errors[f"{path}.key"] = "lower-case letters, digits and _ (starting with a letter)"
+    if kind not in {item.value for item in FieldType}:
+        errors[f"{path}.type"] = "one of " + ", ".join(item.value for item in FieldType)
+    field = {"key": key, "type": kind, "required": spec.get("required") is True,
+             "labels": _texts(spec.get("labels"), f"{path}.labels", errors),
+             "helps": _texts(spec.get("helps"), f"{path}.helps", errors, required=False)}
+    for name in ("min_length", "max_length"):
+        value = spec.get(name)
+        if value is not None and (not isinstance(value, int) or isinstance(value, bool)
+                                  or not 0 <= value <= 100000):
+            errors[f"{path}.{name}"] = "a whole number from 0 to 100000"
+        field[name] = value
+    for name in ("min_value", "max_value"):
+        field[name] = _number(spec.get(name), f"{path}.{name}", errors)
+    choices = spec.get("choices") or []
+    if kind in CHOICE_TYPES and (not isinstance(choices, list) or not choices):
+        errors[f"{path}.choices"] = "a list of {value, labels} for a choice field"
+        choices = []
+    field["choices"] = []
+    for index, choice in enumerate(choices if isinstance(choices, list) else []):
+        value = choice.get("value") if isinstance(choice, dict) else None
+        if not isinstance(value, str) or not value.strip() or len(value) > 64:
+            errors[f"{path}.choices[{index}].value"] = "a text of 1 to 64 characters"
+            continue
+        field["choices"].append({"value": value, "labels": _texts(
+            choice.get("labels"), f"{path}.choices[{index}].labels", errors)})
+    return field
+
+
+def check_definition(definition) -> dict:
+    """A pushed definition made safe to keep; raises InvalidDefinition with every problem."""
+    errors: dict[str, str] = {}
+    if not isinstance(definition, dict):
+        raise InvalidDefinition({"": "a JSON object"})
+    slug = definition.get("slug")
+    if not isinstance(slug, str) or not SLUG.match(slug):
+        errors["slug"] = "lower-case letters, digits and - (1 to 64)"
+    days = definition.get("processing_days")
+    if not isinstance(days, int) or isinstance(days, bool) or not 1 <= days <= 365:
+        errors["processing_days"] = "a whole number of working days from 1 to 365"
+    fields = definition.get("fields")
+    if not isinstance(fields, list) or not 1 <= len(fields) <= MAX_FIELDS:
+        errors["fields"] = f"a list of 1 to {MAX_FIELDS} fields"
+        fields = []
+    checked = [_field(spec, f"fields[{index}]", errors) for index, spec in enumerate(fields)]
+    keys = [field["key"] for field in checked if field]
+    if len(keys) != len(set(keys)):
+        errors["fields"] = "each field needs its own key"
+    clean = {"slug": slug, "processing_days": days,
+             "titles": _texts(definition.get("titles"), "titles", errors),
+             "descriptions": {language: clean_html(text) for language, text in _texts(
+                 definition.get("descriptions"), "descriptions", errors, required=False).items()},
+             "fields": [field for field in checked if field]}
+    if errors:
+        raise InvalidDefinition(errors)
+    return clean
+
+
+def propose_form(client: ApiClient, definition) -> FormProposal:
+    """Keep a pushed definition, pending an administrator's decision. Raises
+    InvalidDefinition. Commits."""
+    clean = check_definition(definition)
+    for field in clean["fields"]:  # JSON has no Decimal
+        for name in ("min_value", "max_value"):
+            field[name] = None if field[name] is None else str(field[name])
+    proposal = FormProposal(organization_id=client.organization_id, api_client_id=client.id,
+                            slug=clean["slug"], definition=clean)
+    db.session.add(proposal)
+    db.session.commit()
+    return proposal
+
+
+def proposal_for_client(client: ApiClient, proposal_id: int) -> FormProposal | None:
+    """One of the proposals this system pushed."""
+    proposal = db.session.get(FormProposal, proposal_id)
+    return proposal if proposal is not None and proposal.api_client_id == client.id else None
+
+
+def pending_proposals(admin: StaffUser) -> list[FormProposal]:
+    """The organisation's proposals waiting for a decision, oldest first."""
+    _require_admin(admin)
+    return list(db.session.scalars(select(FormProposal).where(
+        FormProposal.organization_id == admin.organization_id,
+        FormProposal.status == ProposalStatus.PENDING.value).order_by(FormProposal.id)))
+
+
+def current_form(proposal: FormProposal) -> Form | None:
+    """The form a proposal would give a new version to, if its slug exists."""
+    return db.session.scalar(select(Form).where(Form.organization_id == proposal.organization_id,
+                                                Form.slug == proposal.slug))
+
+
+def decide_proposal(admin: StaffUser, proposal_id: int, approve: bool, reason: str) -> FormProposal:
+    """Publish a proposal (a new form, or a new version of the form with its slug) or reject it
+    with a reason the system can read. Commits."""
+    _require_admin(admin)
+    proposal = db.session.scalar(select(FormProposal).where(
+        FormProposal.id == proposal_id, FormProposal.organization_id == admin.organization_id))
+    if proposal is None:
+        raise NotAllowed(_l("There is no such proposal."))
+    if proposal.status != ProposalStatus.PENDING.value:
+        raise NotAllowed(_l("This proposal has already been decided."))
+    reason = strip_controls(reason or "", keep_newlines=True).strip()[:2000]
+    if not approve and not reason:
+        raise NotAllowed(_l("Please say why the form is rejected: the system reads it."))
+    if approve:
+        proposal.form_id = _publish(proposal).id
+    proposal.status = (ProposalStatus.APPROVED if approve else ProposalStatus.REJECTED).value
+    proposal.reason, proposal.decided_at, proposal.decided_by_id = reason, utcnow(), admin.id
+    db.session.add(AuditEntry(organization_id=admin.organization_id, staff_user_id=admin.id,
+                              action="form_proposal", before={"proposal_id": proposal.id},
+                              after={"proposal_id": proposal.id, "status": proposal.status,
+                                     "form_id": proposal.form_id}))
+    db.session.commit()
+    return proposal
+
+
+def _publish(proposal: FormProposal) -> Form:
+    definition = proposal.definition
+    form = current_form(proposal)
+    if form is None:
+        form = Form(organization_id=proposal.organization_id, slug=proposal.slug)
+        db.session.add(form)
+    form.titles, form.descriptions = definition["titles"], definition["descriptions"]
+    form.processing_days, form.is_published = definition["processing_days"], True
+    number = (form.current_version.number + 1) if form.versions else 1
+    form.versions.append(FormVersion(number=number, fields=[
+        Field(position=index, **{name: Decimal(value) if name in ("min_value", "max_value")
+                                 and value is not None else value
+                                 for name, value in spec.items()})
+        for index, spec in enumerate(definition["fields"])]))
+    db.session.flush()
+    return form
+
+
+def _require_admin(staff: StaffUser) -> None:
+    if not staff.is_admin or staff.is_system:
+        raise AdministratorsOnly()
