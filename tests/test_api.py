@@ -2,7 +2,6 @@
 Idempotency-Key, pushed forms, problem documents, and the OpenAPI document against the code."""
 from __future__ import annotations
 
-import base64
 import re
 
 import pytest
@@ -88,7 +87,7 @@ def test_requests_come_in_stable_cursor_pages_and_a_change_comes_again(client, d
     call(client, "POST", f"/requests/{made[1].id}/register", key, {})
     again = call(client, "GET", f"/requests?cursor={cursor}", key).json["requests"]
     assert [row["id"] for row in again] == [made[1].id] and again[0]["status"] == "registered"
-    for bad in ("nope", base64.urlsafe_b64encode(b"[1]").decode(), "%%%"):
+    for bad in ("nope", "12.x", "1" * 17 + ".1", "%%%"):
         answer = call(client, "GET", f"/requests?cursor={bad}", key)
         assert answer.status_code == 400 and answer.headers["Content-Type"] == "application/problem+json"
     assert call(client, "GET", "/requests?limit=0", key).status_code == 400

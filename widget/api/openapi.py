@@ -8,8 +8,11 @@ from widget.api import bp
 PROBLEM = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
 NULLABLE_TEXT = {"type": ["string", "null"]}
 NULLABLE_TIME = {"type": ["string", "null"], "format": "date-time"}
-TEXTS = {"type": "object", "additionalProperties": {"type": "string"},
-         "description": "Texts by language: en, vi, fa, ru."}
+LANGUAGE_TEXT = {"type": "string", "pattern": "\\S", "maxLength": 500}
+TEXTS = {"type": "object", "propertyNames": {"enum": ["en", "vi", "fa", "ru"]},
+         "additionalProperties": LANGUAGE_TEXT, "description": "Texts by language: en, vi, fa, ru."}
+# What a form definition must give: at least one language.
+SOME_TEXTS = dict(TEXTS, minProperties=1)
 ID_PARAM = {"in": "path", "required": True, "schema": {"type": "integer", "minimum": 1,
                                                        "maximum": 2147483647}}
 IDEMPOTENCY = {"name": "Idempotency-Key", "in": "header", "required": True,
@@ -63,14 +66,14 @@ SCHEMAS = {
     "FormDefinition": {"type": "object", "required": ["slug", "titles", "processing_days", "fields"],
                        "properties": {
         "slug": {"type": "string", "pattern": "^[a-z0-9][a-z0-9-]{0,63}$"},
-        "titles": TEXTS, "descriptions": TEXTS,
+        "titles": SOME_TEXTS, "descriptions": TEXTS,
         "processing_days": {"type": "integer", "minimum": 1, "maximum": 365},
         "fields": {"type": "array", "minItems": 1, "maxItems": 100, "items": {
             "type": "object", "required": ["key", "type", "labels"], "properties": {
                 "key": {"type": "string", "pattern": "^[a-z][a-z0-9_]{0,63}$"},
                 "type": {"enum": ["text", "long_text", "number", "date", "email", "phone",
                                   "choice", "multi_choice", "checkbox", "file"]},
-                "required": {"type": "boolean"}, "labels": TEXTS, "helps": TEXTS,
+                "required": {"type": "boolean"}, "labels": SOME_TEXTS, "helps": TEXTS,
                 "min_length": {"type": "integer"}, "max_length": {"type": "integer"},
                 "min_value": {"type": "number"}, "max_value": {"type": "number"},
                 "choices": {"type": "array", "items": {"type": "object", "properties": {
@@ -135,8 +138,9 @@ def document() -> dict:
             "/requests": {"get": {
                 "summary": "Requests changed since a cursor, oldest change first", "tags": ["requests"],
                 "parameters": [
-                    {"name": "cursor", "in": "query", "schema": {"type": "string"}, "description":
-                     "next_cursor of the previous page; none: from the beginning"},
+                    {"name": "cursor", "in": "query", "description":
+                     "next_cursor of the previous page (none: from the beginning)",
+                     "schema": {"type": "string", "pattern": "^[0-9]{1,16}\\.[0-9]{1,10}$"}},
                     {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1,
                                                                 "maximum": 200, "default": 50}}],
                 "responses": {"200": _json("RequestPage", "A page"), **_errors(400, 401, 429)}}},
