@@ -2,14 +2,15 @@
 that cover every field type, and a site that lets the demo host page embed the widget."""
 from __future__ import annotations
 
+import hashlib
 from datetime import timedelta
 
 from sqlalchemy import select
 
 from widget import codes
 from widget.extensions import db
-from widget.models import (Account, Event, Field, Form, FormGroup, FormVersion, Letter, Message,
-                           Organization, Request, Role, Site, StaffUser, Unit)
+from widget.models import (Account, ApiClient, Event, Field, Form, FormGroup, FormVersion, Letter,
+                           Message, Organization, Request, Role, Site, StaffUser, Unit)
 from widget.models._types import utcnow
 from widget.notify.compose import to_inbox
 from widget.passwords import hash_password
@@ -174,6 +175,7 @@ def load_demo_data(host_origin: str = "http://localhost:8000") -> bool:
     db.session.flush()
     staff = _demo_staff(organization, units)
     people = _demo_accounts(organization)
+    _demo_integration(organization)
     _demo_requests(organization, organization.sites[0], staff, people)
     db.session.flush()
     _demo_cabinet(organization, organization.sites[0], people["citizen"])
@@ -244,6 +246,20 @@ DEMO_INBOX = [
     ("insurance-card", "result_ready", "letter_issued", False),  # titled DEMO_LETTER
     ("insurance-card", "result_ready", "result_ready.online", False),
 ]
+
+
+# A connected system for trying the REST API with curl (a demo key is public by definition).
+DEMO_API_KEY = "fd_demo00000000_frontdesk-demo-key"
+
+
+def _demo_integration(organization: Organization) -> None:
+    identity = StaffUser(organization_id=organization.id, is_system=True, name="Demo CRM",
+                         email="system-demo@api.invalid", role=Role.ADMIN.value,
+                         password_hash=hash_password(DEMO_API_KEY + "-no-sign-in"))
+    db.session.add(ApiClient(organization_id=organization.id, name="Demo CRM",
+                             key_prefix=DEMO_API_KEY.split("_")[1],
+                             key_hash=hashlib.sha256(DEMO_API_KEY.encode()).hexdigest(),
+                             staff_user=identity))
 
 
 def _demo_accounts(organization: Organization) -> dict[str, Account]:
