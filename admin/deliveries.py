@@ -16,6 +16,7 @@ SUMMARY_LENGTH = 80
 DELIVERY_CHANNELS = {
     OutboxChannel.EMAIL.value: _l("E-mail"),
     OutboxChannel.SMS.value: _l("SMS"),
+    OutboxChannel.WEBHOOK.value: _l("Webhook"),
     INBOX: _l("Notification box"),
 }
 OUTCOMES = {

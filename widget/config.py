@@ -70,6 +70,8 @@ DEFAULTS: dict[str, object] = {
     "SMS_HTTP_SUCCESS_PATTERN": "",
     "SMS_HTTP_SENDER": "",
     "SMS_HTTP_TIMEOUT": 10.0,
+    # Webhooks: seconds a connected system's receiver may take to answer before it counts as down.
+    "WEBHOOK_TIMEOUT": 10.0,
     # Delivery: attempts before a message is dead-lettered, the first retry's delay (doubled
     # each time, at most an hour), and how long a worker may hold a claimed message.
     "NOTIFY_MAX_ATTEMPTS": 8,

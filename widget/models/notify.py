@@ -51,7 +51,8 @@ class OutboxItem(db.Model):
     api_client_id: Mapped[int | None] = mapped_column(ForeignKey("api_clients.id"))
     event_id: Mapped[int | None] = mapped_column(ForeignKey("events.id"))
     channel: Mapped[str] = mapped_column(String(20))
-    recipient: Mapped[str] = mapped_column(String(254))
+    # An e-mail address, a phone number, or a webhook's URL (up to 500, as ApiClient.webhook_url).
+    recipient: Mapped[str] = mapped_column(String(500))
     language: Mapped[str] = mapped_column(String(8), default="en")
     subject: Mapped[str] = mapped_column(String(300), default="")
     body_text: Mapped[str] = mapped_column(Text)

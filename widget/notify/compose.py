@@ -20,6 +20,7 @@ from widget.notify import sms_text
 from widget.notify.catalog import (ALL_PLACEHOLDERS, EMAIL, EMAIL_AUTOMATIC, EMAIL_FOLLOW,
                                    EMAIL_FOLLOW_ANY, INBOX, NOTICES, SMS, notice_key)
 from widget.notify.outbox import enqueue
+from widget.notify.webhooks import queue_webhooks
 
 
 DEFAULT_COLOUR = "#0b5cad"
@@ -75,13 +76,15 @@ def contacts(request: Request) -> dict[str, str]:
 
 
 def queue_notices(request: Request, events: Iterable[Event]) -> list[OutboxItem]:
-    """Outbox rows for these new events, added to the caller's (uncommitted) transaction."""
+    """Outbox rows for these new events, added to the caller's (uncommitted) transaction: the
+    person's notices, and the webhooks of the systems that asked for these events."""
+    events = list(events)
     queued = []
     for event in events:
         key = notice_key(event.kind, event.data or {}, request.channel, request.status)
         if key is not None and event.public is not False:  # None: not flushed yet, public by default
             queued += queue_notice(request, key, event_values(request, event), event)
-    return queued
+    return queued + queue_webhooks(request, events)
 
 
 def queue_notice(request: Request, key: str, extra: dict[str, str],

@@ -37,11 +37,15 @@ class RetryPolicy:
 
 def enqueue(organization_id: int, channel: OutboxChannel, recipient: str, text_body: str, *,
             request_id: int | None = None, event_id: int | None = None, language: str = "en",
-            subject: str = "", html_body: str = "") -> OutboxItem:
+            subject: str = "", html_body: str = "", api_client_id: int | None = None,
+            reference: str | None = None) -> OutboxItem:
     """Add a message to the caller's transaction: it exists exactly when the change commits."""
     item = OutboxItem(organization_id=organization_id, request_id=request_id, event_id=event_id,
                       channel=channel.value, recipient=recipient, language=language,
-                      subject=subject, body_text=text_body, body_html=html_body)
+                      subject=subject, body_text=text_body, body_html=html_body,
+                      api_client_id=api_client_id)
+    if reference is not None:  # a webhook's body names its own reference, so it is made first
+        item.reference = reference
     db.session.add(item)
     return item
 

@@ -16,9 +16,11 @@ from widget.models import AttemptOutcome, OutboxChannel, OutboxItem
 from widget.models._types import utcnow
 from widget.notify.channels import Channel, Delivery, PermanentFailure, TemporaryFailure
 from widget.notify.channels.email import EmailChannel
+from widget.notify.channels.webhook import WebhookChannel
 from widget.notify.outbox import RetryPolicy, claim, settle
 from widget.notify.recovery import answer_code_recoveries
 from widget.notify.schedule import run_schedule
+from widget.notify.webhooks import signing_secret
 from widget.services import account_sessions, one_time
 
 SCHEDULE_EVERY = 60.0  # seconds between two looks for time-based notices
@@ -40,7 +42,8 @@ def channels_from_config(config: Mapping) -> dict[str, Channel]:
                          username=setting["MAIL_USERNAME"], password=setting["MAIL_PASSWORD"],
                          use_tls=setting["MAIL_USE_TLS"], use_ssl=setting["MAIL_USE_SSL"],
                          timeout=setting["MAIL_TIMEOUT"])
-    return {OutboxChannel.EMAIL.value: email, OutboxChannel.SMS.value: sms_channel_from_config(setting)}
+    return {OutboxChannel.EMAIL.value: email, OutboxChannel.SMS.value: sms_channel_from_config(setting),
+            OutboxChannel.WEBHOOK.value: WebhookChannel(timeout=setting["WEBHOOK_TIMEOUT"])}
 
 
 def policy_from_config(config: Mapping) -> RetryPolicy:
@@ -53,9 +56,11 @@ def policy_from_config(config: Mapping) -> RetryPolicy:
 def deliver(item: OutboxItem, channel: Channel, worker: str, policy: RetryPolicy) -> AttemptOutcome:
     """Send one claimed row and record how it went."""
     started = utcnow()
-    delivery = Delivery(reference=item.reference, recipient=item.recipient, text=item.body_text,
-                        subject=item.subject, html=item.body_html, language=item.language)
     try:
+        # Inside the try: a webhook whose key was revoked since it was queued is refused here.
+        delivery = Delivery(reference=item.reference, recipient=item.recipient, text=item.body_text,
+                            subject=item.subject, html=item.body_html, language=item.language,
+                            secret=signing_secret(item))
         provider_id = channel.send(delivery)
     except PermanentFailure as failure:
         outcome, detail, provider_id = AttemptOutcome.PERMANENT, failure.reason, None

@@ -8,6 +8,7 @@ from flask_babel import lazy_gettext as _l
 from widget.extensions import db
 from widget.models import Attachment, Event, EventKind, Letter, Message, Request, StaffUser
 from widget.models._types import utcnow
+from widget.notify.compose import queue_notices
 from widget.services.access import NotAllowed
 from widget.services.workflow import apply_action
 from widget.textnorm import strip_controls
@@ -94,7 +95,10 @@ def send_citizen_message(request: Request, body: str, files: list[IncomingFile],
     message = Message(from_staff=False, body=body, created_at=now,
                       attachments=_stored(request, checked, store))
     request.messages.append(message)
-    request.events.append(Event(kind=EventKind.CITIZEN_MESSAGE.value, created_at=now))
+    event = Event(kind=EventKind.CITIZEN_MESSAGE.value, created_at=now)
+    request.events.append(event)
+    request.updated_at = now  # a connected system polling for changes sees it
+    queue_notices(request, [event])  # no notice to the person; the systems that asked are told
     db.session.commit()
     return message
 

@@ -70,7 +70,8 @@ def apply_action(staff: StaffUser, request_id: int, expected_version: int | None
         event.staff_user_id = staff.id
         event.actor = staff.name
         request.events.append(event)
-    queue_notices(request, events)
+    # Before the notices: they may write the request early (a webhook's payload needs its
+    # ids), and a webhook tells the request as it is after this change, updated_at included.
     request.updated_at = now
     after = _snapshot(request)
     changed = [name for name in _AUDITED if before[name] != after[name]]
@@ -81,6 +82,8 @@ def apply_action(staff: StaffUser, request_id: int, expected_version: int | None
         after={name: after[name] for name in changed} | (
             {"note": events[0].note} if events and events[0].note else {})))
     try:
+        # Queuing may flush, and a flush is where a lost race shows: a Conflict all the same.
+        queue_notices(request, events)
         db.session.commit()
     except StaleDataError:
         db.session.rollback()

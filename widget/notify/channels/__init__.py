@@ -3,7 +3,7 @@ went by returning (sent) or raising TemporaryFailure (try again later) or Perman
 (never try again: a dead letter)."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 
@@ -12,11 +12,13 @@ class Delivery:
     """One message to one recipient, ready to send."""
 
     reference: str          # stable across retries, so a receiver can recognise a repeat
-    recipient: str          # an e-mail address, or a phone number in E.164
-    text: str               # the plain text (the whole SMS; the text part of an e-mail)
+    recipient: str          # an e-mail address, a phone number in E.164, or a webhook's URL
+    text: str               # the plain text (the whole SMS; the text part of an e-mail; a webhook's JSON)
     subject: str = ""       # e-mail only
     html: str = ""          # e-mail only
     language: str = "en"
+    # Webhooks only: the system's signing secret. Never in a repr, so never in a log line.
+    secret: str = field(default="", repr=False)
 
 
 class DeliveryError(Exception):

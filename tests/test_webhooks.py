@@ -1,0 +1,407 @@
+"""Webhooks end to end against a real HTTP receiver on loopback: what is queued for whom in the
+transaction of an action, what arrives signed on the wire, how a receiver checks it, and how
+outages, refusals, revoked keys and internal notes are handled."""
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+from sqlalchemy import select
+
+import widget.services.workflow as workflow
+from tests import backoffice
+from tests.conftest import form_token, settings_for
+from tests.mailserver import free_port
+from tests.test_admin import html_of, sign_in
+from widget import codes, webhook_signature
+from widget.models import ApiClient, DeliveryAttempt, OutboxItem, Request, Role
+from widget.models._types import as_utc, utcnow
+from widget.notify import worker
+from widget.notify.channels import Delivery, PermanentFailure
+from widget.notify.channels.webhook import WebhookChannel
+from widget.services import messaging
+from widget.services.api_clients import create_api_client, revoke_api_client
+from widget.services.staff import create_staff
+from widget.uploads import LocalFileStore, UploadLimits
+
+office, received = backoffice.office, backoffice.received
+STALL_SECONDS = 1.0
+LIMITS = UploadLimits(10_000, 3, 20_000)
+
+
+class Handler(BaseHTTPRequestHandler):
+    """Records each POST and answers as the test set `server.owner.mode`."""
+
+    def do_POST(self):  # noqa: N802 - http.server's naming
+        owner = self.server.owner
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        with owner.lock:
+            owner.received.append({"path": self.path, "headers": dict(self.headers), "body": body})
+        mode = owner.mode
+        if mode == "stall":
+            time.sleep(STALL_SECONDS)  # longer than the channel's timeout
+        status, extra = {"ok": (204, {}), "500": (500, {}), "410": (410, {}), "429": (429, {}),
+                         "400": (400, {}), "stall": (200, {}),
+                         "redirect": (302, {"Location": "http://127.0.0.1:1/elsewhere"})}[mode]
+        try:
+            self.send_response(status)
+            for name, value in extra.items():
+                self.send_header(name, value)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+        except OSError:
+            pass  # the sender gave up waiting (the timeout test)
+
+    def log_message(self, format, *args):
+        pass
+
+
+class Receiver:
+    """A webhook receiver in a thread; .stop() takes it down, .start() brings it back on the
+    same port, as a system restarting would."""
+
+    def __init__(self):
+        self.port = free_port()
+        self.mode = "ok"
+        self.received: list[dict] = []
+        self.lock = threading.Lock()
+        self._server = self._thread = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/hooks/frontdesk"
+
+    def start(self) -> Receiver:
+        self._server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        self._server.owner, self._server.daemon_threads = self, False
+        self._thread = threading.Thread(target=self._server.serve_forever,
+                                        kwargs={"poll_interval": 0.05}, daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._thread.join(5)
+            self._server = None
+
+
+@pytest.fixture
+def receiver():
+    server = Receiver().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def app_settings(tmp_path):
+    return settings_for(tmp_path, WEBHOOK_TIMEOUT=0.3, NOTIFY_RETRY_SECONDS=0.01,
+                        NOTIFY_MAX_ATTEMPTS=5)
+
+
+def connect(office, url, events, name="CRM", units=()) -> ApiClient:
+    """A connected system of the office's organisation with a webhook."""
+    unit_ids = [office["units"][code].id for code in units]
+    client, _key = create_api_client(office["people"]["admin"], name, unit_ids, url, list(events))
+    return client
+
+
+def webhooks(db) -> list[OutboxItem]:
+    db.session.expire_all()
+    return list(db.session.scalars(select(OutboxItem).where(OutboxItem.channel == "webhook")
+                                   .order_by(OutboxItem.id)))
+
+
+def deliver(app) -> int:
+    channels = worker.channels_from_config(app.config)
+    return worker.run_once(channels, "test-worker", worker.policy_from_config(app.config))
+
+
+def make_due_now(db) -> None:
+    db.session.execute(OutboxItem.__table__.update().values(next_attempt_at=utcnow()))
+    db.session.commit()
+
+
+def history(db, item) -> list[str]:
+    return list(db.session.scalars(select(DeliveryAttempt.outcome).where(
+        DeliveryAttempt.outbox_id == item.id).order_by(DeliveryAttempt.id)))
+
+
+def register(office, request) -> Request:
+    staff = office["people"]["op" if request.unit.code == "HN" else "op_xd"]
+    return workflow.register_request(staff, request.id, request.lock_version)
+
+
+def test_an_action_queues_one_webhook_per_subscribed_system_and_it_arrives_signed(
+        app, db, office, received, receiver, create_site):
+    crm = connect(office, receiver.url, ["registered", "refused"])
+    connect(office, receiver.url + "?archive", ["received"], name="Archive")  # not this event
+    connect(office, "", [], name="No webhook")
+    revoked = connect(office, receiver.url + "?revoked", ["registered"], name="Old CRM")
+    revoke_api_client(office["people"]["admin"], revoked.id)
+    other_site = create_site(key="other")
+    other_admin = create_staff(other_site.organization, "admin@other.test", "Other admin",
+                               backoffice.PASSWORD, Role.ADMIN)
+    create_api_client(other_admin, "Their CRM", [], receiver.url + "?other", ["registered"])
+    request = received()
+    register(office, request)
+
+    item, = webhooks(db)
+    request = db.session.get(Request, request.id)
+    event = next(e for e in request.events if e.kind == "registered")
+    assert (item.recipient, item.api_client_id, item.request_id, item.event_id) == (
+        receiver.url, crm.id, request.id, event.id)
+    assert item.subject == "request.registered"  # what the request page's summary shows
+    body = json.loads(item.body_text)
+    assert item.body_text == json.dumps(body, sort_keys=True, separators=(",", ":"))
+    assert body == {
+        "id": item.reference, "type": "request.registered",
+        "created_at": as_utc(event.created_at).isoformat(),
+        "organization": office["org"].slug,
+        "data": {
+            "request": {"id": request.id, "code": codes.display(request.code),
+                        "status": "registered", "form": "form-hn", "unit": "HN",
+                        "due_at": as_utc(request.due_at).isoformat(),
+                        "journal_number": request.journal_number,
+                        "updated_at": as_utc(request.updated_at).isoformat()},
+            "event": {"id": event.id, "kind": "registered",
+                      "created_at": as_utc(event.created_at).isoformat()}}}
+
+    assert deliver(app) == 1
+    arrived, = receiver.received
+    headers = arrived["headers"]
+    assert arrived["path"] == "/hooks/frontdesk" and arrived["body"] == item.body_text.encode()
+    assert headers["Content-Type"] == "application/json"
+    assert headers["User-Agent"] == "Frontdesk-Webhooks/1"
+    assert headers["Frontdesk-Webhook-Id"] == item.reference
+    signed = headers["Frontdesk-Signature"]
+    sent_at = int(dict(part.split("=", 1) for part in signed.split(","))["t"])
+    secret = db.session.get(ApiClient, crm.id).webhook_secret
+    assert abs(sent_at - time.time()) < 60
+    assert webhook_signature.verify(secret, signed, arrived["body"])
+    # A captured request played again six minutes later is refused; so are a changed body,
+    # another system's secret and a header that is not a signature.
+    assert not webhook_signature.verify(secret, signed, arrived["body"], now=sent_at + 360)
+    tampered = arrived["body"].replace(b'"registered"', b'"refused"')
+    assert tampered != arrived["body"]
+    assert not webhook_signature.verify(secret, signed, tampered)
+    assert not webhook_signature.verify("another secret", signed, arrived["body"])
+    assert not webhook_signature.verify(secret, "v1=" + signed, arrived["body"])
+
+    item = db.session.get(OutboxItem, item.id)
+    assert item.status == "sent" and history(db, item) == ["sent"]
+    assert deliver(app) == 0  # never twice
+
+
+def test_a_receiver_down_for_a_while_gets_the_event_exactly_once_when_back(
+        app, db, office, received, receiver):
+    crm = connect(office, receiver.url, ["registered"])
+    receiver.stop()
+    register(office, received())
+    assert deliver(app) == 1
+    make_due_now(db)
+    assert deliver(app) == 1
+    item, = webhooks(db)
+    assert item.status == "queued" and "unreachable" in item.last_error
+    receiver.start()  # back on the same port
+    receiver.mode = "500"  # ...but not well yet
+    make_due_now(db)
+    deliver(app)
+    receiver.mode = "ok"
+    make_due_now(db)
+    assert deliver(app) == 1
+    make_due_now(db)
+    assert deliver(app) == 0
+    item, = webhooks(db)
+    assert item.status == "sent" and item.attempts == 4
+    assert history(db, item) == ["temporary", "temporary", "temporary", "sent"]
+    # Both tries that reached it carry the same id and body: the receiver can drop the repeat.
+    failed, ok = receiver.received
+    ids = {failed["headers"]["Frontdesk-Webhook-Id"], ok["headers"]["Frontdesk-Webhook-Id"]}
+    assert ids == {item.reference}
+    assert failed["body"] == ok["body"]
+    secret = db.session.get(ApiClient, crm.id).webhook_secret
+    assert webhook_signature.verify(secret, ok["headers"]["Frontdesk-Signature"], ok["body"])
+
+
+@pytest.mark.parametrize("mode, status, fragment", [
+    ("410", "dead", "HTTP 410"),
+    ("400", "dead", "HTTP 400"),
+    ("redirect", "dead", "redirects"),
+    ("429", "queued", "HTTP 429"),
+    ("500", "queued", "HTTP 500"),
+    ("stall", "queued", "timed out"),
+])
+def test_how_each_answer_of_the_receiver_is_taken(app, db, office, received, receiver,
+                                                  mode, status, fragment):
+    connect(office, receiver.url, ["registered"])
+    register(office, received())
+    receiver.mode = mode
+    deliver(app)
+    item, = webhooks(db)
+    assert item.status == status and fragment in item.last_error
+    assert history(db, item) == ["permanent" if status == "dead" else "temporary"]
+
+
+def test_a_key_revoked_after_the_event_stops_its_webhook_for_good(app, db, office, received,
+                                                                  receiver):
+    crm = connect(office, receiver.url, ["registered"])
+    register(office, received())
+    revoke_api_client(office["people"]["admin"], crm.id)
+    deliver(app)
+    item, = webhooks(db)
+    assert item.status == "dead" and item.last_error == "the system's key was revoked"
+    assert receiver.received == []
+
+
+def test_revoked_keys_hear_of_nothing_new(app, db, office, received, receiver):
+    crm = connect(office, receiver.url, ["registered"])
+    revoke_api_client(office["people"]["admin"], crm.id)
+    register(office, received())
+    assert webhooks(db) == []
+
+
+def test_internal_notes_never_go_out_and_public_notes_only_where_the_person_reads_them(
+        app, db, office, received, receiver):
+    crm = connect(office, receiver.url, ["paused", "staff_message", "registered"])
+    # Even a system that somehow asked for notes (the service refuses "note") hears nothing.
+    db.session.get(ApiClient, crm.id).webhook_events = ["note", "paused", "staff_message",
+                                                        "registered"]
+    db.session.commit()
+    op = office["people"]["op"]
+    request = received()
+    register(office, request)
+    workflow.pause_request(op, request.id, db.session.get(Request, request.id).lock_version,
+                           "supplement", "Please bring a copy of your ID card")
+    messaging.add_internal_note(op, request.id, "Colleague remark: neighbour complained")
+    kinds = [json.loads(item.body_text)["type"] for item in webhooks(db)]
+    assert kinds == ["request.registered", "request.paused"]
+    deliver(app)
+    bodies = [json.loads(arrived["body"]) for arrived in receiver.received]
+    assert "note" not in bodies[0]["data"]["event"]  # a registration has no note to tell
+    assert bodies[1]["data"]["event"]["note"] == "Please bring a copy of your ID card"
+    assert all(b"neighbour" not in arrived["body"] for arrived in receiver.received)
+
+
+def test_a_web_submission_is_announced_without_any_answer(app, db, client, office, receiver):
+    connect(office, receiver.url, ["received"])
+    answers = {"name": "Zoltan Quixwell", "message": "My flat at 12 Hidden Lane leaks",
+               "email": "zoltan.private@example.org", "phone": "+84912345678"}
+    page = html_of(client.get("/w/test/en/f/form-hn"))
+    response = client.post("/w/test/en/f/form-hn", data={"form_token": form_token(page), **answers})
+    assert response.status_code == 200
+    item, = webhooks(db)
+    request = db.session.get(Request, item.request_id)
+    assert request.answers["name"] == "Zoltan Quixwell"
+    body = json.loads(item.body_text)
+    assert body["type"] == "request.received" and body["data"]["request"]["status"] == "received"
+    assert body["data"]["request"]["code"] == codes.display(request.code)
+    assert body["data"]["event"]["id"] == request.events[0].id
+    deliver(app)
+    arrived, = receiver.received
+    for value in [*answers.values(), "Zoltan", "zoltan", "912345678", "Hidden"]:
+        assert value not in item.body_text and value.encode() not in arrived["body"]
+
+
+def test_a_system_scoped_to_a_unit_hears_only_of_its_units_requests(app, db, office, received,
+                                                                    receiver):
+    scoped = connect(office, receiver.url + "?xd", ["registered"], name="XD system", units=["XD"])
+    everything = connect(office, receiver.url + "?all", ["registered"], name="Whole office")
+    hn, xd = received("HN"), received("XD")
+    register(office, hn)
+    register(office, xd)
+    heard = {(item.api_client_id, item.request_id) for item in webhooks(db)}
+    assert heard == {(everything.id, hn.id), (everything.id, xd.id), (scoped.id, xd.id)}
+
+
+def test_the_persons_message_is_announced(app, db, office, received, receiver, tmp_path):
+    connect(office, receiver.url, ["citizen_message"])
+    request = received()
+    messaging.send_citizen_message(request, "I will come on Monday with Zoltan.", [], LIMITS,
+                                   LocalFileStore(tmp_path))
+    item, = webhooks(db)
+    assert json.loads(item.body_text)["type"] == "request.citizen_message"
+    assert "Zoltan" not in item.body_text and "Monday" not in item.body_text
+
+
+def test_a_failed_change_queues_nothing(app, db, office, received, receiver):
+    connect(office, receiver.url, ["registered", "refused"])
+    request = received()
+    seen = request.lock_version
+    register(office, request)
+    with pytest.raises(workflow.Conflict):  # based on an old view: refused, nothing queued
+        workflow.refuse_request(office["people"]["op"], request.id, seen, "Old view")
+    assert [json.loads(item.body_text)["type"] for item in webhooks(db)] == ["request.registered"]
+
+
+def test_the_secret_stays_out_of_logs_and_the_history(app, db, office, received, receiver, caplog):
+    crm = connect(office, receiver.url, ["registered"])
+    secret = db.session.get(ApiClient, crm.id).webhook_secret
+    register(office, received())
+    receiver.mode = "500"
+    with caplog.at_level(logging.DEBUG):
+        deliver(app)
+    assert secret not in caplog.text
+    delivery = Delivery(reference="r", recipient=receiver.url, text="{}", secret=secret)
+    assert secret not in repr(delivery)
+    details = " ".join(db.session.scalars(select(DeliveryAttempt.detail)))
+    item, = webhooks(db)
+    assert secret not in details and secret not in (item.last_error or "")
+    assert secret not in item.body_text
+
+
+def test_staff_see_webhooks_in_the_request_notifications(app, db, client, office, received,
+                                                        receiver):
+    connect(office, receiver.url, ["registered"])
+    request = received()
+    register(office, request)
+    deliver(app)
+    sign_in(client, office["people"]["admin"])
+    html = html_of(client.get(f"/admin/requests/{request.id}"))
+    item, = webhooks(db)
+    section = html[html.index(f'id="notification-{item.id}"'):]
+    section = section[:section.index("</li>")]
+    assert "Webhook" in section and "request.registered" in section and receiver.url in section
+
+
+def test_the_channel_refuses_to_send_unsigned():
+    with pytest.raises(PermanentFailure):
+        WebhookChannel().send(Delivery(reference="r", recipient="http://127.0.0.1:1/", text="{}"))
+
+
+# --- checking a signature, as a receiver does ------------------------------------------------
+
+SECRET = "whsec-test"
+BODY = b'{"id":"abc","type":"request.registered"}'
+
+
+def test_a_signature_verifies_within_five_minutes_either_way():
+    header = webhook_signature.sign(SECRET, 1_800_000_000, BODY)
+    assert header.startswith("t=1800000000,v1=")
+    for now in (1_800_000_000, 1_800_000_000 + 299, 1_800_000_000 - 299):
+        assert webhook_signature.verify(SECRET, header, BODY, now=now)
+    for now in (1_800_000_000 + 301, 1_800_000_000 - 301):
+        assert not webhook_signature.verify(SECRET, header, BODY, now=now)
+    assert webhook_signature.verify(SECRET, header, BODY.decode(), now=1_800_000_000)
+
+
+@pytest.mark.parametrize("header", [
+    "", "t=1800000000", "v1=abc", "t=abc,v1=00", "t=1800000000,v1", "garbage",
+    "t=1800000000,t=1800000000,v1=00", "t=-5,v1=00", "t=1800000000,v1=" + "0" * 64,
+    "t=1800000000,v1=" + "é" * 64, "t=1800000000,v1=" + "a" * 5000,
+])
+def test_malformed_or_wrong_headers_are_refused(header):
+    assert not webhook_signature.verify(SECRET, header, BODY, now=1_800_000_000)
+
+
+def test_a_rotated_secret_is_accepted_among_several_signatures():
+    good = webhook_signature.sign(SECRET, 1_800_000_000, BODY)
+    header = f"t=1800000000,v1={'0' * 64},{good.split(',')[1]}"
+    assert webhook_signature.verify(SECRET, header, BODY, now=1_800_000_000)
+    assert not webhook_signature.verify("", good, BODY, now=1_800_000_000)
