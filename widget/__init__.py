@@ -57,6 +57,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     from admin import bp as admin_bp
     from widget.api import bp as api_bp
+    from widget.api.open311 import bp as open311_bp
     from widget import i18n
     from widget.cli import register_commands
     from widget.public import bp as public_bp
@@ -73,6 +74,9 @@ def create_app(config: dict | None = None) -> Flask:
     # Machines authenticate with a key in a header, not a cookie: no CSRF token to carry.
     csrf.exempt(api_bp)
     app.register_blueprint(api_bp)
+    # Open311 clients send an api_key parameter, not a cookie: no CSRF token to carry.
+    csrf.exempt(open311_bp)
+    app.register_blueprint(open311_bp)
     # The widget's forms are protected by signed form tokens, not cookie-bound CSRF tokens
     # (third-party cookies are blocked in the iframe): see widget.security.
     csrf.exempt(public_bp)
