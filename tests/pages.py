@@ -159,6 +159,7 @@ def back_office_pages(client, language: str) -> dict[str, str]:
     pages["refused wording"] = client.post(
         f"/admin/notifications/settings/registered/sms/{language}", data={"body": "{nope}"})
     pages.update(account_admin_pages(client))
+    pages.update(integration_pages(client, admin))
     pages["not found"] = client.get("/admin/requests/999999")
     pages["desk"] = client.get("/admin/requests/new")
     for slug in db.session.scalars(select(Form.slug)):
@@ -171,7 +172,8 @@ def back_office_pages(client, language: str) -> dict[str, str]:
     assert sent.status_code == 302, "the desk entry was not sent"
     pages["desk receipt"] = client.get(sent.location)
     expected = {"login failed": 422, "inbox bad filters": 200, "refused action": 422,
-                "refused wording": 422, "detail change refused": 422,
+                "refused wording": 422, "detail change refused": 422, "system refused": 422,
+                "webhook refused": 422, "form approval refused": 422,
                 "conflict": 409, "not found": 404, "desk errors": 422}
     assert {name: response.status_code for name, response in pages.items()} == {
         name: expected.get(name, 200) for name in pages}
@@ -200,4 +202,57 @@ def account_admin_pages(client) -> dict:
         "detail changes": client.get("/admin/accounts/changes"),
         "detail change refused": client.post(f"/admin/accounts/changes/{no_date.id}",
                                              data={"decision": "approve"}),
+    }
+
+
+def integration_pages(client, admin) -> dict:
+    """{page name: response} for the administrators' integration pages: two connected systems
+    (one revoked), a new one with its key and signing secret shown once, and two forms waiting
+    for approval, one of them a new version of the demo's complaint form."""
+    from sqlalchemy import select
+
+    from widget.extensions import db
+    from widget.models import Form
+    from widget.services.api_clients import create_api_client, revoke_api_client
+    from widget.services.form_proposals import propose_form
+
+    def texts(en, vi, fa, ru):
+        return {"en": en, "vi": vi, "fa": fa, "ru": ru}
+
+    unit = admin.organization.units[0]
+    documents = create_api_client(admin, "Hệ thống văn bản", [unit.id], "https://docs.example/in",
+                                  ["received", "closed", "citizen_message"])[0]
+    revoke_api_client(admin, create_api_client(admin, "CRM", [])[0].id)
+    complaint = db.session.scalar(select(Form).where(Form.slug == "complaint"))
+    fields = [{"key": field.key, "type": field.type, "required": field.required,
+               "labels": field.labels, "choices": field.choices}
+              for field in complaint.current_version.fields if field.key != "call_back"]
+    fields[1]["required"] = False                      # "message" becomes optional
+    fields[2]["type"] = "long_text"                    # "name" takes a longer text
+    fields[0]["labels"] = texts("Subject", "Chủ đề", "عنوان", "Предмет")
+    fields.append({"key": "address", "type": "text", "required": True,
+                   "labels": texts("Address", "Địa chỉ", "نشانی", "Адрес")})
+    propose_form(documents, {"slug": "complaint", "processing_days": 15,
+                             "titles": complaint.titles, "fields": fields})
+    water = propose_form(documents, {
+        "slug": "water-connection", "processing_days": 7,
+        "titles": texts("Water connection", "Đấu nối cấp nước", "انشعاب آب",
+                        "Подключение к водопроводу"),
+        "fields": [{"key": "address", "type": "text", "required": True,
+                    "labels": texts("Address", "Địa chỉ", "نشانی", "Адрес")},
+                   {"key": "meter", "type": "number",
+                    "labels": texts("Meter number", "Số đồng hồ", "شماره کنتور",
+                                    "Номер счётчика")}]})
+    return {
+        "integrations": client.get("/admin/integrations"),
+        "system connected": client.post("/admin/integrations", data={
+            "name": "Một cửa", "units": [str(unit.id)], "webhook_url": "https://crm.example/in",
+            "events": ["received", "refused"]}),
+        "system refused": client.post("/admin/integrations", data={"name": ""}),
+        "webhook refused": client.post(f"/admin/integrations/{documents.id}/webhook",
+                                       data={"webhook_url": "ftp://docs.example/in"}),
+        "signing secret": client.post(f"/admin/integrations/{documents.id}/secret"),
+        "form approvals": client.get("/admin/forms/proposals"),
+        "form approval refused": client.post(f"/admin/forms/proposals/{water.id}",
+                                             data={"decision": "reject", "reason": ""}),
     }

@@ -42,24 +42,37 @@ def test_catalog_is_complete(language, extracted):
             assert set(PLACEHOLDER.findall(text)) == wanted, entry.msgid
 
 
+VOID_ELEMENTS = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta",
+                 "source", "track", "wbr"}
+
+
 class _VisibleText(HTMLParser):
+    """The text a reader sees, and the attributes a screen reader reads; not what the page
+    marks translate="no" (keys, addresses, identifiers: the same in every language)."""
+
     def __init__(self):
         super().__init__()
-        self.parts, self._skip = [], 0
+        self.parts, self._skip, self._untranslated = [], 0, 0
 
     def handle_starttag(self, tag, attrs):
         if tag in {"script", "style", "svg"}:
             self._skip += 1
+        if tag not in VOID_ELEMENTS and (self._untranslated or any(
+                name == "translate" and (value or "").lower() == "no" for name, value in attrs)):
+            self._untranslated += 1
         for name, value in attrs:
-            if name in {"aria-label", "title", "alt", "placeholder"} and value:
+            if name in {"aria-label", "title", "alt", "placeholder"} and value \
+                    and not self._untranslated:
                 self.parts.append(value)
 
     def handle_endtag(self, tag):
         if tag in {"script", "style", "svg"}:
             self._skip -= 1
+        if self._untranslated and tag not in VOID_ELEMENTS:
+            self._untranslated -= 1
 
     def handle_data(self, data):
-        if not self._skip:
+        if not self._skip and not self._untranslated:
             self.parts.append(data)
 
 

@@ -2,7 +2,9 @@
    forms once, print buttons. No dependencies; every page works without it. */
 (function () {
   "use strict";
-  var first = document.getElementById("error-summary") || document.getElementById("flash");
+  // A key or secret shown once comes first: it is what the page is for.
+  var first = document.getElementById("one-time-secret") || document.getElementById("error-summary") ||
+    document.getElementById("flash");
   if (first) { first.focus(); }
 
   var once = document.querySelectorAll("form[data-submit-once]");
