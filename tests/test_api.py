@@ -91,6 +91,10 @@ def test_requests_come_in_stable_cursor_pages_and_a_change_comes_again(client, d
         answer = call(client, "GET", f"/requests?cursor={bad}", key)
         assert answer.status_code == 400 and answer.headers["Content-Type"] == "application/problem+json"
     assert call(client, "GET", "/requests?limit=0", key).status_code == 400
+    # An id past 32 bits (PostgreSQL's integer) is read as "after every id", not an error.
+    latest = call(client, "GET", f"/requests?cursor={cursor}", key).json["next_cursor"]
+    far = call(client, "GET", f"/requests?cursor={latest.split('.')[0]}.9999999999", key)
+    assert far.status_code == 200 and far.json["requests"] == []
 
 
 def test_an_action_is_the_back_offices_own_with_audit_and_notices(client, db, office, key, received):

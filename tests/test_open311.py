@@ -466,3 +466,6 @@ def test_calls_are_rate_limited_per_key(tmp_path):
         other = client.get(f"{BASE}/services.json", headers={"Authorization": "Bearer fd_aaaaaaaaaaaa_x"})
         assert other.status_code == 403
         database.session.remove()
+        # Closes its pooled connections now: on PostgreSQL a connection left to the garbage
+        # collector warns later, in whichever test is running then.
+        database.engine.dispose()

@@ -402,3 +402,6 @@ def test_lookups_are_rate_limited(tmp_path, create_site):
         assert [response.status_code for response in responses] == [404, 404, 429]
         assert "Слишком много попыток" in responses[2].get_data(as_text=True)
         database.session.remove()
+        # Closes its pooled connections now: on PostgreSQL a connection left to the garbage
+        # collector warns later, in whichever test is running then.
+        database.engine.dispose()

@@ -13,6 +13,7 @@ from widget.models._types import as_utc
 from widget.services.access import NotFound, find_for_staff, visible_to
 
 MAX_PAGE = 200
+MAX_ID = 2**31 - 1
 EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 # Microseconds since 1970 up to the year 2286, and a request id.
 CURSOR = re.compile(r"^([0-9]{1,16})\.([0-9]{1,10})$")
@@ -35,7 +36,8 @@ def decode_cursor(cursor: str) -> tuple[datetime, int]:
     match = CURSOR.match(cursor or "")
     if match is None:
         raise BadCursor(cursor)
-    return EPOCH + timedelta(microseconds=int(match[1])), int(match[2])
+    # Ids are 32-bit: past the largest, "a later id" can only mean a later time.
+    return EPOCH + timedelta(microseconds=int(match[1])), min(int(match[2]), MAX_ID)
 
 
 def changed_requests(staff: StaffUser, cursor: str | None, limit: int
