@@ -37,13 +37,14 @@ extract-messages: venv
 	done
 
 # Debian's Chromium for the real-browser tests (never `playwright install`: it downloads), Java
-# and npm for the Nu HTML Checker.
+# and npm for the Nu HTML Checker, PostgreSQL for the suite's second run.
 APT_INSTALL := DEBIAN_FRONTEND=noninteractive apt-get install -y -qq
 system-test-deps:
 	@missing=""; \
 	command -v chromium >/dev/null || missing="$$missing chromium"; \
 	command -v java >/dev/null || missing="$$missing default-jre-headless"; \
 	command -v npm >/dev/null || missing="$$missing npm"; \
+	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \
 	if [ -n "$$missing" ]; then apt-get update -qq && $(APT_INSTALL) $$missing >/dev/null; fi
 
 node_modules/.installed: package.json package-lock.json
@@ -60,6 +61,8 @@ run: venv translations instance/secret_key
 
 test: test-venv translations system-test-deps node_modules/.installed
 	$(BIN)/python -m pytest
+	# Again on PostgreSQL, the production database (a throwaway server; the browser tests once).
+	$(BIN)/python -m tests.postgres_server $(BIN)/python -m pytest --ignore=tests/e2e -q
 
 bench: test-venv translations
 	$(BIN)/python benchmarks/bench_core.py
