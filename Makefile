@@ -37,7 +37,7 @@ extract-messages: venv
 	done
 
 # Debian's Chromium for the real-browser tests (never `playwright install`: it downloads), Java
-# and npm for the Nu HTML Checker, PostgreSQL for the suite's second run.
+# and npm for the Nu HTML Checker, PostgreSQL for the suite's second run, Redis for shared limits.
 APT_INSTALL := DEBIAN_FRONTEND=noninteractive apt-get install -y -qq
 system-test-deps:
 	@missing=""; \
@@ -45,6 +45,7 @@ system-test-deps:
 	command -v java >/dev/null || missing="$$missing default-jre-headless"; \
 	command -v npm >/dev/null || missing="$$missing npm"; \
 	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \
+	command -v redis-server >/dev/null || missing="$$missing redis-server"; \
 	if [ -n "$$missing" ]; then apt-get update -qq && $(APT_INSTALL) $$missing >/dev/null; fi
 
 node_modules/.installed: package.json package-lock.json
