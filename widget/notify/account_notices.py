@@ -7,15 +7,13 @@ lock people out. They go through the outbox like every other message.
 """
 from __future__ import annotations
 
-from flask import render_template
 from flask_babel import lazy_gettext as _l
 
 from widget.extensions import db
-from widget.i18n import reading_as, text_direction
+from widget.i18n import reading_as
 from widget.models import Account, InboxItem, Organization, OutboxChannel, OutboxItem
-from widget.notify import sms_text
-from widget.notify.catalog import EMAIL_AUTOMATIC, SMS
-from widget.notify.compose import fill, theme_colour
+from widget.notify.catalog import SMS
+from widget.notify.compose import email_parts, fill, sms_body
 from widget.notify.outbox import enqueue
 
 MESSAGES = {
@@ -90,15 +88,8 @@ def compose_account_message(organization: Organization, kind: str, channel: str,
     with reading_as(language, organization.timezone):
         subject, body, values = _filled(organization, kind, language, values)
         if channel == SMS:
-            if organization.sms_without_diacritics:
-                body = sms_text.strip_diacritics(body)
             # At least two parts: a code cut off by a one-part limit would lock the person out.
-            return "", sms_text.truncate_to_segments(body, max(organization.sms_max_segments, 2)), ""
-        invitation = str(LINK_INVITATION)
-        text = "\n\n".join(part for part in (body, f"{invitation}\n{link}" if link else "",
-                                              str(EMAIL_AUTOMATIC)) if part)
-        html = render_template("email/notice.html", lang=language, dir=text_direction(language),
-                               organisation=values["organisation"], subject=subject, body=body,
-                               follow=invitation, link=link, automatic=str(EMAIL_AUTOMATIC),
-                               colour=theme_colour(organization))
+            return "", sms_body(organization, body, min_segments=2), ""
+        text, html = email_parts(organization, language, values["organisation"], subject, body,
+                                 str(LINK_INVITATION), link)
     return subject, text, html

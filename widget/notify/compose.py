@@ -180,18 +180,32 @@ def render_notice(organization: Organization, key: str, channel: str, language: 
     """(subject, text, html) of a notice with its values; call it reading as the recipient."""
     subject, body = worded(organization, key, channel, language, values)
     if channel == SMS:
-        if organization.sms_without_diacritics:
-            body = sms_text.strip_diacritics(body)
-        return "", sms_text.truncate_to_segments(body, organization.sms_max_segments), ""
+        return "", sms_body(organization, body), ""
     # One request's page is reached with its code; several requests' from the track page.
     follow = fill(str(EMAIL_FOLLOW if values.get("code") else EMAIL_FOLLOW_ANY), values)
+    return (subject, *email_parts(organization, language, values["organisation"], subject, body,
+                                  follow, link))
+
+
+def sms_body(organization: Organization, body: str, min_segments: int = 1) -> str:
+    """An SMS as the organisation writes them: without diacritics if it chose so, cut to its
+    number of parts (but never below `min_segments`)."""
+    if organization.sms_without_diacritics:
+        body = sms_text.strip_diacritics(body)
+    return sms_text.truncate_to_segments(body, max(organization.sms_max_segments, min_segments))
+
+
+def email_parts(organization: Organization, language: str, organisation_name: str, subject: str,
+                body: str, follow: str, link: str) -> tuple[str, str]:
+    """(text, html) of an e-mail: the body, a line leading to the link, the automatic-message
+    footer; in the organisation's colour and the language's direction."""
     text = "\n\n".join(part for part in (body, f"{follow}\n{link}" if link else "",
                                           str(EMAIL_AUTOMATIC)) if part)
     html = render_template("email/notice.html", lang=language, dir=text_direction(language),
-                           organisation=values["organisation"], subject=subject, body=body,
+                           organisation=organisation_name, subject=subject, body=body,
                            follow=follow, link=link, automatic=str(EMAIL_AUTOMATIC),
                            colour=theme_colour(organization))
-    return subject, text, html
+    return text, html
 
 
 def empty_values() -> dict[str, str]:

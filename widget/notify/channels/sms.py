@@ -10,14 +10,13 @@ from __future__ import annotations
 import json
 import logging
 import re
-import urllib.error
 import urllib.parse
 import urllib.request
-from http.client import HTTPException
 from string import Template
 from typing import TextIO
 
-from . import Delivery, PermanentFailure, TemporaryFailure
+from . import Delivery, PermanentFailure
+from .http import NoRedirect, exchange, short
 
 log = logging.getLogger("frontdesk.sms")
 
@@ -56,13 +55,6 @@ class ConsoleSms:
             log.info("%s", line)
         else:
             self.stream.write(line + "\n")
-        return None
-
-
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    # urllib would replay the Authorization header to wherever a redirect points and turn a
-    # POST into a body-less GET; a gateway that redirects is a configuration error instead.
-    def redirect_request(self, req, fp, code, msg, headers, newurl):
         return None
 
 
@@ -120,7 +112,7 @@ class HttpSms:
             self.success = re.compile(success_pattern) if success_pattern else None
         except re.error as exc:
             raise ValueError(f"SMS_HTTP_SUCCESS_PATTERN is not a valid regex: {exc}") from None
-        self._opener = urllib.request.build_opener(_NoRedirect)
+        self._opener = urllib.request.build_opener(NoRedirect)
 
     @staticmethod
     def _parse_template(text: str) -> Template:
@@ -145,41 +137,17 @@ class HttpSms:
         return urllib.request.Request(self.url, data=filled.encode("utf-8"), headers=headers,
                                       method=self.method)
 
-    def _short(self, body: bytes) -> str:
-        text = " ".join(body[:300].decode("utf-8", "replace").split())[:200]
-        return text.replace(self._secret, "***") if self._secret else text
-
     def send(self, delivery: Delivery) -> str | None:
         """Send one SMS; return the provider's id, or raise TemporaryFailure/PermanentFailure."""
         if not delivery.reference or not _header_safe(delivery.reference):
             raise PermanentFailure("reference is not usable as an Idempotency-Key header")
-        try:
-            with self._opener.open(self._request(delivery), timeout=self.timeout) as response:
-                status, body = response.status, response.read(_MAX_RESPONSE)
-        except urllib.error.HTTPError as exc:
-            with exc:
-                try:
-                    detail = self._short(exc.read(_MAX_RESPONSE) if exc.fp else b"")
-                except (OSError, HTTPException):
-                    detail = ""
-            reason = f"HTTP {exc.code}" + (f": {detail}" if detail else "")
-            if exc.code in (408, 429) or exc.code >= 500:
-                raise TemporaryFailure(reason) from None
-            if 300 <= exc.code < 400:
-                reason = f"HTTP {exc.code}: gateway redirects, which is not followed; fix the URL"
-            raise PermanentFailure(reason) from None
-        except (OSError, HTTPException) as exc:  # URLError and TimeoutError are OSErrors
-            cause = getattr(exc, "reason", exc)
-            if isinstance(cause, TimeoutError):
-                raise TemporaryFailure(f"gateway timed out after {self.timeout:g} s") from None
-            raise TemporaryFailure(f"gateway unreachable: {type(cause).__name__}: {cause}"[:200]) from None
-        if not 200 <= status < 300:
-            raise PermanentFailure(f"HTTP {status}: unexpected status")
+        body = exchange(self._opener, self._request(delivery), self.timeout, _MAX_RESPONSE,
+                        "gateway", self._secret)
         if self.success is None:
             return None
         match = self.success.search(body.decode("utf-8", "replace"))
         if match is None:
-            raise PermanentFailure(f"gateway declined: {self._short(body) or 'empty answer'}")
+            raise PermanentFailure(f"gateway declined: {short(body, self._secret) or 'empty answer'}")
         if "id" in self.success.groupindex and match.group("id"):
             return match.group("id")
         return None
