@@ -7,19 +7,15 @@ import hashlib
 import json
 
 from flask import g, make_response, request
-from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
 
 from widget.api import bp
-from widget.extensions import db
 from widget.models import IdempotencyRecord
-from widget.models._types import as_utc, utcnow
+from widget.services import idempotency
 from widget.services.access import ActionError, Conflict, NotFound
 from widget.services.api_clients import authenticate_key
 
 PROBLEM = "application/problem+json"
-IN_PROGRESS = 0  # an IdempotencyRecord whose first request has not answered yet
 
 
 class Problem(Exception):
@@ -77,11 +73,6 @@ def key_required(view):
         if client is None:
             raise Problem(401, "Unauthorized", "Send a valid API key: Authorization: Bearer fd_...")
         g.client, g.staff = client, client.staff_user
-        now = utcnow()
-        # At most one write a minute per key: enough to show "last used" to administrators.
-        if client.last_used_at is None or (now - as_utc(client.last_used_at)).total_seconds() > 60:
-            client.last_used_at = now
-            db.session.commit()
         return view(*args, **kwargs)
     return wrapper
 
@@ -98,28 +89,19 @@ def idempotent(view):
         fingerprint = hashlib.sha256(b"%s %s\n%s" % (
             request.method.encode(), request.path.encode(), request.get_data())).hexdigest()
         client_id = g.client.id
-        try:
-            db.session.add(IdempotencyRecord(api_client_id=client_id, key=key,
-                                             fingerprint=fingerprint, status_code=IN_PROGRESS,
-                                             response_body=""))
-            db.session.commit()
-        except IntegrityError:
-            db.session.rollback()
-            return _replay(client_id, key, fingerprint)
+        claimed, earlier = idempotency.claim(client_id, key, fingerprint)
+        if not claimed:
+            return _replay(earlier, fingerprint)
         try:
             response = _respond(view, args, kwargs)
         except Exception:
-            db.session.rollback()
-            _forget(client_id, key)
+            idempotency.forget(client_id, key)
             raise
         if response.status_code >= 500:
-            _forget(client_id, key)
+            idempotency.forget(client_id, key)
         else:
-            db.session.execute(update(IdempotencyRecord).where(
-                IdempotencyRecord.api_client_id == client_id, IdempotencyRecord.key == key)
-                .values(status_code=response.status_code,
-                        response_body=response.get_data(as_text=True)))
-            db.session.commit()
+            idempotency.keep_answer(client_id, key, response.status_code,
+                                    response.get_data(as_text=True))
         return response
     return wrapper
 
@@ -140,25 +122,15 @@ def _respond(view, args, kwargs):
         return make_response(_http(error))
 
 
-def _replay(client_id: int, key: str, fingerprint: str):
-    record = db.session.scalar(select(IdempotencyRecord).where(
-        IdempotencyRecord.api_client_id == client_id, IdempotencyRecord.key == key))
+def _replay(record: IdempotencyRecord | None, fingerprint: str):
     if record is None:  # its first request failed and was forgotten meanwhile
         raise Problem(409, "Conflict", "This Idempotency-Key was just in use; send it again.")
     if record.fingerprint != fingerprint:
         raise Problem(422, "Unprocessable Content",
                       "This Idempotency-Key was used with another request.")
-    if record.status_code == IN_PROGRESS:
+    if record.status_code == idempotency.IN_PROGRESS:
         raise Problem(409, "Conflict", "The first request with this Idempotency-Key is still "
                                        "being answered.")
     content_type = PROBLEM if record.status_code >= 400 else "application/json"
     return record.response_body, record.status_code, {"Content-Type": content_type,
                                                        "Idempotent-Replayed": "true"}
-
-
-def _forget(client_id: int, key: str) -> None:
-    record = db.session.scalar(select(IdempotencyRecord).where(
-        IdempotencyRecord.api_client_id == client_id, IdempotencyRecord.key == key))
-    if record is not None:
-        db.session.delete(record)
-        db.session.commit()

@@ -7,15 +7,13 @@ import binascii
 from datetime import date
 
 from flask import current_app, g, request
-from sqlalchemy import select
 
 from widget.api import bp
 from widget.api.documents import (form_document, proposal_document, request_document,
                                   request_summary)
 from widget.api.problems import Problem, idempotent, key_required
 from widget.downloads import file_response
-from widget.extensions import db, limiter
-from widget.models import Form
+from widget.extensions import limiter
 from widget.services import api_requests, fees, form_proposals, messaging, workflow
 from widget.services.api_requests import BadCursor
 from widget.uploads import IncomingFile, LocalFileStore, UploadLimits
@@ -78,9 +76,7 @@ limit = limiter.limit(lambda: _config("RATE_LIMIT_API"), key_func=_key_of_caller
 @limit
 @key_required
 def list_forms():
-    forms = db.session.scalars(select(Form).where(Form.organization_id == g.client.organization_id)
-                               .order_by(Form.position, Form.id))
-    return {"forms": [form_document(form) for form in forms]}
+    return {"forms": [form_document(form) for form in api_requests.forms_of(g.staff)]}
 
 
 @bp.post("/forms")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 from flask_babel import lazy_gettext as _l
@@ -18,7 +19,7 @@ from sqlalchemy import select
 
 from widget.extensions import db
 from widget.models import ApiClient, AuditEntry, Role, StaffUser, Unit
-from widget.models._types import utcnow
+from widget.models._types import as_utc, utcnow
 from widget.passwords import hash_password
 from widget.services.access import NotAllowed
 from widget.services.deliveries import AdministratorsOnly
@@ -126,7 +127,7 @@ def api_clients(admin: StaffUser) -> list[ApiClient]:
 
 
 def authenticate_key(key: str) -> ApiClient | None:
-    """The active system a key belongs to, or None."""
+    """The active system a key belongs to, or None; notes when it was last used (commits)."""
     parts = (key or "").strip().split("_", 2)
     if len(parts) != 3 or parts[0] != "fd" or len(parts[1]) != 12:
         return None
@@ -135,4 +136,9 @@ def authenticate_key(key: str) -> ApiClient | None:
         return None
     if client.revoked_at is not None or not client.staff_user.is_active:
         return None
+    now = utcnow()
+    # At most one write a minute per key: enough to show "last used" to administrators.
+    if client.last_used_at is None or now - as_utc(client.last_used_at) > timedelta(minutes=1):
+        client.last_used_at = now
+        db.session.commit()
     return client

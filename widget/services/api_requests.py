@@ -1,5 +1,5 @@
-"""What a connected system reads: the requests it may see that changed since a cursor, one
-request, one of its files. Scoped exactly like its system staff account in the back office."""
+"""What a connected system reads: its organisation's forms, the requests it may see that changed
+since a cursor, one request, one of its files. Scoped exactly like its system staff account in the back office."""
 from __future__ import annotations
 
 import re
@@ -8,7 +8,7 @@ from datetime import datetime, timedelta, timezone
 from sqlalchemy import and_, or_, select
 
 from widget.extensions import db
-from widget.models import Attachment, Request, StaffUser
+from widget.models import Attachment, Form, Request, StaffUser
 from widget.models._types import as_utc
 from widget.services.access import NotFound, find_for_staff, visible_to
 
@@ -56,6 +56,12 @@ def changed_requests(staff: StaffUser, cursor: str | None, limit: int
     rows = db.session.scalars(query.order_by(Request.updated_at, Request.id).limit(limit + 1)).all()
     page = rows[:limit]
     return page, encode_cursor(page[-1]) if page else cursor, len(rows) > limit
+
+
+def forms_of(staff: StaffUser) -> list[Form]:
+    """The forms of the system's organisation, in catalogue order."""
+    return list(db.session.scalars(select(Form).where(
+        Form.organization_id == staff.organization_id).order_by(Form.position, Form.id)))
 
 
 def request_for_system(staff: StaffUser, request_id: int) -> Request:
