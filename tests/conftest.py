@@ -86,6 +86,43 @@ def db(app):
     return _db
 
 
+@pytest.fixture
+def limited_app(tmp_path):
+    """make(site_key, **limits): an app with rate limits on (the other tests run without) and one
+    site on an emptied database. Its engine is disposed afterwards: on PostgreSQL a pooled
+    connection left to the garbage collector warns later, inside whichever test runs then."""
+    made = []
+
+    def make(site_key: str = "rl", **limits):
+        limited = create_app(settings_for(tmp_path / f"limited-{len(made)}",
+                                          RATELIMIT_ENABLED=True, **limits))
+        made.append(limited)
+        with limited.app_context():
+            _db.drop_all()  # a server database may hold an earlier test's rows
+            _db.create_all()
+            _db.session.add(Site(key=site_key, name=site_key, allowed_origins=[],
+                                 organization=Organization(slug=f"org-{site_key}",
+                                                           names={"en": "Limited"}, country="VN",
+                                                           timezone="Asia/Ho_Chi_Minh")))
+            _db.session.commit()
+            _db.session.remove()
+        return limited
+    yield make
+    for limited in made:
+        with limited.app_context():
+            _db.session.remove()
+            _db.engine.dispose()
+
+
+@pytest.fixture
+def mail_server():
+    """A real SMTP server on loopback (aiosmtpd) for the test."""
+    from tests.mailserver import MailServer
+    server = MailServer().start()
+    yield server
+    server.stop()
+
+
 def _t(text: str) -> dict:
     return {"en": text, "vi": f"{text} (vi)", "fa": f"{text} (fa)", "ru": f"{text} (ru)"}
 

@@ -13,7 +13,6 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.conftest import form_token, settings_for, tracking_code
-from tests.mailserver import MailServer
 from widget.models import (Account, AccountSession, DetailChange, InboxItem, OneTimeCode,
                            OutboxItem, Request)
 from widget.models._types import utcnow
@@ -28,13 +27,6 @@ FIELDS = [
     {"key": "email", "type": "email", "prefill": "email"},
     {"key": "phone", "type": "phone", "prefill": "phone"},
 ]
-
-
-@pytest.fixture
-def mail_server():
-    server = MailServer().start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture
@@ -485,28 +477,11 @@ def test_the_worker_forgets_old_codes_and_ended_sessions(client, app, db, site, 
     assert db.session.scalar(select(func.count(AccountSession.id))) == 0
 
 
-def test_sign_in_and_code_asks_are_rate_limited_per_client_address(tmp_path):
-    from widget import create_app
-    from widget.extensions import db as database
-    from widget.models import Organization, Site
-    limited = create_app(settings_for(tmp_path / "limited", RATELIMIT_ENABLED=True,
-                                      RATE_LIMIT_LOGIN="2 per minute",
-                                      RATE_LIMIT_LOOKUP="2 per minute"))
-    with limited.app_context():
-        try:
-            database.drop_all()  # a server database may hold an earlier test's rows
-            database.create_all()
-            organization = Organization(slug="org", names={"en": "Org"}, country="VN",
-                                        timezone="Asia/Ho_Chi_Minh")
-            database.session.add(Site(key="test", name="Test", allowed_origins=[],
-                                      organization=organization))
-            database.session.commit()
-            client = limited.test_client()
-            for path, data in (("signin", {"contact": "a@example.org", "password": "x"}),
-                               ("forgot", {"contact": "a@example.org"})):
-                statuses = [post(client, path, data).status_code for _ in range(3)]
-                assert statuses[2] == 429 and 429 not in statuses[:2]
-            assert client.get("/w/test/en/account/signin").status_code == 200  # only posts count
-        finally:
-            database.session.remove()
-            database.engine.dispose()
+def test_sign_in_and_code_asks_are_rate_limited_per_client_address(limited_app):
+    client = limited_app("test", RATE_LIMIT_LOGIN="2 per minute",
+                         RATE_LIMIT_LOOKUP="2 per minute").test_client()
+    for path, data in (("signin", {"contact": "a@example.org", "password": "x"}),
+                       ("forgot", {"contact": "a@example.org"})):
+        statuses = [post(client, path, data).status_code for _ in range(3)]
+        assert statuses[2] == 429 and 429 not in statuses[:2]
+    assert client.get("/w/test/en/account/signin").status_code == 200  # only posts count

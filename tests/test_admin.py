@@ -10,9 +10,8 @@ import pytest
 from sqlalchemy import func, select
 
 from tests import backoffice
-from tests.conftest import settings_for
 from tests.vnu import html_errors
-from widget import codes, create_app
+from widget import codes
 from widget.models import Attachment, AuditEntry, Event, Letter, Message, Request, StaffUser
 from widget.models._types import as_utc, utcnow
 from widget.uploads import LocalFileStore
@@ -139,20 +138,14 @@ def test_a_failed_sign_in_says_the_same_for_every_mistake(client, office):
     assert client.get("/admin/").status_code == 302
 
 
-def test_sign_in_attempts_are_rate_limited(tmp_path, create_site):
-    from widget.extensions import db as database
-    limited = create_app(settings_for(tmp_path / "limited", RATELIMIT_ENABLED=True,
-                                      RATE_LIMIT_LOGIN="2 per minute"))
+def test_sign_in_attempts_are_rate_limited(limited_app):
+    limited = limited_app(RATE_LIMIT_LOGIN="2 per minute")
     limited.config["WTF_CSRF_ENABLED"] = False
-    with limited.app_context():
-        database.create_all()
-        client = limited.test_client()
-        statuses = [client.post("/admin/login", data={"email": "a@b.c", "password": "x"}).status_code
-                    for _ in range(3)]
-        assert statuses == [422, 422, 429]
-        assert client.get("/admin/login").status_code == 200  # only posts count
-        database.session.remove()
-        database.engine.dispose()
+    client = limited.test_client()
+    statuses = [client.post("/admin/login", data={"email": "a@b.c", "password": "x"}).status_code
+                for _ in range(3)]
+    assert statuses == [422, 422, 429]
+    assert client.get("/admin/login").status_code == 200  # only posts count
 
 
 @pytest.mark.parametrize("change", ["deactivate", "new_epoch"])

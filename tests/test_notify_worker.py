@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.conftest import form_token, settings_for
-from tests.mailserver import MailServer, free_port
+from tests.mailserver import free_port
 from widget.extensions import db as _db
 from widget.models import DeliveryAttempt, OutboxChannel, OutboxItem, OutboxStatus
 from widget.models._types import utcnow
@@ -24,13 +24,6 @@ from widget.notify.outbox import RetryPolicy, claim, enqueue
 
 ROOT = Path(__file__).resolve().parent.parent
 PERSIAN_SUBJECT = "درخواست شما ثبت شد"
-
-
-@pytest.fixture
-def mail_server():
-    server = MailServer().start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture

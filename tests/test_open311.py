@@ -14,7 +14,6 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 from sqlalchemy import func, select
 
-from tests.conftest import settings_for
 from widget import codes
 from widget.models import (AuditEntry, Event, OutboxItem, Request, RequestStatus, Role, Unit)
 from widget.services import messaging, workflow
@@ -446,26 +445,12 @@ def test_updates_list_the_public_timeline_only(client, db, desk, other):
                     api_key=desk["key"], start_date=later) == []
 
 
-def test_calls_are_rate_limited_per_key(tmp_path):
-    from widget import create_app
-    from widget.extensions import db as database
-    from widget.models import Organization, Site
-    limited = create_app(settings_for(tmp_path / "limited", RATELIMIT_ENABLED=True,
-                                      RATE_LIMIT_API="2 per minute"))
-    with limited.app_context():
-        database.create_all()
-        database.session.add(Site(key="rl", name="rl", allowed_origins=[],
-                                  organization=Organization(slug="rl", names={"en": "RL"})))
-        database.session.commit()
-        client = limited.test_client()
-        answers = [client.get(f"{BASE}/services.xml?jurisdiction_id=rl") for _ in range(3)]
-        assert [answer.status_code for answer in answers] == [200, 200, 429]
-        error = ET.fromstring(answers[2].get_data())
-        assert error.tag == "errors" and error.findtext("error/code") == "429"
-        # Another key is counted apart (and refused here only because it is not a real key).
-        other = client.get(f"{BASE}/services.json", headers={"Authorization": "Bearer fd_aaaaaaaaaaaa_x"})
-        assert other.status_code == 403
-        database.session.remove()
-        # Closes its pooled connections now: on PostgreSQL a connection left to the garbage
-        # collector warns later, in whichever test is running then.
-        database.engine.dispose()
+def test_calls_are_rate_limited_per_key(limited_app):
+    client = limited_app(RATE_LIMIT_API="2 per minute").test_client()
+    answers = [client.get(f"{BASE}/services.xml?jurisdiction_id=rl") for _ in range(3)]
+    assert [answer.status_code for answer in answers] == [200, 200, 429]
+    error = ET.fromstring(answers[2].get_data())
+    assert error.tag == "errors" and error.findtext("error/code") == "429"
+    # Another key is counted apart (and refused here only because it is not a real key).
+    other = client.get(f"{BASE}/services.json", headers={"Authorization": "Bearer fd_aaaaaaaaaaaa_x"})
+    assert other.status_code == 403

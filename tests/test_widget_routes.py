@@ -4,7 +4,7 @@ import io
 import pytest
 from sqlalchemy import func, select
 
-from tests.conftest import form_token, settings_for, tracking_code
+from tests.conftest import form_token, tracking_code
 from widget import codes
 from widget.models import Attachment, Request
 
@@ -386,22 +386,8 @@ def test_persian_pages_are_right_to_left(client, form):
 
 # --- rate limits ------------------------------------------------------------------------------
 
-def test_lookups_are_rate_limited(tmp_path, create_site):
-    from widget import create_app
-    from widget.extensions import db as database
-    limited = create_app(settings_for(tmp_path / "limited", RATELIMIT_ENABLED=True,
-                                       RATE_LIMIT_LOOKUP="2 per minute"))
-    with limited.app_context():
-        database.create_all()
-        from widget.models import Organization, Site
-        database.session.add(Site(key="rl", name="rl", allowed_origins=[],
-                                  organization=Organization(slug="rl", names={"en": "RL"})))
-        database.session.commit()
-        client = limited.test_client()
-        responses = [client.post("/w/rl/ru/track", data={"code": codes.generate()}) for _ in range(3)]
-        assert [response.status_code for response in responses] == [404, 404, 429]
-        assert "Слишком много попыток" in responses[2].get_data(as_text=True)
-        database.session.remove()
-        # Closes its pooled connections now: on PostgreSQL a connection left to the garbage
-        # collector warns later, in whichever test is running then.
-        database.engine.dispose()
+def test_lookups_are_rate_limited(limited_app):
+    client = limited_app(RATE_LIMIT_LOOKUP="2 per minute").test_client()
+    responses = [client.post("/w/rl/ru/track", data={"code": codes.generate()}) for _ in range(3)]
+    assert [response.status_code for response in responses] == [404, 404, 429]
+    assert "Слишком много попыток" in responses[2].get_data(as_text=True)

@@ -12,7 +12,8 @@ from flask import abort, current_app, g, redirect, render_template, request, url
 from widget.extensions import limiter
 from widget.models import REGISTERED_DETAILS
 from widget.public import bp
-from widget.public.presenters import CHANGE_STATUS_LABELS, DETAIL_LABELS
+from widget.notify.account_notices import DETAIL_LABELS
+from widget.public.presenters import CHANGE_STATUS_LABELS
 from widget.public.routes import COOKIE, render_form, render_status
 from widget.security import TokenError, issue_challenge_token, read_challenge_token
 from widget.services import account_sessions, accounts, cabinet

@@ -10,7 +10,6 @@ from flask_babel import gettext as _
 
 from widget import codes
 from widget.i18n import format_day
-from widget.notify.account_notices import DETAIL_LABELS  # noqa: F401  (the pages show them)
 from widget.models import (Channel, EventKind, FieldType, Handover, PauseReason, Request,
                            RequestStatus)
 from widget.uploads import megabytes
