@@ -6,14 +6,15 @@ from flask_babel import force_locale, get_locale
 
 from admin import bp
 from admin.forms import DeskForm
-from admin.routes import ID, config, current_staff, file_store, upload_limits
+from admin.routes import ID, current_staff
+from widget.config import setting
 from widget.i18n import LANGUAGE_NAMES
 from widget.models import Channel, Form, StaffUser
 from widget.public.presenters import answer_rows, qr_svg
 from widget.services.access import find_for_staff
 from widget.services.inbox import forms_of
 from widget.services.submit import Outcome, Policy, file_on_behalf
-from widget.uploads import IncomingFile
+from widget.uploads import IncomingFile, configured_limits, configured_store
 
 CHANNELS = (Channel.DESK.value, Channel.POST.value)
 
@@ -36,7 +37,7 @@ def desk_entry():
         return render_template("admin/desk_choose.html", forms=forms, channel=channel)
     form = next((item for item in forms if item.slug == slug), None) or abort(404)
     envelope = DeskForm(prefix="desk")
-    languages = config("LANGUAGES")
+    languages = setting("LANGUAGES")
     envelope.language.choices = [(code, LANGUAGE_NAMES.get(code, code)) for code in languages]
     values, errors = {}, {}
     if request.method == "POST":
@@ -45,7 +46,7 @@ def desk_entry():
         files = [IncomingFile(key, upload.filename or "", upload.read())
                  for key in request.files for upload in request.files.getlist(key)]
         result = file_on_behalf(staff, form, Channel(channel), language, values, files,
-                                Policy(upload_limits(), 0, file_store()))
+                                Policy(configured_limits(), 0, configured_store()))
         if result.outcome is Outcome.SENT:
             # Redirected, so that reloading the receipt never enters the request twice.
             return redirect(url_for("admin.desk_receipt", request_id=result.request.id))
@@ -56,7 +57,7 @@ def desk_entry():
         envelope.language.data = str(get_locale())
     return render_template(
         "admin/desk_form.html", form=form, version=form.current_version, values=values,
-        errors=errors, envelope=envelope, channel=channel, upload_limits=upload_limits(),
+        errors=errors, envelope=envelope, channel=channel, upload_limits=configured_limits(),
     ), 422 if errors else 200
 
 

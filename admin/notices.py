@@ -6,7 +6,8 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _, lazy_gettext as _l
 
 from admin import bp
-from admin.routes import config, current_staff
+from admin.routes import current_staff
+from widget.config import setting
 from widget.i18n import text_direction
 from widget.notify import sms_text
 from widget.services.access import NotAllowed
@@ -106,7 +107,7 @@ def notice_sms_settings():
 @bp.route(WORDING, methods=["GET", "POST"])
 def notice_wording(key, channel, language):
     """The wording editor for one notice, channel and language; saving checks placeholders."""
-    staff, languages = current_staff(), config("LANGUAGES")
+    staff, languages = current_staff(), setting("LANGUAGES")
     problems = None
     if request.method == "POST":
         subject, body = request.form.get("subject", ""), request.form.get("body", "")
@@ -134,7 +135,7 @@ def notice_wording(key, channel, language):
 @bp.post(f"{WORDING}/default")
 def notice_wording_reset(key, channel, language):
     """Drop the organisation's own wording: the translated default applies again."""
-    if language not in config("LANGUAGES"):
+    if language not in setting("LANGUAGES"):
         abort(404)
     try:
         reset_wording(current_staff(), key, channel, language)

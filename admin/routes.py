@@ -2,7 +2,7 @@
 input, call the service, render."""
 from __future__ import annotations
 
-from flask import abort, current_app, render_template, request
+from flask import abort, render_template, request
 from flask_babel import get_locale, gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -19,7 +19,7 @@ from widget.services.deliveries import deliveries_of
 from widget.services.inbox import forms_of, list_inbox
 from widget.services.messaging import mark_citizen_messages_read
 from widget.services.workflow import executors_for
-from widget.uploads import LocalFileStore, UploadLimits
+from widget.uploads import configured_store
 
 # Ids bounded to what the database holds: a larger number is "not found", never an error.
 ID = "int(max=2147483647)"
@@ -30,27 +30,11 @@ def current_staff() -> StaffUser:
     return current_user._get_current_object()
 
 
-def config(key: str):
-    """A Frontdesk setting."""
-    return current_app.config[f"FRONTDESK_{key}"]
-
-
 def page_number() -> int:
     """The page asked for in the query string; 1 when it is no number."""
     # Out of range is no error: the services show the nearest page there is.
     text = request.args.get("page", "")
     return int(text) if text.isascii() and text.isdigit() and len(text) <= 6 else 1
-
-
-def upload_limits() -> UploadLimits:
-    """The configured limits on attached files."""
-    return UploadLimits(config("UPLOAD_MAX_FILE_BYTES"), config("UPLOAD_MAX_FILES"),
-                        config("UPLOAD_MAX_TOTAL_BYTES"))
-
-
-def file_store() -> LocalFileStore:
-    """Where attached files are kept."""
-    return LocalFileStore(config("UPLOAD_DIR"))
 
 
 @bp.context_processor
@@ -141,7 +125,7 @@ def download(request_id, attachment_id):
     req = find_for_staff(current_staff(), request_id)
     attachment = files_of(req).get(attachment_id) or abort(404)
     try:
-        data = file_store().read(attachment.storage_key)
+        data = configured_store().read(attachment.storage_key)
     except FileNotFoundError:
         abort(404)
     return file_response(data, attachment.content_type, attachment.filename)

@@ -115,3 +115,9 @@ def load_config(environ: os._Environ | dict | None = None, overrides: dict | Non
         settings[key] = _parse(DEFAULTS[key], text)
     settings.update(overrides or {})
     return settings
+
+
+def setting(key: str):
+    """A setting of the running app: setting("UPLOAD_DIR") is its FRONTDESK_UPLOAD_DIR."""
+    from flask import current_app  # only this helper needs an app; loading settings does not
+    return current_app.config[f"FRONTDESK_{key}"]

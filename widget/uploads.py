@@ -11,6 +11,8 @@ from pathlib import Path
 import filetype
 from flask_babel import lazy_gettext as _l
 
+from widget.config import setting
+
 # Documents and images only, recognised by their bytes, never by the name a person gave them.
 ALLOWED_TYPES = {
     "application/pdf": "pdf",
@@ -149,3 +151,14 @@ class LocalFileStore:
     def delete(self, key: str) -> None:
         """Remove a stored file; a missing one is not an error."""
         self._path(key).unlink(missing_ok=True)
+
+
+def configured_limits() -> UploadLimits:
+    """The limits on attached files the running app is configured with."""
+    return UploadLimits(setting("UPLOAD_MAX_FILE_BYTES"), setting("UPLOAD_MAX_FILES"),
+                        setting("UPLOAD_MAX_TOTAL_BYTES"))
+
+
+def configured_store() -> LocalFileStore:
+    """Where the running app keeps attached files."""
+    return LocalFileStore(setting("UPLOAD_DIR"))

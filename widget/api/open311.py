@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import re
 
-from flask import Blueprint, current_app, g, request, url_for
+from flask import Blueprint, g, request, url_for
 from werkzeug.exceptions import HTTPException
 
 from widget.api import open311_format as fmt311
+from widget.config import setting
 from widget.extensions import limiter
 from widget.services import open311
 from widget.services.open311 import Contact, Refused
@@ -17,10 +18,6 @@ bp = Blueprint("open311", __name__, url_prefix="/open311/v2")
 
 FORMATS = ("json", "xml")
 _ATTRIBUTE = re.compile(r"^attribute\[([^\[\]]+)\](\[\])?$")
-
-
-def _config(key: str):
-    return current_app.config[f"FRONTDESK_{key}"]
 
 
 def _api_key() -> str:
@@ -35,7 +32,7 @@ def _rate_key() -> str:
     return f"key:{parts[1]}" if len(parts) >= 3 and parts[0] == "fd" else request.remote_addr or "?"
 
 
-limiter.limit(lambda: _config("RATE_LIMIT_API"), key_func=_rate_key)(bp)
+limiter.limit(lambda: setting("RATE_LIMIT_API"), key_func=_rate_key)(bp)
 
 
 def _format_asked() -> str:
@@ -136,13 +133,13 @@ def create_request(fmt):
 
 def _language(caller: open311.Caller) -> str:
     """The language of the person's notices: locale= (en, en-GB...), else the site's."""
-    languages = _config("LANGUAGES")
+    languages = setting("LANGUAGES")
     asked = (request.form.get("locale") or "").strip().lower()[:2]
     if asked in languages:
         return asked
     if caller.site is not None and caller.site.default_language in languages:
         return caller.site.default_language
-    return _config("DEFAULT_LANGUAGE")
+    return setting("DEFAULT_LANGUAGE")
 
 
 @bp.get("/requests/<service_request_id>.<fmt>")

@@ -6,23 +6,20 @@ import base64
 import binascii
 from datetime import date
 
-from flask import current_app, g, request
+from flask import g, request
 
 from widget.api import bp
 from widget.api.documents import (form_document, proposal_document, request_document,
                                   request_summary)
 from widget.api.problems import Problem, idempotent, key_required
+from widget.config import setting
 from widget.downloads import file_response
 from widget.extensions import limiter
 from widget.services import api_requests, fees, form_proposals, messaging, workflow
 from widget.services.api_requests import BadCursor
-from widget.uploads import IncomingFile, LocalFileStore, UploadLimits
+from widget.uploads import IncomingFile, configured_limits, configured_store
 
 ID = "int(max=2147483647)"
-
-
-def _config(key: str):
-    return current_app.config[f"FRONTDESK_{key}"]
 
 
 def _key_of_caller() -> str:
@@ -54,20 +51,11 @@ def _version(data: dict) -> int | None:
     return value
 
 
-def _limits() -> UploadLimits:
-    return UploadLimits(_config("UPLOAD_MAX_FILE_BYTES"), _config("UPLOAD_MAX_FILES"),
-                        _config("UPLOAD_MAX_TOTAL_BYTES"))
-
-
-def _store() -> LocalFileStore:
-    return LocalFileStore(_config("UPLOAD_DIR"))
-
-
 def _done(req):
     return request_document(req), 200
 
 
-limit = limiter.limit(lambda: _config("RATE_LIMIT_API"), key_func=_key_of_caller)
+limit = limiter.limit(lambda: setting("RATE_LIMIT_API"), key_func=_key_of_caller)
 
 
 # -- forms -----------------------------------------------------------------------------------
@@ -132,7 +120,7 @@ def read_request(request_id):
 @key_required
 def download_file(request_id, file_id):
     attachment = api_requests.file_for_system(g.staff, request_id, file_id)
-    return file_response(_store().read(attachment.storage_key), attachment.content_type,
+    return file_response(configured_store().read(attachment.storage_key), attachment.content_type,
                          attachment.filename)
 
 
@@ -170,7 +158,7 @@ def _deadline(data: dict) -> date:
 _action("deadline", lambda s, r, d: workflow.change_deadline(
     s, r, _version(d), _deadline(d), _text(d, "reason")))
 _action("messages", lambda s, r, d: messaging.send_staff_message(
-    s, r, _text(d, "body"), [], _limits(), _store()))
+    s, r, _text(d, "body"), [], configured_limits(), configured_store()))
 _action("fee", lambda s, r, d: fees.request_fee(s, r, _version(d), _text(d, "amount")))
 
 
@@ -190,4 +178,4 @@ def _pdf(data: dict) -> IncomingFile | None:
 
 
 _action("letters", lambda s, r, d: messaging.issue_letter(
-    s, r, _text(d, "title"), _text(d, "body", required=False), _pdf(d), _limits(), _store()))
+    s, r, _text(d, "title"), _text(d, "body", required=False), _pdf(d), configured_limits(), configured_store()))

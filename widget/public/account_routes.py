@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from flask import abort, current_app, g, redirect, render_template, request, url_for
 
+from widget.config import setting
 from widget.extensions import limiter
 from widget.models import REGISTERED_DETAILS
 from widget.public import bp
@@ -24,10 +25,6 @@ from widget.services.accounts import InvalidInput
 def account_labels():
     return {"detail_labels": DETAIL_LABELS, "change_status_labels": CHANGE_STATUS_LABELS,
             "unread_notices": lambda: cabinet.unread_count(g.account) if g.get("account") else 0}
-
-
-def _config(key: str):
-    return current_app.config[f"FRONTDESK_{key}"]
 
 
 def _signed_in(response, new_session):
@@ -76,7 +73,7 @@ def _challenge_id() -> int | None:
 # -- signing up, in and out ------------------------------------------------------------------
 
 @bp.route("/<lang>/account/signup", methods=["GET", "POST"])
-@limiter.limit(lambda: _config("RATE_LIMIT_LOGIN"), methods=["POST"])
+@limiter.limit(lambda: setting("RATE_LIMIT_LOGIN"), methods=["POST"])
 def signup(lang):
     g.private_page = True
     if request.method == "GET":
@@ -92,7 +89,7 @@ def signup(lang):
 
 
 @bp.route("/<lang>/account/confirm", methods=["GET", "POST"])
-@limiter.limit(lambda: _config("RATE_LIMIT_LOGIN"), methods=["POST"])
+@limiter.limit(lambda: setting("RATE_LIMIT_LOGIN"), methods=["POST"])
 def confirm(lang):
     """The code typed on the page after sign-up, or the link from the e-mail."""
     g.private_page = True
@@ -105,7 +102,7 @@ def confirm(lang):
         return render_template("public/account/confirm_link.html", done=account is not None,
                                failed=account is None), 200 if account else 422
     confirmed = accounts.confirm_contact(_challenge_id() or 0, request.form.get("code", ""),
-                                         _config("ACCOUNT_SESSION_DAYS"))
+                                         setting("ACCOUNT_SESSION_DAYS"))
     if confirmed is None:
         return render_template("public/account/confirm.html", challenge=request.form.get("challenge", ""),
                                where="", errors={"code": accounts.WRONG_CODE}), 422
@@ -114,7 +111,7 @@ def confirm(lang):
 
 
 @bp.route("/<lang>/account/signin", methods=["GET", "POST"])
-@limiter.limit(lambda: _config("RATE_LIMIT_LOGIN"), methods=["POST"])
+@limiter.limit(lambda: setting("RATE_LIMIT_LOGIN"), methods=["POST"])
 def signin(lang):
     g.private_page = True
     target = _safe_next(request.values.get("next"))
@@ -122,7 +119,7 @@ def signin(lang):
         return render_template("public/account/signin.html", contact="", next=target)
     contact = request.form.get("contact", "")
     result = account_sessions.sign_in(g.site.organization, contact, request.form.get("password", ""),
-                                      _config("ACCOUNT_SESSION_DAYS"))
+                                      setting("ACCOUNT_SESSION_DAYS"))
     if result is None:
         return render_template("public/account/signin.html", contact=contact, next=target,
                                failed=True), 422
@@ -138,7 +135,7 @@ def signout(lang):
 # -- forgotten password ----------------------------------------------------------------------
 
 @bp.route("/<lang>/account/forgot", methods=["GET", "POST"])
-@limiter.limit(lambda: _config("RATE_LIMIT_LOOKUP"), methods=["POST"])
+@limiter.limit(lambda: setting("RATE_LIMIT_LOOKUP"), methods=["POST"])
 def forgot(lang):
     g.private_page = True
     if request.method == "GET":
@@ -153,7 +150,7 @@ def forgot(lang):
 
 
 @bp.route("/<lang>/account/reset", methods=["GET", "POST"])
-@limiter.limit(lambda: _config("RATE_LIMIT_LOGIN"), methods=["POST"])
+@limiter.limit(lambda: setting("RATE_LIMIT_LOGIN"), methods=["POST"])
 def reset(lang):
     g.private_page = True
     link_token = request.values.get("t", "")
@@ -164,7 +161,7 @@ def reset(lang):
     try:
         _account, new_session = accounts.reset_password(
             _challenge_id(), request.form.get("code", ""), link_token,
-            request.form.get("password", ""), _config("ACCOUNT_SESSION_DAYS"))
+            request.form.get("password", ""), setting("ACCOUNT_SESSION_DAYS"))
     except InvalidInput as error:
         return render_template("public/account/reset.html", link_token=link_token,
                                challenge=challenge, where="", errors=error.errors), 422
@@ -209,7 +206,7 @@ def notifications(lang):
 
 
 @bp.route("/<lang>/account/claim", methods=["GET", "POST"])
-@limiter.limit(lambda: _config("RATE_LIMIT_LOOKUP"), methods=["POST"])
+@limiter.limit(lambda: setting("RATE_LIMIT_LOOKUP"), methods=["POST"])
 def claim(lang):
     """Add a request sent before signing up: its code, then a code sent to its contact."""
     account = _require_account()
@@ -248,7 +245,7 @@ def profile(lang):
     form = request.form
     try:
         accounts.update_profile(account, form.get("address", ""), form.get("language", ""),
-                                _config("LANGUAGES"), form.get("birth_date", ""),
+                                setting("LANGUAGES"), form.get("birth_date", ""),
                                 form.get("document_number", ""))
     except InvalidInput as error:
         return _profile(422, errors=error.errors)
@@ -256,7 +253,7 @@ def profile(lang):
 
 
 @bp.post("/<lang>/account/password")
-@limiter.limit(lambda: _config("RATE_LIMIT_LOGIN"))
+@limiter.limit(lambda: setting("RATE_LIMIT_LOGIN"))
 def change_password(lang):
     account = _require_account()
     try:
@@ -269,7 +266,7 @@ def change_password(lang):
 
 
 @bp.post("/<lang>/account/contact")
-@limiter.limit(lambda: _config("RATE_LIMIT_LOOKUP"))
+@limiter.limit(lambda: setting("RATE_LIMIT_LOOKUP"))
 def change_contact(lang):
     """A new e-mail address or mobile number: first a code to it, then the code typed."""
     account = _require_account()

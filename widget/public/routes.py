@@ -20,15 +20,12 @@ from widget.services.recover import ask_for_codes
 from widget.services.submit import Action, Outcome, Policy, Submission, save_form
 from widget.services.track import (LookupProblem, citizen_file, find_draft, find_request,
                                    request_for_status_token)
-from widget.uploads import IncomingFile, LocalFileStore, UploadLimits
+from widget.config import setting
+from widget.uploads import IncomingFile, configured_limits, configured_store
 
 
 # The session cookie of a person signed in to their account (see account_routes).
 COOKIE = "fd_account"
-
-
-def _config(key: str):
-    return current_app.config[f"FRONTDESK_{key}"]
 
 
 @bp.url_value_preprocessor
@@ -41,7 +38,7 @@ def load_site(_endpoint, values):
     g.frame_origins = site.allowed_origins
     token = request.cookies.get(COOKIE)
     g.account = account_for_session(site.organization, token) if token else None
-    if "lang" in values and values["lang"] not in _config("LANGUAGES"):
+    if "lang" in values and values["lang"] not in setting("LANGUAGES"):
         abort(404)
 
 
@@ -83,14 +80,14 @@ def form_page(lang, slug):
 
 
 @bp.post("/<lang>/f/<slug>")
-@limiter.limit(lambda: _config("RATE_LIMIT_SUBMIT"))
+@limiter.limit(lambda: setting("RATE_LIMIT_SUBMIT"))
 def form_post(lang, slug):
     form = published_form(g.site, slug) or abort(404)
     envelope = EnvelopeForm()
     values = {key: request.form.getlist(key) for key in request.form}
     try:
         token = read_form_token(current_app.secret_key, envelope.form_token.data,
-                                _config("FORM_TOKEN_MAX_AGE"))
+                                setting("FORM_TOKEN_MAX_AGE"))
     except TokenError as error:
         # Keep what was typed and give the person a fresh page to send it from.
         return render_form(form, form.current_version, values, notice=error.reason, status=400)
@@ -122,7 +119,7 @@ def form_post(lang, slug):
 
 
 @bp.route("/<lang>/track", methods=["GET", "POST"])
-@limiter.limit(lambda: _config("RATE_LIMIT_LOOKUP"), methods=["POST"])
+@limiter.limit(lambda: setting("RATE_LIMIT_LOOKUP"), methods=["POST"])
 def track(lang):
     """Status by code; the code comes by POST only (the QR code's fragment is posted by JS)."""
     form = CodeForm()
@@ -139,14 +136,14 @@ def _status_request(lang):
     """The request a status page's token opens, or a translated refusal to render."""
     try:
         request_id = read_status_token(current_app.secret_key, request.form.get("access", ""),
-                                       _config("STATUS_TOKEN_MAX_AGE"))
+                                       setting("STATUS_TOKEN_MAX_AGE"))
     except TokenError:
         return None
     return request_for_status_token(g.site, request_id)
 
 
 @bp.post("/<lang>/track/reply")
-@limiter.limit(lambda: _config("RATE_LIMIT_SUBMIT"))
+@limiter.limit(lambda: setting("RATE_LIMIT_SUBMIT"))
 def track_reply(lang):
     """The person answers the organisation from the status page."""
     req = _status_request(lang)
@@ -155,7 +152,7 @@ def track_reply(lang):
                                problem="expired"), 400
     try:
         send_citizen_message(req, request.form.get("body", ""), _incoming_files(),
-                             _upload_limits(), LocalFileStore(_config("UPLOAD_DIR")))
+                             configured_limits(), configured_store())
     except NotAllowed as error:
         return render_status(req, lang, reply_error=error.message,
                               reply_text=request.form.get("body", ""), status=422)
@@ -163,14 +160,14 @@ def track_reply(lang):
 
 
 @bp.post("/<lang>/track/file/<int:attachment_id>")
-@limiter.limit(lambda: _config("RATE_LIMIT_LOOKUP"))
+@limiter.limit(lambda: setting("RATE_LIMIT_LOOKUP"))
 def track_file(lang, attachment_id):
     """Download a file of the request (a letter, a file from staff, one's own) by POST."""
     req = _status_request(lang)
     attachment = citizen_file(req, attachment_id) if req is not None else None
     if attachment is None:
         abort(404)
-    data = LocalFileStore(_config("UPLOAD_DIR")).read(attachment.storage_key)
+    data = configured_store().read(attachment.storage_key)
     return file_response(data, attachment.content_type, attachment.filename)
 
 
@@ -189,7 +186,7 @@ def _incoming_files() -> list[IncomingFile]:
 
 
 @bp.route("/<lang>/recover", methods=["GET", "POST"])
-@limiter.limit(lambda: _config("RATE_LIMIT_LOOKUP"), methods=["POST"])
+@limiter.limit(lambda: setting("RATE_LIMIT_LOOKUP"), methods=["POST"])
 def recover(lang):
     """Lost codes: they go to the e-mail address or phone number given with the requests. The
     page says the same whether that contact is known or not."""
@@ -197,7 +194,7 @@ def recover(lang):
     if request.method == "POST":
         try:
             ask_for_codes(g.site, form.contact.data or "", lang, current_app.secret_key,
-                          _config("RECOVERY_PER_CONTACT_PER_DAY"))
+                          setting("RECOVERY_PER_CONTACT_PER_DAY"))
         except NotAllowed as error:
             return render_template("public/recover.html", form=form,
                                    problem=str(error.message)), 422
@@ -206,13 +203,13 @@ def recover(lang):
 
 
 @bp.route("/<lang>/resume", methods=["GET", "POST"])
-@limiter.limit(lambda: _config("RATE_LIMIT_LOOKUP"), methods=["POST"])
+@limiter.limit(lambda: setting("RATE_LIMIT_LOOKUP"), methods=["POST"])
 def resume(lang):
     """Reopen a saved draft by its resume code."""
     form = CodeForm()
     if not form.validate_on_submit():
         return render_template("public/resume.html", form=form)
-    lookup = find_draft(g.site, form.code.data, _config("DRAFT_MAX_AGE_DAYS"))
+    lookup = find_draft(g.site, form.code.data, setting("DRAFT_MAX_AGE_DAYS"))
     if lookup.problem:
         return render_template("public/resume.html", form=form, problem=lookup.problem.value,
                                ), 404 if lookup.problem is LookupProblem.NOT_FOUND else 422
@@ -234,7 +231,7 @@ def render_form(form, version, values, draft=None, errors=None, notice=None, tok
     return render_template(
         "public/form.html", form=form, version=version, values=values, draft=draft,
         errors=errors or {}, notice=notice, token=token, host_event=host_event,
-        upload_limits=_upload_limits(),
+        upload_limits=configured_limits(),
     ), status
 
 
@@ -242,11 +239,6 @@ def _status_url(lang: str) -> str:
     return url_for(".track", lang=lang, _external=True)
 
 
-def _upload_limits() -> UploadLimits:
-    return UploadLimits(_config("UPLOAD_MAX_FILE_BYTES"), _config("UPLOAD_MAX_FILES"),
-                        _config("UPLOAD_MAX_TOTAL_BYTES"))
-
-
 def _policy() -> Policy:
-    return Policy(upload_limits=_upload_limits(), min_fill_seconds=_config("MIN_FILL_SECONDS"),
-                  store=LocalFileStore(_config("UPLOAD_DIR")))
+    return Policy(upload_limits=configured_limits(), min_fill_seconds=setting("MIN_FILL_SECONDS"),
+                  store=configured_store())
