@@ -6,5 +6,5 @@ bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="template
                static_folder="static")
 
 # The views register themselves on bp (imported last: they import bp from here).
-from admin import (accounts, actions, auth, deliveries, desk, integrations, notices,  # noqa: E402,F401
-                   routes)
+from admin import (accounts, actions, auth, deliveries, desk, hub, integrations,  # noqa: E402,F401
+                   notices, routes)

@@ -17,7 +17,7 @@ from widget.notify.account_notices import DETAIL_LABELS
 from widget.services.access import NotAllowed
 from widget.services.account_admin import (NOTE_MAX, account_for_staff, decide_detail_change,
                                            list_accounts, pending_detail_changes, set_agent)
-from widget.services.deliveries import AdministratorsOnly
+from widget.services.access import AdministratorsOnly
 
 ACCOUNTS = "/accounts"
 # Staff words; the widget words these for the person ("waiting for staff").

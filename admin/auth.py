@@ -1,6 +1,7 @@
 """Signing in and out, and the gate every other admin page stands behind."""
 from __future__ import annotations
 
+from functools import wraps
 from urllib.parse import urlsplit
 
 from flask import current_app, flash, g, redirect, render_template, request, session, url_for
@@ -11,6 +12,7 @@ from admin import bp
 from admin.forms import LoginForm
 from widget.extensions import limiter
 from widget.i18n import use_timezone
+from widget.services.access import require_admin
 from widget.services.staff import authenticate
 
 # What a signed-out visitor may reach: the sign-in page and its stylesheet.
@@ -30,6 +32,16 @@ def require_staff():
     g.private_page = True  # personal data: never stored by the browser or a proxy
     use_timezone(current_user.organization.timezone)  # deadlines in the organisation's time
     return None
+
+
+def administrators_only(view):
+    """For administration views: staff who are not administrators get "page not found" (the
+    services refuse them too, with AdministratorsOnly, which admin.routes answers the same way)."""
+    @wraps(view)
+    def gated(*args, **kwargs):
+        require_admin(current_user._get_current_object())
+        return view(*args, **kwargs)
+    return gated
 
 
 def safe_next(target: str | None) -> str | None:

@@ -10,7 +10,8 @@ from admin.routes import ID, current_staff, page_number
 from widget.models import AttemptOutcome, DeliveryAttempt, OutboxChannel, OutboxItem, OutboxStatus
 from widget.notify.catalog import INBOX
 from widget.services.access import NotAllowed
-from widget.services.deliveries import AdministratorsOnly, dead_letters, retry_dead_letter
+from widget.services.access import AdministratorsOnly
+from widget.services.deliveries import dead_letters, retry_dead_letter
 
 SUMMARY_LENGTH = 80
 DELIVERY_CHANNELS = {

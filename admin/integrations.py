@@ -16,7 +16,7 @@ from widget.public.presenters import EVENT_LABELS
 from widget.services.access import NotAllowed
 from widget.services.api_clients import (WEBHOOK_EVENTS, api_clients, client_of,
                                          create_api_client, revoke_api_client, set_webhook)
-from widget.services.deliveries import AdministratorsOnly
+from widget.services.access import AdministratorsOnly
 from widget.services.form_proposals import decide_proposal, pending_proposals
 from widget.textnorm import strip_controls
 

@@ -11,7 +11,7 @@ from widget.config import setting
 from widget.i18n import text_direction
 from widget.notify import sms_text
 from widget.services.access import NotAllowed
-from widget.services.deliveries import AdministratorsOnly
+from widget.services.access import AdministratorsOnly
 from widget.services.notice_settings import (MAX_BODY, Wording, WordingRefused, clean_text,
                                              notice_overview, reset_wording, save_sms_settings,
                                              save_wording, set_channel, wording_of)

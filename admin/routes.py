@@ -14,7 +14,7 @@ from admin.presenters import (HANDOVERS, PAUSE_REASONS, available_actions, files
 from widget.downloads import file_response
 from widget.models import Request, StaffUser
 from widget.public.presenters import answer_rows
-from widget.services.access import NotFound, find_for_staff
+from widget.services.access import AdministratorsOnly, NotFound, find_for_staff
 from widget.services.deliveries import deliveries_of
 from widget.services.inbox import forms_of, list_inbox
 from widget.services.messaging import mark_citizen_messages_read
@@ -47,9 +47,11 @@ def admin_labels():
 
 
 @bp.errorhandler(NotFound)
+@bp.errorhandler(AdministratorsOnly)
 @bp.errorhandler(404)
 def not_found(error):
-    """Another unit's request looks exactly like a request that does not exist."""
+    """Another unit's request looks exactly like a request that does not exist, and an
+    administration page like a page that does not exist to staff who are not administrators."""
     message = error.message if isinstance(error, NotFound) else _(
         "The address may be mistyped, or the page no longer exists.")
     return render_template("admin/error.html", title=_("Page not found"), message=message), 404

@@ -1,20 +1,23 @@
 """Typed SQLAlchemy models, one module per aggregate. No Flask imports here."""
-from widget.models.accounts import (REGISTERED_DETAILS, Account, AccountSession, ChangeStatus,
-                                    CodePurpose, DetailChange, InboxItem, OneTimeCode)
+from widget.models.accounts import (REGISTERED_DETAILS, Account, AccountGroup, AccountSession,
+                                    ChangeStatus, CodePurpose, DetailChange, InboxItem,
+                                    OneTimeCode)
 from widget.models.audit import AuditEntry
-from widget.models.forms import Field, FieldType, Form, FormGroup, FormVersion
+from widget.models.branding import HelpPage, Skin, Theme
+from widget.models.forms import Field, FieldType, Form, FormAccess, FormGroup, FormVersion
 from widget.models.integrations import (ApiClient, FormProposal, IdempotencyRecord,
                                         ProposalStatus)
 from widget.models.notify import (AttemptOutcome, CodeRecovery, DeliveryAttempt, NotificationRule,
                                   NotificationTemplate, OutboxChannel, OutboxItem, OutboxStatus,
                                   ScheduledNotice)
-from widget.models.org import Organization, Site, Unit
+from widget.models.org import Organization, Site, Unit, UnitKind
 from widget.models.people import Role, StaffUser
 from widget.models.requests import (OPEN_STATUSES, Attachment, Channel, Event, EventKind,
                                     FeeStatus, Handover, JournalCounter, Letter, Message,
                                     PauseReason, Request, RequestStatus)
 
 __all__ = [
+    "AccountGroup", "FormAccess", "HelpPage", "Skin", "Theme", "UnitKind",
     "ApiClient", "FormProposal", "IdempotencyRecord", "ProposalStatus",
     "REGISTERED_DETAILS", "Account", "AccountSession", "ChangeStatus", "CodePurpose", "DetailChange",
     "InboxItem", "OneTimeCode",

@@ -6,8 +6,8 @@ import enum
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import (Boolean, Date, ForeignKey, Index, String, Text, UniqueConstraint,
-                        false)
+from sqlalchemy import (Boolean, Column, Date, ForeignKey, Index, String, Table, Text,
+                        UniqueConstraint, false)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from widget.extensions import db
@@ -20,6 +20,27 @@ if TYPE_CHECKING:
 # Details an organisation keeps on record: the person sets them once (at sign-up, or while they
 # are empty); changing them afterwards is an ask that staff approve or refuse.
 REGISTERED_DETAILS = ("name", "birth_date", "document_number")
+
+
+account_group_members = Table(
+    "account_group_members", db.metadata,
+    Column("group_id", ForeignKey("account_groups.id", ondelete="CASCADE"), primary_key=True),
+    Column("account_id", ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class AccountGroup(db.Model):
+    """People an administrator names together, e.g. to open a form to them (FormAccess.NAMED)."""
+
+    __tablename__ = "account_groups"
+    __table_args__ = (UniqueConstraint("organization_id", "name", name="uq_account_groups_name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+
+    members: Mapped[list[Account]] = relationship(secondary=account_group_members,
+                                                  order_by="Account.name")
 
 
 class Account(db.Model):

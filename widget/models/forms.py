@@ -4,12 +4,17 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Numeric, String, UniqueConstraint, false, true
+from sqlalchemy import (JSON, Boolean, Column, ForeignKey, Numeric, String, Table, UniqueConstraint,
+                        false, true)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from widget.extensions import db
 from widget.models._types import localized, utcnow
+
+if TYPE_CHECKING:
+    from widget.models.accounts import Account, AccountGroup
 
 
 class FieldType(str, enum.Enum):
@@ -24,6 +29,27 @@ class FieldType(str, enum.Enum):
     CHECKBOX = "checkbox"
     FILE = "file"
 
+
+class FormAccess(str, enum.Enum):
+    """Who may open and send a form."""
+
+    EVERYONE = "everyone"
+    SIGNED_IN = "signed_in"      # anyone signed in to an account
+    NAMED = "named"              # the accounts and account groups the form names
+    AGENTS = "agents"            # agents only (Account.is_agent)
+
+
+# Who may use a form whose access is NAMED: single accounts, and whole account groups.
+form_allowed_accounts = Table(
+    "form_allowed_accounts", db.metadata,
+    Column("form_id", ForeignKey("forms.id", ondelete="CASCADE"), primary_key=True),
+    Column("account_id", ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True),
+)
+form_allowed_groups = Table(
+    "form_allowed_groups", db.metadata,
+    Column("form_id", ForeignKey("forms.id", ondelete="CASCADE"), primary_key=True),
+    Column("group_id", ForeignKey("account_groups.id", ondelete="CASCADE"), primary_key=True),
+)
 
 # What a field may be filled in with from a signed-in person's profile (see Field.prefill).
 PROFILE_KEYS = ("name", "email", "phone", "address", "birth_date", "document_number")
@@ -66,11 +92,23 @@ class Form(db.Model):
     # A reminder N days before the date a field holds (a card's expiry), when both are set.
     reminder_field: Mapped[str | None] = mapped_column(String(64))
     reminder_days: Mapped[int | None]
+    access: Mapped[str] = mapped_column(String(20), default=FormAccess.EVERYONE.value,
+                                        server_default=FormAccess.EVERYONE.value)
+    # Narrows the organisation's upload limits for this form (same keys as
+    # Organization.upload_limits); an empty mapping keeps the organisation's.
+    upload_limits: Mapped[dict] = mapped_column(JSON, default=dict, server_default="{}")
+    # The fee the procedure costs, shown before sending; None: free (or decided later by staff).
+    fee_amount: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
+    # How the result may reach the person (Handover values): one is said, several are a choice
+    # the person makes on the form, none leaves it to the staff.
+    handovers: Mapped[list] = mapped_column(JSON, default=list, server_default="[]")
 
     group: Mapped[FormGroup | None] = relationship(back_populates="forms")
     versions: Mapped[list[FormVersion]] = relationship(
         back_populates="form", order_by="FormVersion.number"
     )
+    allowed_accounts: Mapped[list[Account]] = relationship(secondary=form_allowed_accounts)
+    allowed_groups: Mapped[list[AccountGroup]] = relationship(secondary=form_allowed_groups)
 
     def title(self, language: str) -> str:
         """The form's title in a language."""
@@ -82,8 +120,16 @@ class Form(db.Model):
 
     @property
     def current_version(self) -> FormVersion | None:
-        """The newest version: the one a new request is filled on."""
-        return self.versions[-1] if self.versions else None
+        """The newest published version: the one a new request is filled on."""
+        published = [version for version in self.versions if version.published_at is not None]
+        return published[-1] if published else None
+
+    @property
+    def draft_version(self) -> FormVersion | None:
+        """The version being edited in the form builder, not yet published, if any."""
+        if self.versions and self.versions[-1].published_at is None:
+            return self.versions[-1]
+        return None
 
 
 class FormVersion(db.Model):
@@ -96,6 +142,9 @@ class FormVersion(db.Model):
     form_id: Mapped[int] = mapped_column(ForeignKey("forms.id"), index=True)
     number: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # When it became the version people fill; None while the form builder edits it. Published
+    # versions are frozen: requests keep the labels they were sent with.
+    published_at: Mapped[datetime | None] = mapped_column(default=utcnow)
 
     form: Mapped[Form] = relationship(back_populates="versions")
     fields: Mapped[list[Field]] = relationship(

@@ -1,11 +1,18 @@
 """The organisation, its units and the sites that embed its widget."""
 from __future__ import annotations
 
-from sqlalchemy import JSON, Boolean, ForeignKey, String, false, true
+import enum
+from typing import TYPE_CHECKING
+
+from sqlalchemy import JSON, Boolean, Column, ForeignKey, String, Table, false, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from widget.extensions import db
 from widget.models._types import localized
+
+if TYPE_CHECKING:
+    from widget.models.branding import Theme
+    from widget.models.forms import Form
 
 
 class Organization(db.Model):
@@ -30,6 +37,10 @@ class Organization(db.Model):
     sms_max_segments: Mapped[int] = mapped_column(default=3, server_default="3")
     # The organisation's colour in its e-mails (a #rrggbb hex; branding the widget is the admin's).
     theme_color: Mapped[str] = mapped_column(String(7), default="#0b5cad", server_default="#0b5cad")
+    # The organisation's upload limits; a form may narrow them (see widget.uploads.UploadPolicy).
+    # {"max_file_mb": 10, "max_total_mb": 25, "max_files": 5, "types": ["pdf", "jpg", ...]};
+    # a missing key means the deployment's default.
+    upload_limits: Mapped[dict] = mapped_column(JSON, default=dict, server_default="{}")
 
     units: Mapped[list[Unit]] = relationship(back_populates="organization")
     sites: Mapped[list[Site]] = relationship(back_populates="organization")
@@ -39,6 +50,11 @@ class Organization(db.Model):
         return localized(self.names, language)
 
 
+class UnitKind(str, enum.Enum):
+    SUBSIDIARY = "subsidiary"    # a company or office of its own under the organisation
+    DEPARTMENT = "department"    # a part of the organisation or of a subsidiary
+
+
 class Unit(db.Model):
     __tablename__ = "units"
 
@@ -46,12 +62,26 @@ class Unit(db.Model):
     organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
     code: Mapped[str] = mapped_column(String(16))
     names: Mapped[dict] = mapped_column(JSON, default=dict)
+    kind: Mapped[str] = mapped_column(String(20), default=UnitKind.DEPARTMENT.value,
+                                      server_default=UnitKind.DEPARTMENT.value)
+    # A department of a subsidiary names the subsidiary; top-level units name nothing.
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
+    # A closed unit keeps its requests but takes no new forms or staff.
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
     organization: Mapped[Organization] = relationship(back_populates="units")
 
     def name(self, language: str) -> str:
         """The unit's name in a language."""
         return localized(self.names, language)
+
+
+# The forms a site shows when it does not show them all (Site.shows_all_forms).
+site_forms = Table(
+    "site_forms", db.metadata,
+    Column("site_id", ForeignKey("sites.id", ondelete="CASCADE"), primary_key=True),
+    Column("form_id", ForeignKey("forms.id", ondelete="CASCADE"), primary_key=True),
+)
 
 
 class Site(db.Model):
@@ -65,5 +95,11 @@ class Site(db.Model):
     name: Mapped[str] = mapped_column(String(200))
     allowed_origins: Mapped[list] = mapped_column(JSON, default=list)
     default_language: Mapped[str] = mapped_column(String(8), default="en")
+    # The site's look; None: the organisation's default theme (Theme.is_default), else the plain one.
+    theme_id: Mapped[int | None] = mapped_column(ForeignKey("themes.id", ondelete="SET NULL"))
+    # Every published form of the organisation, or only those in site_forms.
+    shows_all_forms: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
     organization: Mapped[Organization] = relationship(back_populates="sites")
+    theme: Mapped[Theme | None] = relationship()
+    forms: Mapped[list[Form]] = relationship(secondary=site_forms)

@@ -27,6 +27,20 @@ class NotAllowed(ActionError):
     """The action is not possible in the request's state or for this person's role."""
 
 
+class AdministratorsOnly(NotAllowed):
+    """Administration is the administrators' business; the back office hides it from others."""
+
+    def __init__(self):
+        super().__init__(_l("Only an administrator may do this."))
+
+
+def require_admin(staff: StaffUser) -> None:
+    """Raise AdministratorsOnly unless the staff member is an administrator (a connected system's
+    identity never is: it acts through the API only)."""
+    if not staff.is_admin or staff.is_system:
+        raise AdministratorsOnly()
+
+
 class Conflict(ActionError):
     """Someone else changed the request since this person loaded it."""
 

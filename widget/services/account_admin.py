@@ -21,8 +21,7 @@ from widget.models import (REGISTERED_DETAILS, Account, AuditEntry, ChangeStatus
 from widget.models._types import utcnow
 from widget.notify.account_notices import DETAIL_LABELS, queue_account_message, to_account_box
 from widget.notify.catalog import EMAIL
-from widget.services.access import ActionError, NotAllowed, NotFound, visible_to
-from widget.services.deliveries import AdministratorsOnly
+from widget.services.access import ActionError, NotAllowed, NotFound, require_admin, visible_to
 from widget.textnorm import fold_digits, strip_controls
 
 PAGE_SIZE = 25
@@ -64,11 +63,6 @@ class AccountView:
     changes: list[DetailChange]  # the person's asks to change details, newest first
 
 
-def _require_admin(staff: StaffUser) -> None:
-    if not staff.is_admin:
-        raise AdministratorsOnly()
-
-
 def _account(staff: StaffUser, account_id: int) -> Account:
     account = db.session.scalar(select(Account).where(
         Account.id == account_id, Account.organization_id == staff.organization_id))
@@ -99,7 +93,7 @@ def _search_condition(text: str, country: str):
 
 def list_accounts(staff: StaffUser, query: str, page: int) -> AccountPage:
     """One page of the organisation's accounts, newest first, searched by name, e-mail or phone."""
-    _require_admin(staff)
+    require_admin(staff)
     text = " ".join(strip_controls(query or "").split())[:QUERY_MAX]
     statement = select(Account).where(Account.organization_id == staff.organization_id)
     if text:
@@ -118,7 +112,7 @@ def list_accounts(staff: StaffUser, query: str, page: int) -> AccountPage:
 
 def account_for_staff(staff: StaffUser, account_id: int) -> AccountView:
     """An account with its own requests, an agent's for others and its asks, or AccountNotFound."""
-    _require_admin(staff)
+    require_admin(staff)
     account = _account(staff, account_id)
     newest = (Request.submitted_at.desc(), Request.id.desc())
     own = db.session.scalars(select(Request).where(Request.account_id == account.id,
@@ -136,7 +130,7 @@ def account_for_staff(staff: StaffUser, account_id: int) -> AccountView:
 
 def set_agent(staff: StaffUser, account_id: int, is_agent: bool) -> bool:
     """Let an account send forms for other people, or stop it; False if nothing changed."""
-    _require_admin(staff)
+    require_admin(staff)
     account = _account(staff, account_id)
     was = bool(account.is_agent)
     if was == bool(is_agent):
@@ -150,7 +144,7 @@ def set_agent(staff: StaffUser, account_id: int, is_agent: bool) -> bool:
 
 def pending_detail_changes(staff: StaffUser) -> list[DetailChange]:
     """The organisation's asks waiting for a decision, oldest first, with their accounts."""
-    _require_admin(staff)
+    require_admin(staff)
     return list(db.session.scalars(
         select(DetailChange).join(Account, Account.id == DetailChange.account_id)
         .where(DetailChange.organization_id == staff.organization_id,
@@ -187,7 +181,7 @@ def _as_text(value) -> str:
 def decide_detail_change(staff: StaffUser, change_id: int, approve: bool,
                          note: str) -> DetailChange:
     """Approve an ask (the value is applied) or refuse it with a note, and tell the person."""
-    _require_admin(staff)
+    require_admin(staff)
     change = db.session.scalar(select(DetailChange).where(
         DetailChange.id == change_id, DetailChange.organization_id == staff.organization_id))
     if change is None or change.account.organization_id != staff.organization_id:

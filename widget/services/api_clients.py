@@ -21,8 +21,7 @@ from widget.extensions import db
 from widget.models import ApiClient, AuditEntry, Role, StaffUser, Unit
 from widget.models._types import as_utc, utcnow
 from widget.passwords import hash_password
-from widget.services.access import NotAllowed
-from widget.services.deliveries import AdministratorsOnly
+from widget.services.access import NotAllowed, require_admin
 from widget.textnorm import strip_controls
 
 # What a webhook may announce: the timeline events of a request, by kind.
@@ -36,15 +35,10 @@ def _digest(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
-def _require_admin(staff: StaffUser) -> None:
-    if not staff.is_admin or staff.is_system:
-        raise AdministratorsOnly()
-
-
 def create_api_client(admin: StaffUser, name: str, unit_ids: list[int],
                       webhook_url: str = "", webhook_events: list[str] = ()) -> tuple[ApiClient, str]:
     """A new connected system and its key (returned once, never stored). Commits."""
-    _require_admin(admin)
+    require_admin(admin)
     name = " ".join(strip_controls(name or "").split())[:120]
     if not name:
         raise NotAllowed(_l("Please name the system, for example \"CRM\"."))
@@ -111,7 +105,7 @@ def revoke_api_client(admin: StaffUser, client_id: int) -> ApiClient:
 
 def client_of(admin: StaffUser, client_id: int) -> ApiClient:
     """One of the organisation's systems, for an administrator."""
-    _require_admin(admin)
+    require_admin(admin)
     client = db.session.scalar(select(ApiClient).where(
         ApiClient.id == client_id, ApiClient.organization_id == admin.organization_id))
     if client is None:
@@ -121,7 +115,7 @@ def client_of(admin: StaffUser, client_id: int) -> ApiClient:
 
 def api_clients(admin: StaffUser) -> list[ApiClient]:
     """The organisation's connected systems, newest first."""
-    _require_admin(admin)
+    require_admin(admin)
     return list(db.session.scalars(select(ApiClient).where(
         ApiClient.organization_id == admin.organization_id).order_by(ApiClient.id.desc())))
 

@@ -13,16 +13,9 @@ from sqlalchemy.orm import selectinload
 from widget.extensions import db
 from widget.models import AuditEntry, DeliveryAttempt, OutboxItem, OutboxStatus, Request, StaffUser
 from widget.models._types import utcnow
-from widget.services.access import NotAllowed, find_for_staff
+from widget.services.access import NotAllowed, find_for_staff, require_admin
 
 PAGE_SIZE = 25
-
-
-class AdministratorsOnly(NotAllowed):
-    """Dead letters are the administrators' business; the back office hides them from others."""
-
-    def __init__(self):
-        super().__init__(_l("Only an administrator may do this."))
 
 
 @dataclass(frozen=True)
@@ -40,11 +33,6 @@ class DeadLetterPage:
     pages: int
 
 
-def _require_admin(staff: StaffUser) -> None:
-    if not staff.is_admin:
-        raise AdministratorsOnly()
-
-
 def deliveries_of(staff: StaffUser, request_id: int) -> list[OutboxItem]:
     """A request's notifications with their delivery history, newest first (NotFound if the
     request is not this staff member's to see)."""
@@ -59,7 +47,7 @@ def deliveries_of(staff: StaffUser, request_id: int) -> list[OutboxItem]:
 
 def dead_letters(staff: StaffUser, page: int = 1) -> DeadLetterPage:
     """One page of the organisation's dead letters, the most recently given up first."""
-    _require_admin(staff)
+    require_admin(staff)
     last_attempt = (select(func.max(DeliveryAttempt.finished_at))
                     .where(DeliveryAttempt.outbox_id == OutboxItem.id)
                     .correlate(OutboxItem).scalar_subquery())
@@ -80,7 +68,7 @@ def dead_letters(staff: StaffUser, page: int = 1) -> DeadLetterPage:
 
 def retry_dead_letter(staff: StaffUser, item_id: int) -> OutboxItem:
     """Queue one of the organisation's dead letters again with fresh attempts, audited."""
-    _require_admin(staff)
+    require_admin(staff)
     refused = NotAllowed(_l("This message is not a dead letter any more: someone may have sent "
                             "it again already."))
     item = db.session.scalar(select(OutboxItem).where(

@@ -14,8 +14,7 @@ from widget.models import (ApiClient, AuditEntry, Field, FieldType, Form, FormPr
                            FormVersion, ProposalStatus, StaffUser)
 from widget.models._types import utcnow
 from widget.sanitize import clean_html
-from widget.services.access import NotAllowed
-from widget.services.deliveries import AdministratorsOnly
+from widget.services.access import NotAllowed, require_admin
 from widget.textnorm import strip_controls
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
@@ -145,7 +144,7 @@ def proposal_for_client(client: ApiClient, proposal_id: int) -> FormProposal | N
 
 def pending_proposals(admin: StaffUser) -> list[FormProposal]:
     """The organisation's proposals waiting for a decision, oldest first."""
-    _require_admin(admin)
+    require_admin(admin)
     return list(db.session.scalars(select(FormProposal).where(
         FormProposal.organization_id == admin.organization_id,
         FormProposal.status == ProposalStatus.PENDING.value).order_by(FormProposal.id)))
@@ -160,7 +159,7 @@ def current_form(proposal: FormProposal) -> Form | None:
 def decide_proposal(admin: StaffUser, proposal_id: int, approve: bool, reason: str) -> FormProposal:
     """Publish a proposal (a new form, or a new version of the form with its slug) or reject it
     with a reason the system can read. Commits."""
-    _require_admin(admin)
+    require_admin(admin)
     proposal = db.session.scalar(select(FormProposal).where(
         FormProposal.id == proposal_id, FormProposal.organization_id == admin.organization_id))
     if proposal is None:
@@ -198,8 +197,3 @@ def _publish(proposal: FormProposal) -> Form:
         for index, spec in enumerate(definition["fields"])]))
     db.session.flush()
     return form
-
-
-def _require_admin(staff: StaffUser) -> None:
-    if not staff.is_admin or staff.is_system:
-        raise AdministratorsOnly()

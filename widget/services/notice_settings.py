@@ -16,8 +16,7 @@ from widget.models import AuditEntry, NotificationRule, NotificationTemplate, Or
 from widget.models._types import utcnow
 from widget.notify.catalog import EMAIL, INBOX, NOTICES, SMS
 from widget.notify.compose import template_problems
-from widget.services.access import NotAllowed
-from widget.services.deliveries import AdministratorsOnly
+from widget.services.access import NotAllowed, require_admin
 
 CHANNELS = (EMAIL, SMS, INBOX)
 # The box shows a notice in its e-mail wording: only e-mail and SMS have their own.
@@ -95,11 +94,6 @@ class Wording:
     max_segments: int
 
 
-def _require_admin(staff: StaffUser) -> None:
-    if not staff.is_admin:
-        raise AdministratorsOnly()
-
-
 def _check_notice(key: str, channel: str, channels: tuple[str, ...] = CHANNELS) -> None:
     if key not in NOTICES or channel not in channels:
         raise NotAllowed(_l("There is no such notice or channel."))
@@ -141,7 +135,7 @@ def _commit() -> None:
 def notice_overview(staff: StaffUser) -> list[NoticeState]:
     """Every notice in catalogue order: its name, and per channel whether it goes out and in
     which languages the organisation has its own wording."""
-    _require_admin(staff)
+    require_admin(staff)
     rules = _rules(staff.organization_id)
     own: dict[tuple[str, str], set[str]] = {}
     for key, channel, language in db.session.execute(
@@ -163,7 +157,7 @@ def notice_overview(staff: StaffUser) -> list[NoticeState]:
 
 def set_channel(staff: StaffUser, key: str, channel: str, enabled: bool) -> bool:
     """Turn a notice on or off on one channel for the organisation; False if it already was."""
-    _require_admin(staff)
+    require_admin(staff)
     _check_notice(key, channel)
     rule = _rules(staff.organization_id).get((key, channel))
     was = channel in NOTICES[key].channels if rule is None else rule.enabled
@@ -184,7 +178,7 @@ def wording_of(staff: StaffUser, key: str, channel: str, language: str,
                languages: Iterable[str]) -> Wording:
     """What the editor shows for one notice, channel and language: the organisation's own
     wording, else the built-in default translated into that language."""
-    _require_admin(staff)
+    require_admin(staff)
     _check_notice(key, channel, WORDING_CHANNELS)
     _check_language(language, languages)
     notice = NOTICES[key]
@@ -228,7 +222,7 @@ def save_wording(staff: StaffUser, key: str, channel: str, language: str, subjec
                  body: str, languages: Iterable[str]) -> NotificationTemplate:
     """Keep the organisation's own wording of a notice after checking its placeholders (the
     subject only for e-mail; an empty subject keeps the default one)."""
-    _require_admin(staff)
+    require_admin(staff)
     _check_notice(key, channel, WORDING_CHANNELS)
     _check_language(language, languages)
     allowed = NOTICES[key].placeholders
@@ -268,7 +262,7 @@ def save_wording(staff: StaffUser, key: str, channel: str, language: str, subjec
 def reset_wording(staff: StaffUser, key: str, channel: str, language: str) -> bool:
     """Drop the organisation's own wording: the translated default applies again; False if
     there was none."""
-    _require_admin(staff)
+    require_admin(staff)
     _check_notice(key, channel, WORDING_CHANNELS)
     template = _template(staff.organization_id, key, channel, language)
     if template is None:
@@ -284,7 +278,7 @@ def reset_wording(staff: StaffUser, key: str, channel: str, language: str) -> bo
 def save_sms_settings(staff: StaffUser, without_diacritics: bool, max_segments: int) -> bool:
     """How the organisation's SMS are written: without diacritics or not, and the most parts
     one may have; False if nothing changed."""
-    _require_admin(staff)
+    require_admin(staff)
     if isinstance(max_segments, bool) or not isinstance(max_segments, int) \
             or not MIN_SEGMENTS <= max_segments <= MAX_SEGMENTS:
         raise NotAllowed(_l("An SMS may have from %(min)d to %(max)d parts.",
