@@ -266,8 +266,48 @@ def integration_pages(client, admin) -> dict:
 # The administration areas' pages: {page name: (response, the status it must have)}. Each area
 # fills its own function; back_office_pages checks the statuses and feeds the HTML to the checks.
 def organisation_pages(client, admin) -> dict:
-    """Organisation settings, units, staff users and the audit log."""
-    return {}
+    """Organisation settings, units, staff users and the audit log: each page, a refusal on
+    each form, a temporary password shown once, and the log filtered."""
+    unit = sorted(admin.organization.units, key=lambda u: u.code)[0]
+    operator = next(iter(_demo_operators(admin)))
+    names = {"name-en": "Archive", "name-vi": "Lưu trữ", "name-fa": "بایگانی", "name-ru": "Архив"}
+    return {
+        "organisation": (client.get("/admin/organisation"), 200),
+        "organisation refused": (client.post("/admin/organisation", data={
+            "name-en": "", "country": "XX", "timezone": "Mars/Base", "day_start": "18:00",
+            "day_end": "08:00", "closed_days": "someday", "sms_max_segments": "40",
+            "theme_color": "blue"}), 422),
+        "units": (client.get("/admin/organisation/units"), 200),
+        "unit refused": (client.post("/admin/organisation/units", data={
+            "code": unit.code, "kind": "department"} | names), 422),
+        "unit": (client.get(f"/admin/organisation/units/{unit.id}"), 200),
+        "unit close refused": (client.post(f"/admin/organisation/units/{unit.id}/active",
+                                           data={"active": "0"}), 422),
+        "staff": (client.get("/admin/staff"), 200),
+        "staff added": (client.post("/admin/staff", data={
+            "name": "Vũ Thị Hoa", "email": "hoa@demo.frontdesk", "role": "operator",
+            "units": [str(unit.id)]}), 200),
+        "staff refused": (client.post("/admin/staff", data={
+            "name": "", "email": "nobody", "role": "operator"}), 422),
+        "staff member": (client.get(f"/admin/staff/{operator.id}"), 200),
+        "staff password": (client.post(f"/admin/staff/{operator.id}/password"), 200),
+        "staff self refused": (client.post(f"/admin/staff/{admin.id}/active",
+                                           data={"active": "0"}), 422),
+        "audit": (client.get("/admin/audit"), 200),
+        "audit filtered": (client.get("/admin/audit?action=staff_created&from=2000-01-01"
+                                      "&to=someday"), 200),
+    }
+
+
+def _demo_operators(admin):
+    from sqlalchemy import select
+
+    from widget.extensions import db
+    from widget.models import StaffUser
+
+    return db.session.scalars(select(StaffUser).where(
+        StaffUser.organization_id == admin.organization_id, StaffUser.role == "operator",
+        StaffUser.is_system.is_(False)).order_by(StaffUser.id))
 
 
 def builder_pages(client, admin) -> dict:
