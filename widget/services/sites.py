@@ -83,13 +83,11 @@ def parse_origins(text: str) -> list[str]:
         if not is_origin(origin) or not _port_fits(origin):
             raise SiteRefused("origins", _l(
                 "%(origin)s is not a web origin. Write only the scheme and the host, and the port "
-                "if there is one, for example https://city.example or http://localhost:8000: no "
-                "path, no wildcard.", origin=origin[:100]))
+                "if there is one: no path, no wildcard.", origin=origin[:100]))
         if origin not in origins:
             origins.append(origin)
     if not origins:
-        raise SiteRefused("origins", _l("Please enter the origin of at least one website, for "
-                                        "example https://city.example."))
+        raise SiteRefused("origins", _l("Please enter the origin of at least one website."))
     if len(origins) > MAX_ORIGINS:
         raise SiteRefused("origins", _l("A site may have at most %(num)d origins.",
                                         num=MAX_ORIGINS))
