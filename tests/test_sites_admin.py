@@ -9,7 +9,7 @@ import pytest
 from markupsafe import escape
 from sqlalchemy import func, select
 
-from tests import backoffice, test_admin, test_notice_settings
+from tests import backoffice, test_admin
 from tests.test_admin import html_of, sign_in
 from tests.test_notice_settings import CSRF_INPUT, audits
 from tests.vnu import html_errors
