@@ -317,7 +317,33 @@ def builder_pages(client, admin) -> dict:
 
 def site_pages(client, admin) -> dict:
     """Embedding sites with their snippet, and form groups."""
-    return {}
+    from sqlalchemy import select
+
+    from widget.extensions import db
+    from widget.models import Form, Site
+
+    registered = client.post("/admin/sites", data={
+        "name": "Cổng thông tin phường", "origins": "https://phuong.example\nhttp://localhost:8000",
+        "default_language": "vi", "theme": ""})
+    assert registered.status_code == 302, "the site was not registered"
+    site = db.session.scalar(select(Site).where(Site.name == "Cổng thông tin phường"))
+    complaint = db.session.scalar(select(Form.id).where(Form.slug == "complaint"))
+    chosen = client.post(f"/admin/sites/{site.id}/forms",
+                         data={"shows": "chosen", "forms": [str(complaint)]})
+    assert chosen.status_code == 302, "the site's forms were not saved"
+    group = db.session.scalar(
+        select(Form.group_id).where(Form.slug == "complaint"))
+    return {
+        "sites": (client.get("/admin/sites"), 200),
+        "site": (client.get(f"/admin/sites/{site.id}"), 200),
+        "site refused": (client.post("/admin/sites", data={
+            "name": "Trang", "origins": "ftp://phuong.example", "default_language": "vi"}), 422),
+        "site forms refused": (client.post(f"/admin/sites/{site.id}/forms",
+                                           data={"shows": "chosen"}), 422),
+        "form groups": (client.get("/admin/form-groups"), 200),
+        "form group refused": (client.post("/admin/form-groups", data={}), 422),
+        "form group rename refused": (client.post(f"/admin/form-groups/{group}", data={}), 422),
+    }
 
 
 def branding_pages(client, admin) -> dict:

@@ -1,4 +1,5 @@
-"""What a site offers: its form groups and published forms."""
+"""What a site offers: its form groups and published forms (all of the organisation's, or only
+those the site was given: Site.shows_all_forms)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -7,6 +8,7 @@ from sqlalchemy import select
 
 from widget.extensions import db
 from widget.models import Form, FormGroup, Site
+from widget.models.org import site_forms
 
 
 @dataclass
@@ -20,12 +22,19 @@ def site_by_key(key: str) -> Site | None:
     return db.session.scalar(select(Site).where(Site.key == key))
 
 
+def _shown_on(site: Site):
+    """The condition for the published forms a site shows."""
+    condition = (Form.organization_id == site.organization_id) & Form.is_published.is_(True)
+    if not site.shows_all_forms:
+        # A form the site was not given is "not found" there, even by its direct address.
+        condition &= Form.id.in_(select(site_forms.c.form_id).where(site_forms.c.site_id == site.id))
+    return condition
+
+
 def list_catalogue(site: Site) -> list[CatalogueSection]:
-    """The published forms of the site's organisation, grouped and ordered for display."""
+    """The published forms the site shows, grouped and ordered for display."""
     forms = db.session.scalars(
-        select(Form)
-        .where(Form.organization_id == site.organization_id, Form.is_published.is_(True))
-        .order_by(Form.position, Form.id)
+        select(Form).where(_shown_on(site)).order_by(Form.position, Form.id)
     ).all()
     groups = db.session.scalars(
         select(FormGroup)
@@ -44,11 +53,6 @@ def list_catalogue(site: Site) -> list[CatalogueSection]:
 
 
 def published_form(site: Site, slug: str) -> Form | None:
-    """A published form of the site's organisation, by its slug."""
-    form = db.session.scalar(
-        select(Form).where(
-            Form.organization_id == site.organization_id, Form.slug == slug,
-            Form.is_published.is_(True),
-        )
-    )
+    """A published form the site shows, by its slug."""
+    form = db.session.scalar(select(Form).where(_shown_on(site), Form.slug == slug))
     return form if form is not None and form.current_version else None
