@@ -19,7 +19,7 @@ from widget.services.access import NotAllowed, require_admin
 from widget.services.inbox import InboxQuery, filtered_requests
 
 FORMATS = ("csv", "xlsx")
-BATCH = 1000  # rows fetched from the database at a time
+BATCH = 500  # rows fetched from the database at a time
 
 # What a row needs, and nothing else: no ORM objects, so nothing piles up in the session.
 COLUMNS = (Request.code, Request.journal_number, Request.form_version_id, Request.unit_id,
