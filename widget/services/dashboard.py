@@ -5,7 +5,7 @@ SQLite and PostgreSQL read alike (their date functions differ, and neither knows
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
@@ -58,7 +58,8 @@ class Dashboard:
 
 
 def _local_midnight(day: date, zone: ZoneInfo) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=zone)
+    # In UTC, as the database holds moments (SQLite would drop any other offset unconverted).
+    return datetime.combine(day, time.min, tzinfo=zone).astimezone(timezone.utc)
 
 
 def _bucket(column, bounds: list[datetime]):
@@ -117,8 +118,9 @@ def dashboard(staff: StaffUser, days: int, language: str, now: datetime | None =
 def _on_time(seen, start: datetime, end: datetime, zone: ZoneInfo):
     """Requests closed in the period that had a deadline, and how many of them on time, per
     month of the organisation's calendar and overall."""
-    firsts = [start.date().replace(day=1)]
-    while (following := (firsts[-1] + timedelta(days=32)).replace(day=1)) < end.date():
+    first_day, end_day = start.astimezone(zone).date(), end.astimezone(zone).date()
+    firsts = [first_day.replace(day=1)]
+    while (following := (firsts[-1] + timedelta(days=32)).replace(day=1)) < end_day:
         firsts.append(following)
     bounds = [max(start, _local_midnight(first, zone)) for first in firsts] + [end]
     on_time = case((Request.closed_at <= Request.due_at, 1), else_=0)
