@@ -177,14 +177,16 @@ def test_formulas_and_markup_people_typed_stay_text(client, db, admin, make):
     for text in FORMULAS + HOSTILE_ALL:
         make(answers={"name": text, "email": text})
     sign_in(client, admin)
-    persons = [row[11] for row in csv_rows(download(client))[1:]]
-    # Quoted in the CSV file; markup is no formula and is exported as typed.
-    assert sorted(persons) == sorted(["'" + text.strip() for text in FORMULAS] + HOSTILE_ALL)
+    rows = csv_rows(download(client))[1:]
+    # Quoted in the CSV file; markup is no formula and is exported as typed. The name column is
+    # trimmed (a leading tab goes); the e-mail column is as typed, tab and all.
+    assert sorted(row[11] for row in rows) == sorted(
+        ["'" + text.strip() for text in FORMULAS] + HOSTILE_ALL)
+    assert sorted(row[12] for row in rows) == sorted(["'" + text for text in FORMULAS] + HOSTILE_ALL)
     sheet = xlsx_sheet(client.post(EXPORT, data={"format": "xlsx"}))
     cells = [row[11] for row in sheet.iter_rows(min_row=2)]
+    # Excel cells hold the text as typed, as text cells: never a formula.
     assert sorted(cell.value for cell in cells) == sorted(
-        # Excel cannot hold a carriage return at the start of a cell? It can: only control
-        # characters below tab are dropped. Strings are never formulas.
         [text.strip() for text in FORMULAS] + HOSTILE_ALL)
     assert {cell.data_type for cell in cells} == {"s"}
 
