@@ -1,1 +1,87 @@
-"""(being written)"""
+"""The administrators' export of requests: the inbox's filters, then a CSV or Excel file of
+every matching request of the organisation, streamed while it is written."""
+from __future__ import annotations
+
+from flask import Response, render_template, request, stream_with_context
+from flask_babel import get_locale, gettext as _, lazy_gettext as _l
+
+from admin import bp
+from admin.auth import administrators_only
+from admin.forms import INBOX_STATUSES, inbox_query
+from admin.hub import admin_section
+from admin.presenters import CHANNELS, VIEWS
+from admin.routes import current_staff
+from widget.public.presenters import STATUS_LABELS, display_code
+from widget.services.exports import ExportRow, RequestExport, export_requests
+from widget.services.inbox import View, forms_of
+from widget.spreadsheets import csv_chunks, xlsx_chunks
+
+EXPORT = "/export"
+MIMETYPES = {"csv": "text/csv; charset=utf-8",
+             "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+# The inbox opens on new requests; an export is of every request unless a view is chosen.
+DEFAULT_VIEW = View.ALL.value
+
+
+def _header() -> list[str]:
+    return [_("Tracking code"), _("Journal number"), _("Form"), _("Unit"), _("Status"),
+            _("Channel"), _("Received"), _("Registered"), _("Due"), _("Closed"), _("Executor"),
+            _("Person"), _("E-mail address"), _("Phone number"), _("Overdue")]
+
+
+def _cells(rows, yes: str, no: str):
+    # Labels are translated once, not per row: a large file repeats the same few words.
+    statuses = {key: str(text) for key, text in STATUS_LABELS.items()}
+    channels = {key: str(text) for key, text in CHANNELS.items()}
+    row: ExportRow
+    for row in rows:
+        yield [display_code(row.code), row.journal_number, row.form, row.unit,
+               statuses.get(row.status, row.status), channels.get(row.channel, row.channel),
+               row.received, row.registered, row.due, row.closed, row.executor, row.person,
+               row.email, row.phone, yes if row.overdue else no]
+
+
+def _export_page(params: dict, problems: dict | None = None, status: int = 200):
+    staff = current_staff()
+    units = sorted(staff.organization.units, key=lambda unit: unit.code)
+    return render_template(
+        "admin/export.html", params=params, problems=problems or {}, forms=forms_of(staff),
+        units=units, statuses=INBOX_STATUSES, views=VIEWS), status
+
+
+def _typed(values) -> dict:
+    """What was typed in the filter form, to show again (only the filters' own names)."""
+    typed = {key: values.get(key, "") for key in ("q", "form", "unit", "status", "from", "to")}
+    return typed | {"view": values.get("view") or DEFAULT_VIEW}
+
+
+@admin_section(_l("Export requests"),
+               _l("Download the requests you choose as a CSV or Excel file."), order=60)
+@bp.get(EXPORT)
+@administrators_only
+def export_page():
+    """The filters of an export and its two buttons (filters may come in the address)."""
+    return _export_page(_typed(request.args))
+
+
+@bp.post(EXPORT)
+@administrators_only
+def export_download():
+    """The file of every request matching the filters, written while it is sent."""
+    typed = _typed(request.form)
+    query, _params, problems = inbox_query(typed)
+    file_format = request.form.get("format", "")
+    if file_format not in MIMETYPES:
+        problems["format"] = _l("Please choose CSV or Excel.")
+    if problems:
+        return _export_page(typed, {key: str(text) for key, text in problems.items()}, 422)
+    export: RequestExport = export_requests(current_staff(), query, file_format, str(get_locale()))
+    yes, no = _("Yes"), _("No")
+    rows = _cells(export.rows, yes, no)
+    chunks = (csv_chunks(_header(), rows) if file_format == "csv" else
+              xlsx_chunks(_header(), rows, _("Requests")))
+    filename = f"requests-{export.day.isoformat()}.{file_format}"
+    response = Response(stream_with_context(chunks), mimetype=MIMETYPES[file_format])
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response

@@ -119,6 +119,11 @@ def inbox_query(args) -> tuple[InboxQuery, dict[str, str], dict]:
             query.form_id = params["form"] = _small_int(args["form"])
         else:
             problems["form"] = _l("Please choose a form from the list.")
+    if args.get("unit"):
+        if _small_int(args["unit"]):
+            query.unit_id = params["unit"] = _small_int(args["unit"])
+        else:
+            problems["unit"] = _l("Please choose a unit from the list.")
     if args.get("status"):
         if args["status"] in INBOX_STATUSES:
             query.status = params["status"] = args["status"]

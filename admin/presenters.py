@@ -7,9 +7,10 @@ from datetime import datetime
 
 from flask_babel import force_locale, gettext as _, lazy_gettext as _l, to_user_timezone
 
+from widget.contacts import name_in_answers
 from widget.extensions import db
 from widget.i18n import format_day, format_due
-from widget.models import (Attachment, Channel, Event, EventKind, FeeStatus, FieldType, Handover,
+from widget.models import (Attachment, Channel, Event, EventKind, FeeStatus, Handover,
                            Message, PauseReason, Request, RequestStatus, StaffUser)
 from widget.models._types import as_utc, utcnow
 from widget.public.presenters import amount, display_code, timeline_label
@@ -40,8 +41,6 @@ FEE_STATUSES = {
     FeeStatus.WAIVED.value: _l("Waived"),
 }
 STAFF_EVENT_LABELS = {EventKind.CITIZEN_MESSAGE.value: _l("Message from the person")}
-# Keys whose text answer is most likely the person's name, best first.
-NAME_KEYS = ("name", "full_name", "applicant", "holder", "parent_name")
 VIEWS = {
     View.NEW.value: _l("New"),
     View.MINE.value: _l("Mine"),
@@ -75,13 +74,7 @@ def message_author(message: Message) -> str:
 
 def person_name(request: Request) -> str:
     """The person's name if a text answer looks like one, else the first text answer."""
-    texts = {f.key: request.answers.get(f.key) for f in request.form_version.fields
-             if f.type == FieldType.TEXT.value}
-    texts = {key: value.strip() for key, value in texts.items()
-             if isinstance(value, str) and value.strip()}
-    named = [key for key in NAME_KEYS if key in texts] + [key for key in texts if "name" in key]
-    key = (named or list(texts) or [None])[0]
-    return texts[key][:120] if key else ""
+    return name_in_answers(request.form_version.fields, request.answers)
 
 
 def is_overdue(request: Request, now: datetime | None = None) -> bool:

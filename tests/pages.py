@@ -358,7 +358,15 @@ def access_pages(client, admin) -> dict:
 
 def report_pages(client, admin) -> dict:
     """The dashboard and the export page."""
-    return {}
+    return {
+        "dashboard": (client.get("/admin/dashboard"), 200),
+        "dashboard 7 days": (client.get("/admin/dashboard?days=7"), 200),
+        "dashboard 90 days": (client.get("/admin/dashboard?days=90"), 200),
+        "dashboard bad period": (client.get("/admin/dashboard?days=12"), 200),
+        "export": (client.get("/admin/export?view=overdue"), 200),
+        "export refused": (client.post("/admin/export", data={
+            "format": "csv", "form": "x", "unit": "y", "from": "someday", "status": "nope"}), 422),
+    }
 
 
 ADMIN_AREAS = (organisation_pages, builder_pages, site_pages, branding_pages, access_pages,

@@ -51,3 +51,18 @@ def masked(contact: Contact) -> str:
         local, _, domain = contact.value.partition("@")
         return f"{local[:1]}•••@{domain}"
     return f"{contact.value[:3]}•••••{contact.value[-4:]}"
+
+
+# Keys whose text answer is most likely the person's name, best first.
+NAME_KEYS = ("name", "full_name", "applicant", "holder", "parent_name")
+
+
+def name_in_answers(fields, answers: dict) -> str:
+    """The person's name if a text answer looks like one, else the first text answer (fields:
+    the request's form version's fields)."""
+    texts = {f.key: answers.get(f.key) for f in fields if f.type == "text"}
+    texts = {key: value.strip() for key, value in texts.items()
+             if isinstance(value, str) and value.strip()}
+    named = [key for key in NAME_KEYS if key in texts] + [key for key in texts if "name" in key]
+    key = (named or list(texts) or [None])[0]
+    return texts[key][:120] if key else ""

@@ -39,6 +39,7 @@ class InboxQuery:
     view: View = View.NEW
     text: str = ""               # a tracking code, a journal number, or words in the answers
     form_id: int | None = None
+    unit_id: int | None = None
     status: str | None = None
     sent_from: date | None = None
     sent_to: date | None = None
@@ -80,6 +81,31 @@ def _text_condition(text: str):
                func.lower(cast(Request.answers, String)).contains(words.lower()))
 
 
+def filtered_requests(staff: StaffUser, query: InboxQuery, now: datetime | None = None,
+                      calendar: WorkCalendar | None = None) -> Select:
+    """The requests this staff member may see that match the query's view and filters,
+    unordered (the inbox pages them; the export streams them)."""
+    now = now or utcnow()
+    calendar = calendar or WorkCalendar.for_organization(staff.organization)
+    statement: Select = select(Request).where(
+        visible_to(staff), _view_condition(query.view, staff, now, calendar))
+    if query.text.strip():
+        statement = statement.where(_text_condition(query.text))
+    if query.form_id:
+        statement = statement.where(Request.form_version_id.in_(
+            select(FormVersion.id).where(FormVersion.form_id == query.form_id)))
+    if query.unit_id:
+        statement = statement.where(Request.unit_id == query.unit_id)
+    if query.status:
+        statement = statement.where(Request.status == query.status)
+    if query.sent_from:
+        statement = statement.where(Request.submitted_at >= datetime.combine(query.sent_from, time.min))
+    if query.sent_to:
+        statement = statement.where(
+            Request.submitted_at < datetime.combine(query.sent_to + timedelta(days=1), time.min))
+    return statement
+
+
 def list_inbox(staff: StaffUser, query: InboxQuery, now: datetime | None = None) -> InboxPage:
     """One page of the requests this staff member may see, with counts for every view."""
     now = now or utcnow()
@@ -88,19 +114,7 @@ def list_inbox(staff: StaffUser, query: InboxQuery, now: datetime | None = None)
     counts = {view.value: db.session.scalar(
         select(func.count()).select_from(base.where(_view_condition(view, staff, now, calendar)).subquery()))
         for view in View}
-    statement: Select = base.where(_view_condition(query.view, staff, now, calendar))
-    if query.text.strip():
-        statement = statement.where(_text_condition(query.text))
-    if query.form_id:
-        statement = statement.where(Request.form_version_id.in_(
-            select(FormVersion.id).where(FormVersion.form_id == query.form_id)))
-    if query.status:
-        statement = statement.where(Request.status == query.status)
-    if query.sent_from:
-        statement = statement.where(Request.submitted_at >= datetime.combine(query.sent_from, time.min))
-    if query.sent_to:
-        statement = statement.where(
-            Request.submitted_at < datetime.combine(query.sent_to + timedelta(days=1), time.min))
+    statement = filtered_requests(staff, query, now, calendar)
     order = {Sort.DUE: (Request.due_at.is_(None), Request.due_at, Request.id),
              Sort.NEWEST: (Request.submitted_at.desc(), Request.id.desc()),
              Sort.OLDEST: (Request.submitted_at, Request.id)}[query.sort]
