@@ -25,6 +25,14 @@ class NoSuchHelpPage(NotAllowed):
         super().__init__(_l("There is no such help page."))
 
 
+class HelpPageRefused(NotAllowed):
+    """Bad input for a help page; `field` names the form field it is about."""
+
+    def __init__(self, message, field_name: str):
+        super().__init__(message)
+        self.field = field_name
+
+
 @dataclass
 class HelpPageInput:
     """What an administrator typed for a help page."""
@@ -72,16 +80,17 @@ def save_help_page(admin: StaffUser, page_id: int | None, typed: HelpPageInput) 
               for lang, text in (typed.titles or {}).items()}
     titles = {lang: text for lang, text in titles.items() if text}
     if not titles:
-        raise NotAllowed(_l("Please give the help page a title in at least one language."))
+        raise HelpPageRefused(_l("Please give the help page a title in at least one "
+                                 "language."), "titles")
     bodies = {lang: clean_html(strip_controls(text or "")[:BODY_MAX])
               for lang, text in (typed.bodies or {}).items() if (text or "").strip()}
     org = admin.organization_id
     if typed.form_id is not None and db.session.scalar(select(Form.id).where(
             Form.id == typed.form_id, Form.organization_id == org)) is None:
-        raise NotAllowed(_l("Please choose a form of this organisation."))
+        raise HelpPageRefused(_l("Please choose a form of this organisation."), "form_id")
     if typed.group_id is not None and db.session.scalar(select(FormGroup.id).where(
             FormGroup.id == typed.group_id, FormGroup.organization_id == org)) is None:
-        raise NotAllowed(_l("Please choose a group of this organisation."))
+        raise HelpPageRefused(_l("Please choose a group of this organisation."), "group_id")
     before = _summary(page) if page is not None else {}
     if page is None:
         last = db.session.scalar(select(func.max(HelpPage.position)).where(
