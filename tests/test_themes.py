@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from tests import backoffice, test_admin
 from tests.test_admin import html_of, sign_in
 from tests.test_notice_settings import CSRF_INPUT, audits
-from widget.models import AuditEntry, Site, StaffUser, Theme
+from widget.models import AuditEntry, Form, Site, StaffUser, Theme
 from widget.services.themes import ThemeInput, ThemeRefused, contrast_ratio, save_theme
 from widget.uploads import configured_store
 
@@ -315,3 +315,38 @@ def test_hostile_css_is_left_out_and_the_administrator_is_told(client, db, admin
         assert word not in served.lower(), (word, served)
     if "</style>" not in css:  # that one breaks the parse of what follows it
         assert "h2 {\n  color: #123456;\n}" in served
+
+
+# --- valid pages --------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("language", ["en", "fa"])
+def test_the_branding_pages_are_valid_html(app, client, db, tmp_path, language):
+    from tests.pages import branding_pages
+    from tests.vnu import html_errors
+    from widget.demo import load_demo_data
+
+    load_demo_data()
+    admin = db.session.scalar(select(StaffUser).where(StaffUser.email == "admin@demo.frontdesk"))
+    sign_in(client, admin)
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = language
+    pages = branding_pages(client, admin)
+    assert {name: response.status_code for name, (response, _) in pages.items()} == {
+        name: status for name, (_, status) in pages.items()}
+    preview = pages["theme preview"][0]
+    assert "frame-ancestors http://localhost" in preview.headers["Content-Security-Policy"]
+    assert "X-Frame-Options" not in preview.headers
+    assert "/admin/themes/" in html_of(preview) and "theme.css" in html_of(preview)
+    html = {name: html_of(response) for name, (response, _) in pages.items()}
+    # The widget wearing the demo theme, with a help page beside the form.
+    slug = db.session.scalar(select(Form.slug).order_by(Form.id))
+    html["widget catalogue"] = html_of(client.get(f"/w/demo/{language}/"))
+    html["widget form"] = html_of(client.get(f"/w/demo/{language}/f/{slug}"))
+    assert "theme.css" in html["widget catalogue"] and "help-form" in html["widget form"]
+    assert html_errors(html, tmp_path) == []
+
+
+def test_the_administration_page_lists_themes_and_help_pages(client, admin):
+    sign_in(client, admin)
+    page = html_of(client.get("/admin/administration"))
+    assert 'href="/admin/themes"' in page and 'href="/admin/help"' in page
+    assert page.index('href="/admin/themes"') < page.index('href="/admin/help"')
