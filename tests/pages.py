@@ -348,7 +348,47 @@ def site_pages(client, admin) -> dict:
 
 def branding_pages(client, admin) -> dict:
     """Themes with the live preview, and help pages."""
-    return {}
+    from sqlalchemy import select
+
+    from widget.extensions import db
+    from widget.models import Form
+    from widget.services.help_pages import HelpPageInput, save_help_page
+    from widget.services.themes import ThemeInput, make_default, save_theme
+
+    site = admin.organization.sites[0]
+    logo = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+    theme = save_theme(admin, None, ThemeInput(
+        name="Cổng dịch vụ công", skin="soft", logo=logo,
+        colors={"primary": "#7a1f1f", "background": "#fffdf8", "text": "#222222",
+                "accent": "#f3ece0"},
+        header_html={"en": "<p>Public services of <b>the city</b></p>",
+                     "vi": "<p>Dịch vụ công của <b>thành phố</b></p>"},
+        custom_css="h1 { letter-spacing: .02em }")).theme
+    save_theme(admin, None, ThemeInput(name="Low contrast", skin="compact",
+                                       colors={"text": "#999999"}))
+    make_default(admin, theme.id)
+    form = db.session.scalars(select(Form).where(Form.organization_id == admin.organization_id)
+                              .order_by(Form.id)).first()
+    texts = {"en": "What to bring", "vi": "Cần mang theo gì", "fa": "چه همراه داشته باشید",
+             "ru": "Что взять с собой"}
+    page = save_help_page(admin, None, HelpPageInput(
+        titles=texts, bodies={lang: f"<p>{text}: <b>ID</b></p>" for lang, text in texts.items()},
+        form_id=form.id, is_published=True))
+    save_help_page(admin, None, HelpPageInput(titles={"en": "Opening hours"}))
+    language = client.environ_base.get("HTTP_ACCEPT_LANGUAGE", "en")
+    return {
+        "themes": (client.get("/admin/themes"), 200),
+        "new theme": (client.get("/admin/themes/new"), 200),
+        "theme": (client.get(f"/admin/themes/{theme.id}?site={site.id}&lang={language}"), 200),
+        "theme refused": (client.post(f"/admin/themes/{theme.id}", data={
+            "name": "Cổng", "skin": "soft", "color-primary": "red"}), 422),
+        "theme preview": (client.get(
+            f"/admin/themes/{theme.id}/preview/{site.id}/{language}"), 200),
+        "help pages": (client.get("/admin/help"), 200),
+        "new help page": (client.get("/admin/help/new"), 200),
+        "help page": (client.get(f"/admin/help/{page.id}"), 200),
+        "help page refused": (client.post("/admin/help", data={"title-en": " "}), 422),
+    }
 
 
 def access_pages(client, admin) -> dict:

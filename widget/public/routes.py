@@ -15,8 +15,11 @@ from widget.services.access import NotAllowed
 from widget.services.account_sessions import account_for_session
 from widget.services.accounts import profile_values
 from widget.services.catalogue import list_catalogue, published_form, site_by_key
+from widget.services.help_pages import published_help
 from widget.services.messaging import send_citizen_message
 from widget.services.recover import ask_for_codes
+from widget.services.themes import theme_for_site, theme_stylesheet
+from widget.services.themes import theme_logo as theme_logo_bytes
 from widget.services.submit import Action, Outcome, Policy, Submission, save_form
 from widget.services.track import (LookupProblem, citizen_file, find_draft, find_request,
                                    request_for_status_token)
@@ -68,9 +71,52 @@ def entry():
     return redirect(url_for(".catalogue", lang=language))
 
 
+@bp.context_processor
+def site_theme():
+    """The site's theme for base.html: its stylesheet and logo addresses (versioned)."""
+    theme = theme_for_site(g.site) if "site" in g else None
+    if theme is None:
+        return {}
+    version = _theme_version(theme)
+    return {"theme": theme, "theme_css": url_for("public.theme_css", v=version),
+            "theme_logo": url_for("public.theme_logo", v=version) if theme.logo_key else None}
+
+
+def _theme_version(theme) -> str:
+    return f"{theme.id}-{theme.updated_at.timestamp():.0f}"
+
+
+def _cacheable(response, theme):
+    # Versioned URLs: a changed theme gets a new address, so an hour of caching is safe; the
+    # ETag lets a browser check cheaply after that.
+    response.set_etag(_theme_version(theme))
+    response.cache_control.public = True
+    response.cache_control.max_age = 3600
+    return response.make_conditional(request)
+
+
+@bp.get("/theme.css")
+def theme_css():
+    """The site's theme as a stylesheet: skin, colours, the filtered custom CSS."""
+    theme = theme_for_site(g.site) or abort(404)
+    response = current_app.response_class(theme_stylesheet(theme), mimetype="text/css")
+    return _cacheable(response, theme)
+
+
+@bp.get("/logo")
+def theme_logo():
+    """The site's theme logo (an image checked on its bytes when uploaded)."""
+    theme = theme_for_site(g.site)
+    if theme is None or not theme.logo_key:
+        abort(404)
+    response = current_app.response_class(theme_logo_bytes(theme), mimetype=theme.logo_type)
+    return _cacheable(response, theme)
+
+
 @bp.get("/<lang>/")
 def catalogue(lang):
-    return render_template("public/catalogue.html", sections=list_catalogue(g.site))
+    return render_template("public/catalogue.html", sections=list_catalogue(g.site),
+                           help_pages=published_help(g.site))
 
 
 @bp.get("/<lang>/f/<slug>")
@@ -231,7 +277,7 @@ def render_form(form, version, values, draft=None, errors=None, notice=None, tok
     return render_template(
         "public/form.html", form=form, version=version, values=values, draft=draft,
         errors=errors or {}, notice=notice, token=token, host_event=host_event,
-        upload_limits=configured_limits(),
+        upload_limits=configured_limits(), help_pages=published_help(g.site),
     ), status
 
 

@@ -1,0 +1,352 @@
+"""Themes: administrators make them (skin, #rrggbb colours, a logo checked on its bytes, header HTML
+sanitised, custom CSS filtered), the widget wears the site's theme or the organisation's default
+through its own stylesheet, and deleting a theme sends its sites back to the default."""
+from __future__ import annotations
+
+import re
+
+import pytest
+from sqlalchemy import func, select
+
+from tests import backoffice, test_admin
+from tests.test_admin import html_of, sign_in
+from tests.test_notice_settings import CSRF_INPUT, audits
+from widget.models import AuditEntry, Form, Site, StaffUser, Theme
+from widget.services.themes import ThemeInput, ThemeRefused, contrast_ratio, save_theme
+from widget.uploads import configured_store
+
+office, no_csrf = backoffice.office, test_admin.no_csrf
+THEMES = "/admin/themes"
+WIDGET = "/w/test"
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 64
+SVG = (b'<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg">'
+       b'<script>alert(1)</script></svg>')
+HOSTILE = ["<script>alert(1)</script>", "<img src=x onerror=alert(1)>",
+           '"><svg onload=alert(1)>']
+HOSTILE_CSS = [
+    "@import url(https://evil.example/x.css);",
+    "body { background: url(javascript:alert(1)) }",
+    "body { background-color: url(https://evil.example/x.png) }",
+    "p { width: expression(alert(1)) }",
+    "</style><script>alert(1)</script>",
+    "p { behavior: url(evil.htc) }",
+    "p { -moz-binding: url(https://evil.example/x.xml#x) }",
+    "p { color: \\65 xpression(alert(1)) }",
+    "p { background: \\75 rl(https://evil.example/x.png) }",
+    "p { color: j\\61 vascript }",
+    "@font-face { font-family: x; src: url(https://evil.example/f.woff) }",
+]
+# What must never reach the served stylesheet, whatever the spelling.
+NEVER = ("evil.example", "import", "expression", "<", "script", "behavior", "binding",
+         "javascript", "url(", "\\")
+
+
+@pytest.fixture
+def admin(office):
+    return office["people"]["admin"]
+
+
+@pytest.fixture
+def theme(db, admin):
+    return save_theme(admin, None, ThemeInput(
+        name="City", skin="soft", colors={"primary": "#aa0000", "background": "#ffffff",
+                                          "text": "#111111", "accent": "#eeeeee"})).theme
+
+
+def form(**fields) -> dict:
+    data = {"name": "City portal", "skin": "classic", "color-primary": "#0b5cad",
+            "color-background": "#ffffff", "color-text": "#1b1b1b", "color-accent": "#f4f6f8",
+            "custom_css": ""}
+    return data | fields
+
+
+def stylesheet(client) -> str:
+    response = client.get(f"{WIDGET}/theme.css")
+    assert response.status_code == 200 and response.mimetype == "text/css"
+    return html_of(response)
+
+
+def count(db, model) -> int:
+    return db.session.scalar(select(func.count(model.id)))
+
+
+# --- who may see what ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("who", ["op", "head", "op_xd"])
+def test_only_administrators_have_the_theme_pages(client, db, office, theme, who):
+    sign_in(client, office["people"][who])
+    site = office["site"]
+    for url in (THEMES, f"{THEMES}/new", f"{THEMES}/{theme.id}", f"{THEMES}/{theme.id}/theme.css",
+                f"{THEMES}/{theme.id}/preview/{site.id}/en", f"{THEMES}/{theme.id}/logo"):
+        assert client.get(url).status_code == 404, url
+    for url, data in ((THEMES, form()), (f"{THEMES}/{theme.id}", form(name="Sneaky")),
+                      (f"{THEMES}/{theme.id}/default", {}), (f"{THEMES}/{theme.id}/delete", {})):
+        assert client.post(url, data=data).status_code == 404, url
+    assert "/admin/themes" not in html_of(client.get("/admin/"))
+    stored = db.session.get(Theme, theme.id)
+    assert (count(db, Theme), stored.name, stored.is_default) == (1, "City", False)
+
+
+def test_another_organisations_theme_is_not_found(client, db, admin, create_site):
+    other_site = create_site(key="other")
+    other_admin = StaffUser(organization_id=other_site.organization_id, email="a@other.test",
+                            name="Other", password_hash="x", role="admin")
+    db.session.add(other_admin)
+    db.session.commit()
+    theirs = save_theme(other_admin, None, ThemeInput(name="Theirs")).theme
+    sign_in(client, admin)
+    for url in (f"{THEMES}/{theirs.id}", f"{THEMES}/{theirs.id}/theme.css"):
+        assert client.get(url).status_code == 404
+    own_site = db.session.scalars(select(Site).where(Site.key == "test")).one()
+    mine = save_theme(admin, None, ThemeInput(name="Mine")).theme
+    assert client.get(f"{THEMES}/{mine.id}/preview/{other_site.id}/en").status_code == 404
+    assert client.get(f"{THEMES}/{mine.id}/preview/{own_site.id}/en").status_code == 200
+    for url in (f"{THEMES}/{theirs.id}", f"{THEMES}/{theirs.id}/default",
+                f"{THEMES}/{theirs.id}/delete"):
+        assert client.post(url, data=form(name="Stolen")).status_code == 404
+    stored = db.session.get(Theme, theirs.id)
+    assert (stored.name, stored.is_default) == ("Theirs", False)
+    assert "Theirs" not in html_of(client.get(THEMES))
+
+
+def test_a_get_changes_nothing(client, db, admin, theme, office):
+    sign_in(client, admin)
+    before = (count(db, AuditEntry), count(db, Theme))
+    for url in (THEMES, f"{THEMES}/new", f"{THEMES}/{theme.id}",
+                f"{THEMES}/{theme.id}/preview/{office['site'].id}/vi",
+                f"{THEMES}/{theme.id}/delete", f"{THEMES}/{theme.id}/default"):
+        client.get(url)
+    assert (count(db, AuditEntry), count(db, Theme)) == before
+    assert not db.session.get(Theme, theme.id).is_default
+
+
+def test_a_post_without_the_csrf_token_is_refused(app, client, db, admin, theme):
+    app.config["WTF_CSRF_ENABLED"] = True
+    sign_in(client, admin)
+    token = CSRF_INPUT.search(html_of(client.get(f"{THEMES}/new"))).group(1)
+    for url in (THEMES, f"{THEMES}/{theme.id}/default", f"{THEMES}/{theme.id}/delete"):
+        assert client.post(url, data=form()).status_code == 400, url
+    assert count(db, Theme) == 1 and not db.session.get(Theme, theme.id).is_default
+    assert client.post(THEMES, data=form(csrf_token=token)).status_code == 302
+    assert count(db, Theme) == 2
+
+
+# --- making a theme and wearing it --------------------------------------------------------------
+
+def test_an_administrator_makes_a_default_theme_the_widget_wears(client, db, admin):
+    sign_in(client, admin)
+    assert client.get(f"{WIDGET}/theme.css").status_code == 404  # no theme: the plain look
+    assert "theme.css" not in html_of(client.get(f"{WIDGET}/en/"))
+    created = client.post(THEMES, data=form(**{
+        "name": "City portal", "skin": "contrast", "color-primary": "#AA0000",
+        "header-en": "<p>Welcome to <b>City</b> services</p>", "header-vi": "Xin chào",
+        "custom_css": "h1 { font-family: 'Noto Sans', sans-serif; letter-spacing: 1px }"}))
+    theme = db.session.scalars(select(Theme)).one()
+    assert created.status_code == 302 and created.location.endswith(f"{THEMES}/{theme.id}")
+    assert (theme.skin, theme.colors["primary"], theme.is_default) == ("contrast", "#aa0000", False)
+    assert [a.action for a in audits(db)] == ["theme_created"]
+    assert "The theme is saved." in html_of(client.get(created.location))
+    assert "theme.css" not in html_of(client.get(f"{WIDGET}/en/"))  # not chosen by any site yet
+
+    assert client.post(f"{THEMES}/{theme.id}/default").status_code == 302
+    assert db.session.get(Theme, theme.id).is_default
+    page = html_of(client.get(f"{WIDGET}/en/"))
+    link = re.search(r'<link rel="stylesheet" href="(/w/test/theme\.css\?v=[^"]+)">', page)
+    assert link, page
+    assert "Welcome to <b>City</b> services" in page
+    assert "Xin chào" in html_of(client.get(f"{WIDGET}/vi/"))
+    css = stylesheet(client)
+    assert "--fd-accent: #aa0000;" in css and "min-height: 48px" in css  # colour and skin
+    assert 'font-family: "Noto Sans", sans-serif;' in css
+    response = client.get(link.group(1))
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert "public" in response.headers["Cache-Control"] and response.headers["ETag"]
+    again = client.get(link.group(1), headers={"If-None-Match": response.headers["ETag"]})
+    assert again.status_code == 304
+    assert [a.action for a in audits(db)] == ["theme_created", "theme_default"]
+
+
+def test_a_site_wears_its_own_theme_else_the_default(client, db, admin, theme, office):
+    other = save_theme(admin, None, ThemeInput(name="Other", colors={"primary": "#00aa00"})).theme
+    sign_in(client, admin)
+    client.post(f"{THEMES}/{theme.id}/default")
+    assert "--fd-accent: #aa0000;" in stylesheet(client)
+    site = db.session.get(Site, office["site"].id)
+    site.theme_id = other.id
+    db.session.commit()
+    assert "--fd-accent: #00aa00;" in stylesheet(client)
+    client.post(f"{THEMES}/{other.id}/default")  # only one default at a time
+    assert [t.name for t in db.session.scalars(select(Theme).where(Theme.is_default))] == ["Other"]
+
+
+def test_deleting_a_theme_sends_its_sites_back_to_the_default(client, db, admin, theme, office):
+    other = save_theme(admin, None, ThemeInput(name="Other", colors={"primary": "#00aa00"},
+                                               logo=PNG)).theme
+    logo_key, other_id = other.logo_key, other.id
+    site = db.session.get(Site, office["site"].id)
+    site.theme_id = other_id
+    db.session.commit()
+    sign_in(client, admin)
+    client.post(f"{THEMES}/{theme.id}/default")
+    assert client.post(f"{THEMES}/{other_id}/delete").status_code == 302
+    assert db.session.get(Theme, other_id) is None
+    assert db.session.get(Site, office["site"].id).theme_id is None
+    assert "--fd-accent: #aa0000;" in stylesheet(client)  # the default now
+    assert not (configured_store().root / logo_key[:2] / logo_key).exists()
+    assert audits(db, "theme_deleted")[0].before["name"] == "Other"
+
+
+# --- refusals and warnings ----------------------------------------------------------------------
+
+@pytest.mark.parametrize("fields, message", [
+    ({"name": "  "}, "Please name the theme"),
+    ({"skin": "neon"}, "Please choose one of the skins."),
+    ({"color-primary": "red"}, "Please give each colour as # and six hexadecimal digits"),
+    ({"color-text": "#12345"}, "Please give each colour as #"),
+    ({"color-background": "#12345g"}, "Please give each colour as #"),
+    ({"color-accent": "rgb(1,2,3)"}, "Please give each colour as #"),
+])
+def test_bad_input_is_refused_and_changes_nothing(client, db, admin, theme, fields, message):
+    sign_in(client, admin)
+    before = count(db, AuditEntry)
+    for url in (THEMES, f"{THEMES}/{theme.id}"):
+        response = client.post(url, data=form(**fields))
+        assert response.status_code == 422 and message in html_of(response)
+        assert 'aria-invalid="true"' in html_of(response)
+    assert count(db, Theme) == 1 and count(db, AuditEntry) == before
+    assert db.session.get(Theme, theme.id).name == "City"
+
+
+def test_a_refusal_is_translated(client, db, admin):
+    sign_in(client, admin)
+    response = client.post(THEMES, data=form(**{"color-primary": "blue"}),
+                           headers={"Accept-Language": "vi"})
+    # The catalogues are translated at the end: the page's own words show it is in Vietnamese.
+    page = html_of(response)
+    assert response.status_code == 422 and '<html lang="vi"' in page
+    assert "Nothing was saved" not in page and "Please give each colour" in page
+
+
+def test_low_contrast_is_saved_with_a_warning(client, db, admin):
+    sign_in(client, admin)
+    response = client.post(THEMES, data=form(**{"color-text": "#999999"}),
+                           follow_redirects=True)
+    assert "below the 4.5:1 that WCAG AA asks for" in html_of(response)
+    assert db.session.scalars(select(Theme)).one().colors["text"] == "#999999"
+    assert round(contrast_ratio("#000000", "#ffffff"), 1) == 21.0
+    assert round(contrast_ratio("#777777", "#ffffff"), 2) == 4.48
+
+
+# --- logos --------------------------------------------------------------------------------------
+
+def test_a_png_logo_is_served_as_an_image(client, db, admin, theme):
+    sign_in(client, admin)
+    response = client.post(f"{THEMES}/{theme.id}", data=form(logo=(__import__("io").BytesIO(PNG),
+                                                                    "logo.png")),
+                           content_type="multipart/form-data")
+    assert response.status_code == 302
+    client.post(f"{THEMES}/{theme.id}/default")
+    page = html_of(client.get(f"{WIDGET}/en/"))
+    src = re.search(r'<img class="theme-logo" src="([^"]+)" alt="">', page).group(1)
+    logo = client.get(src)
+    assert logo.status_code == 200 and logo.mimetype == "image/png" and logo.data == PNG
+    assert logo.headers["X-Content-Type-Options"] == "nosniff"
+    assert "max-age" in logo.headers["Cache-Control"]
+
+
+@pytest.mark.parametrize("data, filename, message", [
+    (SVG, "logo.svg", "SVG is not accepted"),
+    (b"<html><script>alert(1)</script></html>", "logo.png", "must be a PNG, JPEG or WebP"),
+])
+def test_a_logo_that_is_no_safe_image_is_refused(client, db, admin, theme, data, filename,
+                                                 message):
+    import io
+    sign_in(client, admin)
+    response = client.post(f"{THEMES}/{theme.id}", data=form(logo=(io.BytesIO(data), filename)),
+                           content_type="multipart/form-data")
+    assert response.status_code == 422 and message in html_of(response)
+    assert db.session.get(Theme, theme.id).logo_key is None
+    assert client.get(f"{THEMES}/{theme.id}/logo").status_code == 404
+
+
+def test_a_logo_over_512_kb_is_refused(db, admin, theme):
+    # Through the service: the test client would spool so large a body to a temporary file it
+    # never closes.
+    with pytest.raises(ThemeRefused, match="larger than 512 KB"):
+        save_theme(admin, theme.id, ThemeInput(name="City", logo=PNG + b"\x00" * 512 * 1024))
+    assert db.session.get(Theme, theme.id).logo_key is None
+    assert not any(configured_store().root.rglob("*"))
+    saved = save_theme(admin, theme.id, ThemeInput(name="City", logo=PNG + b"\x00" * 400_000))
+    assert saved.theme.logo_type == "image/png"
+
+
+# --- hostile input ------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("hostile", HOSTILE)
+def test_hostile_text_is_stored_as_text_and_shown_escaped(client, db, admin, office, hostile):
+    sign_in(client, admin)
+    client.post(THEMES, data=form(name=hostile, **{f"header-{lang}": hostile + "<b>ok</b>"
+                                                   for lang in ("en", "vi", "fa", "ru")}))
+    theme = db.session.scalars(select(Theme)).one()
+    assert theme.name == hostile
+    for lang, header in theme.header_html.items():
+        assert "<script" not in header and "onerror" not in header and "onload" not in header
+        assert "<svg" not in header and "<img" not in header and "<b>ok</b>" in header
+    for page in (html_of(client.get(THEMES)), html_of(client.get(f"{THEMES}/{theme.id}"))):
+        assert hostile not in page
+        assert str(__import__("markupsafe").escape(hostile)) in page
+    client.post(f"{THEMES}/{theme.id}/default")
+    for lang in ("en", "fa"):
+        widget = html_of(client.get(f"{WIDGET}/{lang}/"))
+        assert "<script>alert" not in widget and "<img src=x" not in widget
+        assert "<svg" not in widget and "<b>ok</b>" in widget
+
+
+@pytest.mark.parametrize("css", HOSTILE_CSS)
+def test_hostile_css_is_left_out_and_the_administrator_is_told(client, db, admin, css):
+    sign_in(client, admin)
+    response = client.post(THEMES, data=form(custom_css=css + "\nh2 { color: #123456 }"),
+                           follow_redirects=True)
+    assert "Left out of the custom CSS:" in html_of(response)
+    theme = db.session.scalars(select(Theme)).one()
+    client.post(f"{THEMES}/{theme.id}/default")
+    served = stylesheet(client)
+    for word in NEVER:
+        assert word not in served.lower(), (word, served)
+    if "</style>" not in css:  # that one breaks the parse of what follows it
+        assert "h2 {\n  color: #123456;\n}" in served
+
+
+# --- valid pages --------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("language", ["en", "fa"])
+def test_the_branding_pages_are_valid_html(app, client, db, tmp_path, language):
+    from tests.pages import branding_pages
+    from tests.vnu import html_errors
+    from widget.demo import load_demo_data
+
+    load_demo_data()
+    admin = db.session.scalar(select(StaffUser).where(StaffUser.email == "admin@demo.frontdesk"))
+    sign_in(client, admin)
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = language
+    pages = branding_pages(client, admin)
+    assert {name: response.status_code for name, (response, _) in pages.items()} == {
+        name: status for name, (_, status) in pages.items()}
+    preview = pages["theme preview"][0]
+    assert "frame-ancestors http://localhost" in preview.headers["Content-Security-Policy"]
+    assert "X-Frame-Options" not in preview.headers
+    assert "/admin/themes/" in html_of(preview) and "theme.css" in html_of(preview)
+    html = {name: html_of(response) for name, (response, _) in pages.items()}
+    # The widget wearing the demo theme, with a help page beside the form.
+    slug = db.session.scalar(select(Form.slug).order_by(Form.id))
+    html["widget catalogue"] = html_of(client.get(f"/w/demo/{language}/"))
+    html["widget form"] = html_of(client.get(f"/w/demo/{language}/f/{slug}"))
+    assert "theme.css" in html["widget catalogue"] and "help-form" in html["widget form"]
+    assert html_errors(html, tmp_path) == []
+
+
+def test_the_administration_page_lists_themes_and_help_pages(client, admin):
+    sign_in(client, admin)
+    page = html_of(client.get("/admin/administration"))
+    assert 'href="/admin/themes"' in page and 'href="/admin/help"' in page
+    assert page.index('href="/admin/themes"') < page.index('href="/admin/help"')
