@@ -165,6 +165,9 @@ def content_problem(data: bytes, kind: str):
     if kind in ARCHIVE_KINDS:
         return _archive_problem(data)
     pixels = image_pixels(data, kind)
+    if pixels is None and kind in ("png", "jpg", "webp"):
+        # Its header says no size: no viewer could show it, whatever else it holds.
+        return _l("the image is damaged.")
     if pixels is not None and pixels > MAX_IMAGE_PIXELS:
         return _l("the image is too large (more than %(count)d megapixels).",
                   count=MAX_IMAGE_PIXELS // 1_000_000)
