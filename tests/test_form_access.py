@@ -308,3 +308,28 @@ def test_a_post_without_the_csrf_token_is_refused(client, app, db, office, form,
         "access": "signed_in", "csrf_token": token}).status_code == 302
     assert db.session.get(Form, form.id).access == "signed_in"
     assert [e.action for e in audits(db)] == ["form_access_changed"]
+
+
+def test_the_pages_are_valid_html(client, app, db, tmp_path):
+    from sqlalchemy import select as query
+
+    from tests.pages import access_pages
+    from tests.vnu import html_errors
+    from widget.demo import load_demo_data
+    from widget.models import StaffUser
+
+    load_demo_data()
+    demo_admin = db.session.scalar(query(StaffUser).where(
+        StaffUser.email == "admin@demo.frontdesk"))
+    sign_in(client, demo_admin)
+    pages = {name: html_of(response) for name, (response, _) in
+             access_pages(client, demo_admin).items()}
+    complaint = db.session.scalar(query(Form).where(Form.slug == "complaint"))
+    client.post(f"/admin/forms/{complaint.id}/access", data={"access": "signed_in"})
+    for language in ("en", "fa"):
+        pages[f"{language} catalogue"] = html_of(client.get(f"/w/demo/{language}/"))
+        closed = client.get(f"/w/demo/{language}/f/complaint")
+        assert closed.status_code == 403
+        pages[f"{language} form closed"] = html_of(closed)
+    assert "Sign in to use this form" in pages["en catalogue"]
+    assert html_errors(pages, tmp_path) == []
