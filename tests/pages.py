@@ -393,7 +393,35 @@ def branding_pages(client, admin) -> dict:
 
 def access_pages(client, admin) -> dict:
     """Per-form access, account groups, upload limits."""
-    return {}
+    from sqlalchemy import select
+
+    from widget.demo import DEMO_AGENT, DEMO_CITIZEN
+    from widget.extensions import db
+    from widget.models import Account, Form
+    from widget.services.account_groups import add_members, create_group
+
+    complaint = db.session.scalar(select(Form).where(Form.slug == "complaint"))
+    people = [db.session.scalar(select(Account).where(Account.email == spec["email"]))
+              for spec in (DEMO_CITIZEN, DEMO_AGENT)]
+    group = create_group(admin, "Tổ thu gom phường 1")
+    add_members(admin, group.id, [people[1].id])
+    form_page = f"/admin/forms/{complaint.id}/access"
+    return {
+        "access and uploads": (client.get("/admin/access"), 200),
+        "form access": (client.get(form_page, query_string={"q": "lê"}), 200),
+        "form access refused": (client.post(form_page, data={"access": "named"}), 422),
+        "form uploads refused": (client.post(f"/admin/forms/{complaint.id}/uploads", data={
+            "max_file_mb": "999", "types": ["pdf", "exe"]}), 422),
+        "account groups": (client.get("/admin/account-groups"), 200),
+        "account group refused": (client.post("/admin/account-groups", data={"name": ""}), 422),
+        "account group": (client.get(f"/admin/account-groups/{group.id}",
+                                     query_string={"q": "lê"}), 200),
+        "account group rename refused": (client.post(
+            f"/admin/account-groups/{group.id}/name", data={"name": " "}), 422),
+        "upload limits": (client.get("/admin/uploads"), 200),
+        "upload limits refused": (client.post("/admin/uploads", data={
+            "max_file_mb": "0", "types": []}), 422),
+    }
 
 
 def report_pages(client, admin) -> dict:

@@ -2,10 +2,13 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import os
+import struct
 import unicodedata
 import uuid
-from dataclasses import dataclass
+import zipfile
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import filetype
@@ -26,6 +29,26 @@ ALLOWED_TYPES = {
     "application/vnd.oasis.opendocument.spreadsheet": "ods",
     "text/plain": "txt",
 }
+# The kinds an administrator may allow, in the order the pages list them.
+KINDS = tuple(ALLOWED_TYPES.values())
+# How people know each kind; plain text is a phrase, the rest are format names.
+KIND_NAMES = {"pdf": "PDF", "jpg": "JPEG", "png": "PNG", "webp": "WebP", "heic": "HEIC",
+              "docx": "Word (.docx)", "xlsx": "Excel (.xlsx)", "odt": "OpenDocument (.odt)",
+              "ods": "OpenDocument (.ods)", "txt": _l("plain text")}
+# Office documents are zip archives: what they may unpack to. A "zip bomb" declares gigabytes
+# in a few kilobytes; the central directory says so before anything is unpacked.
+MAX_UNPACKED_BYTES = 200 * 1024 * 1024
+MAX_ARCHIVE_MEMBERS = 5000
+MAX_PACKING_RATIO = 100           # judged only past SMALL_UNPACKED: tiny files pack well
+SMALL_UNPACKED = 10 * 1024 * 1024
+ARCHIVE_KINDS = {"docx", "xlsx", "odt", "ods"}
+# Images: a "pixel flood" declares e.g. 50000 x 50000 pixels in a few bytes, which whoever
+# opens it (staff's viewer, a thumbnailer) would have to hold in memory. 40 megapixels is more
+# than any phone camera takes.
+MAX_IMAGE_PIXELS = 40_000_000
+MEGABYTE = 1024 * 1024
+# What the app-wide body ceiling (MAX_CONTENT_LENGTH) leaves beside the files for text fields.
+FORM_ALLOWANCE = MEGABYTE
 
 
 @dataclass(frozen=True)
@@ -33,6 +56,13 @@ class UploadLimits:
     max_file_bytes: int
     max_files: int
     max_total_bytes: int
+    # The kinds (values of ALLOWED_TYPES) accepted; all of them unless narrowed.
+    types: frozenset = field(default_factory=lambda: frozenset(KINDS))
+
+    @property
+    def type_names(self) -> list:
+        """The accepted kinds as people know them, in the usual order."""
+        return [KIND_NAMES[kind] for kind in KINDS if kind in self.types]
 
 
 @dataclass
@@ -103,6 +133,18 @@ def check_files(files: list[IncomingFile], limits: UploadLimits, already_count: 
                 "WebP, HEIC), a Word, Excel or OpenDocument file, or plain text.",
                 name=display_name(incoming.filename))
             continue
+        if ALLOWED_TYPES[content_type] not in limits.types:
+            errors[incoming.field_key] = _l(
+                "“%(name)s” is a kind of file this form does not accept. It accepts: %(kinds)s.",
+                name=display_name(incoming.filename),
+                kinds=", ".join(str(name) for name in limits.type_names))
+            continue
+        problem = content_problem(incoming.data, ALLOWED_TYPES[content_type])
+        if problem is not None:
+            errors[incoming.field_key] = _l(
+                "“%(name)s” cannot be accepted: %(problem)s", name=display_name(incoming.filename),
+                problem=problem)
+            continue
         checked.append(CheckedFile(incoming.field_key, display_name(incoming.filename),
                                    content_type, incoming.data))
     if not checked:
@@ -115,6 +157,88 @@ def check_files(files: list[IncomingFile], limits: UploadLimits, already_count: 
             "All files together may be at most %(limit)s MB.",
             limit=megabytes(limits.max_total_bytes)))
     return checked, errors
+
+
+def content_problem(data: bytes, kind: str):
+    """Why a file of an accepted kind is still dangerous to keep (a translated reason), or None:
+    an archive that unpacks to far more than it weighs, an image of absurd dimensions."""
+    if kind in ARCHIVE_KINDS:
+        return _archive_problem(data)
+    pixels = image_pixels(data, kind)
+    if pixels is None and kind in ("png", "jpg", "webp"):
+        # Its header says no size: no viewer could show it, whatever else it holds.
+        return _l("the image is damaged.")
+    if pixels is not None and pixels > MAX_IMAGE_PIXELS:
+        return _l("the image is too large (more than %(count)d megapixels).",
+                  count=MAX_IMAGE_PIXELS // 1_000_000)
+    return None
+
+
+def _archive_problem(data: bytes):
+    # Only the central directory is read: nothing is unpacked.
+    try:
+        members = zipfile.ZipFile(io.BytesIO(data)).infolist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError, EOFError):
+        return _l("the document is damaged.")
+    unpacked = sum(member.file_size for member in members)
+    if (len(members) > MAX_ARCHIVE_MEMBERS or unpacked > MAX_UNPACKED_BYTES
+            or (unpacked > SMALL_UNPACKED and unpacked > MAX_PACKING_RATIO * len(data))):
+        return _l("the document unpacks to far more than it weighs, as only a trap would.")
+    return None
+
+
+def image_pixels(data: bytes, kind: str) -> int | None:
+    """The pixel count an image's header declares (PNG, JPEG, WebP), or None when unknown."""
+    try:
+        if kind == "png" and data[12:16] == b"IHDR":
+            width, height = struct.unpack(">II", data[16:24])
+            return width * height
+        if kind == "jpg":
+            return _jpeg_pixels(data)
+        if kind == "webp":
+            return _webp_pixels(data)
+    except struct.error:
+        return None
+    return None
+
+
+# JPEG start-of-frame markers (baseline, progressive, ...): not DHT (C4), JPG (C8), DAC (CC).
+_SOF = {0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF}
+
+
+def _jpeg_pixels(data: bytes) -> int | None:
+    position = 2
+    while position + 4 <= len(data):
+        if data[position] != 0xFF:
+            return None
+        marker = data[position + 1]
+        if marker == 0xFF:  # fill byte
+            position += 1
+            continue
+        if marker in (0xD8, 0x01) or 0xD0 <= marker <= 0xD7:
+            position += 2
+            continue
+        length = struct.unpack(">H", data[position + 2:position + 4])[0]
+        if marker in _SOF:
+            height, width = struct.unpack(">HH", data[position + 5:position + 9])
+            return width * height
+        position += 2 + length
+    return None
+
+
+def _webp_pixels(data: bytes) -> int | None:
+    chunk = data[12:16]
+    if chunk == b"VP8X":
+        width = int.from_bytes(data[24:27], "little") + 1
+        height = int.from_bytes(data[27:30], "little") + 1
+        return width * height
+    if chunk == b"VP8L":
+        bits = int.from_bytes(data[21:25], "little")
+        return ((bits & 0x3FFF) + 1) * (((bits >> 14) & 0x3FFF) + 1)
+    if chunk == b"VP8 ":
+        width, height = struct.unpack("<HH", data[26:30])
+        return (width & 0x3FFF) * (height & 0x3FFF)
+    return None
 
 
 def megabytes(size: int) -> str:
@@ -157,6 +281,41 @@ def configured_limits() -> UploadLimits:
     """The limits on attached files the running app is configured with."""
     return UploadLimits(setting("UPLOAD_MAX_FILE_BYTES"), setting("UPLOAD_MAX_FILES"),
                         setting("UPLOAD_MAX_TOTAL_BYTES"))
+
+
+def ceiling_mb() -> int:
+    """The most megabytes a limit may allow: what the app-wide body ceiling (MAX_CONTENT_LENGTH,
+    checked before a body is read) leaves for files. A higher limit could never be reached."""
+    from flask import current_app
+    return max(1, (current_app.config["MAX_CONTENT_LENGTH"] - FORM_ALLOWANCE) // MEGABYTE)
+
+
+def effective_limits(org_limits: dict | None, form_limits: dict | None,
+                     defaults: UploadLimits, ceiling: int | None = None) -> UploadLimits:
+    """The limits a form's uploads get: the organisation's (a missing key: the deployment's
+    default), narrowed by the form's, never above the ceiling in MB."""
+    org_limits, form_limits = org_limits or {}, form_limits or {}
+
+    def narrowest(key: str, default: int, scale: int) -> int:
+        value = org_limits[key] * scale if isinstance(org_limits.get(key), int) else default
+        if isinstance(form_limits.get(key), int):
+            value = min(value, form_limits[key] * scale)
+        return min(value, ceiling * scale) if ceiling and scale == MEGABYTE else value
+
+    types = frozenset(org_limits["types"]) if isinstance(org_limits.get("types"), list) \
+        else defaults.types
+    if isinstance(form_limits.get("types"), list):
+        types &= frozenset(form_limits["types"])
+    return UploadLimits(narrowest("max_file_mb", defaults.max_file_bytes, MEGABYTE),
+                        narrowest("max_files", defaults.max_files, 1),
+                        narrowest("max_total_mb", defaults.max_total_bytes, MEGABYTE),
+                        types & frozenset(KINDS))
+
+
+def form_limits(organization, form) -> UploadLimits:
+    """The effective upload limits of a form in the running app (its organisation's, narrowed)."""
+    return effective_limits(organization.upload_limits, form.upload_limits if form else None,
+                            configured_limits(), ceiling_mb())
 
 
 def configured_store() -> LocalFileStore:

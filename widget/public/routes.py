@@ -14,7 +14,8 @@ from widget.security import (TokenError, is_cross_site_post, issue_form_token, i
 from widget.services.access import NotAllowed
 from widget.services.account_sessions import account_for_session
 from widget.services.accounts import profile_values
-from widget.services.catalogue import list_catalogue, published_form, site_by_key
+from widget.services.catalogue import for_person, list_catalogue, published_form, site_by_key
+from widget.services.form_access import may_use_form
 from widget.services.help_pages import published_help
 from widget.services.messaging import send_citizen_message
 from widget.services.recover import ask_for_codes
@@ -24,7 +25,7 @@ from widget.services.submit import Action, Outcome, Policy, Submission, save_for
 from widget.services.track import (LookupProblem, citizen_file, find_draft, find_request,
                                    request_for_status_token)
 from widget.config import setting
-from widget.uploads import IncomingFile, configured_limits, configured_store
+from widget.uploads import IncomingFile, configured_store, form_limits
 
 
 # The session cookie of a person signed in to their account (see account_routes).
@@ -115,7 +116,11 @@ def theme_logo():
 
 @bp.get("/<lang>/")
 def catalogue(lang):
-    return render_template("public/catalogue.html", sections=list_catalogue(g.site),
+    sections = for_person(list_catalogue(g.site), g.account)
+    # Listed but not usable yet: forms for anyone signed in, shown with a note to sign in.
+    sign_in_first = {form.id for section in sections for form in section.forms
+                     if not may_use_form(form, g.account)}
+    return render_template("public/catalogue.html", sections=sections, sign_in_first=sign_in_first,
                            help_pages=published_help(g.site))
 
 
@@ -144,8 +149,10 @@ def form_post(lang, slug):
         files=_incoming_files(), account=g.account,
         remove_attachment_ids={int(i) for i in request.form.getlist("remove_attachment") if i.isdigit()},
     )
-    result = save_form(submission, _policy())
+    result = save_form(submission, _policy(form))
     g.private_page = True
+    if result.outcome is Outcome.NOT_ALLOWED:
+        return render_closed(form)
     if result.outcome in (Outcome.SENT, Outcome.REPLAYED):
         return render_template("public/receipt.html", req=result.request,
                                rows=answer_rows(result.request, lang),
@@ -198,7 +205,8 @@ def track_reply(lang):
                                problem="expired"), 400
     try:
         send_citizen_message(req, request.form.get("body", ""), _incoming_files(),
-                             configured_limits(), configured_store())
+                             form_limits(req.organization, req.form_version.form),
+                             configured_store())
     except NotAllowed as error:
         return render_status(req, lang, reply_error=error.message,
                               reply_text=request.form.get("body", ""), status=422)
@@ -266,7 +274,10 @@ def resume(lang):
 
 def render_form(form, version, values, draft=None, errors=None, notice=None, token=None,
                 host_event=None, status=200):
-    """A form page with a fresh form token (or the one given, to keep a page's nonce)."""
+    """A form page with a fresh form token (or the one given, to keep a page's nonce); the
+    refusal instead when the form is not open to this person (a draft included)."""
+    if not may_use_form(form, g.account):
+        return render_closed(form)
     if not values and draft is None and g.account is not None and not g.account.is_agent:
         # Nothing typed yet: what the profile holds, so that nobody types it twice.
         profile = profile_values(g.account)
@@ -277,14 +288,21 @@ def render_form(form, version, values, draft=None, errors=None, notice=None, tok
     return render_template(
         "public/form.html", form=form, version=version, values=values, draft=draft,
         errors=errors or {}, notice=notice, token=token, host_event=host_event,
-        upload_limits=configured_limits(), help_pages=published_help(g.site),
+        upload_limits=form_limits(g.site.organization, form), help_pages=published_help(g.site),
     ), status
+
+
+def render_closed(form):
+    """The page saying the form is not open to this person (403): sign in, or ask."""
+    g.private_page = True
+    return render_template("public/form_closed.html", form=form,
+                           signed_in=g.account is not None), 403
 
 
 def _status_url(lang: str) -> str:
     return url_for(".track", lang=lang, _external=True)
 
 
-def _policy() -> Policy:
-    return Policy(upload_limits=configured_limits(), min_fill_seconds=setting("MIN_FILL_SECONDS"),
-                  store=configured_store())
+def _policy(form) -> Policy:
+    return Policy(upload_limits=form_limits(g.site.organization, form),
+                  min_fill_seconds=setting("MIN_FILL_SECONDS"), store=configured_store())

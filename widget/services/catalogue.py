@@ -9,6 +9,7 @@ from sqlalchemy import select
 from widget.extensions import db
 from widget.models import Form, FormGroup, Site
 from widget.models.org import site_forms
+from widget.services.form_access import shown_in_catalogue
 
 
 @dataclass
@@ -56,3 +57,12 @@ def published_form(site: Site, slug: str) -> Form | None:
     """A published form the site shows, by its slug."""
     form = db.session.scalar(select(Form).where(_shown_on(site), Form.slug == slug))
     return form if form is not None and form.current_version else None
+
+
+def for_person(sections: list[CatalogueSection], account) -> list[CatalogueSection]:
+    """The sections as this person (signed in to `account`, or None) sees them: forms open only
+    to named people or agents are left out for everyone else (see form_access)."""
+    shown = [CatalogueSection(section.group,
+                              [form for form in section.forms if shown_in_catalogue(form, account)])
+             for section in sections]
+    return [section for section in shown if section.forms]

@@ -22,6 +22,7 @@ from widget.models._types import utcnow
 from widget.notify.compose import queue_notices
 from widget.security import FormToken
 from widget.services.answers import HARD_MAX_LENGTH, clean_answers
+from widget.services.form_access import may_use_form
 from widget.textnorm import strip_controls
 from widget.uploads import IncomingFile, LocalFileStore, UploadLimits, check_files
 from widget.workdays import WorkCalendar
@@ -40,6 +41,7 @@ class Outcome(str, enum.Enum):
     BAD_TOKEN = "bad_token"    # token for another site or form
     TOO_FAST = "too_fast"      # sent sooner than a person can fill the form
     SPAM = "spam"              # the hidden honeypot field was filled
+    NOT_ALLOWED = "not_allowed"  # the form is not open to this person (form_access)
 
 
 @dataclass
@@ -84,6 +86,10 @@ def token_version(site: Site, form: Form, token: FormToken) -> FormVersion | Non
 
 def save_form(sub: Submission, policy: Policy) -> SaveResult:
     """Save a draft or send a request, exactly once per form token."""
+    # First, and judged now: a page opened (and its token issued) before the form's access
+    # changed must not slip through, nor replay a receipt to someone no longer allowed.
+    if not may_use_form(sub.form, sub.account):
+        return SaveResult(Outcome.NOT_ALLOWED)
     version = token_version(sub.site, sub.form, sub.token)
     if version is None:
         return SaveResult(Outcome.BAD_TOKEN)
