@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import func, null, select
 
 from widget.extensions import db
 from widget.models import (AuditEntry, Form, FormGroup, FormVersion, Handover, Request,
@@ -23,6 +23,8 @@ from widget.services.form_proposals import LANGUAGES, SLUG, TEXT_MAX
 from widget.textnorm import strip_controls
 
 DESCRIPTION_MAX = 20000
+# A draft's published_at: None would let the column's default (now) fill it in on INSERT; the
+# SQL NULL is written as it is (and reads back as None after the flush).
 FEE_MAX = Decimal("9999999999.99")  # what Numeric(12, 2) holds
 class NoSuchForm(NotAllowed):
     """Not a form (or a field) of the administrator's organisation: the pages say "not found"."""
@@ -134,7 +136,7 @@ def create_form(admin: StaffUser, slug: str, titles: dict[str, str]) -> Form:
         Form.organization_id == admin.organization_id))
     form = Form(organization_id=admin.organization_id, slug=slug, titles=titles,
                 is_published=False, position=position + 1, handovers=[],
-                versions=[FormVersion(number=1, published_at=None)])
+                versions=[FormVersion(number=1, published_at=null())])
     db.session.add(form)
     db.session.flush()
     audit(admin, "form_created", {}, {"form_id": form.id, "slug": slug, "titles": titles})
@@ -245,8 +247,7 @@ def discard_draft(admin: StaffUser, form_id: int) -> None:
     if form.current_version is None:
         raise NotAllowed(_l("The first version cannot be discarded: the form has no other."))
     number = draft.number
-    form.versions.remove(draft)
-    db.session.delete(draft)
+    db.session.delete(draft)  # and its fields (cascade)
     audit(admin, "form_draft_discarded", {"form_id": form.id, "version": number},
            {"form_id": form.id})
     db.session.commit()

@@ -6,12 +6,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field as dataclass_field
 
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import null
 
 from widget.extensions import db
 from widget.models import Field, Form, FormVersion, StaffUser
 from widget.services.access import NotAllowed
 from widget.services.form_builder import NoSuchForm, audit, form_of, version_to_edit
-from widget.services.form_proposals import LANGUAGES, MAX_FIELDS, check_field
+from widget.services.form_proposals import CHOICE_TYPES, LANGUAGES, MAX_FIELDS, check_field
 
 # The words for check_field's problem codes, by the part of the field they are about.
 FIELD_MESSAGES = {
@@ -66,7 +67,7 @@ def _draft(form: Form) -> FormVersion:
         return draft
     current = form.current_version
     draft = FormVersion(number=form.versions[-1].number + 1 if form.versions else 1,
-                        published_at=None)
+                        published_at=null())
     for source in (current.fields if current is not None else []):
         draft.fields.append(Field(
             position=source.position, key=source.key, type=source.type,
@@ -93,18 +94,15 @@ def _texts(values: dict[str, str]) -> dict[str, str]:
             if language in LANGUAGES and isinstance(text, str) and text.strip()}
 
 
-def parse_choices(text: str) -> tuple[list[dict], bool]:
-    """Choices written one per line, "value | English | Vietnamese | Persian | Russian", and
-    whether every line had a label."""
-    choices, labelled = [], True
+def parse_choices(text: str) -> list[dict]:
+    """Choices written one per line: "value | English | Vietnamese | Persian | Russian"."""
+    choices = []
     for line in (text or "").splitlines():
-        if not line.strip():
-            continue
-        value, *labels = [part.strip() for part in line.split("|")]
-        texts = {language: label for language, label in zip(LANGUAGES, labels) if label}
-        labelled = labelled and bool(texts)
-        choices.append({"value": value, "labels": texts})
-    return choices, labelled
+        if line.strip():
+            value, *labels = [part.strip() for part in line.split("|")]
+            choices.append({"value": value, "labels": {
+                language: label for language, label in zip(LANGUAGES, labels) if label}})
+    return choices
 
 
 def choices_text(field: Field) -> str:
@@ -115,27 +113,26 @@ def choices_text(field: Field) -> str:
 
 
 def _checked(typed: FieldInput, version: FormVersion, same_key: Field | None) -> dict:
-    choices, labelled = parse_choices(typed.choices)
+    with_choices = typed.type in CHOICE_TYPES
     spec = {"key": (typed.key or "").strip(), "type": typed.type,
             "labels": _texts(typed.labels), "helps": _texts(typed.helps) or None,
             "required": typed.required, "min_length": _whole(typed.min_length),
             "max_length": _whole(typed.max_length), "min_value": typed.min_value.strip() or None,
-            "max_value": typed.max_value.strip() or None, "choices": choices,
+            "max_value": typed.max_value.strip() or None,
+            "choices": parse_choices(typed.choices) if with_choices else [],
             "prefill": typed.prefill or None}
     clean, codes = check_field(spec)
     problems = {}
     for path, code in codes.items():
-        part = path.split(".")[0].split("[")[0]
-        problems.setdefault(part, str(FIELD_MESSAGES.get(code, FIELD_MESSAGES["object"])))
-    if typed.type in ("choice", "multi_choice") and choices and not labelled:
-        problems.setdefault("choices", str(CHOICE_LABEL_MISSING))
+        part = path.split(".")[0].split("[")[0]  # "choices[2].labels" is about "choices"
+        message = (CHOICE_LABEL_MISSING if part == "choices" and code in ("texts", "text")
+                   else FIELD_MESSAGES.get(code, FIELD_MESSAGES["object"]))
+        problems.setdefault(part, str(message))
     taken = {field.key for field in version.fields if field is not same_key}
     if clean and clean["key"] in taken:
         problems.setdefault("key", str(_l("Another field of this form has this key.")))
     if problems:
         raise FieldRefused(problems)
-    if clean["type"] not in ("choice", "multi_choice"):
-        clean["choices"] = []
     return clean
 
 
