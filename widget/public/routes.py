@@ -146,7 +146,7 @@ def form_post(lang, slug):
         site=g.site, form=form, token=token,
         action=Action.DRAFT if envelope.action.data == Action.DRAFT.value else Action.SEND,
         language=lang, raw=values, honeypot=envelope.website.data or "",
-        files=_incoming_files(), account=g.account,
+        files=_incoming_files(), account=g.account, handover=request.form.get("_handover", ""),
         remove_attachment_ids={int(i) for i in request.form.getlist("remove_attachment") if i.isdigit()},
     )
     result = save_form(submission, _policy(form))

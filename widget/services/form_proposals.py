@@ -12,6 +12,7 @@ from sqlalchemy import select
 from widget.extensions import db
 from widget.models import (ApiClient, AuditEntry, Field, FieldType, Form, FormProposal,
                            FormVersion, ProposalStatus, StaffUser)
+from widget.models.forms import PROFILE_KEYS
 from widget.models._types import utcnow
 from widget.sanitize import clean_html
 from widget.services.access import NotAllowed, require_admin
@@ -33,16 +34,34 @@ class InvalidDefinition(ValueError):
         self.errors = errors
 
 
+# What is wrong with a field spec, as codes: each caller words them for its reader (the API in
+# English for the system's developers, the form builder in the administrator's language).
+API_MESSAGES = {
+    "texts": "an object of texts by language (en, vi, fa, ru)",
+    "text": "a non-empty text in one of en, vi, fa, ru",
+    "number": "a number",
+    "object": "an object",
+    "key": "lower-case letters, digits and _ (starting with a letter)",
+    "type": "one of " + ", ".join(item.value for item in FieldType),
+    "length": "a whole number from 0 to 100000",
+    "length_order": "a minimum length no greater than the maximum",
+    "value_order": "a minimum value no greater than the maximum",
+    "choices": "a list of {value, labels} for a choice field",
+    "choice_value": "a text of 1 to 64 characters",
+    "prefill": "one of " + ", ".join(PROFILE_KEYS),
+}
+
+
 def _texts(value, path: str, errors: dict, required: bool = True) -> dict[str, str]:
     if value is None and not required:
         return {}
     if not isinstance(value, dict) or (required and not value):
-        errors[path] = "an object of texts by language (en, vi, fa, ru)"
+        errors[path] = "texts"
         return {}
     texts = {}
     for language, text in value.items():
         if language not in LANGUAGES or not isinstance(text, str) or not text.strip():
-            errors[f"{path}.{language}"] = "a non-empty text in one of en, vi, fa, ru"
+            errors[f"{path}.{language}"] = "text"
         else:
             texts[language] = strip_controls(text, keep_newlines=True).strip()[:TEXT_MAX]
     return texts
@@ -52,44 +71,65 @@ def _number(value, path: str, errors: dict):
     if value is None:
         return None
     try:
-        return Decimal(str(value)) if not isinstance(value, bool) else None
+        number = Decimal(str(value)) if not isinstance(value, bool) else None
     except InvalidOperation:
-        errors[path] = "a number"
+        number = None
+    # NaN and infinities parse, but no answer can be compared with them; Numeric(18, 4) holds
+    # at most 14 digits before the point.
+    if number is None or not number.is_finite() or abs(number) >= Decimal(10) ** 14:
+        errors[path] = "number"
         return None
+    return number
+
+
+def check_field(spec, path: str = "") -> tuple[dict | None, dict[str, str]]:
+    """A field spec made safe to store, and its problems as {path: code} (see API_MESSAGES)."""
+    errors: dict[str, str] = {}
+    return _field(spec, path, errors), errors
 
 
 def _field(spec, path: str, errors: dict) -> dict | None:
     if not isinstance(spec, dict):
-        errors[path] = "an object"
+        errors[path] = "object"
         return None
+    prefix = f"{path}." if path else ""
     key, kind = spec.get("key"), spec.get("type")
     if not isinstance(key, str) or not KEY.match(key):
-        errors[f"{path}.key"] = "lower-case letters, digits and _ (starting with a letter)"
+        errors[f"{prefix}key"] = "key"
     if kind not in {item.value for item in FieldType}:
-        errors[f"{path}.type"] = "one of " + ", ".join(item.value for item in FieldType)
+        errors[f"{prefix}type"] = "type"
     field = {"key": key, "type": kind, "required": spec.get("required") is True,
-             "labels": _texts(spec.get("labels"), f"{path}.labels", errors),
-             "helps": _texts(spec.get("helps"), f"{path}.helps", errors, required=False)}
+             "labels": _texts(spec.get("labels"), f"{prefix}labels", errors),
+             "helps": _texts(spec.get("helps"), f"{prefix}helps", errors, required=False)}
     for name in ("min_length", "max_length"):
         value = spec.get(name)
         if value is not None and (not isinstance(value, int) or isinstance(value, bool)
                                   or not 0 <= value <= 100000):
-            errors[f"{path}.{name}"] = "a whole number from 0 to 100000"
+            errors[f"{prefix}{name}"] = "length"
+            value = None
         field[name] = value
     for name in ("min_value", "max_value"):
-        field[name] = _number(spec.get(name), f"{path}.{name}", errors)
+        field[name] = _number(spec.get(name), f"{prefix}{name}", errors)
+    for low, high, code in (("min_length", "max_length", "length_order"),
+                            ("min_value", "max_value", "value_order")):
+        if field[low] is not None and field[high] is not None and field[low] > field[high]:
+            errors[f"{prefix}{low}"] = code
+    prefill = spec.get("prefill")
+    if prefill is not None and prefill not in PROFILE_KEYS:
+        errors[f"{prefix}prefill"] = "prefill"
+    field["prefill"] = prefill if prefill in PROFILE_KEYS else None
     choices = spec.get("choices") or []
     if kind in CHOICE_TYPES and (not isinstance(choices, list) or not choices):
-        errors[f"{path}.choices"] = "a list of {value, labels} for a choice field"
+        errors[f"{prefix}choices"] = "choices"
         choices = []
     field["choices"] = []
     for index, choice in enumerate(choices if isinstance(choices, list) else []):
         value = choice.get("value") if isinstance(choice, dict) else None
         if not isinstance(value, str) or not value.strip() or len(value) > 64:
-            errors[f"{path}.choices[{index}].value"] = "a text of 1 to 64 characters"
+            errors[f"{prefix}choices[{index}].value"] = "choice_value"
             continue
         field["choices"].append({"value": value, "labels": _texts(
-            choice.get("labels"), f"{path}.choices[{index}].labels", errors)})
+            choice.get("labels"), f"{prefix}choices[{index}].labels", errors)})
     return field
 
 
@@ -118,7 +158,8 @@ def check_definition(definition) -> dict:
                  definition.get("descriptions"), "descriptions", errors, required=False).items()},
              "fields": [field for field in checked if field]}
     if errors:
-        raise InvalidDefinition(errors)
+        raise InvalidDefinition({path: API_MESSAGES.get(problem, problem)
+                                 for path, problem in errors.items()})
     return clean
 
 
@@ -189,8 +230,13 @@ def _publish(proposal: FormProposal) -> Form:
         db.session.add(form)
     form.titles, form.descriptions = definition["titles"], definition["descriptions"]
     form.processing_days, form.is_published = definition["processing_days"], True
-    number = (form.current_version.number + 1) if form.versions else 1
-    form.versions.append(FormVersion(number=number, fields=[
+    number = (form.versions[-1].number + 1) if form.versions else 1
+    draft = form.draft_version
+    if draft is not None:
+        # The form builder's draft stays the newest version, still a draft, to publish later.
+        number, draft.number = draft.number, draft.number + 1
+        db.session.flush()
+    form.versions.append(FormVersion(number=number, published_at=utcnow(), fields=[
         Field(position=index, **{name: Decimal(value) if name in ("min_value", "max_value")
                                  and value is not None else value
                                  for name, value in spec.items()})

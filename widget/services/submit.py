@@ -10,6 +10,7 @@ import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
@@ -26,6 +27,10 @@ from widget.services.form_access import may_use_form
 from widget.textnorm import strip_controls
 from widget.uploads import IncomingFile, LocalFileStore, UploadLimits, check_files
 from widget.workdays import WorkCalendar
+
+
+# The form's hand-over choice: not a field key (those start with a letter), so never one of them.
+HANDOVER_KEY = "_handover"
 
 
 class Action(str, enum.Enum):
@@ -59,6 +64,8 @@ class Submission:
     honeypot: str = ""
     # Signed in: the request goes to the account's cabinet, or for an agent, records the agent.
     account: Account | None = None
+    # How the person wants the result, when the form offers several ways (Form.handovers).
+    handover: str = ""
 
 
 @dataclass
@@ -111,7 +118,7 @@ def save_form(sub: Submission, policy: Policy) -> SaveResult:
     if sub.action is Action.SEND:
         answers, answer_errors = clean_answers(version.fields, sub.raw, sub.site.organization.country,
                                                files_present=files_present)
-        errors = {**answer_errors, **errors}
+        errors = {**answer_errors, **errors, **_handover_problem(sub.form, sub.handover)}
     else:
         answers = _typed_answers(version, sub.raw)
     if errors:
@@ -139,6 +146,7 @@ def save_form(sub: Submission, policy: Policy) -> SaveResult:
         request.language = sub.language
         request.submit_nonce = sub.token.nonce
         if sub.action is Action.SEND:
+            request.handover = sub.handover if sub.handover in (sub.form.handovers or []) else None
             _mark_sent(request, sub.form)
             outcome = Outcome.SENT
         else:
@@ -184,8 +192,19 @@ def _typed_answers(version: FormVersion, raw: Mapping[str, list[str]]) -> dict:
     return typed
 
 
+def _handover_problem(form: Form, chosen: str) -> dict:
+    """{HANDOVER_KEY: why} when the form offers several ways to receive the result and none of
+    them was chosen."""
+    offered = form.handovers or []
+    if len(offered) > 1 and chosen not in offered:
+        return {HANDOVER_KEY: _l("Please choose how you want to receive the result.")}
+    return {}
+
+
 def _mark_sent(request: Request, form: Form) -> None:
     now = utcnow()
+    if request.handover is None and len(form.handovers or []) == 1:
+        request.handover = form.handovers[0]  # the only way there is
     request.status = RequestStatus.RECEIVED.value
     request.code = codes.generate()
     request.resume_code = None  # a sent draft can no longer be resumed
