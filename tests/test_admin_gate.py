@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import re
 
-import pytest
 
 from admin.hub import SECTIONS
 from tests import backoffice

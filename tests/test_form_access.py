@@ -74,7 +74,7 @@ def test_a_form_for_signed_in_people_asks_others_to_sign_in_and_saves_nothing(
     assert set_access(client, form, "signed_in").status_code == 302
     catalogue = html_of(client.get(f"{WIDGET}/"))
     assert "Sign in to use this form" in catalogue and "/account/signin?next=" in catalogue
-    assert f'href="/w/test/en/f/form-hn"' not in catalogue
+    assert 'href="/w/test/en/f/form-hn"' not in catalogue
     page = client.get(f"{WIDGET}/f/form-hn")
     assert page.status_code == 403 and "This form is not open to you" in html_of(page)
     assert "form_token" not in html_of(page)
@@ -149,7 +149,7 @@ def test_staff_at_the_desk_may_use_every_form(client, db, office, form, admin):
 # --- the administrators' pages ------------------------------------------------------------------
 
 def pages(office, form, group):
-    return [f"/admin/access", f"/admin/forms/{form.id}/access", "/admin/account-groups",
+    return ["/admin/access", f"/admin/forms/{form.id}/access", "/admin/account-groups",
             f"/admin/account-groups/{group.id}", "/admin/uploads"]
 
 

@@ -41,6 +41,17 @@ def require_admin(staff: StaffUser) -> None:
         raise AdministratorsOnly()
 
 
+def organisation_row(staff: StaffUser, model, row_id: int, missing: type[ActionError], *where):
+    """An administrator's lookup of one row of their organisation by id (and `where`); another
+    organisation's row, like none at all, raises `missing` (Redash's get_by_id_and_org)."""
+    require_admin(staff)
+    row = db.session.scalar(select(model).where(
+        model.id == row_id, model.organization_id == staff.organization_id, *where))
+    if row is None:
+        raise missing()
+    return row
+
+
 class Conflict(ActionError):
     """Someone else changed the request since this person loaded it."""
 

@@ -10,7 +10,8 @@ from sqlalchemy import select
 from widget.extensions import db
 from widget.models import Account, AccountGroup, AuditEntry, Form, StaffUser
 from widget.models.forms import form_allowed_groups
-from widget.services.access import ActionError, NotAllowed, NotFound, require_admin
+from widget.services.access import (ActionError, NotAllowed, NotFound, organisation_row,
+                                    require_admin)
 from widget.services.account_admin import list_accounts
 from widget.textnorm import strip_controls
 
@@ -52,12 +53,7 @@ def account_groups(staff: StaffUser) -> list[AccountGroup]:
 
 def group_of(staff: StaffUser, group_id: int) -> AccountGroup:
     """One of the organisation's groups, or GroupNotFound."""
-    require_admin(staff)
-    group = db.session.scalar(select(AccountGroup).where(
-        AccountGroup.id == group_id, AccountGroup.organization_id == staff.organization_id))
-    if group is None:
-        raise GroupNotFound()
-    return group
+    return organisation_row(staff, AccountGroup, group_id, GroupNotFound)
 
 
 @dataclass(frozen=True)

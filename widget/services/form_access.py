@@ -14,7 +14,8 @@ from sqlalchemy import select
 
 from widget.extensions import db
 from widget.models import Account, AccountGroup, AuditEntry, Form, FormAccess, StaffUser
-from widget.services.access import ActionError, NotAllowed, NotFound, require_admin
+from widget.services.access import (ActionError, NotAllowed, NotFound, organisation_row,
+                                    require_admin)
 from widget.services.account_admin import list_accounts
 
 ACCESS_VALUES = tuple(access.value for access in FormAccess)
@@ -55,12 +56,7 @@ def shown_in_catalogue(form: Form, account: Account | None) -> bool:
 
 def form_of(staff: StaffUser, form_id: int) -> Form:
     """One of the organisation's forms, for an administrator, or FormNotFound."""
-    require_admin(staff)
-    form = db.session.scalar(select(Form).where(Form.id == form_id,
-                                                Form.organization_id == staff.organization_id))
-    if form is None:
-        raise FormNotFound()
-    return form
+    return organisation_row(staff, Form, form_id, FormNotFound)
 
 
 def forms_with_access(staff: StaffUser) -> list[Form]:

@@ -18,7 +18,7 @@ from widget.models import (AuditEntry, Form, FormGroup, FormVersion, Handover, R
                            StaffUser, Unit)
 from widget.models._types import utcnow
 from widget.sanitize import clean_html
-from widget.services.access import NotAllowed, require_admin
+from widget.services.access import NotAllowed, organisation_row, require_admin
 from widget.services.form_proposals import LANGUAGES, SLUG, TEXT_MAX
 from widget.textnorm import strip_controls
 
@@ -72,12 +72,7 @@ def list_forms(admin: StaffUser) -> list[FormSummary]:
 
 def form_of(admin: StaffUser, form_id: int) -> Form:
     """One form of the administrator's organisation, or NoSuchForm."""
-    require_admin(admin)
-    form = db.session.scalar(select(Form).where(Form.id == form_id,
-                                                Form.organization_id == admin.organization_id))
-    if form is None:
-        raise NoSuchForm()
-    return form
+    return organisation_row(admin, Form, form_id, NoSuchForm)
 
 
 def version_to_edit(form: Form) -> FormVersion | None:

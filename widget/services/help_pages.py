@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from widget.extensions import db
 from widget.models import AuditEntry, Form, FormGroup, HelpPage, Site, StaffUser
 from widget.sanitize import clean_html
-from widget.services.access import NotAllowed, require_admin
+from widget.services.access import NotAllowed, organisation_row, require_admin
 from widget.textnorm import strip_controls
 
 TITLE_MAX = 200
@@ -55,12 +55,7 @@ def help_pages(admin: StaffUser) -> list[HelpPage]:
 
 def help_page_of(admin: StaffUser, page_id: int) -> HelpPage:
     """One of the organisation's help pages, or NoSuchHelpPage."""
-    require_admin(admin)
-    page = db.session.scalar(select(HelpPage).where(
-        HelpPage.id == page_id, HelpPage.organization_id == admin.organization_id))
-    if page is None:
-        raise NoSuchHelpPage()
-    return page
+    return organisation_row(admin, HelpPage, page_id, NoSuchHelpPage)
 
 
 def help_page_targets(admin: StaffUser) -> tuple[list[Form], list[FormGroup]]:

@@ -17,7 +17,8 @@ from sqlalchemy import func, select
 
 from widget.extensions import db
 from widget.models import ApiClient, AuditEntry, Form, Organization, StaffUser, Unit, UnitKind
-from widget.services.access import ActionError, NotAllowed, NotFound, require_admin
+from widget.services.access import (ActionError, NotAllowed, NotFound, organisation_row,
+                                    require_admin)
 from widget.services.notice_settings import MAX_SEGMENTS, MIN_SEGMENTS
 from widget.textnorm import strip_controls
 
@@ -212,12 +213,7 @@ def units_overview(staff: StaffUser) -> UnitsOverview:
 
 def unit_of(staff: StaffUser, unit_id: int) -> Unit:
     """One of the organisation's units, for an administrator, or UnitNotFound."""
-    require_admin(staff)
-    unit = db.session.scalar(select(Unit).where(Unit.id == unit_id,
-                                                Unit.organization_id == staff.organization_id))
-    if unit is None:
-        raise UnitNotFound()
-    return unit
+    return organisation_row(staff, Unit, unit_id, UnitNotFound)
 
 
 @dataclass(frozen=True)

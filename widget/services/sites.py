@@ -19,7 +19,8 @@ from widget.models import AuditEntry, Form, Request, Site, StaffUser
 from widget.models.branding import Theme
 from widget.models.notify import CodeRecovery
 from widget.security import is_origin
-from widget.services.access import ActionError, NotAllowed, NotFound, require_admin
+from widget.services.access import (ActionError, NotAllowed, NotFound, organisation_row,
+                                    require_admin)
 from widget.textnorm import strip_controls
 
 NAME_MAX = 200      # Site.name
@@ -140,12 +141,7 @@ def list_sites(staff: StaffUser) -> list[SiteRow]:
 
 def site_of(staff: StaffUser, site_id: int) -> Site:
     """One of the organisation's sites, for an administrator, or SiteNotFound."""
-    require_admin(staff)
-    site = db.session.scalar(select(Site).where(
-        Site.id == site_id, Site.organization_id == staff.organization_id))
-    if site is None:
-        raise SiteNotFound()
-    return site
+    return organisation_row(staff, Site, site_id, SiteNotFound)
 
 
 def themes_of(staff: StaffUser) -> list[Theme]:

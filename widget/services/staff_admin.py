@@ -17,7 +17,8 @@ from sqlalchemy import func, select
 from widget.extensions import db
 from widget.models import AuditEntry, Role, StaffUser, Unit
 from widget.passwords import hash_password
-from widget.services.access import ActionError, NotAllowed, NotFound, require_admin
+from widget.services.access import (ActionError, NotAllowed, NotFound, organisation_row,
+                                    require_admin)
 from widget.textnorm import strip_controls
 
 NAME_MAX = 200
@@ -63,13 +64,7 @@ def list_staff(staff: StaffUser) -> list[StaffUser]:
 
 def staff_member(staff: StaffUser, staff_id: int) -> StaffUser:
     """One of the organisation's staff members, for an administrator, or StaffNotFound."""
-    require_admin(staff)
-    member = db.session.scalar(select(StaffUser).where(
-        StaffUser.id == staff_id, StaffUser.organization_id == staff.organization_id,
-        StaffUser.is_system.is_(False)))
-    if member is None:
-        raise StaffNotFound()
-    return member
+    return organisation_row(staff, StaffUser, staff_id, StaffNotFound, StaffUser.is_system.is_(False))
 
 
 def _role(role: str) -> Role:

@@ -20,7 +20,7 @@ from widget.services.help_pages import published_help
 from widget.models import AuditEntry, Site, Skin, StaffUser, Theme
 from widget.models._types import utcnow
 from widget.sanitize import clean_header_html
-from widget.services.access import NotAllowed, require_admin
+from widget.services.access import NotAllowed, organisation_row, require_admin
 from widget.textnorm import strip_controls
 from widget.uploads import configured_store, detect_content_type
 
@@ -82,12 +82,7 @@ def themes(admin: StaffUser) -> list[Theme]:
 
 def theme_of(admin: StaffUser, theme_id: int) -> Theme:
     """One of the organisation's themes, or NoSuchTheme."""
-    require_admin(admin)
-    theme = db.session.scalar(select(Theme).where(
-        Theme.id == theme_id, Theme.organization_id == admin.organization_id))
-    if theme is None:
-        raise NoSuchTheme()
-    return theme
+    return organisation_row(admin, Theme, theme_id, NoSuchTheme)
 
 
 def save_theme(admin: StaffUser, theme_id: int | None, typed: ThemeInput) -> SavedTheme:
