@@ -29,7 +29,7 @@ translations: venv
 
 # For developers: collect new strings and merge them into every catalog.
 extract-messages: venv
-	$(BIN)/pybabel -q extract --no-location --sort-output -F babel.cfg -k lazy_gettext -k _l -o widget/translations/messages.pot .
+	$(BIN)/pybabel -q extract --no-location --sort-output -F babel.cfg -k lazy_gettext -k _l -k lazy_ngettext:1,2 -o widget/translations/messages.pot .
 	for lang in $(LANGS); do \
 	  if [ -f widget/translations/$$lang/LC_MESSAGES/messages.po ]; then \
 	    $(BIN)/pybabel -q update --ignore-obsolete --no-fuzzy-matching -i widget/translations/messages.pot -d widget/translations -l $$lang; \

@@ -5,6 +5,9 @@ import json
 
 from flask_babel import lazy_gettext as _l
 
+from widget.models import Role
+from widget.public.presenters import STATUS_LABELS
+
 # A label per action the code writes; an action missing here is shown by its raw name.
 AUDIT_ACTIONS = {
     # the organisation and its people
@@ -53,11 +56,19 @@ AUDIT_ACTIONS = {
 }
 
 
-def audit_values(values: dict | None) -> list[tuple[str, str]]:
-    """An entry's before or after values as (name, text) pairs, to show escaped as text."""
-    pairs = []
+ROLES = {Role.OPERATOR.value: _l("Operator"), Role.UNIT_HEAD.value: _l("Unit head"),
+         Role.ADMIN.value: _l("Administrator")}
+
+
+def audit_values(values: dict | None) -> list[tuple[str, str, bool]]:
+    """An entry's before or after values as (name, text, worded) triples, to show escaped as
+    text: a request's status and a staff role in the reader's words (worded), anything else as
+    it was recorded."""
+    worded_values = {"status": STATUS_LABELS, "role": ROLES}
+    triples = []
     for name, value in (values or {}).items():
-        text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False,
-                                                               sort_keys=True)
-        pairs.append((str(name), text))
-    return pairs
+        words = worded_values.get(name, {}).get(value) if isinstance(value, str) else None
+        text = str(words) if words is not None else value if isinstance(value, str) else (
+            json.dumps(value, ensure_ascii=False, sort_keys=True))
+        triples.append((str(name), text, words is not None))
+    return triples

@@ -9,11 +9,11 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _, lazy_gettext as _l
 
 from admin import bp
-from admin.audit_labels import AUDIT_ACTIONS, audit_values
+from admin.audit_labels import AUDIT_ACTIONS, ROLES, audit_values
 from admin.auth import administrators_only
 from admin.hub import admin_section
 from admin.routes import ID, current_staff, page_number
-from widget.models import Role, Unit
+from widget.models import Unit
 from widget.services.audit_log import AuditFilters, audit_log
 from widget.services.staff_admin import (StaffRefused, create_staff_member, list_staff,
                                          reset_staff_password, set_staff_active, staff_member,
@@ -21,10 +21,6 @@ from widget.services.staff_admin import (StaffRefused, create_staff_member, list
 
 STAFF = "/staff"
 AUDIT = "/audit"
-ROLES = {Role.OPERATOR.value: _l("Operator"), Role.UNIT_HEAD.value: _l("Unit head"),
-         Role.ADMIN.value: _l("Administrator")}
-
-
 @bp.context_processor
 def staff_labels():
     """Role names and audit action labels, for the staff and audit pages."""

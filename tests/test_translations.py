@@ -22,7 +22,7 @@ def extracted(tmp_path_factory):
     """The strings the code and templates mark today, extracted afresh."""
     pot = tmp_path_factory.mktemp("pot") / "messages.pot"
     subprocess.run([sys.executable, "-m", "babel.messages.frontend", "-q", "extract", "-F",
-                    "babel.cfg", "-k", "lazy_gettext", "-k", "_l", "-o", str(pot), "."],
+                    "babel.cfg", "-k", "lazy_gettext", "-k", "_l", "-k", "lazy_ngettext:1,2", "-o", str(pot), "."],
                    cwd=ROOT, check=True)
     return {(entry.msgctxt, entry.msgid) for entry in polib.pofile(str(pot)) if entry.msgid}
 
@@ -48,17 +48,23 @@ VOID_ELEMENTS = {"area", "base", "br", "col", "embed", "hr", "img", "input", "li
 
 class _VisibleText(HTMLParser):
     """The text a reader sees, and the attributes a screen reader reads; not what the page
-    marks translate="no" (keys, addresses, identifiers: the same in every language)."""
+    marks translate="no" (keys, addresses, identifiers: the same in every language), nor what
+    it marks as written in another language (the form builder's preview of a form in English)."""
 
     def __init__(self):
         super().__init__()
-        self.parts, self._skip, self._untranslated = [], 0, 0
+        self.parts, self._skip, self._untranslated, self._language = [], 0, 0, None
 
     def handle_starttag(self, tag, attrs):
         if tag in {"script", "style", "svg"}:
             self._skip += 1
-        if tag not in VOID_ELEMENTS and (self._untranslated or any(
-                name == "translate" and (value or "").lower() == "no" for name, value in attrs)):
+        attributes = {name: (value or "") for name, value in attrs}
+        if tag == "html":
+            self._language = attributes.get("lang")
+            return
+        other_language = attributes.get("lang", self._language) != self._language
+        if tag not in VOID_ELEMENTS and (self._untranslated or other_language
+                                         or attributes.get("translate", "").lower() == "no"):
             self._untranslated += 1
         for name, value in attrs:
             if name in {"aria-label", "title", "alt", "placeholder"} and value \
@@ -80,7 +86,8 @@ class _VisibleText(HTMLParser):
 ALLOWED_LATIN = {"PDF", "JPEG", "PNG", "WebP", "HEIC", "Word", "Excel", "OpenDocument", "English",
                  "name", "example", "com", "QR",
                  # Technical names every language writes the same way.
-                 "HTML", "HTTPS", "HMAC", "REST", "JSON", "iframe", "GeoReport", "Frontdesk"}
+                 "HTML", "HTTPS", "HMAC", "REST", "JSON", "iframe", "GeoReport", "Frontdesk",
+                 "docx", "xlsx"}
 
 
 @pytest.fixture(scope="module")

@@ -124,7 +124,7 @@ def _checked_settings(typed: OrganisationSettings) -> dict:
     values["timezone"] = (typed.timezone or "").strip()
     if values["timezone"] not in known_timezones():
         problems["timezone"] = _l("There is no such time zone. Please enter its name, for example "
-                                  "Asia/Ho_Chi_Minh.")
+                                  "%(example)s.", example="Asia/Ho_Chi_Minh")
     values["day_start"], values["day_end"] = (typed.day_start or "").strip(), (typed.day_end or "").strip()
     for name in ("day_start", "day_end"):
         if not HOUR.fullmatch(values[name]):
