@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 
 import pytest
+from flask_babel import force_locale, gettext
+from markupsafe import escape
 from sqlalchemy import func, select
 
 from tests import backoffice, test_admin
@@ -217,14 +219,18 @@ def test_bad_input_is_refused_and_changes_nothing(client, db, admin, theme, fiel
     assert db.session.get(Theme, theme.id).name == "City"
 
 
+COLOUR_REFUSAL = "Please give each colour as # and six hexadecimal digits, for example #0b5cad."
+
+
 def test_a_refusal_is_translated(client, db, admin):
     sign_in(client, admin)
     response = client.post(THEMES, data=form(**{"color-primary": "blue"}),
                            headers={"Accept-Language": "vi"})
-    # The catalogues are translated at the end: the page's own words show it is in Vietnamese.
     page = html_of(response)
     assert response.status_code == 422 and '<html lang="vi"' in page
-    assert "Nothing was saved" not in page and "Please give each colour" in page
+    with force_locale("vi"):
+        refusal = str(escape(gettext(COLOUR_REFUSAL)))
+    assert refusal != COLOUR_REFUSAL and refusal in page and COLOUR_REFUSAL not in page
 
 
 def test_low_contrast_is_saved_with_a_warning(client, db, admin):
