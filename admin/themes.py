@@ -1,22 +1,27 @@
 """The administrators' theme pages: the widget's look (skin, colours, logo, header, custom CSS),
-which theme is the default, and a preview of the widget with a saved theme. Other staff get
-"page not found"."""
+which theme is the default, and a preview of the widget wearing a theme, saved or as typed.
+Other staff get "page not found"."""
 from __future__ import annotations
 
+import secrets
+
 from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
-from flask_babel import gettext as _, lazy_gettext as _l
+from flask_babel import force_locale, gettext as _, lazy_gettext as _l
 
 from admin import bp
 from admin.auth import administrators_only
 from admin.hub import admin_section
 from admin.routes import ID, current_staff
 from widget.config import setting
+from widget.i18n import text_direction
 from widget.models import Skin
 from widget.services.access import AdministratorsOnly, NotAllowed
 from widget.services.themes import (COLOR_NAMES, DEFAULT_COLORS, LOGO_MAX_BYTES, NoSuchTheme,
-                                    ThemeInput, ThemeRefused, contrast_warnings, delete_theme, make_default,
-                                    organisation_sites, save_theme, sites_using, theme_logo,
+                                    ThemeInput, ThemeRefused, contrast_warnings, delete_theme,
+                                    inline_stylesheet, make_default, organisation_sites,
+                                    preview_changes, save_theme, sites_using, theme_logo,
                                     theme_of, theme_preview, theme_stylesheet, themes)
+from widget.web import policy_with_style_nonce
 
 THEMES = "/themes"
 SKIN_LABELS = {
@@ -179,6 +184,42 @@ def theme_preview_page(theme_id, site_id, lang):
         theme=preview.theme, theme_css=url_for("admin.theme_preview_css", theme_id=theme_id),
         theme_logo=url_for("admin.theme_preview_logo", theme_id=theme_id)
         if preview.theme.logo_key else None)
+
+
+@bp.post(f"{THEMES}/preview")
+@administrators_only
+def theme_preview_changes():
+    """The widget's catalogue wearing the theme as typed, not saved: the edit form's "Preview
+    changes" button sends the form here, into the preview frame."""
+    # Framed by the edit page only (this server), refusals included.
+    g.frame_origins = [request.host_url.rstrip("/")]
+    typed, language = _typed(), request.form.get("preview_lang", "")
+    theme_id, site_id = (_number(request.form.get(name, "")) for name in ("theme", "preview_site"))
+    if language not in setting("LANGUAGES"):
+        abort(404)
+    try:
+        preview = preview_changes(current_staff(), theme_id, typed, site_id or 0)
+    except (AdministratorsOnly, NoSuchTheme):
+        abort(404)
+    except ThemeRefused as error:
+        return render_template("admin/error.html", title=_("Preview"),
+                               message=error.message), 422
+    g.site, g.account = preview.site, None
+    nonce = secrets.token_urlsafe(16)
+    with force_locale(language):
+        page = render_template(
+            "public/catalogue.html", sections=preview.sections, help_pages=preview.help_pages,
+            theme=preview.theme, theme_inline_css=inline_stylesheet(preview.theme),
+            style_nonce=nonce, lang=language, dir=text_direction(language),
+            theme_logo=url_for("admin.theme_preview_logo", theme_id=theme_id)
+            if preview.theme.logo_key else None)
+    response = current_app.response_class(page)
+    response.headers["Content-Security-Policy"] = policy_with_style_nonce(nonce)
+    return response
+
+
+def _number(text: str) -> int | None:
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 9 else None
 
 
 @bp.get(f"{THEMES}/<{ID}:theme_id>/theme.css")

@@ -356,3 +356,57 @@ def test_the_administration_page_lists_themes_and_help_pages(client, admin):
     page = html_of(client.get("/admin/administration"))
     assert 'href="/admin/themes"' in page and 'href="/admin/help"' in page
     assert page.index('href="/admin/themes"') < page.index('href="/admin/help"')
+
+
+HOSTILE_CSS = ("@import url(https://evil.example/x.css);\nh1 { color: #abcdef }\n"
+               "p { background: url(javascript:alert(1)) }\n</style><script>alert(1)</script>")
+
+
+def test_changes_are_previewed_before_they_are_saved(client, db, admin, theme, office):
+    sign_in(client, admin)
+    before = count(db, AuditEntry)
+    response = client.post(f"{THEMES}/preview", data=form(**{
+        "theme": str(theme.id), "preview_site": str(office["site"].id), "preview_lang": "fa",
+        "color-primary": "#123456", "custom_css": HOSTILE_CSS}))
+    page = html_of(response)
+    assert response.status_code == 200 and '<html lang="fa" dir="rtl"' in page
+    nonce = re.search(r'<style nonce="([^"]+)">', page).group(1)
+    policy = response.headers["Content-Security-Policy"]
+    # Only that one inline style may apply; the frame is the edit page's, on this server only.
+    assert f"style-src 'self' 'nonce-{nonce}'" in policy and "script-src 'self';" in policy
+    assert "frame-ancestors http://localhost" in policy
+    style = page.split(f'<style nonce="{nonce}">', 1)[1].split("</style>", 1)[0]
+    assert "#123456" in style and "#abcdef" in style
+    for hostile in ("@import", "evil.example", "javascript", "<script", "alert"):
+        assert hostile not in style
+    assert "<script>alert" not in page
+    # Nothing was saved.
+    db.session.expire_all()
+    assert db.session.get(Theme, theme.id).colors["primary"] == "#aa0000"
+    assert db.session.get(Theme, theme.id).custom_css == ""
+    assert count(db, AuditEntry) == before
+    # The saved theme's own preview still shows the saved colour.
+    saved = client.get(f"{THEMES}/{theme.id}/theme.css").get_data(as_text=True)
+    assert "#aa0000" in saved and "#123456" not in saved
+
+
+def test_a_preview_of_bad_changes_says_why_and_saves_nothing(client, db, admin, theme, office):
+    sign_in(client, admin)
+    response = client.post(f"{THEMES}/preview", data=form(**{
+        "theme": str(theme.id), "preview_site": str(office["site"].id), "preview_lang": "en",
+        "color-primary": "red"}))
+    assert response.status_code == 422 and COLOUR_REFUSAL in html_of(response)
+    # The refusal shows inside the edit page's frame, like the preview it replaces.
+    assert "frame-ancestors http://localhost" in response.headers["Content-Security-Policy"]
+    db.session.expire_all()
+    assert db.session.get(Theme, theme.id).colors["primary"] == "#aa0000"
+
+
+def test_another_organisations_site_or_theme_is_not_previewed(client, db, admin, theme, office,
+                                                               create_site):
+    other = create_site(key="other")
+    sign_in(client, admin)
+    for fields in ({"theme": str(theme.id), "preview_site": str(other.id)},
+                   {"theme": "999999", "preview_site": str(office["site"].id)}):
+        response = client.post(f"{THEMES}/preview", data=form(**fields, preview_lang="en"))
+        assert response.status_code == 404

@@ -10,6 +10,8 @@
   var once = document.querySelectorAll("form[data-submit-once]");
   Array.prototype.forEach.call(once, function (form) {
     form.addEventListener("submit", function (event) {
+      // A button that sends the form into a frame (the theme preview) leaves the page as it is.
+      if (event.submitter && event.submitter.getAttribute("formtarget")) { return; }
       if (form.getAttribute("data-sending")) { event.preventDefault(); return; }
       form.setAttribute("data-sending", "1");
     });

@@ -90,6 +90,40 @@ def save_theme(admin: StaffUser, theme_id: int | None, typed: ThemeInput) -> Sav
     theme = theme_of(admin, theme_id) if theme_id is not None else Theme(
         organization_id=admin.organization_id, colors={}, header_html={}, custom_css="")
     before = _summary(theme) if theme_id is not None else {}
+    checked = _checked(typed)
+    logo_type = _checked_logo(typed.logo) if typed.logo else None
+    store = configured_store()
+    old_logo = theme.logo_key if (typed.logo or typed.remove_logo) else None
+    if typed.logo:
+        theme.logo_key, theme.logo_type = store.save(typed.logo), logo_type
+    elif typed.remove_logo:
+        theme.logo_key = theme.logo_type = None
+    theme.name, theme.skin, theme.colors = checked.name, checked.skin, checked.colors
+    theme.header_html, theme.custom_css = checked.header_html, checked.custom_css
+    theme.updated_at = utcnow()  # the stylesheet's version, even when only the logo changed
+    db.session.add(theme)
+    db.session.flush()
+    db.session.add(AuditEntry(organization_id=admin.organization_id, staff_user_id=admin.id,
+                              action="theme_changed" if before else "theme_created",
+                              before=before, after=_summary(theme)))
+    db.session.commit()
+    if old_logo:
+        store.delete(old_logo)  # after the commit: a failed save keeps the old logo usable
+    return SavedTheme(theme, checked.dropped, contrast_warnings(checked.colors))
+
+
+@dataclass(frozen=True)
+class CheckedTheme:
+    name: str
+    skin: str
+    colors: dict
+    header_html: dict
+    custom_css: str
+    dropped: list
+
+
+def _checked(typed: ThemeInput) -> CheckedTheme:
+    """The typed theme made safe (header HTML sanitised, CSS filtered), or ThemeRefused."""
     name = " ".join(strip_controls(typed.name or "").split())[:NAME_MAX]
     if not name:
         raise ThemeRefused(_l("Please name the theme, for example \"City portal\"."), "name")
@@ -102,29 +136,10 @@ def save_theme(admin: StaffUser, theme_id: int | None, typed: ThemeInput) -> Sav
             raise ThemeRefused(_l("Please give each colour as # and six hexadecimal digits, "
                                   "for example #0b5cad."), f"color-{key}")
         colors[key] = value
-    logo_type = _checked_logo(typed.logo) if typed.logo else None
     filtered = filter_css(strip_controls(typed.custom_css or ""))
-    store = configured_store()
-    old_logo = theme.logo_key if (typed.logo or typed.remove_logo) else None
-    if typed.logo:
-        theme.logo_key, theme.logo_type = store.save(typed.logo), logo_type
-    elif typed.remove_logo:
-        theme.logo_key = theme.logo_type = None
-    theme.name, theme.skin, theme.colors = name, typed.skin, colors
-    theme.header_html = {lang: clean_header_html(text[:HEADER_MAX])
-                         for lang, text in (typed.header_html or {}).items()
-                         if (text or "").strip()}
-    theme.custom_css = filtered.css
-    theme.updated_at = utcnow()  # the stylesheet's version, even when only the logo changed
-    db.session.add(theme)
-    db.session.flush()
-    db.session.add(AuditEntry(organization_id=admin.organization_id, staff_user_id=admin.id,
-                              action="theme_changed" if before else "theme_created",
-                              before=before, after=_summary(theme)))
-    db.session.commit()
-    if old_logo:
-        store.delete(old_logo)  # after the commit: a failed save keeps the old logo usable
-    return SavedTheme(theme, filtered.dropped, contrast_warnings(colors))
+    header_html = {lang: clean_header_html(text[:HEADER_MAX])
+                   for lang, text in (typed.header_html or {}).items() if (text or "").strip()}
+    return CheckedTheme(name, typed.skin, colors, header_html, filtered.css, filtered.dropped)
 
 
 def _checked_logo(data: bytes) -> str:
@@ -200,11 +215,29 @@ class ThemePreview:
 def theme_preview(admin: StaffUser, theme_id: int, site_id: int) -> ThemePreview:
     """A site's catalogue and help pages with a theme of the organisation, for the preview."""
     theme = theme_of(admin, theme_id)
-    site = db.session.scalar(select(Site).where(
-        Site.id == site_id, Site.organization_id == admin.organization_id))
-    if site is None:
-        raise NoSuchTheme()
+    site = organisation_row(admin, Site, site_id, NoSuchTheme)
     return ThemePreview(theme, site, list_catalogue(site), published_help(site))
+
+
+def preview_changes(admin: StaffUser, theme_id: int | None, typed: ThemeInput,
+                    site_id: int) -> ThemePreview:
+    """A site's catalogue wearing a theme as typed, before it is saved (nothing is stored; the
+    logo is the saved one). Raises ThemeRefused for what saving would refuse."""
+    saved = theme_of(admin, theme_id) if theme_id is not None else None
+    site = organisation_row(admin, Site, site_id, NoSuchTheme)
+    checked = _checked(typed)
+    # Never added to the session: it lives for this one page.
+    theme = Theme(organization_id=admin.organization_id, name=checked.name, skin=checked.skin,
+                  colors=checked.colors, header_html=checked.header_html,
+                  custom_css=checked.custom_css, logo_key=saved.logo_key if saved else None,
+                  logo_type=saved.logo_type if saved else None)
+    return ThemePreview(theme, site, list_catalogue(site), published_help(site))
+
+
+def inline_stylesheet(theme: Theme) -> str:
+    """The theme's stylesheet for a <style> element: no "</" can close the element (the CSS was
+    filtered, so this only guards against a filter mistake)."""
+    return theme_stylesheet(theme).replace("</", "<\\/")
 
 
 def theme_for_site(site: Site) -> Theme | None:
