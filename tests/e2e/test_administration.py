@@ -24,3 +24,23 @@ def test_every_administration_area_is_accessible(staff_page, live_app):  # noqa:
         assert response.status == 200, name
         problems += axe_problems(staff_page, name)
     assert problems == []
+
+
+def test_a_themes_changes_show_in_the_preview_before_they_are_saved(staff_page, live_app):  # noqa: F811
+    sign_in(staff_page, live_app, "admin@demo.frontdesk")
+    staff_page.goto(f"{live_app.url}/admin/themes/new")
+    staff_page.get_by_label("Name of the theme").fill("Cổng thành phố")
+    staff_page.get_by_role("button", name="Save the theme").click()
+    expect(staff_page.locator("#flash")).to_contain_text("The theme is saved.")
+    preview = staff_page.frame_locator("iframe.theme-preview")
+    link_colour = "element => getComputedStyle(element).color"
+    saved = preview.locator("main a").first.evaluate(link_colour)
+
+    staff_page.get_by_label("Main colour").fill("#7a1f1f")
+    staff_page.get_by_role("button", name="Preview changes").click()
+    expect(preview.locator("main a").first).to_have_css("color", "rgb(122, 31, 31)")
+    assert saved != "rgb(122, 31, 31)"
+    # The form is not locked by the preview: saving works, and the saved theme wears the colour.
+    staff_page.get_by_role("button", name="Save the theme").click()
+    expect(staff_page.locator("#flash")).to_contain_text("The theme is saved.")
+    expect(preview.locator("main a").first).to_have_css("color", "rgb(122, 31, 31)")
