@@ -291,6 +291,16 @@ def test_required_file(client, db, site, create_form):
 RESUME_RE = __import__("re").compile(r'<strong class="code" dir="ltr">([0-9A-Z-]+)</strong>')
 
 
+def test_a_draft_of_a_form_taken_off_the_site_is_not_resumed(client, db, form):
+    token = open_form(client)
+    saved = post_form(client, {"form_token": token, "action": "draft", "name": "Half done"})
+    resume_code = RESUME_RE.search(saved.get_data(as_text=True)).group(1)
+    form.is_published = False  # withdrawn (or left off this site): it could not be sent here
+    db.session.commit()
+    resumed = client.post("/w/test/en/resume", data={"code": resume_code})
+    assert resumed.status_code == 404 and "Half done" not in resumed.get_data(as_text=True)
+
+
 def test_draft_saved_resumed_and_sent(client, db, form):
     token = open_form(client)
     saved = post_form(client, {"form_token": token, "action": "draft", "name": "Half done",

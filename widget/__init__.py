@@ -10,6 +10,7 @@ from flask import Flask
 
 from widget.config import INSTANCE_DIR, PROJECT_ROOT, load_config
 from widget.extensions import babel, csrf, db, limiter, login, mail, migrate
+from widget.uploads import FORM_ALLOWANCE
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -25,7 +26,7 @@ def create_app(config: dict | None = None) -> Flask:
         # JSON as written (not \u escapes), so staff can search answers in any script.
         SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True, "json_serializer": _json_dumps},
         # The largest legitimate post: every file at its limit plus the text fields.
-        MAX_CONTENT_LENGTH=settings["UPLOAD_MAX_TOTAL_BYTES"] + 1024 * 1024,
+        MAX_CONTENT_LENGTH=settings["UPLOAD_MAX_TOTAL_BYTES"] + FORM_ALLOWANCE,
         BABEL_DEFAULT_LOCALE=settings["DEFAULT_LANGUAGE"],
         BABEL_TRANSLATION_DIRECTORIES=str(Path(__file__).parent / "translations"),
         RATELIMIT_ENABLED=settings["RATELIMIT_ENABLED"],

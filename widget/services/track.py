@@ -11,6 +11,7 @@ from widget import codes
 from widget.extensions import db
 from widget.models import Attachment, Request, RequestStatus, Site
 from widget.models._types import as_utc, utcnow
+from widget.services.catalogue import published_form
 
 
 class LookupProblem(str, enum.Enum):
@@ -65,5 +66,8 @@ def find_draft(site: Site, typed: str, max_age_days: int) -> Lookup:
                               Request.status == RequestStatus.DRAFT.value)
     )
     if draft is None or as_utc(draft.updated_at) < utcnow() - timedelta(days=max_age_days):
+        return Lookup(None, LookupProblem.NOT_FOUND)
+    if published_form(site, draft.form_version.form.slug) is None:
+        # The form was unpublished or taken off this site: the draft could not be sent here.
         return Lookup(None, LookupProblem.NOT_FOUND)
     return Lookup(draft, None)
