@@ -9,6 +9,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _, lazy_gettext as _l
 
 from admin import bp
+from admin.auth import administrators_only
 from admin.presenters import inbox_rows
 from admin.routes import ID, current_staff, page_number
 from widget.i18n import format_day
@@ -17,7 +18,6 @@ from widget.notify.account_notices import DETAIL_LABELS
 from widget.services.access import NotAllowed
 from widget.services.account_admin import (NOTE_MAX, account_for_staff, decide_detail_change,
                                            list_accounts, pending_detail_changes, set_agent)
-from widget.services.access import AdministratorsOnly
 
 ACCOUNTS = "/accounts"
 # Staff words; the widget words these for the person ("waiting for staff").
@@ -48,35 +48,29 @@ def account_labels():
 
 
 @bp.get(ACCOUNTS)
+@administrators_only
 def account_list():
     """The organisation's accounts, newest first, searched by name, e-mail or phone."""
-    try:
-        page = list_accounts(current_staff(), request.args.get("q", ""), page_number())
-    except AdministratorsOnly:
-        abort(404)
+    page = list_accounts(current_staff(), request.args.get("q", ""), page_number())
     return render_template("admin/accounts.html", page=page)
 
 
 @bp.get(f"{ACCOUNTS}/<{ID}:account_id>")
+@administrators_only
 def account_page(account_id):
     """One account: contacts, registered details, the agent switch and its requests."""
-    try:
-        view = account_for_staff(current_staff(), account_id)
-    except AdministratorsOnly:
-        abort(404)
+    view = account_for_staff(current_staff(), account_id)
     return render_template("admin/account.html", view=view, account=view.account,
                            requests=inbox_rows(view.requests),
                            on_behalf=inbox_rows(view.on_behalf))
 
 
 @bp.post(f"{ACCOUNTS}/<{ID}:account_id>/agent")
+@administrators_only
 def account_agent(account_id):
     """Let the account send requests on behalf of other people, or stop it."""
     is_agent = request.form.get("is_agent") == "1"
-    try:
-        set_agent(current_staff(), account_id, is_agent)
-    except AdministratorsOnly:
-        abort(404)
+    set_agent(current_staff(), account_id, is_agent)
     flash(_("The account may now send requests on behalf of other people.") if is_agent
           else _("The account may no longer send requests on behalf of other people."), "success")
     return redirect(url_for("admin.account_page", account_id=account_id, _anchor="agent"))
@@ -85,21 +79,20 @@ def account_agent(account_id):
 def _changes_page(error: str | None = None, failed_id: int | None = None, typed: str = "",
                   status: int = 200):
     """The changes waiting for a decision; after a refused decision, why, and the note typed."""
-    try:
-        changes = pending_detail_changes(current_staff())
-    except AdministratorsOnly:
-        abort(404)
+    changes = pending_detail_changes(current_staff())
     return render_template("admin/account_changes.html", changes=changes, error=error,
                            failed_id=failed_id, typed=typed, note_max=NOTE_MAX), status
 
 
 @bp.get(f"{ACCOUNTS}/changes")
+@administrators_only
 def account_changes():
     """Changes of registered details people asked for, oldest first, to approve or refuse."""
     return _changes_page()
 
 
 @bp.post(f"{ACCOUNTS}/changes/<{ID}:change_id>")
+@administrators_only
 def account_change_decide(change_id):
     """Approve or refuse one change; the person is told either way."""
     decision = request.form.get("decision")
@@ -108,8 +101,6 @@ def account_change_decide(change_id):
     note = request.form.get("note", "")
     try:
         decide_detail_change(current_staff(), change_id, decision == "approve", note)
-    except AdministratorsOnly:
-        abort(404)
     except NotAllowed as error:
         # str(): a lazy string is trusted as HTML by Jinja.
         return _changes_page(str(error.message), change_id, note, status=422)

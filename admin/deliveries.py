@@ -2,15 +2,15 @@
 administrators' page of dead letters with "Send again"."""
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _, lazy_gettext as _l, pgettext
 
 from admin import bp
+from admin.auth import administrators_only
 from admin.routes import ID, current_staff, page_number
 from widget.models import AttemptOutcome, DeliveryAttempt, OutboxChannel, OutboxItem, OutboxStatus
 from widget.notify.catalog import INBOX
 from widget.services.access import NotAllowed
-from widget.services.access import AdministratorsOnly
 from widget.services.deliveries import dead_letters, retry_dead_letter
 
 SUMMARY_LENGTH = 80
@@ -64,27 +64,24 @@ def delivery_labels():
 
 
 def render_dead_letters(error=None, status: int = 200):
-    """The dead letters page; for anyone but an administrator, no such page."""
-    try:
-        page = dead_letters(current_staff(), page_number())
-    except AdministratorsOnly:
-        abort(404)
+    """The dead letters page, with the reason a retry was refused, if one was."""
+    page = dead_letters(current_staff(), page_number())
     return render_template("admin/dead_letters.html", page=page, error=error), status
 
 
 @bp.get("/notifications/dead")
+@administrators_only
 def dead_letter_list():
     """The organisation's messages that could not be delivered, newest first."""
     return render_dead_letters()
 
 
 @bp.post(f"/notifications/dead/<{ID}:item_id>/retry")
+@administrators_only
 def dead_letter_retry(item_id):
     """Send a dead letter again, then come back to the page it was on."""
     try:
         retry_dead_letter(current_staff(), item_id)
-    except AdministratorsOnly:
-        abort(404)
     except NotAllowed as error:
         return render_dead_letters(error=error.message, status=422)
     flash(_("The message is queued and will be sent again in a moment."), "success")

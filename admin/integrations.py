@@ -8,6 +8,7 @@ from flask_babel import get_locale, gettext as _, lazy_gettext as _l
 from flask_login import current_user
 
 from admin import bp
+from admin.auth import administrators_only
 from admin.presenters import STAFF_EVENT_LABELS
 from admin.proposal_view import FIELD_CHANGES, FIELD_TYPES, proposal_view
 from admin.routes import ID, current_staff
@@ -59,10 +60,7 @@ def _systems_page(created: tuple[ApiClient, str] | None = None,
     `error` with `problem` (the field it is about) and `failed_id` (the system, or None for the
     new one) a refusal beside what was typed."""
     staff = current_staff()
-    try:
-        clients = api_clients(staff)
-    except AdministratorsOnly:
-        abort(404)
+    clients = api_clients(staff)
     units = sorted(staff.organization.units, key=lambda unit: unit.code)
     return render_template(
         "admin/integrations.html", clients=clients, units=units, events=WEBHOOK_EVENTS,
@@ -78,12 +76,14 @@ def _client(client_id: int) -> ApiClient:
 
 
 @bp.get(INTEGRATIONS)
+@administrators_only
 def integration_list():
     """The connected systems, newest first, with their webhooks, and the form to connect one."""
     return _systems_page()
 
 
 @bp.post(INTEGRATIONS)
+@administrators_only
 def integration_create():
     """Connect a system: its key is on the page this answers with, and nowhere else, ever."""
     staff = current_staff()
@@ -93,8 +93,6 @@ def integration_create():
     try:
         created = create_api_client(staff, typed["name"], typed["units"], typed["webhook_url"],
                                     typed["events"])
-    except AdministratorsOnly:
-        abort(404)
     except NotAllowed as error:
         # Which field the refusal is about, in the order the service checks them.
         own_units = {unit.id for unit in staff.organization.units}
@@ -106,6 +104,7 @@ def integration_create():
 
 
 @bp.post(f"{INTEGRATIONS}/<{ID}:client_id>/revoke")
+@administrators_only
 def integration_revoke(client_id):
     """Stop a system's key for good (and its webhooks with it)."""
     try:
@@ -118,6 +117,7 @@ def integration_revoke(client_id):
 
 
 @bp.post(f"{INTEGRATIONS}/<{ID}:client_id>/webhook")
+@administrators_only
 def integration_webhook(client_id):
     """Where a system is told of events, and which; the first address makes a signing secret,
     shown on the page this answers with."""
@@ -141,6 +141,7 @@ def integration_webhook(client_id):
 
 
 @bp.post(f"{INTEGRATIONS}/<{ID}:client_id>/secret")
+@administrators_only
 def integration_secret(client_id):
     """Show a system's webhook signing secret again (a POST: never in a URL or the history)."""
     client = _client(client_id)
@@ -154,10 +155,7 @@ def integration_secret(client_id):
 def _proposals_page(error: str | None = None, failed_id: int | None = None, typed: str = "",
                     status: int = 200):
     """The proposals waiting, oldest first; after a refused decision, why, and the reason typed."""
-    try:
-        proposals = pending_proposals(current_staff())
-    except AdministratorsOnly:
-        abort(404)
+    proposals = pending_proposals(current_staff())
     language = str(get_locale())
     return render_template(
         "admin/form_proposals.html", proposals=[proposal_view(p, language) for p in proposals],
@@ -165,12 +163,14 @@ def _proposals_page(error: str | None = None, failed_id: int | None = None, type
 
 
 @bp.get(PROPOSALS)
+@administrators_only
 def proposal_list():
     """Form definitions pushed by connected systems, oldest first, to approve or reject."""
     return _proposals_page()
 
 
 @bp.post(f"{PROPOSALS}/<{ID}:proposal_id>")
+@administrators_only
 def proposal_decide(proposal_id):
     """Publish a proposal (a new form or a new version) or reject it with a reason."""
     decision = request.form.get("decision")
@@ -179,8 +179,6 @@ def proposal_decide(proposal_id):
     reason = request.form.get("reason", "")
     try:
         decide_proposal(current_staff(), proposal_id, decision == "approve", reason)
-    except AdministratorsOnly:
-        abort(404)
     except NotAllowed as error:
         # str(): a lazy string is trusted as HTML by Jinja.
         return _proposals_page(str(error.message), proposal_id, reason, status=422)

@@ -6,12 +6,12 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _, lazy_gettext as _l
 
 from admin import bp
+from admin.auth import administrators_only
 from admin.routes import current_staff
 from widget.config import setting
 from widget.i18n import text_direction
 from widget.notify import sms_text
 from widget.services.access import NotAllowed
-from widget.services.access import AdministratorsOnly
 from widget.services.notice_settings import (MAX_BODY, Wording, WordingRefused, clean_text,
                                              notice_overview, reset_wording, save_sms_settings,
                                              save_wording, set_channel, wording_of)
@@ -40,11 +40,8 @@ PLACEHOLDERS = {
 
 def _overview(problems: dict[str, str] | None = None, error: str | None = None,
               typed: dict | None = None, status: int = 200):
-    """The settings page; for anyone but an administrator, no such page."""
-    try:
-        notices = notice_overview(current_staff())
-    except AdministratorsOnly:
-        abort(404)
+    """The settings page; after a refusal, why, and what was typed."""
+    notices = notice_overview(current_staff())
     organization = current_staff().organization
     sms = typed or {"without_diacritics": organization.sms_without_diacritics,
                     "max_segments": organization.sms_max_segments}
@@ -68,18 +65,18 @@ def _to_wording(key: str, channel: str, language: str):
 
 
 @bp.get(SETTINGS)
+@administrators_only
 def notice_settings():
     """Every notice with its e-mail and SMS switches and wordings, and the SMS settings."""
     return _overview()
 
 
 @bp.post(f"{SETTINGS}/<key>/<channel>")
+@administrators_only
 def notice_channel(key, channel):
     """Turn one notice on or off on one channel."""
     try:
         set_channel(current_staff(), key, channel, request.form.get("enabled") == "1")
-    except AdministratorsOnly:
-        abort(404)
     except NotAllowed as error:
         return _overview(error=str(error.message), status=422)
     flash(_("The notification settings are saved."), "success")
@@ -87,6 +84,7 @@ def notice_channel(key, channel):
 
 
 @bp.post(f"{SETTINGS}/sms")
+@administrators_only
 def notice_sms_settings():
     """Save how the organisation's SMS are written."""
     without = request.form.get("without_diacritics") == "1"
@@ -95,8 +93,6 @@ def notice_sms_settings():
     segments = int(text) if text.isascii() and text.isdigit() and len(text) <= 3 else 0
     try:
         save_sms_settings(current_staff(), without, segments)
-    except AdministratorsOnly:
-        abort(404)
     except NotAllowed as error:
         return _overview(problems={"max_segments": str(error.message)}, status=422,
                          typed={"without_diacritics": without, "max_segments": text})
@@ -105,6 +101,7 @@ def notice_sms_settings():
 
 
 @bp.route(WORDING, methods=["GET", "POST"])
+@administrators_only
 def notice_wording(key, channel, language):
     """The wording editor for one notice, channel and language; saving checks placeholders."""
     staff, languages = current_staff(), setting("LANGUAGES")
@@ -133,6 +130,7 @@ def notice_wording(key, channel, language):
 
 
 @bp.post(f"{WORDING}/default")
+@administrators_only
 def notice_wording_reset(key, channel, language):
     """Drop the organisation's own wording: the translated default applies again."""
     if language not in setting("LANGUAGES"):

@@ -14,7 +14,7 @@ from widget.models import UnitKind
 from widget.services.organisation import (LANGUAGES, OrganisationSettings, SettingsRefused,
                                           UnitInput, create_unit, set_unit_active, unit_of,
                                           units_overview, update_organisation, update_unit)
-from widget.services.access import AdministratorsOnly, NotAllowed
+from widget.services.access import NotAllowed
 
 ORGANISATION = "/organisation"
 UNITS = f"{ORGANISATION}/units"
@@ -159,8 +159,6 @@ def organisation_unit_active(unit_id):
     active = request.form.get("active") == "1"
     try:
         set_unit_active(current_staff(), unit_id, active)
-    except AdministratorsOnly:
-        raise  # "page not found", from admin.routes
     except NotAllowed as refused:
         return _unit_page(unit_id, error=str(refused.message), status=422)
     flash(_("The unit is reopened.") if active else

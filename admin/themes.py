@@ -15,7 +15,7 @@ from admin.routes import ID, current_staff
 from widget.config import setting
 from widget.i18n import text_direction
 from widget.models import Skin
-from widget.services.access import AdministratorsOnly, NotAllowed
+from widget.services.access import NotAllowed
 from widget.services.themes import (COLOR_NAMES, DEFAULT_COLORS, LOGO_MAX_BYTES, NoSuchTheme,
                                     ThemeInput, ThemeRefused, contrast_warnings, delete_theme,
                                     inline_stylesheet, make_default, organisation_sites,
@@ -128,7 +128,7 @@ def _save(theme_id: int | None):
     typed = _typed()
     try:
         saved = save_theme(current_staff(), theme_id, typed)
-    except (AdministratorsOnly, NoSuchTheme):
+    except NoSuchTheme:
         abort(404)
     except ThemeRefused as error:
         theme = _theme(theme_id) if theme_id is not None else None
@@ -199,7 +199,7 @@ def theme_preview_changes():
         abort(404)
     try:
         preview = preview_changes(current_staff(), theme_id, typed, site_id or 0)
-    except (AdministratorsOnly, NoSuchTheme):
+    except NoSuchTheme:
         abort(404)
     except ThemeRefused as error:
         return render_template("admin/error.html", title=_("Preview"),

@@ -13,7 +13,8 @@ from tests.test_admin import sign_in
 
 office = backoffice.office
 # The modules of the administration areas: every view in them is for administrators only.
-AREA_MODULES = ("admin.organisation", "admin.staff_users", "admin.form_builder", "admin.sites",
+AREA_MODULES = ("admin.accounts", "admin.deliveries", "admin.integrations", "admin.notices",
+                "admin.organisation", "admin.staff_users", "admin.form_builder", "admin.sites",
                 "admin.form_groups", "admin.themes", "admin.help_pages", "admin.form_access",
                 "admin.upload_limits", "admin.exports", "admin.dashboard", "admin.hub")
 
