@@ -8,7 +8,7 @@ from flask_babel import gettext as _, lazy_gettext as _l
 from admin import bp
 from admin.auth import administrators_only
 from admin.hub import admin_section
-from admin.routes import ID, current_staff
+from admin.routes import ID, current_staff, posted_ids
 from widget.models import FormAccess
 from widget.services.access import NotAllowed
 from widget.services.account_groups import (account_groups, add_members, create_group,
@@ -41,11 +41,6 @@ def access_labels():
     """Words for form access and for kinds of file, for the access and upload pages."""
     return {"ACCESS_LABELS": ACCESS_LABELS, "ACCESS_HELP": ACCESS_HELP, "KIND_NAMES": KIND_NAMES,
             "KINDS": KINDS, "MEGABYTE": MEGABYTE}
-
-
-def _ids(values: list[str]) -> list[int]:
-    # Not a number: 0, which nothing has, so the service refuses it in its own words.
-    return [int(v) if v.isascii() and v.isdigit() and len(v) <= 9 else 0 for v in values]
 
 
 def _typed_limits() -> tuple[dict, list[str]]:
@@ -91,8 +86,8 @@ def access_form(form_id):
 def access_form_save(form_id):
     """Save who may use the form."""
     typed = {"access": request.form.get("access", ""),
-             "accounts": _ids(request.form.getlist("accounts")),
-             "groups": _ids(request.form.getlist("groups"))}
+             "accounts": posted_ids(request.form.getlist("accounts")),
+             "groups": posted_ids(request.form.getlist("groups"))}
     try:
         set_form_access(current_staff(), form_id, typed["access"], typed["accounts"],
                         typed["groups"])
@@ -177,7 +172,7 @@ def access_group_rename(group_id):
 def access_group_add(group_id):
     """Add the people ticked among those found."""
     try:
-        add_members(current_staff(), group_id, _ids(request.form.getlist("accounts")))
+        add_members(current_staff(), group_id, posted_ids(request.form.getlist("accounts")))
     except NotAllowed as error:
         return _group_page(group_id, str(error.message), "members", status=422)
     flash(_("The people are added to the group."), "success")

@@ -9,7 +9,7 @@ from flask_babel import gettext as _, lazy_gettext as _l
 from admin import bp
 from admin.auth import administrators_only
 from admin.hub import admin_section
-from admin.routes import ID, current_staff
+from admin.routes import ID, current_staff, posted_id
 from widget.config import setting
 from widget.services.access import NotAllowed, NotFound
 from widget.services.form_groups import (TITLE_MAX, create_group, delete_group, group_overview,
@@ -105,9 +105,7 @@ def form_group_delete(group_id):
 def form_group_place_form(form_id):
     """Put a form into a group (at its end), or among the forms in no group."""
     text = request.form.get("group", "")
-    # Not a number: 0, which no group has, so the page answers "not found".
-    group_id = None if text == "" else int(text) if text.isascii() and text.isdigit() \
-        and len(text) <= 9 else 0
+    group_id = posted_id(text)  # none: among the forms in no group
     try:
         place_form(current_staff(), form_id, group_id)
     except NotFound:

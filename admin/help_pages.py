@@ -9,7 +9,7 @@ from flask_babel import gettext as _, lazy_gettext as _l
 from admin import bp
 from admin.auth import administrators_only
 from admin.hub import admin_section
-from admin.routes import ID, current_staff
+from admin.routes import ID, current_staff, posted_id
 from widget.config import setting
 from widget.services.access import NotAllowed
 from widget.services.help_pages import (HelpPageInput, HelpPageRefused, delete_help_page,
@@ -19,20 +19,13 @@ from widget.services.help_pages import (HelpPageInput, HelpPageRefused, delete_h
 HELP = "/help"
 
 
-def _id(value: str | None) -> int | None:
-    # Empty: none chosen; not a number: 0, which no row has, so the service refuses it.
-    if not value:
-        return None
-    return int(value) if value.isascii() and value.isdigit() and len(value) <= 9 else 0
-
-
 def _typed() -> HelpPageInput:
     languages = setting("LANGUAGES")
     return HelpPageInput(
         titles={lang: request.form.get(f"title-{lang}", "") for lang in languages},
         bodies={lang: request.form.get(f"body-{lang}", "") for lang in languages},
         show_on_home=request.form.get("show_on_home") == "y",
-        form_id=_id(request.form.get("form_id")), group_id=_id(request.form.get("group_id")),
+        form_id=posted_id(request.form.get("form_id")), group_id=posted_id(request.form.get("group_id")),
         is_published=request.form.get("is_published") == "y")
 
 

@@ -11,7 +11,7 @@ from admin import bp
 from admin.auth import administrators_only
 from admin.presenters import STAFF_EVENT_LABELS
 from admin.proposal_view import FIELD_CHANGES, FIELD_TYPES, proposal_view
-from admin.routes import ID, current_staff
+from admin.routes import ID, current_staff, posted_ids
 from widget.models import ApiClient
 from widget.public.presenters import EVENT_LABELS
 from widget.services.access import NotAllowed
@@ -45,11 +45,6 @@ def _pending_count() -> int:
         return len(pending_proposals(staff)) if staff.is_authenticated else 0
     except AdministratorsOnly:
         return 0
-
-
-def _ids(values: list[str]) -> list[int]:
-    # Not a number: 0, which no unit has, so the service refuses it in its own words.
-    return [int(v) if v.isascii() and v.isdigit() and len(v) <= 9 else 0 for v in values]
 
 
 def _systems_page(created: tuple[ApiClient, str] | None = None,
@@ -87,7 +82,7 @@ def integration_list():
 def integration_create():
     """Connect a system: its key is on the page this answers with, and nowhere else, ever."""
     staff = current_staff()
-    typed = {"name": request.form.get("name", ""), "units": _ids(request.form.getlist("units")),
+    typed = {"name": request.form.get("name", ""), "units": posted_ids(request.form.getlist("units")),
              "webhook_url": request.form.get("webhook_url", ""),
              "events": request.form.getlist("events")}
     try:

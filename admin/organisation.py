@@ -9,7 +9,7 @@ from flask_babel import gettext as _, lazy_gettext as _l
 from admin import bp
 from admin.auth import administrators_only
 from admin.hub import admin_section
-from admin.routes import ID, current_staff
+from admin.routes import ID, current_staff, posted_id
 from widget.models import UnitKind
 from widget.services.organisation import (LANGUAGES, OrganisationSettings, SettingsRefused,
                                           UnitInput, create_unit, set_unit_active, unit_of,
@@ -71,17 +71,10 @@ def organisation_save():
 
 # --- units ---------------------------------------------------------------------------------------
 
-def _parent_id(text: str | None) -> int | None:
-    # Not a number: 0, which no unit has, so the service refuses it in its own words.
-    if not text:
-        return None
-    return int(text) if text.isascii() and text.isdigit() and len(text) <= 9 else 0
-
-
 def _unit_typed() -> UnitInput:
     return UnitInput(code=request.form.get("code", ""), names=_names_typed(),
                      kind=request.form.get("kind", ""),
-                     parent_id=_parent_id(request.form.get("parent")))
+                     parent_id=posted_id(request.form.get("parent")))
 
 
 def _units_page(typed: UnitInput | None = None, problems: dict | None = None,

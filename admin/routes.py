@@ -37,6 +37,19 @@ def page_number() -> int:
     return int(text) if text.isascii() and text.isdigit() and len(text) <= 6 else 1
 
 
+def posted_id(text: str | None) -> int | None:
+    """A chosen row's id from a form: None when nothing is chosen, 0 when the text is no id (no
+    row has it, so the service refuses it in its own words)."""
+    if not text:
+        return None
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 9 else 0
+
+
+def posted_ids(values: list[str]) -> list[int]:
+    """Chosen rows' ids from a form (see posted_id; an empty value is no id either)."""
+    return [posted_id(value) or 0 for value in values]
+
+
 @bp.context_processor
 def admin_labels():
     """Staff-worded labels for the admin templates."""

@@ -9,7 +9,7 @@ from flask_babel import gettext as _, lazy_gettext as _l
 from admin import bp
 from admin.auth import administrators_only
 from admin.hub import admin_section
-from admin.routes import ID, current_staff
+from admin.routes import ID, current_staff, posted_id
 from widget.config import setting
 from widget.services.access import NotFound
 from widget.services.sites import (MAX_ORIGINS, NAME_MAX, SiteRefused, SiteSettings, create_site,
@@ -19,19 +19,11 @@ from widget.services.sites import (MAX_ORIGINS, NAME_MAX, SiteRefused, SiteSetti
 SITES = "/sites"
 
 
-def _int_or_none(text: str | None) -> int | None:
-    # Not a number: 0, which no theme or form has, so the service refuses it in its own words.
-    text = (text or "").strip()
-    if not text:
-        return None
-    return int(text) if text.isascii() and text.isdigit() and len(text) <= 9 else 0
-
-
 def _typed_settings() -> SiteSettings:
     form = request.form
     return SiteSettings(name=form.get("name", ""), origins=form.get("origins", ""),
                         default_language=form.get("default_language", ""),
-                        theme_id=_int_or_none(form.get("theme")))
+                        theme_id=posted_id((form.get("theme") or "").strip()))
 
 
 def _list_page(problem: SiteRefused | None = None, typed: SiteSettings | None = None,
@@ -110,7 +102,7 @@ def site_update(site_id):
 def site_forms(site_id):
     """Show every published form on the site, or only the chosen ones."""
     shows_all = request.form.get("shows") != "chosen"
-    form_ids = [_int_or_none(value) or 0 for value in request.form.getlist("forms")]
+    form_ids = [posted_id((value or "").strip()) or 0 for value in request.form.getlist("forms")]
     try:
         set_site_forms(current_staff(), site_id, shows_all, form_ids)
     except NotFound:

@@ -12,7 +12,7 @@ from admin import bp
 from admin.audit_labels import AUDIT_ACTIONS, ROLES, audit_values
 from admin.auth import administrators_only
 from admin.hub import admin_section
-from admin.routes import ID, current_staff, page_number
+from admin.routes import ID, current_staff, page_number, posted_id, posted_ids
 from widget.models import Unit
 from widget.services.audit_log import AuditFilters, audit_log
 from widget.services.staff_admin import (StaffRefused, create_staff_member, list_staff,
@@ -25,11 +25,6 @@ AUDIT = "/audit"
 def staff_labels():
     """Role names and audit action labels, for the staff and audit pages."""
     return {"ROLES": ROLES, "AUDIT_ACTIONS": AUDIT_ACTIONS, "audit_values": audit_values}
-
-
-def _ids(values: list[str]) -> list[int]:
-    # Not a number: 0, which no unit has, so the service refuses it in its own words.
-    return [int(v) if v.isascii() and v.isdigit() and len(v) <= 9 else 0 for v in values]
 
 
 def _units() -> list[Unit]:
@@ -69,7 +64,7 @@ def staff_list():
 def staff_create():
     """Add a staff member: their temporary password is on this answer, and nowhere else."""
     typed = {"name": request.form.get("name", ""), "email": request.form.get("email", ""),
-             "role": request.form.get("role", ""), "units": _ids(request.form.getlist("units"))}
+             "role": request.form.get("role", ""), "units": posted_ids(request.form.getlist("units"))}
     try:
         created = create_staff_member(current_staff(), typed["name"], typed["email"],
                                       typed["role"], typed["units"])
@@ -90,7 +85,7 @@ def staff_edit(staff_id):
 @administrators_only
 def staff_save(staff_id):
     """Save a staff member's role and units."""
-    typed = {"role": request.form.get("role", ""), "units": _ids(request.form.getlist("units"))}
+    typed = {"role": request.form.get("role", ""), "units": posted_ids(request.form.getlist("units"))}
     try:
         changed = update_staff_member(current_staff(), staff_id, typed["role"], typed["units"])
     except StaffRefused as refused:
@@ -142,8 +137,7 @@ def audit_list():
     """The organisation's audit log, newest first, filtered by staff member, action and days."""
     args, problems = request.args, {}
     staff_text = args.get("staff", "")
-    staff_id = int(staff_text) if staff_text.isascii() and staff_text.isdigit() \
-        and len(staff_text) <= 9 else None
+    staff_id = posted_id(staff_text) or None  # no number: no filter on the staff member
     days = {}
     for name in ("from", "to"):
         days[name] = _day(args.get(name))

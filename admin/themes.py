@@ -11,7 +11,7 @@ from flask_babel import force_locale, gettext as _, lazy_gettext as _l
 from admin import bp
 from admin.auth import administrators_only
 from admin.hub import admin_section
-from admin.routes import ID, current_staff
+from admin.routes import ID, current_staff, posted_id
 from widget.config import setting
 from widget.i18n import text_direction
 from widget.models import Skin
@@ -194,7 +194,8 @@ def theme_preview_changes():
     # Framed by the edit page only (this server), refusals included.
     g.frame_origins = [request.host_url.rstrip("/")]
     typed, language = _typed(), request.form.get("preview_lang", "")
-    theme_id, site_id = (_number(request.form.get(name, "")) for name in ("theme", "preview_site"))
+    theme_id, site_id = (posted_id(request.form.get(name)) or None
+                         for name in ("theme", "preview_site"))
     if language not in setting("LANGUAGES"):
         abort(404)
     try:
@@ -216,10 +217,6 @@ def theme_preview_changes():
     response = current_app.response_class(page)
     response.headers["Content-Security-Policy"] = policy_with_style_nonce(nonce)
     return response
-
-
-def _number(text: str) -> int | None:
-    return int(text) if text.isascii() and text.isdigit() and len(text) <= 9 else None
 
 
 @bp.get(f"{THEMES}/<{ID}:theme_id>/theme.css")
