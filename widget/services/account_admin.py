@@ -16,12 +16,13 @@ from sqlalchemy.orm import selectinload
 
 from widget.contacts import parse_contact
 from widget.extensions import db
-from widget.models import (REGISTERED_DETAILS, Account, AuditEntry, ChangeStatus, DetailChange,
-                           Organization, Request, StaffUser)
+from widget.models import (REGISTERED_DETAILS, Account, ChangeStatus, DetailChange, Organization,
+                           Request, StaffUser)
 from widget.models._types import utcnow
 from widget.notify.account_notices import DETAIL_LABELS, queue_account_message, to_account_box
 from widget.notify.catalog import EMAIL
 from widget.services.access import ActionError, NotAllowed, NotFound, require_admin, visible_to
+from widget.services.audit_log import record_change
 from widget.textnorm import fold_digits, strip_controls
 
 PAGE_SIZE = 25
@@ -69,11 +70,6 @@ def _account(staff: StaffUser, account_id: int) -> Account:
     if account is None:
         raise AccountNotFound()
     return account
-
-
-def _audit(staff: StaffUser, action: str, before: dict, after: dict) -> None:
-    db.session.add(AuditEntry(organization_id=staff.organization_id, staff_user_id=staff.id,
-                              action=action, before=before, after=after))
 
 
 def _search_condition(text: str, country: str):
@@ -137,7 +133,7 @@ def set_agent(staff: StaffUser, account_id: int, is_agent: bool) -> bool:
         return False
     account.is_agent = bool(is_agent)
     what = {"account_id": account.id}
-    _audit(staff, "account_agent", what | {"is_agent": was}, what | {"is_agent": bool(is_agent)})
+    record_change(staff, "account_agent", what | {"is_agent": was}, what | {"is_agent": bool(is_agent)})
     db.session.commit()
     return True
 
@@ -209,9 +205,9 @@ def decide_detail_change(staff: StaffUser, change_id: int, approve: bool,
     if approve:
         setattr(account, change.field, value)
     what = {"change_id": change.id, "account_id": account.id, "field": change.field}
-    _audit(staff, "detail_change", what | {"status": ChangeStatus.PENDING.value, "value": before},
-           what | {"status": status, "value": _as_text(getattr(account, change.field)),
-                   "note": note})
+    record_change(staff, "detail_change", what | {"status": ChangeStatus.PENDING.value, "value": before},
+                  what | {"status": status, "value": _as_text(getattr(account, change.field)),
+                  "note": note})
     _tell_the_person(account, change.field, approve, note)
     db.session.commit()
     return change

@@ -8,11 +8,12 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from widget.extensions import db
-from widget.models import Account, AccountGroup, AuditEntry, Form, StaffUser
+from widget.models import Account, AccountGroup, Form, StaffUser
 from widget.models.forms import form_allowed_groups
 from widget.services.access import (ActionError, NotAllowed, NotFound, organisation_row,
                                     require_admin)
 from widget.services.account_admin import list_accounts
+from widget.services.audit_log import record_change
 from widget.textnorm import strip_controls
 
 NAME_MAX = 200
@@ -23,11 +24,6 @@ class GroupNotFound(NotFound):
 
     def __init__(self):
         ActionError.__init__(self, _l("This group does not exist or is not yours to see."))
-
-
-def _audit(staff: StaffUser, action: str, before: dict, after: dict) -> None:
-    db.session.add(AuditEntry(organization_id=staff.organization_id, staff_user_id=staff.id,
-                              action=action, before=before, after=after))
 
 
 def _clean_name(staff: StaffUser, name: str, group_id: int | None = None) -> str:
@@ -84,7 +80,7 @@ def create_group(staff: StaffUser, name: str) -> AccountGroup:
     group = AccountGroup(organization_id=staff.organization_id, name=_clean_name(staff, name))
     db.session.add(group)
     db.session.flush()
-    _audit(staff, "account_group_created", {}, {"group_id": group.id, "name": group.name})
+    record_change(staff, "account_group_created", {}, {"group_id": group.id, "name": group.name})
     db.session.commit()
     return group
 
@@ -94,8 +90,8 @@ def rename_group(staff: StaffUser, group_id: int, name: str) -> AccountGroup:
     group = group_of(staff, group_id)
     new_name = _clean_name(staff, name, group.id)
     if new_name != group.name:
-        _audit(staff, "account_group_renamed", {"group_id": group.id, "name": group.name},
-               {"group_id": group.id, "name": new_name})
+        record_change(staff, "account_group_renamed", {"group_id": group.id, "name": group.name},
+                      {"group_id": group.id, "name": new_name})
         group.name = new_name
     db.session.commit()
     return group
@@ -113,8 +109,8 @@ def add_members(staff: StaffUser, group_id: int, account_ids: list[int]) -> Acco
     present = {member.id for member in group.members}
     added = [account for account in accounts if account.id not in present]
     if added:
-        _audit(staff, "account_group_members_added", {"group_id": group.id},
-               {"group_id": group.id, "accounts": sorted(a.id for a in added)})
+        record_change(staff, "account_group_members_added", {"group_id": group.id},
+                      {"group_id": group.id, "accounts": sorted(a.id for a in added)})
         group.members.extend(added)
     db.session.commit()
     return group
@@ -127,8 +123,8 @@ def remove_member(staff: StaffUser, group_id: int, account_id: int) -> AccountGr
     if member is None:
         raise NotAllowed(_l("This person is not in the group."))
     group.members.remove(member)
-    _audit(staff, "account_group_member_removed", {"group_id": group.id, "account": account_id},
-           {"group_id": group.id})
+    record_change(staff, "account_group_member_removed", {"group_id": group.id, "account": account_id},
+                  {"group_id": group.id})
     db.session.commit()
     return group
 
@@ -136,9 +132,9 @@ def remove_member(staff: StaffUser, group_id: int, account_id: int) -> AccountGr
 def delete_group(staff: StaffUser, group_id: int) -> None:
     """Delete a group; forms that named it no longer let its members in through it. Commits."""
     group = group_of(staff, group_id)
-    _audit(staff, "account_group_deleted",
-           {"group_id": group.id, "name": group.name,
-            "accounts": sorted(member.id for member in group.members)}, {})
+    record_change(staff, "account_group_deleted",
+                  {"group_id": group.id, "name": group.name,
+                  "accounts": sorted(member.id for member in group.members)}, {})
     db.session.execute(form_allowed_groups.delete().where(
         form_allowed_groups.c.group_id == group.id))
     group.members = []

@@ -18,10 +18,11 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from widget.extensions import db
-from widget.models import ApiClient, AuditEntry, Role, StaffUser, Unit
+from widget.models import ApiClient, Role, StaffUser, Unit
 from widget.models._types import as_utc, utcnow
 from widget.passwords import hash_password
 from widget.services.access import NotAllowed, require_admin
+from widget.services.audit_log import record_change
 from widget.textnorm import strip_controls
 
 # What a webhook may announce: the timeline events of a request, by kind.
@@ -57,10 +58,8 @@ def create_api_client(admin: StaffUser, name: str, unit_ids: list[int],
     _set_webhook(client, webhook_url, webhook_events)
     db.session.add(client)
     db.session.flush()
-    db.session.add(AuditEntry(organization_id=admin.organization_id, staff_user_id=admin.id,
-                              action="api_client_created", before={},
-                              after={"api_client_id": client.id, "name": name,
-                                     "units": [unit.code for unit in units]}))
+    record_change(admin, "api_client_created", {}, {
+        "api_client_id": client.id, "name": name, "units": [unit.code for unit in units]})
     db.session.commit()
     return client, key
 
@@ -96,9 +95,8 @@ def revoke_api_client(admin: StaffUser, client_id: int) -> ApiClient:
         client.revoked_at = utcnow()
         client.staff_user.is_active = False
         client.staff_user.session_epoch += 1
-        db.session.add(AuditEntry(organization_id=admin.organization_id, staff_user_id=admin.id,
-                                  action="api_client_revoked", before={"api_client_id": client.id},
-                                  after={"api_client_id": client.id, "revoked": True}))
+        record_change(admin, "api_client_revoked", {"api_client_id": client.id},
+                      {"api_client_id": client.id, "revoked": True})
         db.session.commit()
     return client
 

@@ -1,5 +1,6 @@
-"""The audit log as administrators read it: the organisation's entries, newest first, in pages,
-filtered by who acted, what they did and when (days in the organisation's time zone)."""
+"""The audit log: how a change is recorded, and the log as administrators read it (the
+organisation's entries, newest first, in pages, filtered by who acted, what they did and when,
+days in the organisation's time zone)."""
 from __future__ import annotations
 
 import math
@@ -14,6 +15,13 @@ from widget.models import AuditEntry, Organization, Request, StaffUser
 from widget.services.access import require_admin
 
 PAGE_SIZE = 50
+
+
+def record_change(staff: StaffUser, action: str, before: dict, after: dict) -> None:
+    """Add an entry to the organisation's audit log for a change a staff member made (the
+    caller commits it with the change)."""
+    db.session.add(AuditEntry(organization_id=staff.organization_id, staff_user_id=staff.id,
+                              action=action, before=before, after=after))
 
 
 @dataclass(frozen=True)

@@ -12,10 +12,11 @@ from sqlalchemy import func, select
 
 from widget.contacts import name_in_answers
 from widget.extensions import db
-from widget.models import (OPEN_STATUSES, AuditEntry, Field, FieldType, Form, FormVersion,
-                           Request, StaffUser, Unit)
+from widget.models import (OPEN_STATUSES, Field, FieldType, Form, FormVersion, Request, StaffUser,
+                           Unit)
 from widget.models._types import as_utc, localized, utcnow
 from widget.services.access import NotAllowed, require_admin
+from widget.services.audit_log import record_change
 from widget.services.inbox import InboxQuery, filtered_requests
 
 FORMATS = ("csv", "xlsx")
@@ -63,10 +64,8 @@ def export_requests(staff: StaffUser, query: InboxQuery, file_format: str, langu
     now = now or utcnow()
     statement = filtered_requests(staff, query, now)
     count = db.session.scalar(select(func.count()).select_from(statement.subquery()))
-    db.session.add(AuditEntry(organization_id=staff.organization_id, staff_user_id=staff.id,
-                              action="requests_exported", before={},
-                              after={"filters": _filters(query), "format": file_format,
-                                     "rows": count}))
+    record_change(staff, "requests_exported", {},
+                  {"filters": _filters(query), "format": file_format, "rows": count})
     db.session.commit()
     zone = ZoneInfo(staff.organization.timezone)
     rows = statement.with_only_columns(*COLUMNS).order_by(Request.id)

@@ -13,10 +13,11 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from widget.extensions import db
-from widget.models import Account, AccountGroup, AuditEntry, Form, FormAccess, StaffUser
+from widget.models import Account, AccountGroup, Form, FormAccess, StaffUser
 from widget.services.access import (ActionError, NotAllowed, NotFound, organisation_row,
                                     require_admin)
 from widget.services.account_admin import list_accounts
+from widget.services.audit_log import record_change
 
 ACCESS_VALUES = tuple(access.value for access in FormAccess)
 
@@ -117,7 +118,6 @@ def set_form_access(staff: StaffUser, form_id: int, access: str, account_ids: li
     form.allowed_groups = groups if named else []
     after = _snapshot(form)
     if after != before:
-        db.session.add(AuditEntry(organization_id=staff.organization_id, staff_user_id=staff.id,
-                                  action="form_access_changed", before=before, after=after))
+        record_change(staff, "form_access_changed", before, after)
     db.session.commit()
     return form

@@ -14,11 +14,11 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, null, select
 
 from widget.extensions import db
-from widget.models import (AuditEntry, Form, FormGroup, FormVersion, Handover, Request,
-                           StaffUser, Unit)
+from widget.models import Form, FormGroup, FormVersion, Handover, Request, StaffUser, Unit
 from widget.models._types import utcnow
 from widget.sanitize import clean_html
 from widget.services.access import NotAllowed, organisation_row, require_admin
+from widget.services.audit_log import record_change
 from widget.services.form_proposals import LANGUAGES, SLUG, TEXT_MAX
 from widget.textnorm import strip_controls
 
@@ -250,6 +250,5 @@ def discard_draft(admin: StaffUser, form_id: int) -> None:
 
 def audit(admin: StaffUser, action: str, before: dict, after: dict) -> None:
     """Record a change of the form builder (the caller commits)."""
-    db.session.add(AuditEntry(organization_id=admin.organization_id, staff_user_id=admin.id,
-                              action=action, before=before, after=after))
+    record_change(admin, action, before, after)
 

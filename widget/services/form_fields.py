@@ -11,7 +11,8 @@ from sqlalchemy import null
 from widget.extensions import db
 from widget.models import Field, Form, FormVersion, StaffUser
 from widget.services.access import NotAllowed
-from widget.services.form_builder import NoSuchForm, audit, form_of, version_to_edit
+from widget.services.audit_log import record_change
+from widget.services.form_builder import NoSuchForm, form_of, version_to_edit
 from widget.services.form_proposals import CHOICE_TYPES, LANGUAGES, MAX_FIELDS, check_field
 
 # The words for check_field's problem codes, by the part of the field they are about.
@@ -167,8 +168,8 @@ def add_field(admin: StaffUser, form_id: int, typed: FieldInput) -> Field:
         raise FieldRefused({"key": str(_l("A form has at most %(num)d fields.", num=MAX_FIELDS))})
     field = Field(position=len(draft.fields), **clean)
     draft.fields.append(field)
-    audit(admin, "field_added", {}, {"form_id": form.id, "version": draft.number,
-                                      **_field_snapshot(field)})
+    record_change(admin, "field_added", {}, {"form_id": form.id, "version": draft.number,
+                  **_field_snapshot(field)})
     db.session.commit()
     return field
 
@@ -188,8 +189,8 @@ def update_field(admin: StaffUser, form_id: int, key: str, typed: FieldInput) ->
         setattr(field, name, value)
     after = _field_snapshot(field)
     if after != before:
-        audit(admin, "field_updated", {"form_id": form.id, **before},
-               {"form_id": form.id, "version": field.version.number, **after})
+        record_change(admin, "field_updated", {"form_id": form.id, **before},
+                      {"form_id": form.id, "version": field.version.number, **after})
     db.session.commit()
     return field
 
@@ -207,8 +208,8 @@ def move_field(admin: StaffUser, form_id: int, key: str, step: int) -> None:
     other = index + step
     if 0 <= other < len(fields):
         fields[index].position, fields[other].position = other, index
-        audit(admin, "field_moved", {"form_id": form.id, "key": key, "position": index},
-               {"form_id": form.id, "key": key, "position": other, "version": draft.number})
+        record_change(admin, "field_moved", {"form_id": form.id, "key": key, "position": index},
+                      {"form_id": form.id, "key": key, "position": other, "version": draft.number})
     db.session.commit()
 
 
@@ -222,8 +223,8 @@ def remove_field(admin: StaffUser, form_id: int, key: str) -> None:
     field = _field_in(draft, key)
     draft.fields.remove(field)
     _renumber(draft)
-    audit(admin, "field_removed", {"form_id": form.id, **_field_snapshot(field)},
-           {"form_id": form.id, "version": draft.number})
+    record_change(admin, "field_removed", {"form_id": form.id, **_field_snapshot(field)},
+                  {"form_id": form.id, "version": draft.number})
     db.session.commit()
 
 

@@ -12,9 +12,10 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 
 from widget.extensions import db
-from widget.models import AuditEntry, Form, FormGroup, StaffUser
+from widget.models import Form, FormGroup, StaffUser
 from widget.models.branding import HelpPage
 from widget.services.access import ActionError, NotAllowed, NotFound, require_admin
+from widget.services.audit_log import record_change
 from widget.textnorm import strip_controls
 
 TITLE_MAX = 200
@@ -32,11 +33,6 @@ class GroupNotFound(NotFound):
 class GroupOverview:
     groups: list[FormGroup]   # in the catalogue's order, each with its forms in order
     ungrouped: list[Form]     # shown last, under "Other forms"
-
-
-def _audit(staff: StaffUser, action: str, before: dict, after: dict) -> None:
-    db.session.add(AuditEntry(organization_id=staff.organization_id, staff_user_id=staff.id,
-                              action=action, before=before, after=after))
 
 
 def _groups(staff: StaffUser) -> list[FormGroup]:
@@ -119,7 +115,7 @@ def create_group(staff: StaffUser, titles: dict, languages: list[str]) -> FormGr
     db.session.add(group)
     db.session.flush()
     _renumber(_groups(staff))
-    _audit(staff, "form_group_created", {}, {"group_id": group.id, "titles": cleaned})
+    record_change(staff, "form_group_created", {}, {"group_id": group.id, "titles": cleaned})
     db.session.commit()
     return group
 
@@ -130,8 +126,8 @@ def rename_group(staff: StaffUser, group_id: int, titles: dict, languages: list[
     group = _group(staff, group_id)
     cleaned = _clean_titles(titles, languages)
     if cleaned != group.titles:
-        _audit(staff, "form_group_renamed", {"group_id": group.id, "titles": group.titles},
-               {"group_id": group.id, "titles": cleaned})
+        record_change(staff, "form_group_renamed", {"group_id": group.id, "titles": group.titles},
+                      {"group_id": group.id, "titles": cleaned})
         group.titles = cleaned
     db.session.commit()
     return group
@@ -144,7 +140,7 @@ def move_group(staff: StaffUser, group_id: int, direction: str) -> FormGroup:
     groups = _groups(staff)
     before = [g.id for g in groups]
     if _moved(groups, group, direction):
-        _audit(staff, "form_group_moved", {"order": before}, {"order": [g.id for g in groups]})
+        record_change(staff, "form_group_moved", {"order": before}, {"order": [g.id for g in groups]})
     db.session.commit()
     return group
 
@@ -161,8 +157,8 @@ def delete_group(staff: StaffUser, group_id: int) -> None:
     _renumber(loose + forms)
     # Help pages shown beside the group stay, shown on their own.
     db.session.execute(update(HelpPage).where(HelpPage.group_id == group.id).values(group_id=None))
-    _audit(staff, "form_group_deleted", {"group_id": group.id, "titles": group.titles,
-                                         "forms": [form.slug for form in forms]}, {})
+    record_change(staff, "form_group_deleted", {"group_id": group.id, "titles": group.titles,
+                  "forms": [form.slug for form in forms]}, {})
     db.session.flush()
     db.session.delete(group)
     db.session.flush()
@@ -183,8 +179,8 @@ def place_form(staff: StaffUser, form_id: int, group_id: int | None) -> Form:
     form.group_id = group_id
     _renumber(others + [form])
     _renumber([other for other in _forms_in(staff, old_group) if other.id != form.id])
-    _audit(staff, "form_group_form_placed", {"form": form.slug, "group_id": old_group},
-           {"form": form.slug, "group_id": target.id if target else None})
+    record_change(staff, "form_group_form_placed", {"form": form.slug, "group_id": old_group},
+                  {"form": form.slug, "group_id": target.id if target else None})
     db.session.commit()
     return form
 
@@ -196,7 +192,7 @@ def move_form(staff: StaffUser, form_id: int, direction: str) -> Form:
     forms = _forms_in(staff, form.group_id)
     before = [f.slug for f in forms]
     if _moved(forms, form, direction):
-        _audit(staff, "form_group_form_moved", {"group_id": form.group_id, "order": before},
-               {"group_id": form.group_id, "order": [f.slug for f in forms]})
+        record_change(staff, "form_group_form_moved", {"group_id": form.group_id, "order": before},
+                      {"group_id": form.group_id, "order": [f.slug for f in forms]})
     db.session.commit()
     return form

@@ -10,12 +10,13 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from widget.extensions import db
-from widget.models import (ApiClient, AuditEntry, Field, FieldType, Form, FormProposal,
-                           FormVersion, ProposalStatus, StaffUser)
+from widget.models import (ApiClient, Field, FieldType, Form, FormProposal, FormVersion,
+                           ProposalStatus, StaffUser)
 from widget.models.forms import PROFILE_KEYS
 from widget.models._types import utcnow
 from widget.sanitize import clean_html
 from widget.services.access import NotAllowed, require_admin
+from widget.services.audit_log import record_change
 from widget.textnorm import strip_controls
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
@@ -214,10 +215,8 @@ def decide_proposal(admin: StaffUser, proposal_id: int, approve: bool, reason: s
         proposal.form_id = _publish(proposal).id
     proposal.status = (ProposalStatus.APPROVED if approve else ProposalStatus.REJECTED).value
     proposal.reason, proposal.decided_at, proposal.decided_by_id = reason, utcnow(), admin.id
-    db.session.add(AuditEntry(organization_id=admin.organization_id, staff_user_id=admin.id,
-                              action="form_proposal", before={"proposal_id": proposal.id},
-                              after={"proposal_id": proposal.id, "status": proposal.status,
-                                     "form_id": proposal.form_id}))
+    record_change(admin, "form_proposal", {"proposal_id": proposal.id}, {
+        "proposal_id": proposal.id, "status": proposal.status, "form_id": proposal.form_id})
     db.session.commit()
     return proposal
 

@@ -9,9 +9,10 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from widget.extensions import db
-from widget.models import AuditEntry, Form, FormGroup, HelpPage, Site, StaffUser
+from widget.models import Form, FormGroup, HelpPage, Site, StaffUser
 from widget.sanitize import clean_html
 from widget.services.access import NotAllowed, organisation_row, require_admin
+from widget.services.audit_log import record_change
 from widget.textnorm import strip_controls
 
 TITLE_MAX = 200
@@ -96,9 +97,8 @@ def save_help_page(admin: StaffUser, page_id: int | None, typed: HelpPageInput) 
     page.show_on_home, page.is_published = bool(typed.show_on_home), bool(typed.is_published)
     page.form_id, page.group_id = typed.form_id, typed.group_id
     db.session.flush()
-    db.session.add(AuditEntry(organization_id=org, staff_user_id=admin.id,
-                              action="help_page_changed" if before else "help_page_created",
-                              before=before, after=_summary(page)))
+    record_change(admin, "help_page_changed" if before else "help_page_created", before,
+                  _summary(page))
     db.session.commit()
     return page
 
@@ -109,9 +109,8 @@ def set_help_page_published(admin: StaffUser, page_id: int, published: bool) -> 
     if page.is_published != published:
         before = _summary(page)
         page.is_published = published
-        db.session.add(AuditEntry(organization_id=admin.organization_id, staff_user_id=admin.id,
-                                  action="help_page_published" if published else
-                                  "help_page_unpublished", before=before, after=_summary(page)))
+        record_change(admin, "help_page_published" if published else "help_page_unpublished",
+                      before, _summary(page))
         db.session.commit()
     return page
 
@@ -129,9 +128,7 @@ def move_help_page(admin: StaffUser, page_id: int, step: int) -> HelpPage:
         # Renumbered whole: older rows may share a position.
         for position, page in enumerate(pages, start=1):
             page.position = position
-        db.session.add(AuditEntry(organization_id=admin.organization_id, staff_user_id=admin.id,
-                                  action="help_page_moved", before={"order": before},
-                                  after={"order": [page.id for page in pages]}))
+        record_change(admin, "help_page_moved", {"order": before}, {"order": [page.id for page in pages]})
         db.session.commit()
     return pages[target if 0 <= target < len(pages) else index]
 
@@ -139,8 +136,7 @@ def move_help_page(admin: StaffUser, page_id: int, step: int) -> HelpPage:
 def delete_help_page(admin: StaffUser, page_id: int) -> None:
     """Delete a help page for good. Commits."""
     page = help_page_of(admin, page_id)
-    db.session.add(AuditEntry(organization_id=admin.organization_id, staff_user_id=admin.id,
-                              action="help_page_deleted", before=_summary(page), after={}))
+    record_change(admin, "help_page_deleted", _summary(page), {})
     db.session.delete(page)
     db.session.commit()
 

@@ -12,11 +12,12 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from widget.extensions import db
-from widget.models import AuditEntry, NotificationRule, NotificationTemplate, Organization, StaffUser
+from widget.models import NotificationRule, NotificationTemplate, Organization, StaffUser
 from widget.models._types import utcnow
 from widget.notify.catalog import EMAIL, INBOX, NOTICES, SMS
 from widget.notify.compose import template_problems
 from widget.services.access import NotAllowed, require_admin
+from widget.services.audit_log import record_change
 
 CHANNELS = (EMAIL, SMS, INBOX)
 # The box shows a notice in its e-mail wording: only e-mail and SMS have their own.
@@ -117,11 +118,6 @@ def _template(organization_id: int, key: str, channel: str,
         NotificationTemplate.language == language))
 
 
-def _audit(staff: StaffUser, action: str, before: dict, after: dict) -> None:
-    db.session.add(AuditEntry(organization_id=staff.organization_id, staff_user_id=staff.id,
-                              action=action, before=before, after=after))
-
-
 def _commit() -> None:
     try:
         db.session.commit()
@@ -169,7 +165,7 @@ def set_channel(staff: StaffUser, key: str, channel: str, enabled: bool) -> bool
     else:
         rule.enabled = enabled
     what = {"event_key": key, "channel": channel}
-    _audit(staff, "notice_channel", what | {"enabled": was}, what | {"enabled": enabled})
+    record_change(staff, "notice_channel", what | {"enabled": was}, what | {"enabled": enabled})
     _commit()
     return True
 
@@ -254,7 +250,7 @@ def save_wording(staff: StaffUser, key: str, channel: str, language: str, subjec
                                         channel=channel, language=language)
         db.session.add(template)
     template.subject, template.body, template.updated_at = subject, body, utcnow()
-    _audit(staff, "notice_wording", before, what | {"subject": subject, "body": body})
+    record_change(staff, "notice_wording", before, what | {"subject": subject, "body": body})
     _commit()
     return template
 
@@ -268,8 +264,8 @@ def reset_wording(staff: StaffUser, key: str, channel: str, language: str) -> bo
     if template is None:
         return False
     what = {"event_key": key, "channel": channel, "language": language}
-    _audit(staff, "notice_wording_reset",
-           what | {"subject": template.subject, "body": template.body}, what)
+    record_change(staff, "notice_wording_reset",
+                  what | {"subject": template.subject, "body": template.body}, what)
     db.session.delete(template)
     _commit()
     return True
@@ -291,6 +287,6 @@ def save_sms_settings(staff: StaffUser, without_diacritics: bool, max_segments: 
         return False
     organization.sms_without_diacritics, organization.sms_max_segments = (
         after["sms_without_diacritics"], max_segments)
-    _audit(staff, "sms_settings", before, after)
+    record_change(staff, "sms_settings", before, after)
     _commit()
     return True

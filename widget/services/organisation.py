@@ -16,9 +16,10 @@ from flask_babel import lazy_gettext as _l, lazy_ngettext
 from sqlalchemy import func, select
 
 from widget.extensions import db
-from widget.models import ApiClient, AuditEntry, Form, Organization, StaffUser, Unit, UnitKind
+from widget.models import ApiClient, Form, Organization, StaffUser, Unit, UnitKind
 from widget.services.access import (ActionError, NotAllowed, NotFound, organisation_row,
                                     require_admin)
+from widget.services.audit_log import record_change
 from widget.services.notice_settings import MAX_SEGMENTS, MIN_SEGMENTS
 from widget.textnorm import strip_controls
 
@@ -166,8 +167,8 @@ def update_organisation(staff: StaffUser, typed: OrganisationSettings) -> bool:
         return False
     for name in changed:
         setattr(organization, name, values[name])
-    _audit(staff, "organisation_updated", {name: before[name] for name in changed},
-           {name: values[name] for name in changed})
+    record_change(staff, "organisation_updated", {name: before[name] for name in changed},
+                  {name: values[name] for name in changed})
     db.session.commit()
     return True
 
@@ -180,11 +181,6 @@ class UnitsOverview:
     forms: dict[int, int]                # unit id -> forms routed to it
     staff: dict[int, int]                # unit id -> active staff members in it
     systems: list[ApiClient] = field(default_factory=list)  # connected systems, newest first
-
-
-def _audit(staff: StaffUser, action: str, before: dict, after: dict) -> None:
-    db.session.add(AuditEntry(organization_id=staff.organization_id, staff_user_id=staff.id,
-                              action=action, before=before, after=after))
 
 
 def _forms_routed(unit_id: int) -> int:
@@ -293,7 +289,7 @@ def create_unit(staff: StaffUser, typed: UnitInput) -> Unit:
     unit = Unit(organization_id=staff.organization_id, is_active=True, **values)
     db.session.add(unit)
     db.session.flush()
-    _audit(staff, "unit_created", {}, {"unit_id": unit.id} | values)
+    record_change(staff, "unit_created", {}, {"unit_id": unit.id} | values)
     db.session.commit()
     return unit
 
@@ -308,8 +304,8 @@ def update_unit(staff: StaffUser, unit_id: int, typed: UnitInput) -> bool:
         return False
     for name in changed:
         setattr(unit, name, values[name])
-    _audit(staff, "unit_updated", {"unit_id": unit.id} | {name: before[name] for name in changed},
-           {"unit_id": unit.id} | {name: values[name] for name in changed})
+    record_change(staff, "unit_updated", {"unit_id": unit.id} | {name: before[name] for name in changed},
+                  {"unit_id": unit.id} | {name: values[name] for name in changed})
     db.session.commit()
     return True
 
@@ -334,8 +330,8 @@ def set_unit_active(staff: StaffUser, unit_id: int, active: bool) -> Unit:
                 "%(num)d open unit belongs to this subsidiary: close it first.",
                 "%(num)d open units belong to this subsidiary: close them first.", open_parts))
     unit.is_active = active
-    _audit(staff, "unit_reopened" if active else "unit_closed",
-           {"unit_id": unit.id, "code": unit.code, "is_active": not active},
-           {"unit_id": unit.id, "code": unit.code, "is_active": active})
+    record_change(staff, "unit_reopened" if active else "unit_closed",
+                  {"unit_id": unit.id, "code": unit.code, "is_active": not active},
+                  {"unit_id": unit.id, "code": unit.code, "is_active": active})
     db.session.commit()
     return unit

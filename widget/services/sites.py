@@ -15,12 +15,13 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from widget.extensions import db
-from widget.models import AuditEntry, Form, Request, Site, StaffUser
+from widget.models import Form, Request, Site, StaffUser
 from widget.models.branding import Theme
 from widget.models.notify import CodeRecovery
 from widget.security import is_origin
 from widget.services.access import (ActionError, NotAllowed, NotFound, organisation_row,
                                     require_admin)
+from widget.services.audit_log import record_change
 from widget.textnorm import strip_controls
 
 NAME_MAX = 200      # Site.name
@@ -58,11 +59,6 @@ class SiteSettings:
 class SiteRow:
     site: Site
     requests: int           # sent from it: a site with requests cannot be removed
-
-
-def _audit(staff: StaffUser, action: str, before: dict, after: dict) -> None:
-    db.session.add(AuditEntry(organization_id=staff.organization_id, staff_user_id=staff.id,
-                              action=action, before=before, after=after))
 
 
 def _state(site: Site) -> dict:
@@ -165,7 +161,7 @@ def create_site(staff: StaffUser, settings: SiteSettings, languages: list[str]) 
     _apply(staff, site, settings, languages)
     db.session.add(site)
     db.session.flush()
-    _audit(staff, "site_created", {}, _state(site))
+    record_change(staff, "site_created", {}, _state(site))
     db.session.commit()
     return site
 
@@ -177,7 +173,7 @@ def update_site(staff: StaffUser, site_id: int, settings: SiteSettings,
     before = _state(site)
     _apply(staff, site, settings, languages)
     if _state(site) != before:
-        _audit(staff, "site_updated", before, _state(site))
+        record_change(staff, "site_updated", before, _state(site))
     db.session.commit()
     return site
 
@@ -201,7 +197,7 @@ def set_site_forms(staff: StaffUser, site_id: int, shows_all: bool, form_ids: li
     after = {"site_id": site.id, "shows_all_forms": shows_all,
              "forms": sorted(form.slug for form in site.forms)}
     if after != before:
-        _audit(staff, "site_forms_changed", before, after)
+        record_change(staff, "site_forms_changed", before, after)
     db.session.commit()
     return site
 
@@ -217,6 +213,6 @@ def delete_site(staff: StaffUser, site_id: int) -> None:
             "This site cannot be removed: people have sent requests from it (or asked for their "
             "codes there), and those keep the site they came from. To stop it being framed, "
             "change its origins."))
-    _audit(staff, "site_deleted", _state(site), {})
+    record_change(staff, "site_deleted", _state(site), {})
     db.session.delete(site)
     db.session.commit()

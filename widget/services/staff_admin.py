@@ -15,10 +15,11 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from widget.extensions import db
-from widget.models import AuditEntry, Role, StaffUser, Unit
+from widget.models import Role, StaffUser, Unit
 from widget.passwords import hash_password
 from widget.services.access import (ActionError, NotAllowed, NotFound, organisation_row,
                                     require_admin)
+from widget.services.audit_log import record_change
 from widget.textnorm import strip_controls
 
 NAME_MAX = 200
@@ -47,11 +48,6 @@ class StaffRefused(NotAllowed):
 def temporary_password() -> str:
     """A strong random password to give a person once, to sign in and then change."""
     return "".join(secrets.choice(PASSWORD_ALPHABET) for _ in range(PASSWORD_LENGTH))
-
-
-def _audit(staff: StaffUser, action: str, before: dict, after: dict) -> None:
-    db.session.add(AuditEntry(organization_id=staff.organization_id, staff_user_id=staff.id,
-                              action=action, before=before, after=after))
 
 
 def list_staff(staff: StaffUser) -> list[StaffUser]:
@@ -127,9 +123,9 @@ def create_staff_member(staff: StaffUser, name: str, email: str, role: str,
                        is_active=True)
     db.session.add(member)
     db.session.flush()
-    _audit(staff, "staff_created", {}, {"staff_user_id": member.id, "name": name, "email": email,
-                                        "role": chosen.value,
-                                        "units": [unit.code for unit in units]})
+    record_change(staff, "staff_created", {}, {"staff_user_id": member.id, "name": name, "email": email,
+                  "role": chosen.value,
+                  "units": [unit.code for unit in units]})
     db.session.commit()
     return member, password
 
@@ -144,15 +140,15 @@ def update_staff_member(staff: StaffUser, staff_id: int, role: str, unit_ids: li
         if chosen is not Role.ADMIN:
             _keep_an_administrator(staff, member, "role", _l(
                 "You cannot take away your own administrator role: ask another administrator."))
-        _audit(staff, "staff_role_changed", {"staff_user_id": member.id, "role": member.role},
-               {"staff_user_id": member.id, "role": chosen.value})
+        record_change(staff, "staff_role_changed", {"staff_user_id": member.id, "role": member.role},
+                      {"staff_user_id": member.id, "role": chosen.value})
         # No session ends: the role is read afresh on each request.
         member.role = chosen.value
         changed = True
     if [unit.id for unit in units] != [unit.id for unit in member.units]:
-        _audit(staff, "staff_units_changed",
-               {"staff_user_id": member.id, "units": [unit.code for unit in member.units]},
-               {"staff_user_id": member.id, "units": [unit.code for unit in units]})
+        record_change(staff, "staff_units_changed",
+                      {"staff_user_id": member.id, "units": [unit.code for unit in member.units]},
+                      {"staff_user_id": member.id, "units": [unit.code for unit in units]})
         member.units = units
         changed = True
     if changed:
@@ -170,9 +166,9 @@ def set_staff_active(staff: StaffUser, staff_id: int, active: bool) -> StaffUser
             "You cannot deactivate yourself: ask another administrator."))
         member.session_epoch += 1
     member.is_active = active
-    _audit(staff, "staff_reactivated" if active else "staff_deactivated",
-           {"staff_user_id": member.id, "is_active": not active},
-           {"staff_user_id": member.id, "is_active": active})
+    record_change(staff, "staff_reactivated" if active else "staff_deactivated",
+                  {"staff_user_id": member.id, "is_active": not active},
+                  {"staff_user_id": member.id, "is_active": active})
     db.session.commit()
     return member
 
@@ -184,7 +180,7 @@ def reset_staff_password(staff: StaffUser, staff_id: int) -> tuple[StaffUser, st
     member.password_hash = hash_password(password)
     member.session_epoch += 1
     # Neither the password nor its hash: the log is read by every administrator.
-    _audit(staff, "staff_password_reset", {"staff_user_id": member.id},
-           {"staff_user_id": member.id, "sessions_ended": True})
+    record_change(staff, "staff_password_reset", {"staff_user_id": member.id},
+                  {"staff_user_id": member.id, "sessions_ended": True})
     db.session.commit()
     return member, password

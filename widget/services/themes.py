@@ -15,6 +15,7 @@ from sqlalchemy import select, update
 
 from widget.css_filter import filter_css
 from widget.extensions import db
+from widget.services.audit_log import record_change
 from widget.services.catalogue import CatalogueSection, list_catalogue
 from widget.services.help_pages import published_help
 from widget.models import AuditEntry, Site, Skin, StaffUser, Theme
@@ -103,9 +104,7 @@ def save_theme(admin: StaffUser, theme_id: int | None, typed: ThemeInput) -> Sav
     theme.updated_at = utcnow()  # the stylesheet's version, even when only the logo changed
     db.session.add(theme)
     db.session.flush()
-    db.session.add(AuditEntry(organization_id=admin.organization_id, staff_user_id=admin.id,
-                              action="theme_changed" if before else "theme_created",
-                              before=before, after=_summary(theme)))
+    record_change(admin, "theme_changed" if before else "theme_created", before, _summary(theme))
     db.session.commit()
     if old_logo:
         store.delete(old_logo)  # after the commit: a failed save keeps the old logo usable
@@ -161,8 +160,7 @@ def delete_theme(admin: StaffUser, theme_id: int) -> None:
     db.session.execute(update(Site).where(Site.theme_id == theme.id).values(theme_id=None))
     logo = theme.logo_key
     db.session.delete(theme)
-    db.session.add(AuditEntry(organization_id=admin.organization_id, staff_user_id=admin.id,
-                              action="theme_deleted", before=before, after={}))
+    record_change(admin, "theme_deleted", before, {})
     db.session.commit()
     if logo:
         configured_store().delete(logo)

@@ -7,8 +7,9 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 
 from widget.extensions import db
-from widget.models import AuditEntry, Form, Organization, StaffUser
+from widget.models import Form, Organization, StaffUser
 from widget.services.access import NotAllowed, require_admin
+from widget.services.audit_log import record_change
 from widget.services.form_access import form_of
 from widget.uploads import (KINDS, KIND_NAMES, MEGABYTE, UploadLimits, ceiling_mb,
                             configured_limits, effective_limits)
@@ -67,9 +68,7 @@ def _save(staff: StaffUser, owner, limits: dict, action: str, subject: dict) -> 
     before = dict(owner.upload_limits or {})
     if before != limits:
         owner.upload_limits = limits
-        db.session.add(AuditEntry(organization_id=staff.organization_id, staff_user_id=staff.id,
-                                  action=action, before={**subject, **before},
-                                  after={**subject, **limits}))
+        record_change(staff, action, {**subject, **before}, {**subject, **limits})
     db.session.commit()
 
 
