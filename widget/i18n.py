@@ -17,6 +17,8 @@ from widget.models._types import as_utc
 RIGHT_TO_LEFT = {"fa"}
 # Each language named in itself, for the switcher.
 LANGUAGE_NAMES = {"en": "English", "vi": "Tiếng Việt", "fa": "فارسی", "ru": "Русский"}
+# The languages the catalogs translate: what per-language texts (titles, labels...) may be in.
+TRANSLATED_LANGUAGES = tuple(LANGUAGE_NAMES)
 
 
 def supported_languages() -> list[str]:

@@ -10,6 +10,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from widget.extensions import db
+from widget.i18n import TRANSLATED_LANGUAGES
 from widget.models import (ApiClient, Field, FieldType, Form, FormProposal, FormVersion,
                            ProposalStatus, StaffUser)
 from widget.models.forms import PROFILE_KEYS
@@ -23,7 +24,7 @@ SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 KEY = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 MAX_FIELDS = 100
 TEXT_MAX = 500
-LANGUAGES = ("en", "vi", "fa", "ru")
+LANGUAGES = TRANSLATED_LANGUAGES
 CHOICE_TYPES = (FieldType.CHOICE.value, FieldType.MULTI_CHOICE.value)
 
 

@@ -16,6 +16,7 @@ from flask_babel import lazy_gettext as _l, lazy_ngettext
 from sqlalchemy import func, select
 
 from widget.extensions import db
+from widget.i18n import TRANSLATED_LANGUAGES
 from widget.models import ApiClient, Form, Organization, StaffUser, Unit, UnitKind
 from widget.services.access import (ActionError, NotAllowed, NotFound, organisation_row,
                                     require_admin)
@@ -23,7 +24,7 @@ from widget.services.audit_log import record_change
 from widget.services.notice_settings import MAX_SEGMENTS, MIN_SEGMENTS
 from widget.textnorm import strip_controls
 
-LANGUAGES = ("en", "vi", "fa", "ru")
+LANGUAGES = TRANSLATED_LANGUAGES
 NAME_MAX = 200
 CLOSED_DAYS_MAX = 400   # more than a year of extra closed days is a mistake, not a calendar
 HOUR = re.compile(r"([01][0-9]|2[0-3]):[0-5][0-9]")
