@@ -14,7 +14,8 @@ from sqlalchemy import select, update
 from widget.extensions import db
 from widget.models import Form, FormGroup, StaffUser
 from widget.models.branding import HelpPage
-from widget.services.access import ActionError, NotAllowed, NotFound, require_admin
+from widget.services.access import (ActionError, NotAllowed, NotFound, organisation_row,
+                                    require_admin)
 from widget.services.audit_log import record_change
 from widget.textnorm import strip_controls
 
@@ -27,6 +28,13 @@ class GroupNotFound(NotFound):
 
     def __init__(self, message=None):
         ActionError.__init__(self, message or _l("This group does not exist."))
+
+
+class FormNotInGroups(GroupNotFound):
+    """No such form in this administrator's organisation (the group pages' words for it)."""
+
+    def __init__(self):
+        super().__init__(_l("This form does not exist."))
 
 
 @dataclass(frozen=True)
@@ -48,19 +56,11 @@ def _forms_in(staff: StaffUser, group_id: int | None) -> list[Form]:
 
 
 def _group(staff: StaffUser, group_id: int) -> FormGroup:
-    group = db.session.scalar(select(FormGroup).where(
-        FormGroup.id == group_id, FormGroup.organization_id == staff.organization_id))
-    if group is None:
-        raise GroupNotFound()
-    return group
+    return organisation_row(staff, FormGroup, group_id, GroupNotFound)
 
 
 def _form(staff: StaffUser, form_id: int) -> Form:
-    form = db.session.scalar(select(Form).where(
-        Form.id == form_id, Form.organization_id == staff.organization_id))
-    if form is None:
-        raise GroupNotFound(_l("This form does not exist."))
-    return form
+    return organisation_row(staff, Form, form_id, FormNotInGroups)
 
 
 def _clean_titles(titles: dict, languages: list[str]) -> dict:
