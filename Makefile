@@ -5,6 +5,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 APP := $(BIN)/flask --app widget
 LANGS := vi fa ru en
+# One test process per core; the browser tests stay together in one (see tests/conftest.py).
+PARALLEL := -n auto --dist loadgroup
 
 .PHONY: run test venv test-venv translations extract-messages system-test-deps migrate demo-data bench clean
 
@@ -61,9 +63,9 @@ run: venv translations instance/secret_key
 	$(APP) db upgrade && $(APP) demo && $(BIN)/python -m demo.serve
 
 test: test-venv translations system-test-deps node_modules/.installed
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest $(PARALLEL)
 	# Again on PostgreSQL, the production database (a throwaway server; the browser tests once).
-	$(BIN)/python -m tests.postgres_server $(BIN)/python -m pytest --ignore=tests/e2e -q
+	$(BIN)/python -m tests.postgres_server $(BIN)/python -m pytest $(PARALLEL) --ignore=tests/e2e -q
 
 bench: test-venv translations
 	$(BIN)/python benchmarks/bench_core.py
