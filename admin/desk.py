@@ -39,7 +39,7 @@ def desk_entry():
     envelope = DeskForm(prefix="desk")
     languages = setting("LANGUAGES")
     envelope.language.choices = [(code, LANGUAGE_NAMES.get(code, code)) for code in languages]
-    values, errors = {}, {}
+    values, errors, store_down = {}, {}, False
     if request.method == "POST":
         language = envelope.language.data if envelope.language.data in languages else str(get_locale())
         values = {key: request.form.getlist(key) for key in request.form}
@@ -50,7 +50,8 @@ def desk_entry():
         if result.outcome is Outcome.SENT:
             # Redirected, so that reloading the receipt never enters the request twice.
             return redirect(url_for("admin.desk_receipt", request_id=result.request.id))
-        if result.outcome is not Outcome.INVALID:
+        store_down = result.outcome is Outcome.STORE_DOWN
+        if result.outcome is not Outcome.INVALID and not store_down:
             abort(404)
         errors = result.errors
     else:
@@ -58,7 +59,8 @@ def desk_entry():
     return render_template(
         "admin/desk_form.html", form=form, version=form.current_version, values=values,
         errors=errors, envelope=envelope, channel=channel, upload_limits=configured_limits(),
-    ), 422 if errors else 200
+        store_down=store_down,
+    ), 503 if store_down else 422 if errors else 200
 
 
 @bp.get(f"/requests/<{ID}:request_id>/receipt")

@@ -139,8 +139,6 @@ def download(request_id, attachment_id):
     """A file of a request this staff member may see, as a download that never runs as a page."""
     req = find_for_staff(current_staff(), request_id)
     attachment = files_of(req).get(attachment_id) or abort(404)
-    try:
-        data = configured_store().read(attachment.storage_key)
-    except FileNotFoundError:
-        abort(404)
+    # A file the store lost, or a store that does not answer: the app's error pages.
+    data = configured_store().read(attachment.storage_key)
     return file_response(data, attachment.content_type, attachment.filename)

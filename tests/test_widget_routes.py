@@ -340,6 +340,18 @@ def test_a_draft_attachment_can_be_removed(client, db, form):
     assert db.session.scalar(select(func.count()).select_from(Attachment)) == 0
 
 
+def test_an_upload_folder_that_cannot_be_written_gives_the_form_back(app, client, db, form,
+                                                                     tmp_path):
+    # What a full disk or a read-only mount does: no folder can be made where files go.
+    (tmp_path / "a-file").write_text("")
+    app.config["FRONTDESK_UPLOAD_DIR"] = str(tmp_path / "a-file" / "uploads")
+    response = post_form(client, good_answers(open_form(client), story="Kept",
+                                              proof=(io.BytesIO(PDF), "proof.pdf")))
+    html = response.get_data(as_text=True)
+    assert response.status_code == 503 and "nothing was sent or saved" in html
+    assert ">Kept</textarea>" in html and count_requests(db) == 0
+
+
 # --- tracking ---------------------------------------------------------------------------------
 
 def send_one(client):

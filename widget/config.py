@@ -17,6 +17,16 @@ DEFAULTS: dict[str, object] = {
     # Storage
     "DATABASE_URL": f"sqlite:///{INSTANCE_DIR / 'frontdesk.db'}",
     "UPLOAD_DIR": str(INSTANCE_DIR / "uploads"),
+    # Attached files in a bucket of an S3-compatible object store instead of UPLOAD_DIR, when a
+    # bucket is named. Credentials come from boto3's own chain (AWS_ACCESS_KEY_ID and
+    # AWS_SECRET_ACCESS_KEY, a profile, an instance role), never from here.
+    "S3_BUCKET": "",
+    "S3_ENDPOINT_URL": "",  # empty: AWS itself; otherwise MinIO, Ceph, another provider
+    "S3_REGION": "",        # empty: boto3's (AWS_DEFAULT_REGION, the profile), else us-east-1
+    "S3_PREFIX": "",        # objects are named PREFIX/KEY
+    # A person waits for the store while sending a form: seconds per try, and tries per call.
+    "S3_TIMEOUT": 10.0,
+    "S3_MAX_ATTEMPTS": 3,
     # Secrets: a random key per process is useless across restarts and processes; production
     # must set FRONTDESK_SECRET_KEY (create_app refuses to start without one unless DEBUG/TESTING).
     "SECRET_KEY": "",

@@ -3,18 +3,16 @@ from __future__ import annotations
 
 import hashlib
 import io
-import os
 import struct
 import unicodedata
-import uuid
 import zipfile
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import filetype
 from flask_babel import lazy_gettext as _l
 
 from widget.config import setting
+from widget.file_stores import FileStore, LocalFileStore, S3FileStore, s3_client
 
 # Documents and images only, recognised by their bytes, never by the name a person gave them.
 ALLOWED_TYPES = {
@@ -246,37 +244,6 @@ def megabytes(size: int) -> str:
     return f"{size / (1024 * 1024):g}"
 
 
-class LocalFileStore:
-    """Files on the local disk, under random names in two levels of folders."""
-
-    def __init__(self, root: str | os.PathLike):
-        self.root = Path(root)
-
-    def _path(self, key: str) -> Path:
-        return self.root / key[:2] / key
-
-    def save(self, data: bytes) -> str:
-        """Write the bytes durably and return their storage key."""
-        key = uuid.uuid4().hex
-        path = self._path(key)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = path.with_suffix(".part")
-        with open(temporary, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        temporary.replace(path)
-        return key
-
-    def read(self, key: str) -> bytes:
-        """The bytes stored under a key."""
-        return self._path(key).read_bytes()
-
-    def delete(self, key: str) -> None:
-        """Remove a stored file; a missing one is not an error."""
-        self._path(key).unlink(missing_ok=True)
-
-
 def configured_limits() -> UploadLimits:
     """The limits on attached files the running app is configured with."""
     return UploadLimits(setting("UPLOAD_MAX_FILE_BYTES"), setting("UPLOAD_MAX_FILES"),
@@ -318,6 +285,11 @@ def form_limits(organization, form) -> UploadLimits:
                             configured_limits(), ceiling_mb())
 
 
-def configured_store() -> LocalFileStore:
-    """Where the running app keeps attached files."""
+def configured_store() -> FileStore:
+    """Where the running app keeps attached files and logos: the bucket FRONTDESK_S3_BUCKET of
+    an S3-compatible store when one is set, else the folder FRONTDESK_UPLOAD_DIR."""
+    if setting("S3_BUCKET"):
+        client = s3_client(setting("S3_ENDPOINT_URL"), setting("S3_REGION"),
+                           setting("S3_TIMEOUT"), setting("S3_MAX_ATTEMPTS"))
+        return S3FileStore(client, setting("S3_BUCKET"), setting("S3_PREFIX"))
     return LocalFileStore(setting("UPLOAD_DIR"))

@@ -1,11 +1,12 @@
 """App-wide HTTP behaviour: security headers, health check, translated error pages."""
 from __future__ import annotations
 
-from flask import Flask, g, jsonify, render_template, request
+from flask import Flask, current_app, g, jsonify, render_template, request
 from flask_babel import gettext as _
 from sqlalchemy import text
 
 from widget.extensions import db
+from widget.file_stores import StoredFileMissing, StoreUnavailable
 from widget.security import frame_ancestors_header
 
 # Pages load only our own files; the widget's inline QR code is SVG markup, not script.
@@ -83,6 +84,22 @@ def register_web_hooks(app: Flask) -> None:
     def too_many(_error):
         return error_page(429, _("Too many attempts"),
                           _("Please wait a few minutes, then try again."))
+
+    @app.errorhandler(StoreUnavailable)
+    def store_unavailable(error):
+        # Whatever needed the store failed before its commit (the services save files first).
+        current_app.logger.warning("file store unavailable: %s", error)
+        response = error_page(503, _("Files cannot be reached just now"),
+                              _("Nothing was changed. Please try again in a few minutes."))
+        return response[0], 503, {"Retry-After": "60"}
+
+    @app.errorhandler(StoredFileMissing)
+    def stored_file_missing(error):
+        # The database names a file the store no longer holds: worth an operator's look.
+        current_app.logger.error("stored file missing: key %s", error)
+        return error_page(404, _("This file is missing"),
+                          _("It is listed, but its content can no longer be found. Please let "
+                            "the organisation know."))
 
     @app.errorhandler(500)
     def server_error(_error):

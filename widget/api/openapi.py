@@ -27,7 +27,7 @@ def _errors(*codes: int) -> dict:
     names = {400: "The input is malformed", 401: "No valid API key",
              404: "Not among what this key may see", 409: "Changed meanwhile, or in progress",
              422: "Refused: the input or the request's state does not allow it",
-             429: "Too many calls"}
+             429: "Too many calls", 503: "The file store does not answer; try again later"}
     return {str(code): {"description": names[code], "content": PROBLEM} for code in codes}
 
 
@@ -36,7 +36,7 @@ def _json(schema_name: str, description: str) -> dict:
         "schema": {"$ref": f"#/components/schemas/{schema_name}"}}}}
 
 
-def _action(summary: str, body: dict | None = None) -> dict:
+def _action(summary: str, body: dict | None = None, errors: tuple = ()) -> dict:
     properties = {"expected_version": {"type": "integer", "description":
                                        "The request's version you saw; 409 if it changed."}}
     properties.update((body or {}).get("properties", {}))
@@ -47,7 +47,7 @@ def _action(summary: str, body: dict | None = None) -> dict:
             "type": "object", "properties": properties,
             "required": (body or {}).get("required", [])}}}},
         "responses": {"200": _json("Request", "The request as it is now"),
-                      **_errors(400, 401, 404, 409, 422, 429)}}}
+                      **_errors(400, 401, 404, 409, 422, 429, *errors)}}}
 
 
 SCHEMAS = {
@@ -153,7 +153,7 @@ def document() -> dict:
                 "parameters": [dict(ID_PARAM, name="request_id"), dict(ID_PARAM, name="file_id")],
                 "responses": {"200": {"description": "The file, as an attachment",
                                       "content": {"application/octet-stream": {}}},
-                              **_errors(401, 404, 429)}}},
+                              **_errors(401, 404, 429, 503)}}},
             "/requests/{request_id}/register": _action("Register (journal number)", {
                 "properties": {"unit_id": {"type": "integer"}}}),
             "/requests/{request_id}/assign": _action("Assign to an executor", {
@@ -182,7 +182,7 @@ def document() -> dict:
                                "file": {"type": "object", "required": ["content_base64"],
                                         "properties": {"filename": {"type": "string"},
                                                        "content_base64": {"type": "string"}}}},
-                "required": ["title"]}),
+                "required": ["title"]}, errors=(503,)),
         },
     }
 

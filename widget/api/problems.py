@@ -6,10 +6,11 @@ import functools
 import hashlib
 import json
 
-from flask import g, make_response, request
+from flask import current_app, g, make_response, request
 from werkzeug.exceptions import HTTPException
 
 from widget.api import bp
+from widget.file_stores import StoredFileMissing, StoreUnavailable
 from widget.models import IdempotencyRecord
 from widget.services import idempotency
 from widget.services.access import ActionError, Conflict, NotFound
@@ -56,6 +57,20 @@ def _conflict(error):
 @bp.errorhandler(ActionError)
 def _refused(error):
     return problem_response(422, "Unprocessable Content", str(error.message))
+
+
+@bp.errorhandler(StoreUnavailable)
+def _store_unavailable(error):
+    current_app.logger.warning("file store unavailable: %s", error)
+    return problem_response(503, "Service Unavailable", "The file store does not answer; nothing "
+                            "was changed. Try again later.", headers={"Retry-After": "60"})
+
+
+@bp.errorhandler(StoredFileMissing)
+def _stored_file_missing(error):
+    current_app.logger.error("stored file missing: key %s", error)
+    return problem_response(404, "Not Found", "The file is listed, but its content is no longer "
+                            "stored.")
 
 
 @bp.errorhandler(HTTPException)

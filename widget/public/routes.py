@@ -166,6 +166,10 @@ def form_post(lang, slug):
     if result.outcome is Outcome.SPAM:
         return render_template("public/refused.html"), 422
     version = next(v for v in form.versions if v.id == token.version_id)
+    if result.outcome is Outcome.STORE_DOWN:
+        # Nothing was sent or saved; the same page (and token) may be sent again.
+        return render_form(form, version, values, draft=result.request, notice="store_down",
+                           token=envelope.form_token.data, status=503)
     return render_form(form, version, values, draft=result.request, errors=result.errors,
                         notice="too_fast" if result.outcome is Outcome.TOO_FAST else None,
                         token=envelope.form_token.data, status=422)

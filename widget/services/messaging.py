@@ -1,18 +1,20 @@
 """Messages between the person and staff, internal notes, and the answer letter."""
 from __future__ import annotations
 
+from contextlib import contextmanager
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 
 from widget.extensions import db
+from widget.file_stores import FileStore, delete_quietly, save_all
 from widget.models import Attachment, Event, EventKind, Letter, Message, Request, StaffUser
 from widget.models._types import utcnow
 from widget.notify.compose import queue_notices
 from widget.services.access import NotAllowed
 from widget.services.workflow import apply_action
 from widget.textnorm import strip_controls
-from widget.uploads import CheckedFile, IncomingFile, LocalFileStore, UploadLimits, check_files
+from widget.uploads import CheckedFile, IncomingFile, UploadLimits, check_files
 
 MESSAGE_MAX_LENGTH = 5000
 LETTER_TITLE_MAX_LENGTH = 200
@@ -34,24 +36,40 @@ def _checked(files: list[IncomingFile], limits: UploadLimits) -> list[CheckedFil
     return checked
 
 
-def _stored(request: Request, files: list[CheckedFile], store: LocalFileStore) -> list[Attachment]:
+def _stored(request: Request, files: list[CheckedFile], store: FileStore,
+            keys: list[str]) -> list[Attachment]:
+    """Save the files (all or none: StoreUnavailable) and note their keys in `keys`."""
+    keys.extend(save_all(store, [item.data for item in files]))
     return [Attachment(request_id=request.id, field_key="message", filename=item.filename,
                        content_type=item.content_type, size=len(item.data), sha256=item.sha256,
-                       storage_key=store.save(item.data)) for item in files]
+                       storage_key=key) for item, key in zip(files, keys)]
+
+
+@contextmanager
+def _deleted_on_failure(store: FileStore, keys: list[str]):
+    """Files saved for a change are deleted again when the change fails after saving them (a
+    lost race, the database): no committed row will ever name them."""
+    try:
+        yield
+    except Exception:
+        delete_quietly(store, keys)
+        raise
 
 
 def send_staff_message(staff: StaffUser, request_id: int, body: str, files: list[IncomingFile],
-                       limits: UploadLimits, store: LocalFileStore) -> Request:
+                       limits: UploadLimits, store: FileStore) -> Request:
     """Write to the person about their request, with attachments."""
     body = _clean_body(body)
     checked = _checked(files, limits)
+    keys: list[str] = []
 
     def change(request: Request, now: datetime) -> Event:
         message = Message(from_staff=True, staff_user_id=staff.id, body=body, created_at=now,
-                          attachments=_stored(request, checked, store))
+                          attachments=_stored(request, checked, store, keys))
         request.messages.append(message)
         return Event(kind=EventKind.STAFF_MESSAGE.value)
-    return apply_action(staff, request_id, None, "message", change)
+    with _deleted_on_failure(store, keys):
+        return apply_action(staff, request_id, None, "message", change)
 
 
 def add_internal_note(staff: StaffUser, request_id: int, body: str) -> Request:
@@ -64,7 +82,7 @@ def add_internal_note(staff: StaffUser, request_id: int, body: str) -> Request:
 
 
 def issue_letter(staff: StaffUser, request_id: int, title: str, body: str,
-                 pdf: IncomingFile | None, limits: UploadLimits, store: LocalFileStore) -> Request:
+                 pdf: IncomingFile | None, limits: UploadLimits, store: FileStore) -> Request:
     """Answer with a letter: an uploaded PDF, a text written from a template, or both."""
     title = strip_controls(title or "").strip()[:LETTER_TITLE_MAX_LENGTH]
     body = _clean_body(body, required=False)
@@ -75,31 +93,35 @@ def issue_letter(staff: StaffUser, request_id: int, title: str, body: str,
         raise NotAllowed(_l("Please give the letter a title."))
     if not body and not checked:
         raise NotAllowed(_l("Please write the letter or attach it as a PDF."))
+    keys: list[str] = []
 
     def change(request: Request, now: datetime) -> Event:
         letter = Letter(staff_user_id=staff.id, title=title, body=body or None, created_at=now,
-                        attachments=_stored(request, checked, store))
+                        attachments=_stored(request, checked, store, keys))
         request.letters.append(letter)
         return Event(kind=EventKind.LETTER_ISSUED.value, data={"title": title})
-    return apply_action(staff, request_id, None, "letter", change)
+    with _deleted_on_failure(store, keys):
+        return apply_action(staff, request_id, None, "letter", change)
 
 
 def send_citizen_message(request: Request, body: str, files: list[IncomingFile],
-                         limits: UploadLimits, store: LocalFileStore) -> Message:
+                         limits: UploadLimits, store: FileStore) -> Message:
     """The person writes to the organisation from the status page (their code is their key)."""
     if request.is_draft:
         raise NotAllowed(_l("This request was not sent yet."))
     body = _clean_body(body)
     checked = _checked(files, limits)
     now = utcnow()
-    message = Message(from_staff=False, body=body, created_at=now,
-                      attachments=_stored(request, checked, store))
-    request.messages.append(message)
-    event = Event(kind=EventKind.CITIZEN_MESSAGE.value, created_at=now)
-    request.events.append(event)
-    request.updated_at = now  # a connected system polling for changes sees it
-    queue_notices(request, [event])  # no notice to the person; the systems that asked are told
-    db.session.commit()
+    keys: list[str] = []
+    with _deleted_on_failure(store, keys):
+        message = Message(from_staff=False, body=body, created_at=now,
+                          attachments=_stored(request, checked, store, keys))
+        request.messages.append(message)
+        event = Event(kind=EventKind.CITIZEN_MESSAGE.value, created_at=now)
+        request.events.append(event)
+        request.updated_at = now  # a connected system polling for changes sees it
+        queue_notices(request, [event])  # no notice to the person; the systems that asked are told
+        db.session.commit()
     return message
 
 

@@ -17,6 +17,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from widget import codes
 from widget.extensions import db
+from widget.file_stores import FileStore, StoreUnavailable, delete_quietly, save_all
 from widget.models import (Account, Attachment, AuditEntry, Channel, Event, EventKind, Form,
                            FormVersion, Request, RequestStatus, Site, StaffUser)
 from widget.models._types import utcnow
@@ -25,7 +26,7 @@ from widget.security import FormToken
 from widget.services.answers import HARD_MAX_LENGTH, clean_answers
 from widget.services.form_access import may_use_form
 from widget.textnorm import strip_controls
-from widget.uploads import IncomingFile, LocalFileStore, UploadLimits, check_files
+from widget.uploads import IncomingFile, UploadLimits, check_files
 from widget.workdays import WorkCalendar
 
 
@@ -47,6 +48,7 @@ class Outcome(str, enum.Enum):
     TOO_FAST = "too_fast"      # sent sooner than a person can fill the form
     SPAM = "spam"              # the hidden honeypot field was filled
     NOT_ALLOWED = "not_allowed"  # the form is not open to this person (form_access)
+    STORE_DOWN = "store_down"  # the file store did not answer: nothing stored, nothing sent
 
 
 @dataclass
@@ -74,7 +76,7 @@ class Policy:
 
     upload_limits: UploadLimits
     min_fill_seconds: float
-    store: LocalFileStore
+    store: FileStore
 
 
 @dataclass
@@ -124,7 +126,10 @@ def save_form(sub: Submission, policy: Policy) -> SaveResult:
     if errors:
         return SaveResult(Outcome.INVALID, draft, errors)
 
-    stored_keys = [policy.store.save(item.data) for item in new_files]
+    try:
+        stored_keys = save_all(policy.store, [item.data for item in new_files])
+    except StoreUnavailable:
+        return SaveResult(Outcome.STORE_DOWN, draft)  # before any row: nothing to undo
     removed_keys = []
     try:
         request = draft or Request(organization=sub.site.organization, site=sub.site,
@@ -157,16 +162,16 @@ def save_form(sub: Submission, policy: Policy) -> SaveResult:
     except (IntegrityError, StaleDataError):
         # Another post of the same page won the race: show what it wrote.
         db.session.rollback()
-        _delete_quietly(policy.store, stored_keys)
+        delete_quietly(policy.store, stored_keys)
         winner = _written_by_token(sub)
         if winner is None:
             raise
         return SaveResult(Outcome.REPLAYED if not winner.is_draft else Outcome.DRAFT_SAVED, winner)
     except Exception:
         db.session.rollback()
-        _delete_quietly(policy.store, stored_keys)
+        delete_quietly(policy.store, stored_keys)
         raise
-    _delete_quietly(policy.store, removed_keys)
+    delete_quietly(policy.store, removed_keys)
     return SaveResult(outcome, request)
 
 
@@ -237,7 +242,10 @@ def file_on_behalf(staff: StaffUser, form: Form, channel: Channel, language: str
     errors = {**answer_errors, **errors}
     if errors:
         return SaveResult(Outcome.INVALID, None, errors)
-    stored_keys = [policy.store.save(item.data) for item in new_files]
+    try:
+        stored_keys = save_all(policy.store, [item.data for item in new_files])
+    except StoreUnavailable:
+        return SaveResult(Outcome.STORE_DOWN)
     try:
         request = Request(organization=staff.organization, form_version=version,
                           channel=channel.value, language=language, answers=answers,
@@ -257,14 +265,6 @@ def file_on_behalf(staff: StaffUser, form: Form, channel: Channel, language: str
         db.session.commit()
     except Exception:
         db.session.rollback()
-        _delete_quietly(policy.store, stored_keys)
+        delete_quietly(policy.store, stored_keys)
         raise
     return SaveResult(Outcome.SENT, request)
-
-
-def _delete_quietly(store: LocalFileStore, keys: list[str]) -> None:
-    for key in keys:
-        try:
-            store.delete(key)
-        except OSError:
-            pass  # an orphan file costs disk space, never a request

@@ -15,6 +15,7 @@ from sqlalchemy import select, update
 
 from widget.css_filter import filter_css
 from widget.extensions import db
+from widget.file_stores import StoreUnavailable, delete_quietly
 from widget.services.audit_log import record_change
 from widget.services.catalogue import CatalogueSection, list_catalogue
 from widget.services.help_pages import published_help
@@ -95,19 +96,32 @@ def save_theme(admin: StaffUser, theme_id: int | None, typed: ThemeInput) -> Sav
     logo_type = _checked_logo(typed.logo) if typed.logo else None
     store = configured_store()
     old_logo = theme.logo_key if (typed.logo or typed.remove_logo) else None
-    if typed.logo:
-        theme.logo_key, theme.logo_type = store.save(typed.logo), logo_type
-    elif typed.remove_logo:
-        theme.logo_key = theme.logo_type = None
-    theme.name, theme.skin, theme.colors = checked.name, checked.skin, checked.colors
-    theme.header_html, theme.custom_css = checked.header_html, checked.custom_css
-    theme.updated_at = utcnow()  # the stylesheet's version, even when only the logo changed
-    db.session.add(theme)
-    db.session.flush()
-    record_change(admin, "theme_changed" if before else "theme_created", before, _summary(theme))
-    db.session.commit()
+    try:
+        new_logo = store.save(typed.logo) if typed.logo else None
+    except StoreUnavailable:
+        raise ThemeRefused(_l("The logo could not be stored just now, so nothing was saved. "
+                              "Please try again in a few minutes."), "logo") from None
+    try:
+        if new_logo:
+            theme.logo_key, theme.logo_type = new_logo, logo_type
+        elif typed.remove_logo:
+            theme.logo_key = theme.logo_type = None
+        theme.name, theme.skin, theme.colors = checked.name, checked.skin, checked.colors
+        theme.header_html, theme.custom_css = checked.header_html, checked.custom_css
+        theme.updated_at = utcnow()  # the stylesheet's version, even when only the logo changed
+        db.session.add(theme)
+        db.session.flush()
+        record_change(admin, "theme_changed" if before else "theme_created", before,
+                      _summary(theme))
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        delete_quietly(store, [new_logo] if new_logo else [])  # no committed row names it
+        raise
     if old_logo:
-        store.delete(old_logo)  # after the commit: a failed save keeps the old logo usable
+        # After the commit: a failed save keeps the old logo usable. A store that does not
+        # answer now leaves an orphan object, not a theme change reported as failed.
+        delete_quietly(store, [old_logo])
     return SavedTheme(theme, checked.dropped, contrast_warnings(checked.colors))
 
 
@@ -163,7 +177,7 @@ def delete_theme(admin: StaffUser, theme_id: int) -> None:
     record_change(admin, "theme_deleted", before, {})
     db.session.commit()
     if logo:
-        configured_store().delete(logo)
+        delete_quietly(configured_store(), [logo])  # committed: an orphan at worst, never an error
 
 
 def make_default(admin: StaffUser, theme_id: int) -> Theme:
