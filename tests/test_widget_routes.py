@@ -1,5 +1,6 @@
 """The widget's pages over HTTP: catalogue, form, receipt, track, with good and bad input."""
 import io
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -327,6 +328,46 @@ def test_draft_saved_resumed_and_sent(client, db, form):
     assert [a.filename for a in request.attachments] == ["first.pdf"]
     gone = client.post("/w/test/en/resume", data={"code": resume_code})
     assert gone.status_code == 404 and "We found no draft" in gone.get_data(as_text=True)
+
+
+def test_a_draft_past_its_time_is_deleted_with_its_files(app, client, db, form):
+    """The worker's minute deletes drafts nobody can resume any more, and what was attached;
+    a fresh draft and a sent request of the same age stay."""
+    from datetime import timedelta
+
+    from widget.models import Event, OutboxChannel, OutboxItem
+    from widget.models._types import utcnow
+    from widget.notify.outbox import enqueue
+    from widget.notify.worker import scheduled
+    old = post_form(client, {"form_token": open_form(client), "action": "draft", "name": "Old",
+                             "proof": (io.BytesIO(PDF), "old.pdf")})
+    old_code = RESUME_RE.search(old.get_data(as_text=True)).group(1)
+    post_form(client, {"form_token": open_form(client), "action": "draft", "name": "Fresh"})
+    post_form(client, good_answers(open_form(client)))
+    assert any(path.is_file() for path in Path(app.config["FRONTDESK_UPLOAD_DIR"]).rglob("*"))
+    old_draft, = [draft for draft in db.session.scalars(select(Request).where(
+        Request.status == "draft")) if draft.answers["name"] == ["Old"]]  # drafts keep what was typed
+    sent = db.session.scalar(select(Request).where(Request.status != "draft"))
+    long_ago = utcnow() - timedelta(days=app.config["FRONTDESK_DRAFT_MAX_AGE_DAYS"] + 1)
+    old_draft.updated_at = sent.updated_at = long_ago
+    old_id = old_draft.id
+    # Its author was told it would go (a row that must outlive the draft, as history).
+    enqueue(old_draft.organization_id, OutboxChannel.EMAIL, "old@example.org", "Soon deleted",
+            request_id=old_id)
+    db.session.commit()
+
+    scheduled(app.config)
+
+    db.session.expire_all()
+    assert db.session.get(Request, old_id) is None
+    assert db.session.scalar(select(func.count()).select_from(Attachment)) == 0
+    assert db.session.scalar(select(func.count()).where(Event.request_id == old_id)) == 0
+    assert not any(path.is_file() for path in Path(app.config["FRONTDESK_UPLOAD_DIR"]).rglob("*"))
+    assert db.session.scalar(select(func.count()).where(OutboxItem.recipient == "old@example.org",
+                                                        OutboxItem.request_id.is_(None))) == 1
+    assert count_requests(db) == 2  # the fresh draft and the sent request
+    gone = client.post("/w/test/en/resume", data={"code": old_code})
+    assert gone.status_code == 404 and "Old" not in gone.get_data(as_text=True)
 
 
 def test_a_draft_attachment_can_be_removed(client, db, form):

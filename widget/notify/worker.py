@@ -22,6 +22,8 @@ from widget.notify.recovery import answer_code_recoveries
 from widget.notify.schedule import run_schedule
 from widget.notify.webhooks import signing_secret
 from widget.services import account_sessions, one_time
+from widget.services.draft_expiry import forget_expired_drafts
+from widget.uploads import configured_store
 
 SCHEDULE_EVERY = 60.0  # seconds between two looks for time-based notices
 
@@ -96,11 +98,13 @@ def run_once(channels: Mapping[str, Channel], worker: str, policy: RetryPolicy,
 
 def scheduled(config: Mapping) -> int:
     """Queue the time-based notices due now (overdue warnings, date reminders, drafts about to
-    be deleted), and forget spent account secrets (old one-time codes, ended sessions)."""
+    be deleted), delete drafts past their time, and forget spent account secrets (old one-time
+    codes, ended sessions)."""
     try:
         queued = run_schedule(config["FRONTDESK_NOTIFY_DUE_SOON_HOURS"],
                               config["FRONTDESK_DRAFT_MAX_AGE_DAYS"],
                               config["FRONTDESK_NOTIFY_DRAFT_WARNING_DAYS"])
+        forget_expired_drafts(config["FRONTDESK_DRAFT_MAX_AGE_DAYS"], configured_store())
         one_time.forget_old()
         account_sessions.forget_expired()
         return queued
