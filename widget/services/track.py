@@ -6,10 +6,11 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from widget import codes
 from widget.extensions import db
-from widget.models import Attachment, Request, RequestStatus, Site
+from widget.models import Attachment, FormVersion, Request, RequestStatus, Site
 from widget.models._types import as_utc, utcnow
 from widget.services.catalogue import published_form
 
@@ -17,6 +18,12 @@ from widget.services.catalogue import published_form
 class LookupProblem(str, enum.Enum):
     TYPO = "typo"          # the check symbol is wrong: caught without touching the database
     NOT_FOUND = "not_found"  # unknown, another organisation's, or no longer valid: all alike
+
+
+# What every status page shows beside the request, read in the same statement: three round trips
+# fewer per lookup than loading each on first use.
+STATUS_PAGE_LOADS = (joinedload(Request.organization),
+                     joinedload(Request.form_version).joinedload(FormVersion.form))
 
 
 @dataclass
@@ -33,6 +40,7 @@ def find_request(site: Site, typed: str) -> Lookup:
     request = db.session.scalar(
         select(Request).where(Request.code == code,
                               Request.organization_id == site.organization_id)
+        .options(*STATUS_PAGE_LOADS)
     )
     if request is None or request.is_draft:
         return Lookup(None, LookupProblem.NOT_FOUND)
@@ -41,7 +49,7 @@ def find_request(site: Site, typed: str) -> Lookup:
 
 def request_for_status_token(site: Site, request_id: int) -> Request | None:
     """The sent request a (verified) status token names, within the site's organisation."""
-    request = db.session.get(Request, request_id)
+    request = db.session.get(Request, request_id, options=STATUS_PAGE_LOADS)
     if request is None or request.is_draft or request.organization_id != site.organization_id:
         return None
     return request
