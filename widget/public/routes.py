@@ -176,13 +176,19 @@ def form_post(lang, slug):
 def track(lang):
     """Status by code; the code comes by POST only (the QR code's fragment is posted by JS)."""
     form = CodeForm()
-    if not form.validate_on_submit():
-        return render_template("public/track.html", form=form)
+    if request.method == "GET" or not form.validate():
+        return render_template("public/track.html", form=form), _asked_for(form)
     lookup = find_request(g.site, form.code.data)
     if lookup.problem:
         return render_template("public/track.html", form=form, problem=lookup.problem.value,
                                ), 404 if lookup.problem is LookupProblem.NOT_FOUND else 422
     return render_status(lookup.request, lang)
+
+
+def _asked_for(form) -> int:
+    """The status of a code page: 200 when it asks for the code, 422 when what was posted was
+    no code at all (empty or blank)."""
+    return 422 if form.code.errors else 200
 
 
 def _status_request(lang):
@@ -261,8 +267,8 @@ def recover(lang):
 def resume(lang):
     """Reopen a saved draft by its resume code."""
     form = CodeForm()
-    if not form.validate_on_submit():
-        return render_template("public/resume.html", form=form)
+    if request.method == "GET" or not form.validate():
+        return render_template("public/resume.html", form=form), _asked_for(form)
     lookup = find_draft(g.site, form.code.data, setting("DRAFT_MAX_AGE_DAYS"))
     if lookup.problem:
         return render_template("public/resume.html", form=form, problem=lookup.problem.value,
