@@ -191,28 +191,33 @@ def _asked_for(form) -> int:
     return 422 if form.code.errors else 200
 
 
-def _status_request(lang):
-    """The request a status page's token opens, or a translated refusal to render."""
+def _status_access():
+    """What the status page's token opens (StatusAccess), or None when it opens nothing."""
     try:
-        request_id = read_status_token(current_app.secret_key, request.form.get("access", ""),
-                                       setting("STATUS_TOKEN_MAX_AGE"))
+        return read_status_token(current_app.secret_key, request.form.get("access", ""),
+                                 setting("STATUS_TOKEN_MAX_AGE"))
     except TokenError:
         return None
-    return request_for_status_token(g.site, request_id)
+
+
+def _status_request(access):
+    """The request a status page's token opens, or None."""
+    return request_for_status_token(g.site, access.request_id) if access else None
 
 
 @bp.post("/<lang>/track/reply")
 @limiter.limit(lambda: setting("RATE_LIMIT_SUBMIT"))
 def track_reply(lang):
     """The person answers the organisation from the status page."""
-    req = _status_request(lang)
+    access = _status_access()
+    req = _status_request(access)
     if req is None:
         return render_template("public/track.html", form=CodeForm(formdata=None),
                                problem="expired"), 400
     try:
         send_citizen_message(req, request.form.get("body", ""), _incoming_files(),
                              form_limits(req.organization, req.form_version.form),
-                             configured_store())
+                             configured_store(), page_served_at=access.served_at)
     except NotAllowed as error:
         return render_status(req, lang, reply_error=error.message,
                               reply_text=request.form.get("body", ""), status=422)
@@ -223,7 +228,7 @@ def track_reply(lang):
 @limiter.limit(lambda: setting("RATE_LIMIT_LOOKUP"))
 def track_file(lang, attachment_id):
     """Download a file of the request (a letter, a file from staff, one's own) by POST."""
-    req = _status_request(lang)
+    req = _status_request(_status_access())
     attachment = citizen_file(req, attachment_id) if req is not None else None
     if attachment is None:
         abort(404)
