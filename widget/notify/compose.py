@@ -62,7 +62,9 @@ def fill(text: str, values: dict[str, str]) -> str:
 
 
 def contacts(request: Request) -> dict[str, str]:
-    """Where the person can be reached: the first e-mail and phone answers of their form."""
+    """Where the person can be reached: the first e-mail address and mobile number among the
+    answers of their form (parse_contact decides: an SMS goes to no premium-rate, landline or
+    satellite number a form's phone field accepts)."""
     found = {}
     channels = {FieldType.EMAIL.value: EMAIL, FieldType.PHONE.value: SMS}
     for field in request.form_version.fields:
@@ -70,14 +72,13 @@ def contacts(request: Request) -> dict[str, str]:
         value = request.answers.get(field.key)
         if channel is None or channel in found or not value:
             continue
-        if isinstance(value, list):
-            # A draft keeps what was typed, unchecked, as lists: only a real address or number
-            # is written to, never a list of them or a header someone typed into the field.
-            typed = next((item for item in value if isinstance(item, str) and item.strip()), "")
-            contact = parse_contact(typed, request.organization.country)
-            value = contact.value if contact is not None and contact.channel == channel else ""
-        if isinstance(value, str) and value.strip():
-            found[channel] = value.strip()
+        # A draft keeps what was typed, unchecked, as lists: only a real address or number is
+        # written to, never a list of them or a header someone typed into the field.
+        typed = value if isinstance(value, str) else next(
+            (item for item in value if isinstance(item, str) and item.strip()), "")
+        contact = parse_contact(typed, request.organization.country)
+        if contact is not None and contact.channel == channel:
+            found[channel] = typed.strip() if isinstance(value, str) else contact.value
     return found
 
 
