@@ -144,9 +144,14 @@ def read_challenge_token(secret_key: str, token: str, max_age: int = 3600) -> in
     return _read_id(secret_key, CHALLENGE_TOKEN_SALT, token, max_age)
 
 
+def frame_origins(origins: list[str] | None) -> list[str]:
+    """The plain web origins among a site's: the only ones a page may be framed by."""
+    return [origin for origin in origins or [] if is_origin(origin)]
+
+
 def frame_ancestors_header(origins: list[str] | None) -> str:
     """The CSP frame-ancestors directive for a page: the site's origins, or nobody."""
-    allowed = [origin for origin in origins or [] if is_origin(origin)]
+    allowed = frame_origins(origins)
     if not allowed:
         return "frame-ancestors 'none'"
     return "frame-ancestors " + " ".join(allowed)
