@@ -28,7 +28,8 @@ from widget.uploads import IncomingFile, LocalFileStore, UploadLimits
 
 # One text carrying the three ways markup turns live: a script element, an event handler, a
 # javascript: link. Wherever it is shown it must be text, never an element or an attribute.
-PAYLOAD = '<script>alert(1)</script> <img src=x onerror=alert(2)> <a href="javascript:alert(3)">x</a>'
+PAYLOAD = ('<script>alert(1)</script> <img src=x onerror=alert(2)> '
+           '<a href="javascript:alert(3)">x</a>')
 SHORT = "<img src=x onerror=alert(5)>"  # for a field of at most 60 characters
 FILE_NAME = "<img src=x onerror=alert(4)>.pdf"
 PDF = b"%PDF-1.7\n1 0 obj <<>> endobj\n%%EOF\n"
@@ -178,6 +179,7 @@ def world(app, mail_server):
                     headers=H)
     assert own.status_code == 200
     account = _db.session.scalars(select(Account)).one()
+    own = _db.session.scalar(select(Request).where(Request.account_id == account.id))
     for field, value in (("document_number", SHORT), ("name", PAYLOAD)):  # approved; waiting
         assert person.post("/w/test/en/account/details", headers=H, data={
             "field": field, "new_value": value, "reason": PAYLOAD}).status_code == 303
@@ -212,7 +214,7 @@ def world(app, mail_server):
     _db.session.expire_all()
     return {**office, "everything": everything, "sent": sent, "receipt": html_of(receipt),
             "resume_code": resume_code, "refused": refused, "account": account,
-            "person": person, "by_system": by_system, "key": key, "foreign": foreign,
+            "person": person, "own": own, "by_system": by_system, "key": key, "foreign": foreign,
             "elsewhere": elsewhere, "store": store}
 
 

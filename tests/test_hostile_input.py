@@ -233,10 +233,10 @@ def test_a_status_token_of_another_organisation_opens_nothing(app, client, world
 
 
 def test_a_cabinet_opens_no_request_or_draft_of_another_account(world):
+    """Signed in, another person's request or draft id (of this organisation or another) is
+    "page not found", as its own request's id is not."""
     person = world["person"]
-    own = world["account"].id
-    mine = _db.session.scalars(select(Request.id).where(Request.account_id == own)).one()
-    assert person.get(f"/w/test/en/account/requests/{mine}").status_code == 200
+    assert person.get(f"/w/test/en/account/requests/{world['own'].id}").status_code == 200
     draft = _db.session.scalars(select(Request.id).where(Request.status == "draft")).first()
     for url in (f"/w/test/en/account/requests/{world['sent'].id}",
                 f"/w/test/en/account/drafts/{draft}",
@@ -246,6 +246,8 @@ def test_a_cabinet_opens_no_request_or_draft_of_another_account(world):
 
 
 def test_a_draft_cannot_remove_another_requests_file(app, client, world):
+    """A draft posted with another request's file ids to remove keeps those files, rows and
+    bytes."""
     theirs = files_of(world["sent"])
     before = snapshot(app)
     removed = [str(attachment.id) for attachment in theirs.values()]
@@ -392,6 +394,7 @@ STAFF_PAGES = {
     "request page": lambda w: f"/admin/requests/{w['sent'].id}",
     "refused request page": lambda w: f"/admin/requests/{w['refused'].id}",
     "a system's request page": lambda w: f"/admin/requests/{w['by_system'].id}",
+    "an account holder's request page": lambda w: f"/admin/requests/{w['own'].id}",
     "desk entry of a system's form": lambda w: "/admin/requests/new?form=pushed",
     "accounts": lambda w: "/admin/accounts",
     "account page": lambda w: f"/admin/accounts/{w['account'].id}",
