@@ -7,6 +7,7 @@ import pytest
 
 import widget.services.workflow as workflow
 from widget import codes
+from widget.extensions import db as _db
 from widget.models import Request, RequestStatus as S, Role, Unit
 from widget.services.staff import create_staff
 
@@ -39,15 +40,15 @@ FIELDS = [
 ]
 
 
-@pytest.fixture
-def office(db, create_site, create_form):
-    """Units HN and XD with an operator and a head each, an administrator, and a form per unit."""
+def build_office(create_site, create_form) -> dict:
+    """Units HN and XD with an operator and a head each, an administrator, and a form per unit
+    (create_site, create_form: conftest's new_site and new_form, or the fixtures)."""
     site = create_site()
     org = site.organization
     units = {code: Unit(organization_id=org.id, code=code, names={"en": f"Unit {code}"})
              for code in ("HN", "XD")}
-    db.session.add_all(units.values())
-    db.session.commit()
+    _db.session.add_all(units.values())
+    _db.session.commit()
     people = {
         "op": create_staff(org, "op@hn.test", "Operator HN", PASSWORD, Role.OPERATOR, [units["HN"]]),
         "head": create_staff(org, "head@hn.test", "Head HN", PASSWORD, Role.UNIT_HEAD, [units["HN"]]),
@@ -58,8 +59,14 @@ def office(db, create_site, create_form):
     for code, unit in units.items():
         forms[code] = create_form(site, slug=f"form-{code.lower()}", fields=FIELDS)
         forms[code].unit_id = unit.id
-    db.session.commit()
+    _db.session.commit()
     return {"site": site, "org": org, "units": units, "people": people, "forms": forms}
+
+
+@pytest.fixture
+def office(db, create_site, create_form):
+    """Units HN and XD with an operator and a head each, an administrator, and a form per unit."""
+    return build_office(create_site, create_form)
 
 
 @pytest.fixture

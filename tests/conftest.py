@@ -180,43 +180,49 @@ def _t(text: str) -> dict:
     return {"en": text, "vi": f"{text} (vi)", "fa": f"{text} (fa)", "ru": f"{text} (ru)"}
 
 
+def new_site(key: str = "test", origins=("http://localhost:8000",), country: str = "VN",
+             timezone: str = "Asia/Ho_Chi_Minh", slug: str | None = None) -> Site:
+    """An organisation with a site; returns the site (inside an app context)."""
+    organization = Organization(slug=slug or f"org-{key}", names=_t(f"Org {key}"),
+                                country=country, timezone=timezone)
+    site = Site(key=key, name=f"Site {key}", allowed_origins=list(origins),
+                default_language="en", organization=organization)
+    _db.session.add(site)
+    _db.session.commit()
+    return site
+
+
+def new_form(site: Site, slug: str = "contact", fields=None, processing_days: int = 5,
+             group_title: str | None = "Applications", published: bool = True) -> Form:
+    """A published form with one version; fields are dicts of Field attributes."""
+    group = None
+    if group_title:
+        group = FormGroup(organization_id=site.organization_id, titles=_t(group_title))
+        _db.session.add(group)
+    fields = fields if fields is not None else [
+        {"key": "name", "type": "text", "required": True, "max_length": 50},
+        {"key": "message", "type": "long_text", "required": True},
+    ]
+    form = Form(organization_id=site.organization_id, group=group, slug=slug,
+                titles=_t(slug.title()), processing_days=processing_days,
+                is_published=published)
+    form.versions.append(FormVersion(number=1, fields=[
+        Field(position=i, labels=_t(spec["key"].title()), **spec) for i, spec in enumerate(fields)]))
+    _db.session.add(form)
+    _db.session.commit()
+    return form
+
+
 @pytest.fixture
 def create_site(db) -> Callable[..., Site]:
-    """Make an organisation with a site; returns the site."""
-    def create(key: str = "test", origins=("http://localhost:8000",), country: str = "VN",
-               timezone: str = "Asia/Ho_Chi_Minh", slug: str | None = None) -> Site:
-        organization = Organization(slug=slug or f"org-{key}", names=_t(f"Org {key}"),
-                                    country=country, timezone=timezone)
-        site = Site(key=key, name=f"Site {key}", allowed_origins=list(origins),
-                    default_language="en", organization=organization)
-        db.session.add(site)
-        db.session.commit()
-        return site
-    return create
+    """Make an organisation with a site; returns the site (new_site, for a test's database)."""
+    return new_site
 
 
 @pytest.fixture
 def create_form(db) -> Callable[..., Form]:
-    """Make a published form with one version; fields are dicts of Field attributes."""
-    def create(site: Site, slug: str = "contact", fields=None, processing_days: int = 5,
-               group_title: str | None = "Applications", published: bool = True) -> Form:
-        group = None
-        if group_title:
-            group = FormGroup(organization_id=site.organization_id, titles=_t(group_title))
-            db.session.add(group)
-        fields = fields if fields is not None else [
-            {"key": "name", "type": "text", "required": True, "max_length": 50},
-            {"key": "message", "type": "long_text", "required": True},
-        ]
-        form = Form(organization_id=site.organization_id, group=group, slug=slug,
-                    titles=_t(slug.title()), processing_days=processing_days,
-                    is_published=published)
-        form.versions.append(FormVersion(number=1, fields=[
-            Field(position=i, labels=_t(spec["key"].title()), **spec) for i, spec in enumerate(fields)]))
-        db.session.add(form)
-        db.session.commit()
-        return form
-    return create
+    """Make a published form with one version (new_form, for a test's database)."""
+    return new_form
 
 
 TOKEN_RE = re.compile(r'name="form_token" value="([^"]+)"')

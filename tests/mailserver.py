@@ -33,6 +33,7 @@ class _Handler:
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)
         with self.server.lock:
             self.server.received.append(message)
+            self.server.envelope_recipients.append(list(envelope.rcpt_tos))
         return "250 OK"
 
 
@@ -44,6 +45,8 @@ class MailServer:
         self.mode = "accept"        # accept | refuse | busy | stall
         self.stall_seconds = 30.0
         self.received: list[email.message.EmailMessage] = []
+        # The RCPT TO addresses of each received message (where it really went), in order.
+        self.envelope_recipients: list[list[str]] = []
         self.lock = threading.Lock()
         self._controller: Controller | None = None
 

@@ -196,15 +196,6 @@ def test_a_tampered_challenge_confirms_nothing(client, db, site):
     assert forged.status_code == 422 and db.session.scalar(select(Account)).email_verified_at is None
 
 
-def test_codes_to_one_contact_are_limited_a_day_and_sms_by_the_daily_budget(client, db, site):
-    pages = [sign_up(client, "hang@example.org") for _ in range(5)]
-    assert {page.status_code for page in pages} == {200}
-    assert len(outbox(db, "hang@example.org")) == 3  # FRONTDESK_RECOVERY_PER_CONTACT_PER_DAY
-    for number in ("0912 345 671", "0912 345 672", "0912 345 673"):
-        assert sign_up(client, number).status_code == 200
-    assert [m.recipient for m in outbox(db) if m.channel == "sms"] == ["+84912345671", "+84912345672"]
-
-
 # -- signing in ------------------------------------------------------------------------------
 
 def test_five_wrong_passwords_lock_the_account_for_a_while(client, db, site, make_account):

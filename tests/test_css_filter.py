@@ -1,5 +1,6 @@
-"""widget.css_filter: only allowlisted rules, properties and values survive, escapes cannot hide
-a forbidden word, and what is left out is named for the administrator."""
+"""widget.css_filter: ordinary rules survive, rewritten; what cannot be read or is too long is
+left out and named for the administrator. Every dangerous part (escapes included) is tested
+through the theme editor and the served stylesheet, in test_hostile_input.py."""
 from __future__ import annotations
 
 import pytest
@@ -38,38 +39,6 @@ def test_media_rules_keep_their_allowed_insides():
     assert filter_css("@media screen and (min-width: 1px) { @media print { a { color: red } } }"
                       ).css == ""
     assert filter_css("@media url(x) { a { color: red } }").css == ""
-
-
-@pytest.mark.parametrize("css, reason", [
-    ("@import url(https://evil.example/x.css);", "The rule @import is not allowed"),
-    ("@charset 'utf-8';", "The rule @charset is not allowed"),
-    ("@namespace svg url(http://www.w3.org/2000/svg);", "The rule @namespace is not allowed"),
-    ("@font-face { font-family: x; src: url(https://evil.example/f.woff) }",
-     "The rule @font-face is not allowed"),
-    ("a { background: url(https://evil.example/x.png) }", "loads a file (url())"),
-    ("a { background-color: url('https://evil.example/x.png') }", "loads a file (url())"),
-    ("a { background: \\75 rl(https://evil.example/x.png) }", "loads a file (url())"),
-    ("a { width: expression(alert(1)) }", "could run script"),
-    ("a { width: \\65 xpression(alert(1)) }", "could run script"),
-    ("a { color: j\\61 vascript }", "could run script"),
-    ("a { behavior: url(x.htc) }", "The property behavior is not allowed"),
-    ("a { -moz-binding: url(x.xml#b) }", "The property -moz-binding is not allowed"),
-    ("a { content: 'Pay here' }", "The property content is not allowed"),
-    ("a { position: fixed }", "The property position is not allowed"),
-    ("a { font-family: '</style><script>' }", "A value of font-family that is not allowed"),
-    ("a[href^='javascript'] { color: red }", "A rule with a selector that is not allowed"),
-    # Both swallow the rule after them into one rule with a selector that is not allowed.
-    ("</style><script>alert(1)</script>", "A rule with a selector that is not allowed"),
-    ("a { color: red; } }", "A rule with a selector that is not allowed"),
-])
-def test_dangerous_parts_are_left_out_with_a_reason(css, reason):
-    result = filter_css(css + " p { margin: 0 }")
-    assert any(reason in text for text in reasons(css + " p { margin: 0 }")), reasons(css)
-    for word in ("evil", "url(", "expression", "javascript", "script", "<", "import",
-                 "binding", "behavior", "\\"):
-        assert word not in result.css.lower(), (word, result.css)
-    if not css.endswith(("</script>", "} }")):
-        assert "p {\n  margin: 0;\n}" in result.css
 
 
 def test_too_long_a_text_is_cut_and_said_so():

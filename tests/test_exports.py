@@ -1,6 +1,7 @@
 """The administrators' export of requests: CSV and Excel files of what the inbox's filters pick,
-for the whole organisation and nothing else, with formula cells neutralised, audited, written
-while streamed (memory does not grow with the number of rows). Administrators only."""
+for the whole organisation and nothing else, audited, written while streamed (memory does not
+grow with the number of rows). Administrators only. Formula cells neutralised: in
+test_hostile_input.py."""
 from __future__ import annotations
 
 import csv
@@ -28,8 +29,6 @@ office, no_csrf = backoffice.office, test_admin.no_csrf
 commits = test_notice_settings.commits
 EXPORT = "/admin/export"
 HOSTILE_ALL = HOSTILE + ['"><svg onload=alert(1)>']
-FORMULAS = ["=HYPERLINK(\"http://evil.example\",\"x\")", "+1+1", "-2+3", "@SUM(A1)",
-            "\t=1+1", "\r=1+1"]
 HEADER = ["Tracking code", "Journal number", "Form", "Unit", "Status", "Channel", "Received",
           "Registered", "Due", "Closed", "Executor", "Person", "E-mail address", "Phone number",
           "Overdue"]
@@ -171,24 +170,6 @@ def test_the_excel_file_has_the_same_rows_with_real_dates(client, db, admin, mak
     assert by_person["Nguyễn Thị Lan"][6] == datetime(2026, 10, 16, 23, 30)
     assert by_person["مریم"][4] == "Refused" and by_person["مریم"][8] is None
     assert audits(db, "requests_exported")[0].after["format"] == "xlsx"
-
-
-def test_formulas_and_markup_people_typed_stay_text(client, db, admin, make):
-    for text in FORMULAS + HOSTILE_ALL:
-        make(answers={"name": text, "email": text})
-    sign_in(client, admin)
-    rows = csv_rows(download(client))[1:]
-    # Quoted in the CSV file; markup is no formula and is exported as typed. The name column is
-    # trimmed (a leading tab goes); the e-mail column is as typed, tab and all.
-    assert sorted(row[11] for row in rows) == sorted(
-        ["'" + text.strip() for text in FORMULAS] + HOSTILE_ALL)
-    assert sorted(row[12] for row in rows) == sorted(["'" + text for text in FORMULAS] + HOSTILE_ALL)
-    sheet = xlsx_sheet(client.post(EXPORT, data={"format": "xlsx"}))
-    cells = [row[11] for row in sheet.iter_rows(min_row=2)]
-    # Excel cells hold the text as typed, as text cells: never a formula.
-    assert sorted(cell.value for cell in cells) == sorted(
-        [text.strip() for text in FORMULAS] + HOSTILE_ALL)
-    assert {cell.data_type for cell in cells} == {"s"}
 
 
 # --- the filters ------------------------------------------------------------------------------

@@ -11,7 +11,6 @@ import widget.services.workflow as workflow
 from tests import backoffice
 from widget import codes
 from widget.models import Message
-from widget.security import issue_status_token
 from widget.services import messaging
 from widget.uploads import IncomingFile, LocalFileStore, UploadLimits
 
@@ -95,24 +94,6 @@ def test_letters_and_staff_files_download_by_post(client, worked_on):
     assert client.post(f"/w/test/en/track/file/{letter_file.id}", data={}).status_code == 404
     assert client.post(f"/w/test/en/track/file/{letter_file.id}",
                        data={"access": access[:-2] + "xx"}).status_code == 404
-
-
-def test_another_requests_file_cannot_be_reached(client, app, worked_on, received):
-    other = received()
-    other_token = issue_status_token(app.secret_key, other.id)
-    letter_file = worked_on.letters[0].attachments[0]
-    response = client.post(f"/w/test/en/track/file/{letter_file.id}", data={"access": other_token})
-    assert response.status_code == 404
-
-
-def test_a_status_token_of_another_organisation_opens_nothing(client, app, create_site, worked_on):
-    create_site(key="elsewhere", origins=["http://localhost:9000"])
-    token = issue_status_token(app.secret_key, worked_on.id)
-    letter_file = worked_on.letters[0].attachments[0]
-    assert client.post(f"/w/elsewhere/en/track/file/{letter_file.id}",
-                       data={"access": token}).status_code == 404
-    reply = client.post("/w/elsewhere/en/track/reply", data={"access": token, "body": "hi"})
-    assert reply.status_code == 400
 
 
 def test_the_person_replies_with_a_file(client, db, worked_on):

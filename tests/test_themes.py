@@ -23,24 +23,6 @@ WIDGET = "/w/test"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 64
 SVG = (b'<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg">'
        b'<script>alert(1)</script></svg>')
-HOSTILE = ["<script>alert(1)</script>", "<img src=x onerror=alert(1)>",
-           '"><svg onload=alert(1)>']
-HOSTILE_CSS = [
-    "@import url(https://evil.example/x.css);",
-    "body { background: url(javascript:alert(1)) }",
-    "body { background-color: url(https://evil.example/x.png) }",
-    "p { width: expression(alert(1)) }",
-    "</style><script>alert(1)</script>",
-    "p { behavior: url(evil.htc) }",
-    "p { -moz-binding: url(https://evil.example/x.xml#x) }",
-    "p { color: \\65 xpression(alert(1)) }",
-    "p { background: \\75 rl(https://evil.example/x.png) }",
-    "p { color: j\\61 vascript }",
-    "@font-face { font-family: x; src: url(https://evil.example/f.woff) }",
-]
-# What must never reach the served stylesheet, whatever the spelling.
-NEVER = ("evil.example", "import", "expression", "<", "script", "behavior", "binding",
-         "javascript", "url(", "\\")
 
 
 @pytest.fixture
@@ -284,43 +266,6 @@ def test_a_logo_over_512_kb_is_refused(db, admin, theme):
     assert not any(configured_store().root.rglob("*"))
     saved = save_theme(admin, theme.id, ThemeInput(name="City", logo=PNG + b"\x00" * 400_000))
     assert saved.theme.logo_type == "image/png"
-
-
-# --- hostile input ------------------------------------------------------------------------------
-
-@pytest.mark.parametrize("hostile", HOSTILE)
-def test_hostile_text_is_stored_as_text_and_shown_escaped(client, db, admin, office, hostile):
-    sign_in(client, admin)
-    client.post(THEMES, data=form(name=hostile, **{f"header-{lang}": hostile + "<b>ok</b>"
-                                                   for lang in ("en", "vi", "fa", "ru")}))
-    theme = db.session.scalars(select(Theme)).one()
-    assert theme.name == hostile
-    for lang, header in theme.header_html.items():
-        assert "<script" not in header and "onerror" not in header and "onload" not in header
-        assert "<svg" not in header and "<img" not in header and "<b>ok</b>" in header
-    for page in (html_of(client.get(THEMES)), html_of(client.get(f"{THEMES}/{theme.id}"))):
-        assert hostile not in page
-        assert str(__import__("markupsafe").escape(hostile)) in page
-    client.post(f"{THEMES}/{theme.id}/default")
-    for lang in ("en", "fa"):
-        widget = html_of(client.get(f"{WIDGET}/{lang}/"))
-        assert "<script>alert" not in widget and "<img src=x" not in widget
-        assert "<svg" not in widget and "<b>ok</b>" in widget
-
-
-@pytest.mark.parametrize("css", HOSTILE_CSS)
-def test_hostile_css_is_left_out_and_the_administrator_is_told(client, db, admin, css):
-    sign_in(client, admin)
-    response = client.post(THEMES, data=form(custom_css=css + "\nh2 { color: #123456 }"),
-                           follow_redirects=True)
-    assert "Left out of the custom CSS:" in html_of(response)
-    theme = db.session.scalars(select(Theme)).one()
-    client.post(f"{THEMES}/{theme.id}/default")
-    served = stylesheet(client)
-    for word in NEVER:
-        assert word not in served.lower(), (word, served)
-    if "</style>" not in css:  # that one breaks the parse of what follows it
-        assert "h2 {\n  color: #123456;\n}" in served
 
 
 # --- valid pages --------------------------------------------------------------------------------

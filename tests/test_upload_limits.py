@@ -1,5 +1,6 @@
 """Upload limits: the organisation's, a form's (only narrower), what the widget says and
-enforces, citizen replies, and the app-wide ceiling on bodies without a Content-Length."""
+enforces, and citizen replies (the app-wide ceiling on bodies, chunked ones included, is in
+test_hostile_input.py)."""
 from __future__ import annotations
 
 import io
@@ -125,30 +126,3 @@ def test_a_citizen_reply_follows_the_requests_form_limits(client, db, office, fo
     assert refused.status_code == 422 and "a kind of file this form does not accept" in \
         html_of(refused)
     assert count(db, Attachment) == 1
-
-
-def test_a_body_without_content_length_over_the_ceiling_is_refused(client, app, db, office):
-    token = form_token(html_of(client.get(f"{WIDGET}/f/form-hn")))
-    # Only the body ceiling may refuse it (not the per-field memory limit), and the big part is
-    # a text field: a file part would be spooled to a temporary file the parser leaves open.
-    app.config["MAX_FORM_MEMORY_SIZE"] = None
-    boundary = "xyz"
-    body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"form_token\"\r\n\r\n"
-            f"{token}\r\n--{boundary}\r\nContent-Disposition: form-data; name=\"message\""
-            f"\r\n\r\n").encode() + b"0" * (app.config["MAX_CONTENT_LENGTH"] + 10) \
-        + f"\r\n--{boundary}--\r\n".encode()
-    # Chunked: the server knows no length up front, so the ceiling applies while reading.
-    response = client.post(f"{WIDGET}/f/form-hn", input_stream=io.BytesIO(body),
-                           content_type=f"multipart/form-data; boundary={boundary}",
-                           headers={"Transfer-Encoding": "chunked"},
-                           environ_overrides={"wsgi.input_terminated": True})
-    assert response.status_code == 413
-    assert "The files are too large" in html_of(response)
-    assert count(db, Request) == 0 and count(db, Attachment) == 0
-    # The same body within the ceiling is read (and refused for its own reasons, not its size).
-    app.config["MAX_CONTENT_LENGTH"] = len(body) + 1
-    response = client.post(f"{WIDGET}/f/form-hn", input_stream=io.BytesIO(body),
-                           content_type=f"multipart/form-data; boundary={boundary}",
-                           headers={"Transfer-Encoding": "chunked"},
-                           environ_overrides={"wsgi.input_terminated": True})
-    assert response.status_code == 422

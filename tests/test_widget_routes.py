@@ -1,4 +1,5 @@
-"""The widget's pages over HTTP: catalogue, form, receipt, track, with good and bad input."""
+"""The widget's pages over HTTP: catalogue, form, receipt, track, with good and bad input (what an
+attacker sends them, in test_hostile_input.py)."""
 import io
 from pathlib import Path
 
@@ -10,7 +11,6 @@ from widget import codes
 from widget.models import Attachment, Request
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-PNG = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000") + b"\0" * 20
 
 ALL_TYPES = [
     {"key": "name", "type": "text", "required": True, "max_length": 20},
@@ -86,16 +86,6 @@ def test_catalogue_groups_published_forms(client, site, create_form):
     assert "hidden" not in html.lower().replace("aria-hidden", "")
 
 
-def test_widget_pages_may_be_framed_only_by_the_site_origins(client, form):
-    page = client.get("/w/test/en/f/everything")
-    assert "frame-ancestors http://localhost:8000" in page.headers["Content-Security-Policy"]
-    assert "X-Frame-Options" not in page.headers
-    other = client.get("/healthz")
-    assert "frame-ancestors 'none'" in other.headers["Content-Security-Policy"]
-    assert other.headers["X-Frame-Options"] == "DENY"
-    assert client.get("/w/nosuch/en/").headers["X-Frame-Options"] == "DENY"
-
-
 def test_healthz(client):
     response = client.get("/healthz")
     assert response.status_code == 200 and response.json == {"status": "ok", "database": "ok"}
@@ -165,46 +155,10 @@ def test_number_range_and_persian_digits(client, db, form):
     assert request.answers["area"] == "123.5" and request.answers["phone"] == "+84912345678"
 
 
-def test_hostile_text_is_shown_as_text(client, db, form):
-    token = open_form(client)
-    payload = '<script>alert(1)</script><img src=x onerror=alert(2)>'
-    response = post_form(client, good_answers(token, name=payload[:20], story=payload,
-                                              **{"extras": ["a"]}))
-    html = response.get_data(as_text=True)
-    assert "<script>alert(1)" not in html and "<img src=x" not in html
-    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
-
-
 def test_control_and_bidi_characters_are_dropped(client, db, form):
     token = open_form(client)
     post_form(client, good_answers(token, name="Lan\u202e\x00\x07 Anh"))
     assert db.session.scalar(select(Request)).answers["name"] == "Lan Anh"
-
-
-def test_replayed_token_gives_the_same_receipt_once(client, db, form):
-    token = open_form(client)
-    first = post_form(client, good_answers(token))
-    second = post_form(client, good_answers(token, name="Someone else"))
-    assert tracking_code(first.get_data(as_text=True)) == tracking_code(second.get_data(as_text=True))
-    assert count_requests(db) == 1
-    assert db.session.scalar(select(Request)).answers["name"] == "Lan"
-
-
-def test_tampered_expired_and_foreign_tokens_change_nothing(client, db, form, site, create_form,
-                                                            app):
-    token = open_form(client)
-    tampered = post_form(client, good_answers(token[:-3] + "abc"))
-    assert tampered.status_code == 400
-    assert "We could not accept this page" in tampered.get_data(as_text=True)
-    assert 'value="Lan"' in tampered.get_data(as_text=True)
-    create_form(site, slug="other")
-    other_token = open_form(client, slug="other")
-    assert post_form(client, good_answers(other_token)).status_code == 400
-    app.config["FRONTDESK_FORM_TOKEN_MAX_AGE"] = -1
-    expired = post_form(client, good_answers(token))
-    assert expired.status_code == 400
-    assert "open for a long time" in expired.get_data(as_text=True)
-    assert count_requests(db) == 0
 
 
 def test_honeypot_and_speed_checks_refuse_politely(client, db, form, app):
@@ -218,35 +172,7 @@ def test_honeypot_and_speed_checks_refuse_politely(client, db, form, app):
     assert count_requests(db) == 0
 
 
-def test_cross_site_posts_are_refused(client, db, form):
-    token = open_form(client)
-    cross = post_form(client, good_answers(token), headers={"Sec-Fetch-Site": "cross-site"})
-    assert cross.status_code == 403
-    foreign = post_form(client, good_answers(token), headers={"Origin": "https://evil.example"})
-    assert foreign.status_code == 403
-    null_origin = post_form(client, good_answers(token), headers={"Origin": "null"})
-    assert null_origin.status_code == 403
-    assert count_requests(db) == 0
-    same = post_form(client, good_answers(token), headers={"Sec-Fetch-Site": "same-origin",
-                                                             "Origin": "http://localhost"})
-    assert same.status_code == 200
-
-
 # --- files ------------------------------------------------------------------------------------
-
-@pytest.mark.parametrize("data,name", [
-    (b"MZ\x90\x00" + b"\0" * 100, "invoice.pdf"),          # a Windows program named .pdf
-    (b"<html><script>alert(1)</script></html>", "scan.pdf"),  # markup named .pdf
-    (b"<svg xmlns='http://www.w3.org/2000/svg' onload='alert(1)'/>", "logo.png"),
-    (b"\x00\x01\x02binary", "notes.txt"),
-])
-def test_hostile_uploads_are_refused_on_content(client, db, form, data, name):
-    token = open_form(client)
-    response = post_form(client, {**good_answers(token), "proof": (io.BytesIO(data), name)})
-    assert response.status_code == 422
-    assert "is not a file type we accept" in response.get_data(as_text=True)
-    assert count_requests(db) == 0
-
 
 def test_upload_limits(client, db, form, app):
     app.config["FRONTDESK_UPLOAD_MAX_FILE_BYTES"] = 1000
@@ -258,24 +184,6 @@ def test_upload_limits(client, db, form, app):
                               "proof": [(io.BytesIO(PDF), f"{i}.pdf") for i in range(3)]})
     assert "at most 2 files" in many.get_data(as_text=True)
     assert count_requests(db) == 0
-
-
-def test_a_post_larger_than_everything_allowed_is_refused(client, app, form):
-    token = open_form(client)
-    app.config["MAX_CONTENT_LENGTH"] = 10_000
-    response = post_form(client, {**good_answers(token), "proof": (io.BytesIO(PDF + b"0" * 20_000), "a.pdf")})
-    assert response.status_code == 413
-
-
-def test_file_names_cannot_reach_the_disk(client, db, form, app, tmp_path):
-    token = open_form(client)
-    post_form(client, {**good_answers(token), "proof": (io.BytesIO(PNG), "../../etc/pass\u202ewd.png")})
-    attachment = db.session.scalar(select(Attachment))
-    assert attachment.filename == "passwd.png"
-    assert attachment.content_type == "image/png"
-    stored = list((tmp_path / "uploads").rglob("*"))
-    assert all(".." not in str(path) and "passwd" not in path.name for path in stored)
-    assert any(path.read_bytes() == PNG for path in stored if path.is_file())
 
 
 def test_required_file(client, db, site, create_form):
@@ -410,30 +318,6 @@ def test_track_by_code_shows_status_and_timeline(client, form):
     assert response.headers["Cache-Control"] == "no-store"
 
 
-def test_track_failures(client, create_site, create_form, form):
-    code = send_one(client)
-    typo = code[:-1] + ("0" if code[-1] != "0" else "1")
-    typo_page = client.post("/w/test/en/track", data={"code": typo})
-    assert typo_page.status_code == 422 and "has a typo" in typo_page.get_data(as_text=True)
-    unknown = client.post("/w/test/en/track", data={"code": codes.generate()})
-    # A code of another organisation looks exactly like an unknown one.
-    create_site(key="other", origins=["http://localhost:9000"])
-    foreign = client.post("/w/other/en/track", data={"code": code})
-    assert unknown.status_code == foreign.status_code == 404
-    for page in (unknown, foreign):
-        html = page.get_data(as_text=True)
-        assert "We found no request with this code" in html
-    empty = client.post("/w/test/en/track", data={"code": ""})
-    assert "Please enter the code." in empty.get_data(as_text=True)
-
-
-def test_a_draft_code_does_not_open_the_status_page(client, db, form):
-    token = open_form(client)
-    html = post_form(client, {"form_token": token, "action": "draft", "name": "x"}).get_data(as_text=True)
-    resume_code = RESUME_RE.search(html).group(1)
-    assert client.post("/w/test/en/track", data={"code": resume_code}).status_code == 404
-
-
 def test_track_page_without_code_never_puts_it_in_a_url(client, form):
     page = client.get("/w/test/en/track").get_data(as_text=True)
     assert 'method="post"' in page and "data-fragment-code" in page
@@ -446,11 +330,3 @@ def test_persian_pages_are_right_to_left(client, form):
     assert '<html lang="fa" dir="rtl">' in html
     assert '<html lang="ru" dir="ltr">' in client.get("/w/test/ru/").get_data(as_text=True)
 
-
-# --- rate limits ------------------------------------------------------------------------------
-
-def test_lookups_are_rate_limited(limited_app):
-    client = limited_app(RATE_LIMIT_LOOKUP="2 per minute").test_client()
-    responses = [client.post("/w/rl/ru/track", data={"code": codes.generate()}) for _ in range(3)]
-    assert [response.status_code for response in responses] == [404, 404, 429]
-    assert "Слишком много попыток" in responses[2].get_data(as_text=True)

@@ -13,6 +13,13 @@ from widget.models import OutboxChannel
 from widget.textnorm import fold_digits, strip_controls
 
 
+# The numbers a text reaches at an ordinary price. Not premium-rate, shared-cost or toll-free
+# lines, landlines or pagers, nor the international networks (satellite, +881/+882/+883): those
+# are where SMS pumping sends the codes anyone can ask for, to be paid for their traffic.
+_MOBILE = {phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE}
+_INTERNATIONAL_NETWORKS = "001"
+
+
 @dataclass(frozen=True)
 class Contact:
     channel: str   # OutboxChannel value
@@ -20,7 +27,8 @@ class Contact:
 
 
 def parse_contact(typed: str, region: str) -> Contact | None:
-    """An e-mail address or a phone number (local numbers read in the organisation's country)."""
+    """An e-mail address or a mobile number of a country (local numbers read in the
+    organisation's country)."""
     text = fold_digits(strip_controls(typed or "")).strip()[:254]
     if "@" in text:
         try:
@@ -32,7 +40,8 @@ def parse_contact(typed: str, region: str) -> Contact | None:
         number = phonenumbers.parse(text[:40], region)
     except phonenumbers.NumberParseException:
         return None
-    if not phonenumbers.is_valid_number(number):
+    if (not phonenumbers.is_valid_number(number) or phonenumbers.number_type(number) not in _MOBILE
+            or phonenumbers.region_code_for_number(number) == _INTERNATIONAL_NETWORKS):
         return None
     return Contact(OutboxChannel.SMS.value,
                    phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))

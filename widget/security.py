@@ -89,23 +89,49 @@ def _sign_id(secret_key: str, salt: str, row_id: int) -> str:
 
 
 def _read_id(secret_key: str, salt: str, token: str, max_age: int) -> int:
+    return _id_in(_read_signed(secret_key, salt, token, max_age))
+
+
+def _read_signed(secret_key: str, salt: str, token: str, max_age: int) -> dict:
     try:
         payload = URLSafeTimedSerializer(secret_key, salt=salt).loads(token or "", max_age=max_age)
-        return int(payload["r"])
     except SignatureExpired as exc:
         raise TokenError("expired") from exc
-    except (BadSignature, KeyError, TypeError, ValueError) as exc:
+    except BadSignature as exc:
         raise TokenError("invalid") from exc
+    if not isinstance(payload, dict):
+        raise TokenError("invalid")
+    return payload
+
+
+def _id_in(payload: dict) -> int:
+    try:
+        return int(payload["r"])
+    except (KeyError, TypeError, ValueError) as exc:
+        raise TokenError("invalid") from exc
+
+
+@dataclass(frozen=True)
+class StatusAccess:
+    request_id: int
+    # When the page carrying the token was served (None for a token from before it was kept):
+    # what the page sent after that moment is a replay of it.
+    served_at: float | None
 
 
 def issue_status_token(secret_key: str, request_id: int) -> str:
     """After a code look-up, what lets the same page reply or download without the code again."""
-    return _sign_id(secret_key, STATUS_TOKEN_SALT, request_id)
+    return URLSafeTimedSerializer(secret_key, salt=STATUS_TOKEN_SALT).dumps(
+        {"r": request_id, "t": time.time()})
 
 
-def read_status_token(secret_key: str, token: str, max_age: int) -> int:
-    """The request a status token opens; raise TokenError("expired"|"invalid")."""
-    return _read_id(secret_key, STATUS_TOKEN_SALT, token, max_age)
+def read_status_token(secret_key: str, token: str, max_age: int) -> StatusAccess:
+    """The request a status token opens, and when its page was served; raise
+    TokenError("expired"|"invalid")."""
+    payload = _read_signed(secret_key, STATUS_TOKEN_SALT, token, max_age)
+    served_at = payload.get("t")
+    return StatusAccess(_id_in(payload),
+                        float(served_at) if isinstance(served_at, (int, float)) else None)
 
 
 def issue_challenge_token(secret_key: str, code_id: int) -> str:
@@ -118,9 +144,14 @@ def read_challenge_token(secret_key: str, token: str, max_age: int = 3600) -> in
     return _read_id(secret_key, CHALLENGE_TOKEN_SALT, token, max_age)
 
 
+def frame_origins(origins: list[str] | None) -> list[str]:
+    """The plain web origins among a site's: the only ones a page may be framed by."""
+    return [origin for origin in origins or [] if is_origin(origin)]
+
+
 def frame_ancestors_header(origins: list[str] | None) -> str:
     """The CSP frame-ancestors directive for a page: the site's origins, or nobody."""
-    allowed = [origin for origin in origins or [] if is_origin(origin)]
+    allowed = frame_origins(origins)
     if not allowed:
         return "frame-ancestors 'none'"
     return "frame-ancestors " + " ".join(allowed)

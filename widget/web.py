@@ -7,7 +7,7 @@ from sqlalchemy import text
 
 from widget.extensions import db
 from widget.file_stores import StoredFileMissing, StoreUnavailable
-from widget.security import frame_ancestors_header
+from widget.security import frame_ancestors_header, frame_origins
 
 # Pages load only our own files; the widget's inline QR code is SVG markup, not script.
 _CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -25,8 +25,9 @@ def register_web_hooks(app: Flask) -> None:
 
     @app.after_request
     def security_headers(response):
-        # Widget views set g.frame_origins to their site's origins; everything else denies framing.
-        origins = g.get("frame_origins")
+        # Widget views set g.frame_origins to their site's origins; everything else denies framing,
+        # and so does a site none of whose origins is a plain one (a header names no other).
+        origins = frame_origins(g.get("frame_origins"))
         # A view may have set a stricter policy of its own (file downloads are sandboxed).
         policy = response.headers.get("Content-Security-Policy", _CSP)
         response.headers["Content-Security-Policy"] = f"{policy}; {frame_ancestors_header(origins)}"

@@ -12,6 +12,7 @@ from flask_babel import format_decimal
 from sqlalchemy import select
 
 from widget import codes
+from widget.contacts import parse_contact
 from widget.extensions import db
 from widget.i18n import format_day, format_due, reading_as, text_direction
 from widget.models import (Event, FieldType, InboxItem, NotificationRule, NotificationTemplate, Organization,
@@ -61,17 +62,23 @@ def fill(text: str, values: dict[str, str]) -> str:
 
 
 def contacts(request: Request) -> dict[str, str]:
-    """Where the person can be reached: the first e-mail and phone answers of their form."""
+    """Where the person can be reached: the first e-mail address and mobile number among the
+    answers of their form (parse_contact decides: an SMS goes to no premium-rate, landline or
+    satellite number a form's phone field accepts)."""
     found = {}
+    channels = {FieldType.EMAIL.value: EMAIL, FieldType.PHONE.value: SMS}
     for field in request.form_version.fields:
+        channel = channels.get(field.type)
         value = request.answers.get(field.key)
-        if isinstance(value, list):  # a draft keeps what was typed, as lists
-            value = next((item for item in value if isinstance(item, str) and item.strip()), "")
-        if isinstance(value, str) and value.strip():
-            if field.type == FieldType.EMAIL.value:
-                found.setdefault(EMAIL, value.strip())
-            elif field.type == FieldType.PHONE.value:
-                found.setdefault(SMS, value.strip())
+        if channel is None or channel in found or not value:
+            continue
+        # A draft keeps what was typed, unchecked, as lists: only a real address or number is
+        # written to, never a list of them or a header someone typed into the field.
+        typed = value if isinstance(value, str) else next(
+            (item for item in value if isinstance(item, str) and item.strip()), "")
+        contact = parse_contact(typed, request.organization.country)
+        if contact is not None and contact.channel == channel:
+            found[channel] = typed.strip() if isinstance(value, str) else contact.value
     return found
 
 

@@ -2,7 +2,7 @@
 requests sent with the contact and write their codes to that contact, and to nobody else."""
 from __future__ import annotations
 
-from datetime import datetime, time, timezone
+from datetime import datetime, timezone
 
 from sqlalchemy import String, cast, func, select
 
@@ -15,6 +15,7 @@ from widget.notify.catalog import SMS
 from widget.notify.compose import (contacts, empty_values, organisation_channels, render_notice,
                                    track_link)
 from widget.notify.outbox import enqueue
+from widget.services.one_time import sms_spent_today
 
 KEY = "codes_recovered"
 SMS_CODES = 5  # an SMS lists the newest few; an e-mail lists them all
@@ -39,7 +40,8 @@ def _answer(recovery: CodeRecovery, sms_daily_budget: int, now: datetime) -> str
         return "unknown"
     if recovery.channel not in organisation_channels(recovery.organization_id, KEY):
         return "channel_off"
-    if recovery.channel == SMS and _sms_sent_today(recovery.organization_id, now) >= sms_daily_budget:
+    # One budget for every SMS anyone can ask for without signing in: account codes too.
+    if recovery.channel == SMS and sms_spent_today(recovery.organization_id, now) >= sms_daily_budget:
         return "over_budget"
     site = db.session.get(Site, recovery.site_id)
     organization = site.organization
@@ -74,10 +76,3 @@ def _line(request: Request, recovery: CodeRecovery) -> str:
         return code
     sent = format_day(request.submitted_at.replace(tzinfo=timezone.utc)) if request.submitted_at else ""
     return f"{code} — {request.form_version.form.title(recovery.language)} ({sent})"
-
-
-def _sms_sent_today(organization_id: int, now: datetime) -> int:
-    midnight = datetime.combine(now.date(), time(), timezone.utc)
-    return db.session.scalar(select(func.count()).select_from(CodeRecovery).where(
-        CodeRecovery.organization_id == organization_id, CodeRecovery.channel == SMS,
-        CodeRecovery.status == "sent", CodeRecovery.handled_at >= midnight))

@@ -2,7 +2,7 @@
 dynamic and checked by widget.services.answers, the one validation every channel shares."""
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, StringField
-from wtforms.validators import InputRequired, Length
+from wtforms.validators import DataRequired, InputRequired, Length
 
 
 class WidgetForm(FlaskForm):
@@ -21,9 +21,11 @@ class EnvelopeForm(WidgetForm):
 
 
 class CodeForm(WidgetForm):
-    """A tracking or resume code typed (or pasted, or read from the URL fragment) by a person."""
+    """A tracking or resume code typed (or pasted, or read from the URL fragment) by a person.
+    Blank is "please enter the code"; anything else, however long, is for codes.parse to judge
+    (a typo), so that every text that is no code gets the same answer."""
 
-    code = StringField(validators=[InputRequired(), Length(max=64)])
+    code = StringField(validators=[DataRequired()])
 
 
 class ContactForm(WidgetForm):

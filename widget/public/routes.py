@@ -180,8 +180,8 @@ def form_post(lang, slug):
 def track(lang):
     """Status by code; the code comes by POST only (the QR code's fragment is posted by JS)."""
     form = CodeForm()
-    if not form.validate_on_submit():
-        return render_template("public/track.html", form=form)
+    if request.method == "GET" or not form.validate():
+        return render_template("public/track.html", form=form), _asked_for(form)
     lookup = find_request(g.site, form.code.data)
     if lookup.problem:
         return render_template("public/track.html", form=form, problem=lookup.problem.value,
@@ -189,28 +189,39 @@ def track(lang):
     return render_status(lookup.request, lang)
 
 
-def _status_request(lang):
-    """The request a status page's token opens, or a translated refusal to render."""
+def _asked_for(form) -> int:
+    """The status of a code page: 200 when it asks for the code, 422 when what was posted was
+    no code at all (empty or blank)."""
+    return 422 if form.code.errors else 200
+
+
+def _status_access():
+    """What the status page's token opens (StatusAccess), or None when it opens nothing."""
     try:
-        request_id = read_status_token(current_app.secret_key, request.form.get("access", ""),
-                                       setting("STATUS_TOKEN_MAX_AGE"))
+        return read_status_token(current_app.secret_key, request.form.get("access", ""),
+                                 setting("STATUS_TOKEN_MAX_AGE"))
     except TokenError:
         return None
-    return request_for_status_token(g.site, request_id)
+
+
+def _status_request(access):
+    """The request a status page's token opens, or None."""
+    return request_for_status_token(g.site, access.request_id) if access else None
 
 
 @bp.post("/<lang>/track/reply")
 @limiter.limit(lambda: setting("RATE_LIMIT_SUBMIT"))
 def track_reply(lang):
     """The person answers the organisation from the status page."""
-    req = _status_request(lang)
+    access = _status_access()
+    req = _status_request(access)
     if req is None:
         return render_template("public/track.html", form=CodeForm(formdata=None),
                                problem="expired"), 400
     try:
         send_citizen_message(req, request.form.get("body", ""), _incoming_files(),
                              form_limits(req.organization, req.form_version.form),
-                             configured_store())
+                             configured_store(), page_served_at=access.served_at)
     except NotAllowed as error:
         return render_status(req, lang, reply_error=error.message,
                               reply_text=request.form.get("body", ""), status=422)
@@ -221,7 +232,7 @@ def track_reply(lang):
 @limiter.limit(lambda: setting("RATE_LIMIT_LOOKUP"))
 def track_file(lang, attachment_id):
     """Download a file of the request (a letter, a file from staff, one's own) by POST."""
-    req = _status_request(lang)
+    req = _status_request(_status_access())
     attachment = citizen_file(req, attachment_id) if req is not None else None
     if attachment is None:
         abort(404)
@@ -265,8 +276,8 @@ def recover(lang):
 def resume(lang):
     """Reopen a saved draft by its resume code."""
     form = CodeForm()
-    if not form.validate_on_submit():
-        return render_template("public/resume.html", form=form)
+    if request.method == "GET" or not form.validate():
+        return render_template("public/resume.html", form=form), _asked_for(form)
     lookup = find_draft(g.site, form.code.data, setting("DRAFT_MAX_AGE_DAYS"))
     if lookup.problem:
         return render_template("public/resume.html", form=form, problem=lookup.problem.value,

@@ -2,14 +2,14 @@
 from __future__ import annotations
 
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import datetime, timezone
 
 from flask_babel import lazy_gettext as _l
 
 from widget.extensions import db
 from widget.file_stores import FileStore, delete_quietly, save_all
 from widget.models import Attachment, Event, EventKind, Letter, Message, Request, StaffUser
-from widget.models._types import utcnow
+from widget.models._types import as_utc, utcnow
 from widget.notify.compose import queue_notices
 from widget.services.access import NotAllowed
 from widget.services.workflow import apply_action
@@ -105,12 +105,18 @@ def issue_letter(staff: StaffUser, request_id: int, title: str, body: str,
 
 
 def send_citizen_message(request: Request, body: str, files: list[IncomingFile],
-                         limits: UploadLimits, store: FileStore) -> Message:
-    """The person writes to the organisation from the status page (their code is their key)."""
+                         limits: UploadLimits, store: FileStore,
+                         page_served_at: float | None = None) -> Message:
+    """The person writes to the organisation from the status page (their code is their key).
+    The same message sent again from the page it was sent from (a double click, a resent
+    post: `page_served_at` is when that page was served) is the one already kept."""
     if request.is_draft:
         raise NotAllowed(_l("This request was not sent yet."))
     body = _clean_body(body)
     checked = _checked(files, limits)
+    earlier = _sent_from_page(request, body, checked, page_served_at)
+    if earlier is not None:
+        return earlier
     now = utcnow()
     keys: list[str] = []
     with _deleted_on_failure(store, keys):
@@ -123,6 +129,19 @@ def send_citizen_message(request: Request, body: str, files: list[IncomingFile],
         queue_notices(request, [event])  # no notice to the person; the systems that asked are told
         db.session.commit()
     return message
+
+
+def _sent_from_page(request: Request, body: str, files: list[CheckedFile],
+                    page_served_at: float | None) -> Message | None:
+    """The person's message with these words and files written since the page was served."""
+    if page_served_at is None:
+        return None
+    served = datetime.fromtimestamp(page_served_at, timezone.utc)
+    hashes = sorted(item.sha256 for item in files)
+    return next((message for message in request.messages
+                 if not message.from_staff and message.body == body
+                 and as_utc(message.created_at) >= served
+                 and sorted(a.sha256 for a in message.attachments) == hashes), None)
 
 
 def mark_citizen_messages_read(staff: StaffUser, request: Request) -> None:

@@ -63,7 +63,7 @@ def issue(organization: Organization, purpose: str, contact: Contact, secret_key
         created_at=now, expires_at=now + LIFETIME)
     row.sent = deliverable and (
         _sent_today(organization.id, target, now) < limits.per_contact_per_day
-        and (contact.channel != SMS or _sms_today(organization.id, now) < limits.sms_daily_budget))
+        and (contact.channel != SMS or sms_spent_today(organization.id, now) < limits.sms_daily_budget))
     db.session.add(row)
     return Issued(row, code, link_token, row.sent)
 
@@ -118,7 +118,7 @@ def _sent_today(organization_id: int, target: str, now: datetime) -> int:
         OneTimeCode.sent.is_(True), OneTimeCode.created_at > now - timedelta(days=1)))
 
 
-def _sms_today(organization_id: int, now: datetime) -> int:
+def sms_spent_today(organization_id: int, now: datetime) -> int:
     """SMS spent today on what anyone can ask for without signing in: codes and lost codes."""
     midnight = datetime.combine(now.date(), time(), timezone.utc)
     codes = db.session.scalar(select(func.count()).select_from(OneTimeCode).where(
