@@ -137,8 +137,10 @@ def test_every_account_page_is_accessible_and_fits_a_phone(phone, host_url, live
     problems += check_page(page, "sign up refused")
 
     widget.locator(".account-nav a[href$='/account/signin']").click()
+    # Wait for each page before acting on it: a click on a page still loading can be lost.
+    expect(widget.locator("#password")).to_be_visible()
     widget.locator("a[href$='/account/forgot']").click()
-    expect(widget.locator("#contact")).to_be_visible()
+    expect(widget.locator("form[action$='/account/forgot'] #contact")).to_be_visible()
     problems += check_page(page, "forgot")
     widget.locator("#contact").fill(f"nobody-{language}@example.org")
     widget.locator("form button.primary").click()
@@ -146,6 +148,7 @@ def test_every_account_page_is_accessible_and_fits_a_phone(phone, host_url, live
     problems += check_page(page, "reset")
 
     widget.locator(".account-nav a[href$='/account/signin']").click()
+    expect(widget.locator("#password")).to_be_visible()
     widget.locator("#contact").fill("lan@example.com")
     widget.locator("#password").fill("frontdesk-demo")
     widget.locator("form button.primary").click()
