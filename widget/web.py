@@ -5,6 +5,7 @@ from flask import Flask, g, jsonify, render_template, request
 from flask_babel import gettext as _
 from sqlalchemy import text
 
+from widget.db_outage import answer_outages
 from widget.extensions import db
 from widget.security import frame_ancestors_header
 
@@ -24,12 +25,14 @@ def register_web_hooks(app: Flask) -> None:
 
     @app.after_request
     def security_headers(response):
-        # Widget views set g.frame_origins to their site's origins; everything else denies framing.
+        # Widget views set g.frame_origins to their site's origins (or g.frame_anywhere, the
+        # outage page); everything else denies framing.
         origins = g.get("frame_origins")
         # A view may have set a stricter policy of its own (file downloads are sandboxed).
         policy = response.headers.get("Content-Security-Policy", _CSP)
-        response.headers["Content-Security-Policy"] = f"{policy}; {frame_ancestors_header(origins)}"
-        if not origins:
+        ancestors = "frame-ancestors *" if g.get("frame_anywhere") else frame_ancestors_header(origins)
+        response.headers["Content-Security-Policy"] = f"{policy}; {ancestors}"
+        if not origins and not g.get("frame_anywhere"):
             response.headers["X-Frame-Options"] = "DENY"
         response.headers["X-Content-Type-Options"] = "nosniff"
         # Tracking codes live only in POST bodies and URL fragments; send no Referer anywhere.
@@ -83,6 +86,22 @@ def register_web_hooks(app: Flask) -> None:
     def too_many(_error):
         return error_page(429, _("Too many attempts"),
                           _("Please wait a few minutes, then try again."))
+
+    def database_unavailable():
+        # The request's objects are expired and the database cannot reload them: the page shows
+        # no site, account or theme. Widget pages may be framed by anyone here, as the site's
+        # allowed origins cannot be read; the page has nothing to click, so nothing to hijack.
+        g.pop("site", None)
+        g.pop("account", None)
+        if request.blueprint != "public":
+            return error_page(503, _("The service is briefly unavailable"),
+                              _("Please try again in a minute."))
+        g.frame_anywhere = True
+        return error_page(503, _("The service is briefly unavailable"),
+                          _("Please try again in a minute. If you were sending a form, send it "
+                            "again: a form sent twice is saved only once."))
+
+    answer_outages(app, database_unavailable)
 
     @app.errorhandler(500)
     def server_error(_error):

@@ -10,6 +10,7 @@ from flask import g, make_response, request
 from werkzeug.exceptions import HTTPException
 
 from widget.api import bp
+from widget.db_outage import answer_outages
 from widget.models import IdempotencyRecord
 from widget.services import idempotency
 from widget.services.access import ActionError, Conflict, NotFound
@@ -61,6 +62,11 @@ def _refused(error):
 @bp.errorhandler(HTTPException)
 def _http(error: HTTPException):
     return problem_response(error.code or 500, error.name, error.description or "")
+
+
+answer_outages(bp, lambda: problem_response(
+    503, "Service Unavailable", "The database is unreachable for a moment: send the call "
+    "again after Retry-After seconds (a POST with the same Idempotency-Key)."))
 
 
 def key_required(view):
