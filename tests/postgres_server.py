@@ -64,9 +64,14 @@ class PostgresServer:
         self._run([_binary("initdb"), "-D", str(self.data), "-U", self.user, "-A", "trust",
                    "-E", "UTF8", "--locale=C.UTF-8"])
         self.start()
-        self._run([_binary("createdb"), "-h", "127.0.0.1", "-p", str(self.port), "-U", self.user,
-                   self.database])
+        self.create_database(self.database)
         return self
+
+    def create_database(self, name: str) -> str:
+        """Another empty database on the same server; returns its URL."""
+        self._run([_binary("createdb"), "-h", "127.0.0.1", "-p", str(self.port), "-U", self.user,
+                   name])
+        return self.url.rsplit("/", 1)[0] + f"/{name}"
 
     def start(self) -> None:
         """Start (again) on the same port; returns once it accepts connections."""

@@ -1,0 +1,87 @@
+"""Faults on the production database: a worker that loses PostgreSQL mid-batch.
+
+The tests start a PostgreSQL server of their own, to stop and start it. They run once per
+`make test`, in its PostgreSQL run: the first run already carries the browser tests."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
+
+from tests.conftest import SERVER_DATABASE_URL, settings_for
+from tests.postgres_server import PostgresServer
+from widget import create_app
+from widget.extensions import db
+from widget.models import DeliveryAttempt, OutboxChannel, OutboxItem, Organization
+from widget.notify import worker
+from widget.notify.outbox import enqueue
+
+pytestmark = pytest.mark.skipif(
+    not SERVER_DATABASE_URL.startswith("postgresql"),
+    reason="runs once per `make test`, in its PostgreSQL run: "
+           "python -m tests.postgres_server python -m pytest tests/test_load_and_faults.py")
+
+
+@pytest.fixture(scope="module")
+def postgres():
+    """A server of the module's own, which its tests stop and start."""
+    with PostgresServer() as server:
+        yield server
+
+
+class StopsTheDatabase:
+    """The e-mail channel, with PostgreSQL stopped right after the third message is handed over."""
+
+    def __init__(self, channel, server: PostgresServer, after: int = 3):
+        self.channel, self.server, self.after, self.sent = channel, server, after, 0
+
+    def send(self, delivery):
+        answer = self.channel.send(delivery)
+        self.sent += 1
+        if self.sent == self.after:
+            self.server.stop()
+        return answer
+
+    def close(self):
+        self.channel.close()
+
+
+def test_a_worker_records_what_it_sent_once_the_database_is_back(postgres, tmp_path, mail_server):
+    """PostgreSQL goes down after the worker handed a message to the mail server and before it
+    recorded it. The worker keeps the result and hands the rest of its batch back when the
+    database returns: nothing is sent twice, nothing waits for its lease."""
+    app = create_app(settings_for(tmp_path, DATABASE_URL=postgres.create_database("worker_outage"),
+                                  MAIL_PORT=mail_server.port))
+    with app.app_context():
+        db.create_all()
+        organization = Organization(slug="o", names={"en": "O"}, country="VN",
+                                    timezone="Asia/Ho_Chi_Minh")
+        db.session.add(organization)
+        db.session.flush()
+        items = [enqueue(organization.id, OutboxChannel.EMAIL, f"p{n}@example.org", f"Notice {n}",
+                         subject="Notice") for n in range(10)]
+        db.session.commit()
+        references = sorted(f"<{item.reference}@frontdesk.invalid>" for item in items)
+        db.session.remove()
+
+        channels = worker.channels_from_config(app.config)
+        channels["email"] = StopsTheDatabase(channels["email"], postgres)
+        policy, unrecorded = worker.policy_from_config(app.config), worker.Unrecorded()
+        try:
+            with pytest.raises(OperationalError):
+                worker.run_once(channels, "w", policy, unrecorded=unrecorded)
+            assert len(mail_server.received) == 3
+            assert len(unrecorded.results) == 1 and len(unrecorded.untried) == 7
+            with pytest.raises(OperationalError):  # still down: nothing claimed, nothing sent
+                worker.run_once(channels, "w", policy, unrecorded=unrecorded)
+        finally:
+            postgres.start()
+        # The 7 untried are due again now, not when their lease (120 s) ends.
+        assert worker.run_once(channels, "w", policy, unrecorded=unrecorded) == 7
+        assert not unrecorded
+        assert sorted(mail_server.message_ids()) == references
+        rows = db.session.scalars(select(OutboxItem)).all()
+        assert {(row.status, row.attempts) for row in rows} == {("sent", 1)}
+        assert sorted(db.session.scalars(select(DeliveryAttempt.outcome))) == ["sent"] * 10
+        db.session.remove()
+        db.engine.dispose()
