@@ -1,11 +1,12 @@
-"""Faults on the production database: a worker that loses PostgreSQL mid-batch.
+"""Faults on the production database: a worker that loses PostgreSQL mid-batch, a request whose
+connection the server ends.
 
 The tests start a PostgreSQL server of their own, to stop and start it. They run once per
 `make test`, in its PostgreSQL run: the first run already carries the browser tests."""
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.exc import OperationalError
 
 from tests.conftest import SERVER_DATABASE_URL, settings_for
@@ -85,3 +86,26 @@ def test_a_worker_records_what_it_sent_once_the_database_is_back(postgres, tmp_p
         assert sorted(db.session.scalars(select(DeliveryAttempt.outcome))) == ["sent"] * 10
         db.session.remove()
         db.engine.dispose()
+
+
+def test_an_answer_is_kept_when_the_connection_drops_after_the_work(postgres, tmp_path):
+    """The server ends a request's connection after the view is done, before the session is
+    closed (a restart between the last query and the end of the request): the person still
+    gets the page, not a 500 from the failed rollback, and the next request works."""
+    app = create_app(settings_for(tmp_path, DATABASE_URL=postgres.create_database("dropped")))
+
+    def work_then_lose_the_connection():
+        pid = db.session.scalar(text("SELECT pg_backend_pid()"))  # the session's transaction
+        with db.engine.connect() as other:
+            other.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+        return "the answer"
+
+    app.add_url_rule("/work", view_func=work_then_lose_the_connection)
+    client = app.test_client()
+    try:
+        response = client.get("/work")
+        assert response.status_code == 200 and response.text == "the answer"
+        assert client.get("/healthz").status_code == 200
+    finally:
+        with app.app_context():
+            db.engine.dispose()

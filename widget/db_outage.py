@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from flask import Blueprint, Flask, make_response, request
+from flask import Blueprint, Flask, has_request_context, make_response, request
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
@@ -52,6 +52,21 @@ def forget_session() -> None:
         db.session.rollback()
     except Exception:  # noqa: BLE001 - the connection is gone: nothing was left to undo there
         log.debug("rollback after an outage failed", exc_info=True)
+
+
+def remove_session(_error: BaseException | None = None) -> None:
+    """End the request's session, as Flask-SQLAlchemy's teardown does. When the server dropped
+    the connection after the view's work was done (a restart), the rollback on it fails: that
+    connection is already invalidated, so the session is forgotten instead of turning an
+    answer that is ready (a receipt, a status page) into a 500."""
+    try:
+        db.session.remove()
+    except Exception as error:
+        if not is_database_outage(error):
+            raise
+        where = f"{request.method} {request.path}" if has_request_context() else "a task"
+        log.warning("database connection dropped at the end of %s", where)
+        db.session.registry.clear()
 
 
 def answer_outages(target: Flask | Blueprint, respond: Callable[[], object]) -> None:

@@ -5,7 +5,7 @@ from flask import Flask, g, jsonify, render_template, request
 from flask_babel import gettext as _
 from sqlalchemy import text
 
-from widget.db_outage import answer_outages
+from widget.db_outage import answer_outages, remove_session
 from widget.extensions import db
 from widget.security import frame_ancestors_header
 
@@ -102,6 +102,9 @@ def register_web_hooks(app: Flask) -> None:
                             "again: a form sent twice is saved only once."))
 
     answer_outages(app, database_unavailable)
+    # Registered after Flask-SQLAlchemy's own teardown, so it runs first (teardowns run in
+    # reverse); that one then finds the session already removed.
+    app.teardown_appcontext(remove_session)
 
     @app.errorhandler(500)
     def server_error(_error):
