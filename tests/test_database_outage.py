@@ -107,7 +107,7 @@ def test_healthz_still_says_unreachable(unreachable):
 def test_a_broken_statement_is_a_bug_not_an_outage(tmp_path):
     """A database that answers but lacks a table (migrations not run) is not "briefly down": the
     error goes on as an error, with its traceback, and is not hidden behind a 503."""
-    app = create_app(settings_for(tmp_path))  # SQLite, no tables created
+    app = create_app(settings_for(tmp_path, DATABASE_URL=f"sqlite:///{tmp_path / 'empty.db'}"))
     with pytest.raises(OperationalError, match="no such table"):
         app.test_client().get("/w/demo/en/track")
     app.config["PROPAGATE_EXCEPTIONS"] = False  # as in production: the ordinary 500 page
