@@ -5,6 +5,7 @@ from flask import Flask, current_app, g, jsonify, render_template, request
 from flask_babel import gettext as _
 from sqlalchemy import text
 
+from widget.db_outage import answer_outages, remove_session
 from widget.extensions import db
 from widget.file_stores import StoredFileMissing, StoreUnavailable
 from widget.security import frame_ancestors_header, frame_origins
@@ -25,13 +26,15 @@ def register_web_hooks(app: Flask) -> None:
 
     @app.after_request
     def security_headers(response):
-        # Widget views set g.frame_origins to their site's origins; everything else denies framing,
-        # and so does a site none of whose origins is a plain one (a header names no other).
+        # Widget views set g.frame_origins to their site's origins (or g.frame_anywhere, the
+        # outage page); everything else denies framing, and so does a site none of whose origins
+        # is a plain one (a header names no other).
         origins = frame_origins(g.get("frame_origins"))
         # A view may have set a stricter policy of its own (file downloads are sandboxed).
         policy = response.headers.get("Content-Security-Policy", _CSP)
-        response.headers["Content-Security-Policy"] = f"{policy}; {frame_ancestors_header(origins)}"
-        if not origins:
+        ancestors = "frame-ancestors *" if g.get("frame_anywhere") else frame_ancestors_header(origins)
+        response.headers["Content-Security-Policy"] = f"{policy}; {ancestors}"
+        if not origins and not g.get("frame_anywhere"):
             response.headers["X-Frame-Options"] = "DENY"
         response.headers["X-Content-Type-Options"] = "nosniff"
         # Tracking codes live only in POST bodies and URL fragments; send no Referer anywhere.
@@ -101,6 +104,25 @@ def register_web_hooks(app: Flask) -> None:
         return error_page(404, _("This file is missing"),
                           _("It is listed, but its content can no longer be found. Please let "
                             "the organisation know."))
+
+    def database_unavailable():
+        # The request's objects are expired and the database cannot reload them: the page shows
+        # no site, account or theme. Widget pages may be framed by anyone here, as the site's
+        # allowed origins cannot be read; the page has nothing to click, so nothing to hijack.
+        g.pop("site", None)
+        g.pop("account", None)
+        if request.blueprint != "public":
+            return error_page(503, _("The service is briefly unavailable"),
+                              _("Please try again in a minute."))
+        g.frame_anywhere = True
+        return error_page(503, _("The service is briefly unavailable"),
+                          _("Please try again in a minute. If you were sending a form, send it "
+                            "again: a form sent twice is saved only once."))
+
+    answer_outages(app, database_unavailable)
+    # Registered after Flask-SQLAlchemy's own teardown, so it runs first (teardowns run in
+    # reverse); that one then finds the session already removed.
+    app.teardown_appcontext(remove_session)
 
     @app.errorhandler(500)
     def server_error(_error):

@@ -10,6 +10,7 @@ from werkzeug.exceptions import HTTPException
 
 from widget.api import open311_format as fmt311
 from widget.config import setting
+from widget.db_outage import answer_outages
 from widget.extensions import limiter
 from widget.services import open311
 from widget.services.open311 import Contact, Refused
@@ -55,6 +56,11 @@ def _http_error(error: HTTPException):
 bp.register_error_handler(HTTPException, _http_error)
 for _code in (400, 403, 404, 405, 413, 429, 500):
     bp.register_error_handler(_code, _http_error)
+
+
+answer_outages(bp, lambda: fmt311.errors(
+    _format_asked(), 503, ["The database is unreachable for a moment: try again after "
+                           "Retry-After seconds."]))
 
 
 def _checked(fmt: str) -> str:

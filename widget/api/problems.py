@@ -11,6 +11,7 @@ from werkzeug.exceptions import HTTPException
 
 from widget.api import bp
 from widget.file_stores import StoredFileMissing, StoreUnavailable
+from widget.db_outage import answer_outages
 from widget.models import IdempotencyRecord
 from widget.services import idempotency
 from widget.services.access import ActionError, Conflict, NotFound
@@ -76,6 +77,11 @@ def _stored_file_missing(error):
 @bp.errorhandler(HTTPException)
 def _http(error: HTTPException):
     return problem_response(error.code or 500, error.name, error.description or "")
+
+
+answer_outages(bp, lambda: problem_response(
+    503, "Service Unavailable", "The database is unreachable for a moment: send the call "
+    "again after Retry-After seconds (a POST with the same Idempotency-Key)."))
 
 
 def key_required(view):

@@ -21,6 +21,14 @@ from widget.models._types import utcnow
 
 
 @dataclass(frozen=True)
+class Claimed:
+    """What settling a claimed row reads of it, kept by a worker when its session is gone."""
+
+    id: int
+    attempts: int
+
+
+@dataclass(frozen=True)
 class RetryPolicy:
     """How often and how patiently a failing message is tried again."""
 
@@ -88,11 +96,12 @@ def claim(worker: str, limit: int, policy: RetryPolicy, now: datetime | None = N
         .execution_options(populate_existing=True)))
 
 
-def settle(item: OutboxItem, worker: str, started_at: datetime, outcome: AttemptOutcome,
+def settle(item: OutboxItem | Claimed, worker: str, started_at: datetime, outcome: AttemptOutcome,
            detail: str = "", provider_id: str | None = None, policy: RetryPolicy = RetryPolicy()
            ) -> bool:
     """Record one attempt's outcome, unless another worker has taken the row over meanwhile
-    (its lease ran out): then this result is dropped and False returned."""
+    (its lease ran out): then this result is dropped and False returned. Only the row's id and
+    the attempt count it was claimed with are read from `item`."""
     now = utcnow()
     values: dict = {"lease_until": None, "last_error": detail[:500] or None}
     if outcome is AttemptOutcome.SENT:
@@ -118,3 +127,16 @@ def settle(item: OutboxItem, worker: str, started_at: datetime, outcome: Attempt
             outcome=outcome.value, detail=detail[:500]))
     db.session.commit()
     return still_ours
+
+
+def release(items: list[Claimed], worker: str) -> None:
+    """Hand claimed rows this worker never tried back to the queue, due now, with their attempt
+    count as before the claim (unless another worker has taken them over meanwhile)."""
+    db.session.execute(
+        update(OutboxItem).where(OutboxItem.id.in_([item.id for item in items]),
+                                 OutboxItem.claimed_by == worker,
+                                 OutboxItem.status == OutboxStatus.SENDING.value)
+        .values(status=OutboxStatus.QUEUED.value, lease_until=None, next_attempt_at=utcnow(),
+                attempts=OutboxItem.attempts - 1)
+        .execution_options(synchronize_session=False))
+    db.session.commit()

@@ -8,16 +8,19 @@ import socket
 import threading
 import time
 from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
 
 from flask import Flask
 
+from widget.db_outage import is_database_outage
 from widget.extensions import db
 from widget.models import AttemptOutcome, OutboxChannel, OutboxItem
 from widget.models._types import utcnow
 from widget.notify.channels import Channel, Delivery, PermanentFailure, TemporaryFailure
 from widget.notify.channels.email import EmailChannel
 from widget.notify.channels.webhook import WebhookChannel
-from widget.notify.outbox import RetryPolicy, claim, settle
+from widget.notify.outbox import Claimed, RetryPolicy, claim, release, settle
 from widget.notify.recovery import answer_code_recoveries
 from widget.notify.schedule import run_schedule
 from widget.notify.webhooks import signing_secret
@@ -55,9 +58,48 @@ def policy_from_config(config: Mapping) -> RetryPolicy:
                        lease_seconds=config["FRONTDESK_NOTIFY_LEASE_SECONDS"])
 
 
-def deliver(item: OutboxItem, channel: Channel, worker: str, policy: RetryPolicy) -> AttemptOutcome:
-    """Send one claimed row and record how it went."""
-    started = utcnow()
+@dataclass(frozen=True)
+class Result:
+    """How one attempt went, before the database has recorded it."""
+
+    item: Claimed
+    started_at: datetime
+    outcome: AttemptOutcome
+    detail: str = ""
+    provider_id: str | None = None
+
+
+class Unrecorded:
+    """What a worker could not tell the database because it went away mid-batch (a restart):
+    the results of messages already handed over, recorded as soon as it is back so that their
+    lease does not end and send them again; and the claimed messages not yet tried, handed back
+    to the queue instead of waiting for their lease."""
+
+    def __init__(self) -> None:
+        self.results: list[Result] = []
+        self.untried: list[Claimed] = []
+
+    def __bool__(self) -> bool:
+        return bool(self.results or self.untried)
+
+    def record(self, worker: str, policy: RetryPolicy) -> None:
+        """Tell the database; raises, keeping what is left, while it is still unreachable."""
+        while self.results:
+            result = self.results[0]
+            settle(result.item, worker, result.started_at, result.outcome, result.detail,
+                   result.provider_id, policy)
+            self.results.pop(0)
+        if self.untried:
+            release(self.untried, worker)
+            self.untried = []
+
+
+def attempt(item: OutboxItem, channel: Channel | None) -> Result:
+    """Send one claimed row through its channel; the result is not recorded yet."""
+    claimed, started = Claimed(item.id, item.attempts), utcnow()
+    if channel is None:
+        return Result(claimed, started, AttemptOutcome.PERMANENT,
+                      f"no channel {item.channel!r} is configured")
     try:
         # Inside the try: a webhook whose key was revoked since it was queued is refused here.
         delivery = Delivery(reference=item.reference, recipient=item.recipient, text=item.body_text,
@@ -65,30 +107,37 @@ def deliver(item: OutboxItem, channel: Channel, worker: str, policy: RetryPolicy
                             secret=signing_secret(item))
         provider_id = channel.send(delivery)
     except PermanentFailure as failure:
-        outcome, detail, provider_id = AttemptOutcome.PERMANENT, failure.reason, None
+        return Result(claimed, started, AttemptOutcome.PERMANENT, failure.reason)
     except TemporaryFailure as failure:
-        outcome, detail, provider_id = AttemptOutcome.TEMPORARY, failure.reason, None
+        return Result(claimed, started, AttemptOutcome.TEMPORARY, failure.reason)
     except Exception as error:  # a bug in a channel must not stop the other messages
         log.exception("channel %s failed on outbox row %s", item.channel, item.id)
-        outcome, detail, provider_id = AttemptOutcome.TEMPORARY, f"{type(error).__name__}: {error}", None
-    else:
-        outcome, detail = AttemptOutcome.SENT, ""
-    settle(item, worker, started, outcome, detail, provider_id, policy)
-    return outcome
+        return Result(claimed, started, AttemptOutcome.TEMPORARY, f"{type(error).__name__}: {error}")
+    return Result(claimed, started, AttemptOutcome.SENT, provider_id=provider_id)
 
 
 def run_once(channels: Mapping[str, Channel], worker: str, policy: RetryPolicy,
-             batch: int = 50) -> int:
-    """Claim one batch and deliver it; return how many rows were claimed."""
-    items = claim(worker, batch, policy)
+             batch: int = 50, unrecorded: Unrecorded | None = None) -> int:
+    """Record what an earlier batch left unrecorded, claim one batch and deliver it; return how
+    many rows were claimed. If the database goes away mid-batch, what is not recorded yet waits
+    in `unrecorded` (pass the same one next time) and the outage error is raised."""
+    unrecorded = unrecorded if unrecorded is not None else Unrecorded()
+    items: list[OutboxItem] = []
     try:
-        for item in items:
-            channel = channels.get(item.channel)
-            if channel is None:
-                settle(item, worker, utcnow(), AttemptOutcome.PERMANENT,
-                       f"no channel {item.channel!r} is configured", policy=policy)
-            else:
-                deliver(item, channel, worker, policy)
+        unrecorded.record(worker, policy)
+        items = claim(worker, batch, policy)
+        claimed = [Claimed(item.id, item.attempts) for item in items]
+        for index, item in enumerate(items):
+            result = attempt(item, channels.get(item.channel))
+            try:
+                settle(result.item, worker, result.started_at, result.outcome, result.detail,
+                       result.provider_id, policy)
+            except Exception as error:
+                if not is_database_outage(error):
+                    raise
+                unrecorded.results.append(result)
+                unrecorded.untried = claimed[index + 1:]
+                raise
     finally:
         for channel in channels.values():
             getattr(channel, "close", lambda: None)()
@@ -127,6 +176,7 @@ def run(app: Flask, stop: threading.Event, channels: Mapping[str, Channel] | Non
     with app.app_context():
         channels = channels if channels is not None else channels_from_config(app.config)
         policy = policy_from_config(app.config)
+        unrecorded = Unrecorded()
         log.info("worker %s started", worker)
         next_schedule = 0.0
         while not stop.is_set():
@@ -135,11 +185,23 @@ def run(app: Flask, stop: threading.Event, channels: Mapping[str, Channel] | Non
                     scheduled(app.config)
                     next_schedule = time.monotonic() + SCHEDULE_EVERY
                 recoveries(app.config)
-                claimed = run_once(channels, worker, policy, batch)
-            except Exception:  # the database may be restarting: wait and go on
-                log.exception("worker %s: a batch failed; trying again shortly", worker)
+                claimed = run_once(channels, worker, policy, batch, unrecorded)
+            except Exception as error:  # the database may be restarting: wait and go on
+                if is_database_outage(error):
+                    log.warning("worker %s: the database is unreachable; %d results wait to be "
+                                "recorded; trying again shortly", worker, len(unrecorded.results))
+                else:
+                    log.exception("worker %s: a batch failed; trying again shortly", worker)
                 db.session.remove()
                 claimed = 0
             if not claimed:
                 stop.wait(idle_seconds)
+        if unrecorded:  # stopped during an outage: one last try, else their leases resend them
+            try:
+                unrecorded.record(worker, policy)
+            except Exception:  # noqa: BLE001 - nothing more to do on the way out
+                log.warning("worker %s stopped with %d results unrecorded", worker,
+                            len(unrecorded.results))
+            finally:
+                db.session.remove()
         log.info("worker %s stopped", worker)
