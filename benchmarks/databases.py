@@ -230,7 +230,8 @@ class AppData:
     site_id: int
     form_id: int
     version_id: int
-    env: dict = field(default_factory=dict)
+    settings: dict = field(default_factory=dict)  # create_app's overrides
+    env: dict = field(default_factory=dict)       # the same as FRONTDESK_* variables
     sample: list[str] = field(default_factory=list)
 
 
@@ -274,7 +275,8 @@ def build_app_db(database: Database, upload_dir: Path, rows: int,
         form = db.session.scalar(select(Form).where(Form.organization_id == site.organization_id,
                                                     Form.slug == "complaint"))
         version = form.current_version
-        data = AppData(database, settings["SECRET_KEY"], site.id, form.id, version.id, env)
+        data = AppData(database, settings["SECRET_KEY"], site.id, form.id, version.id,
+                       settings, env)
         fixed = (site.organization_id, site.id, version.id, RequestStatus.RECEIVED.value, "web",
                  "en", json.dumps(ANSWERS), 1)
         first_id = (db.session.scalar(select(db.func.max(Request.id))) or 0) + 1

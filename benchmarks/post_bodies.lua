@@ -50,7 +50,7 @@ function init(args)
   statuses = {}
   latencies = {}
   started = nil
-  overlapped = 0
+  unanswered = 0
 end
 
 function request()
@@ -61,7 +61,8 @@ function request()
     wraps = wraps + 1
   end
   if timed then
-    if started then overlapped = overlapped + 1 end
+    -- A request still unanswered was lost to a socket error (wrk reconnects and sends the next).
+    if started then unanswered = unanswered + 1 end
     started = now_us()
   end
   return wrk.format("POST", nil, {["Content-Type"] = "application/x-www-form-urlencoded"}, body)
@@ -80,12 +81,12 @@ function response(status, headers, body)
 end
 
 function done(summary, latency, requests)
-  local totals = {successes = 0, wraps = 0, overlapped = 0, timed = 0}
+  local totals = {successes = 0, wraps = 0, unanswered = 0, timed = 0}
   local codes = {}
   for _, thread in ipairs(threads) do
     totals.successes = totals.successes + thread:get("successes")
     totals.wraps = totals.wraps + thread:get("wraps")
-    totals.overlapped = totals.overlapped + thread:get("overlapped")
+    totals.unanswered = totals.unanswered + thread:get("unanswered")
     for key, count in pairs(thread:get("statuses")) do
       codes[key] = (codes[key] or 0) + count
     end
@@ -101,10 +102,10 @@ function done(summary, latency, requests)
   end
   local errors = summary.errors
   local line = string.format(
-    "BENCH requests=%d duration_us=%d successes=%d wraps=%d overlapped=%d timed=%d "
+    "BENCH requests=%d duration_us=%d successes=%d wraps=%d unanswered=%d timed=%d "
       .. "err_connect=%d err_read=%d err_write=%d err_status=%d err_timeout=%d "
       .. "lat_mean_us=%.0f lat_p50_us=%d lat_p90_us=%d lat_p99_us=%d lat_max_us=%d",
-    summary.requests, summary.duration, totals.successes, totals.wraps, totals.overlapped,
+    summary.requests, summary.duration, totals.successes, totals.wraps, totals.unanswered,
     totals.timed, errors.connect, errors.read, errors.write, errors.status, errors.timeout,
     latency.mean, latency:percentile(50), latency:percentile(90), latency:percentile(99),
     latency.max)
