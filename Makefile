@@ -65,9 +65,16 @@ test: test-venv translations system-test-deps node_modules/.installed
 	# Again on PostgreSQL, the production database (a throwaway server; the browser tests once).
 	$(BIN)/python -m tests.postgres_server $(BIN)/python -m pytest --ignore=tests/e2e -q
 
-bench: test-venv translations
-	$(BIN)/python benchmarks/bench_core.py
+# The benchmarks (benchmarks/, each prints ratios against a baseline measured in the same run):
+# page weight in Chromium, mail, then the load benchmarks on SQLite and on a throwaway
+# PostgreSQL server. BENCH_ROWS=20000 make bench for a quick try.
+bench: test-venv translations system-test-deps
+	$(BIN)/python benchmarks/bench_weight.py
 	$(BIN)/python benchmarks/bench_mail.py
+	$(BIN)/python benchmarks/bench_core.py
+	$(BIN)/python benchmarks/bench_scale.py
+	$(BIN)/python -m tests.postgres_server $(BIN)/python benchmarks/bench_core.py
+	$(BIN)/python -m tests.postgres_server $(BIN)/python benchmarks/bench_scale.py
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .hypothesis

@@ -119,17 +119,18 @@ def percentile(sorted_values: list[float], p: float) -> float:
 # ------------------------------------------------------------------------ servers and load
 
 class Server:
-    """One gunicorn (sync workers) on a free loopback port, stopped by its own pid."""
+    """One gunicorn (sync workers unless options say otherwise) on a free loopback port,
+    stopped by its own pid."""
 
     def __init__(self, name: str, app: str, chdir: Path, env: dict, tmp: Path, health: str,
-                 workers: int = 2):
+                 workers: int = 2, options: tuple[str, ...] = ()):
         self.name, self.port = name, free_port()
         self.log_path = tmp / f"gunicorn-{name}.log"
         self.url = f"http://127.0.0.1:{self.port}"
         self._log = open(self.log_path, "ab")
         self.process = subprocess.Popen(
             [str(BIN / "gunicorn"), "-w", str(workers), "-b", f"127.0.0.1:{self.port}",
-             "--chdir", str(chdir), "--log-level", "warning", app],
+             "--chdir", str(chdir), "--log-level", "warning", *options, app],
             env={**os.environ, **env}, stdout=self._log, stderr=subprocess.STDOUT)
         self._wait(health)
 
