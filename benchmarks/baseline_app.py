@@ -1,11 +1,15 @@
-"""The baseline the benchmark compares Frontdesk with: bare Flask + SQLAlchemy Core + SQLite.
+"""The baseline the benchmark compares Frontdesk with: bare Flask + SQLAlchemy Core, on SQLite
+or PostgreSQL.
 
 It does the least a request desk must do and nothing else: POST /submit inserts one row (a
 random code and the posted fields as a small JSON text) and answers a small HTML page with the
 code; POST /lookup finds one row by code through its unique index and answers 200 or 404.
-SQLite runs as Frontdesk's does (WAL, synchronous=NORMAL, busy_timeout).
+SQLite runs as Frontdesk's does (WAL, synchronous=NORMAL, busy_timeout); PostgreSQL through
+psycopg 3 with SQLAlchemy's default connection pool (Frontdesk's also pings each connection
+it takes from the pool: that is its own cost, not the baseline's).
 
     BASELINE_DATABASE=/tmp/x/baseline.db gunicorn -w 2 -b 127.0.0.1:8001 baseline_app:app
+    BASELINE_DATABASE=postgresql+psycopg://USER@HOST:PORT/DB gunicorn ... baseline_app:app
 
 bench_core.py builds the database (see create_schema) and runs this under gunicorn.
 """
@@ -38,8 +42,11 @@ def new_code() -> str:
     return "".join(ALPHABET[byte & 31] for byte in secrets.token_bytes(14))
 
 
-def make_engine(path: str):
-    engine = create_engine(f"sqlite:///{path}")
+def make_engine(target: str):
+    """An engine for an SQLite file (a path, or a sqlite:/// URL) or a PostgreSQL URL."""
+    if target.startswith("postgresql"):
+        return create_engine(target)
+    engine = create_engine(target if target.startswith("sqlite:") else f"sqlite:///{target}")
 
     @event.listens_for(engine, "connect")
     def _pragmas(dbapi_connection, _record):
@@ -56,8 +63,8 @@ def create_schema(engine) -> None:
     metadata.create_all(engine)
 
 
-def create_app(path: str | None = None) -> Flask:
-    engine = make_engine(path or os.environ["BASELINE_DATABASE"])
+def create_app(target: str | None = None) -> Flask:
+    engine = make_engine(target or os.environ["BASELINE_DATABASE"])
     app = Flask(__name__)
 
     @app.get("/healthz")
