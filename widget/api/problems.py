@@ -10,8 +10,8 @@ from flask import current_app, g, make_response, request
 from werkzeug.exceptions import HTTPException
 
 from widget.api import bp
-from widget.file_stores import StoredFileMissing, StoreUnavailable
 from widget.db_outage import answer_outages
+from widget.file_stores import StoredFileMissing, StoreUnavailable
 from widget.models import IdempotencyRecord
 from widget.services import idempotency
 from widget.services.access import ActionError, Conflict, NotFound
