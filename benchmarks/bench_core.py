@@ -35,7 +35,6 @@ from __future__ import annotations
 
 import os
 import random
-import shutil
 import statistics
 import sys
 import tempfile
@@ -48,7 +47,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 from databases import (AppData, Database, build_app_db, build_baseline_db,  # noqa: E402
-                       open_store)
+                       open_store, tidy_up)
 from harness import (ROOT, BenchError, Server, ensure_wrk, log, run_wrk,  # noqa: E402
                      warn_if_busy, write_lines)
 
@@ -235,11 +234,7 @@ def main() -> int:
         if store is not None and not KEEP:
             store.close()
     report(results, store.label, time.monotonic() - started)
-    if KEEP:
-        print(f"kept {tmp}" + (f" and the databases {', '.join(store.created)}"
-                               if getattr(store, "created", None) else ""))
-    else:
-        shutil.rmtree(tmp, ignore_errors=True)
+    tidy_up(tmp, store, KEEP)
     return 0
 
 

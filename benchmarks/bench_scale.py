@@ -35,7 +35,6 @@ from __future__ import annotations
 import os
 import random
 import re
-import shutil
 import statistics
 import sys
 import tempfile
@@ -47,7 +46,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from databases import AppData, build_app_db, open_store  # noqa: E402
+from databases import AppData, build_app_db, open_store, tidy_up  # noqa: E402
 from harness import (ROOT, BenchError, Server, ensure_wrk, log, percentile,  # noqa: E402
                      run_wrk, warn_if_busy, write_lines)
 
@@ -282,11 +281,7 @@ def main() -> int:
         if store is not None and not KEEP:
             store.close()
     report(small, large, store.label, plans_clean, time.monotonic() - started)
-    if KEEP:
-        print(f"kept {tmp}" + (f" and the databases {', '.join(store.created)}"
-                               if getattr(store, "created", None) else ""))
-    else:
-        shutil.rmtree(tmp, ignore_errors=True)
+    tidy_up(tmp, store, KEEP)
     return 0
 
 

@@ -28,9 +28,7 @@ Exit status 0 when everything ran (goals met or not), 1 when something failed to
 """
 from __future__ import annotations
 
-import contextlib
 import gzip
-import io
 import secrets
 import shutil
 import sys
@@ -43,6 +41,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
+from databases import migrate_quietly  # noqa: E402
 from harness import ROOT, BenchError, Server, free_port, log  # noqa: E402
 
 sys.path.insert(0, str(ROOT))
@@ -96,7 +95,6 @@ def serve_host(port: int, app_url: str) -> ThreadingHTTPServer:
 def prepare_app(tmp: Path, host_origin: str) -> tuple[dict, list[str]]:
     """A fresh SQLite database with the migrations and the demo data; returns the gunicorn
     environment and the demo site's form slugs."""
-    from flask_migrate import upgrade
     from widget import create_app
     from widget.demo import load_demo_data
     from widget.extensions import db
@@ -106,13 +104,7 @@ def prepare_app(tmp: Path, host_origin: str) -> tuple[dict, list[str]]:
                 "SECRET_KEY": secrets.token_hex(32), "UPLOAD_DIR": str(tmp / "uploads")}
     app = create_app(settings)
     with app.app_context():
-        chatter = io.StringIO()
-        try:
-            with contextlib.redirect_stderr(chatter):
-                upgrade()
-        except BaseException:
-            sys.stderr.write(chatter.getvalue())
-            raise
+        migrate_quietly()
         load_demo_data(host_origin)
         site = site_by_key("demo")
         slugs = [form.slug for section in list_catalogue(site) for form in section.forms]

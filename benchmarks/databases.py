@@ -9,7 +9,7 @@ folder. On PostgreSQL each benchmark database is `frontdesk_bench_<random>_<name
 the end of the run. `python -m tests.postgres_server COMMAND` (what `make bench` uses) starts a
 throwaway server and sets TEST_DATABASE_URL.
 
-Not a benchmark itself: bench_core.py and bench_scale.py import it.
+Not a benchmark itself: bench_core.py, bench_scale.py and bench_weight.py import it.
 """
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ import json
 import os
 import random
 import secrets
+import shutil
 import sqlite3
 import sys
 from dataclasses import dataclass, field
@@ -158,6 +159,16 @@ def open_store(folder: Path):
     return PostgresStore(url) if url else SQLiteStore(folder)
 
 
+def tidy_up(tmp: Path, store, keep: bool) -> None:
+    """After a run that worked: with BENCH_KEEP, say what was kept (the temporary folder and the
+    PostgreSQL databases, which the store then did not drop); else delete the folder."""
+    if keep:
+        print(f"kept {tmp}" + (f" and the databases {', '.join(store.created)}"
+                               if getattr(store, "created", None) else ""))
+    else:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
 def vacuum_analyze(database: Database) -> None:
     """Statistics and visibility map up to date, as autovacuum would leave them after a bulk
     load: without it, autovacuum may start in the middle of a measured round."""
@@ -246,11 +257,24 @@ def app_settings(database: Database, upload_dir: Path) -> dict:
     }
 
 
+def migrate_quietly() -> None:
+    """Run the app's migrations (inside its app context); alembic's INFO lines are shown only if
+    the upgrade fails."""
+    from flask_migrate import upgrade
+
+    chatter = io.StringIO()
+    try:
+        with contextlib.redirect_stderr(chatter):
+            upgrade()
+    except BaseException:
+        sys.stderr.write(chatter.getvalue())
+        raise
+
+
 def build_app_db(database: Database, upload_dir: Path, rows: int,
                  rng: random.Random) -> AppData:
     """Frontdesk's schema (its migrations) and demo data, then `rows` sent complaints with the
     "received" event the app writes beside each."""
-    from flask_migrate import upgrade
     from sqlalchemy import select
 
     from widget import codes, create_app
@@ -263,13 +287,7 @@ def build_app_db(database: Database, upload_dir: Path, rows: int,
     env = {f"FRONTDESK_{key}": str(value).lower() if isinstance(value, bool) else str(value)
            for key, value in settings.items()}
     with app.app_context():
-        chatter = io.StringIO()  # alembic's INFO lines: shown only if the upgrade fails
-        try:
-            with contextlib.redirect_stderr(chatter):
-                upgrade()
-        except BaseException:
-            sys.stderr.write(chatter.getvalue())
-            raise
+        migrate_quietly()
         load_demo_data("http://localhost:8000")
         site = db.session.scalar(select(Site).where(Site.key == "demo"))
         form = db.session.scalar(select(Form).where(Form.organization_id == site.organization_id,
