@@ -26,6 +26,8 @@ PROPOSALS = "/admin/forms/proposals"
 KEY = re.compile(r"fd_[0-9a-f]{12}_[A-Za-z0-9_-]{20,}")
 SECRET = re.compile(r'id="signing-secret" class="secret" value="([0-9a-f]{64})"')
 BAD_ADDRESS = "Please enter the webhook&#39;s full address, starting with https://."
+PRIVATE_ADDRESS = ("Webhooks go to public internet addresses only; this address is on a private "
+                   "network.")
 
 
 @pytest.fixture
@@ -248,6 +250,35 @@ def test_a_webhook_address_that_is_not_http_is_refused(client, db, admin, addres
     assert db.session.scalar(select(func.count(ApiClient.id))) == 1
 
 
+@pytest.mark.parametrize("address", [
+    "http://169.254.169.254/latest/meta-data/", "http://127.0.0.1:5432/", "http://localhost:8000/",
+    "http://api.localhost/", "http://[::1]/hook", "http://[::ffff:127.0.0.1]/", "http://10.0.0.7/",
+    "https://192.168.1.1/in", "http://0.0.0.0:6379/"])
+def test_a_webhook_into_the_deployments_own_network_is_refused(client, db, admin, address):
+    made = create_api_client(admin, "CRM", [], "https://crm.example/in", ["received"])[0]
+    sign_in(client, admin)
+    page = client.post(f"{SYSTEMS}/{made.id}/webhook", data={"webhook_url": address,
+                                                             "events": ["closed"]})
+    assert page.status_code == 422
+    assert f'<a href="#system-{made.id}-webhook_url">{PRIVATE_ADDRESS}</a>' in html_of(page)
+    made = db.session.get(ApiClient, made.id)
+    assert (made.webhook_url, made.webhook_events) == ("https://crm.example/in", ["received"])
+    page = client.post(SYSTEMS, data={"name": "Other", "webhook_url": address})
+    assert page.status_code == 422 and PRIVATE_ADDRESS in html_of(page)
+    assert db.session.scalar(select(func.count(ApiClient.id))) == 1
+
+
+def test_a_private_network_the_operator_lists_may_be_used(app, client, db, admin, system):
+    app.config["FRONTDESK_WEBHOOK_PRIVATE_NETWORKS"] = ["10.20.0.0/16"]
+    sign_in(client, admin)
+    page = client.post(f"{SYSTEMS}/{system.id}/webhook", data={"webhook_url": "http://10.20.0.7/in",
+                                                               "events": ["closed"]})
+    assert page.status_code == 200 and SECRET.search(html_of(page))  # saved: its first secret
+    assert db.session.get(ApiClient, system.id).webhook_url == "http://10.20.0.7/in"
+    page = client.post(f"{SYSTEMS}/{system.id}/webhook", data={"webhook_url": "http://10.21.0.7/in"})
+    assert page.status_code == 422 and PRIVATE_ADDRESS in html_of(page)
+
+
 def test_the_webhook_refusal_is_translated(client, admin, system):
     sign_in(client, admin)
     page = client.post(f"{SYSTEMS}/{system.id}/webhook", data={"webhook_url": "ftp://x"},
@@ -257,16 +288,21 @@ def test_the_webhook_refusal_is_translated(client, admin, system):
         wanted = gettext("Please enter the webhook's full address, starting with https://.")
     assert page.status_code == 422 and str(escape(wanted)) in html_of(page)
     assert '<html lang="vi" dir="ltr">' in html_of(page)
+    page = client.post(f"{SYSTEMS}/{system.id}/webhook", data={"webhook_url": "http://10.0.0.7/"},
+                       headers={"Accept-Language": "fa"})
+    with force_locale("fa"):
+        wanted = gettext(PRIVATE_ADDRESS)
+    assert wanted != PRIVATE_ADDRESS and str(escape(wanted)) in html_of(page)
 
 
 def test_a_first_webhook_shows_its_secret_and_later_saves_do_not(client, db, admin, system):
     sign_in(client, admin)
     page = client.post(f"{SYSTEMS}/{system.id}/webhook", data={
-        "webhook_url": "http://10.0.0.5:8080/frontdesk", "events": ["received", "paused"]})
+        "webhook_url": "http://crm.example:8080/frontdesk", "events": ["received", "paused"]})
     html = html_of(page)
     system = db.session.get(ApiClient, system.id)
     assert page.status_code == 200 and SECRET.search(html).group(1) == system.webhook_secret
-    assert (system.webhook_url, system.webhook_events) == ("http://10.0.0.5:8080/frontdesk",
+    assert (system.webhook_url, system.webhook_events) == ("http://crm.example:8080/frontdesk",
                                                            ["paused", "received"])
     assert system.webhook_secret not in html_of(client.get(SYSTEMS))
     # Changed again: the same secret, not shown; a flash says it is saved.

@@ -3,6 +3,7 @@ transaction of an action, what arrives signed on the wire, how a receiver checks
 outages, refusals, revoked keys and internal notes are handled."""
 from __future__ import annotations
 
+import ipaddress
 import json
 import logging
 import threading
@@ -17,11 +18,11 @@ from tests import backoffice
 from tests.conftest import form_token, settings_for
 from tests.mailserver import free_port
 from tests.test_admin import html_of, sign_in
-from widget import codes, webhook_signature
+from widget import codes, create_app, webhook_signature
 from widget.models import ApiClient, DeliveryAttempt, OutboxItem, Request, Role
 from widget.models._types import as_utc, utcnow
 from widget.notify import worker
-from widget.notify.channels import Delivery, PermanentFailure
+from widget.notify.channels import Delivery, PermanentFailure, address_guard
 from widget.notify.channels.webhook import WebhookChannel
 from widget.services import messaging
 from widget.services.api_clients import create_api_client, revoke_api_client
@@ -101,8 +102,9 @@ def receiver():
 
 @pytest.fixture
 def app_settings(tmp_path):
+    # The receivers listen on loopback, which webhooks reach only when it is listed.
     return settings_for(tmp_path, WEBHOOK_TIMEOUT=0.3, NOTIFY_RETRY_SECONDS=0.01,
-                        NOTIFY_MAX_ATTEMPTS=5)
+                        NOTIFY_MAX_ATTEMPTS=5, WEBHOOK_PRIVATE_NETWORKS=["127.0.0.0/8", "::1"])
 
 
 def connect(office, url, events, name="CRM", units=()) -> ApiClient:
@@ -370,9 +372,57 @@ def test_staff_see_webhooks_in_the_request_notifications(app, db, client, office
     assert "Webhook" in section and "request.registered" in section and receiver.url in section
 
 
+# --- where a webhook may go ------------------------------------------------------------------
+
+@pytest.mark.parametrize("address, listed, allowed", [
+    ("93.184.215.14", (), True),
+    ("2606:2800:21f:cb07:6820:80da:af6b:8b2c", (), True),
+    ("127.0.0.1", (), False),
+    ("::1", (), False),
+    ("::ffff:127.0.0.1", (), False),           # loopback spelled as IPv6
+    ("10.1.2.3", (), False),
+    ("192.168.0.10", (), False),
+    ("100.64.0.1", (), False),                 # carrier-grade NAT
+    ("169.254.169.254", (), False),            # a cloud's metadata service
+    ("fe80::1", (), False),
+    ("fd12::1", (), False),
+    ("0.0.0.0", (), False),
+    ("224.0.0.1", (), False),
+    ("10.20.3.4", ("10.20.0.0/16",), True),    # the operator listed the CRM's network
+    ("10.21.3.4", ("10.20.0.0/16",), False),
+    ("::ffff:10.20.0.9", ("10.20.0.0/16",), True),
+])
+def test_webhooks_reach_public_addresses_and_the_listed_networks_only(address, listed, allowed):
+    networks = address_guard.parse_networks(listed)
+    assert address_guard.permitted(ipaddress.ip_address(address), networks) is allowed
+
+
+def test_a_mistyped_network_stops_the_app_from_starting(tmp_path):
+    with pytest.raises(ValueError, match="10.20.0.0/33"):
+        create_app(settings_for(tmp_path, WEBHOOK_PRIVATE_NETWORKS=["10.20.0.0/33"]))
+
+
+def test_a_name_that_resolves_to_a_private_address_when_sending_is_refused_for_good(
+        app, db, office, received, receiver):
+    # Saved while loopback was allowed (as a name that resolved to a public address when saved
+    # would be); by the time the worker connects, only public addresses are: the name resolves
+    # to 127.0.0.1 and ::1, both refused, and nothing reaches the receiver.
+    connect(office, receiver.url.replace("127.0.0.1", "localhost"), ["registered"])
+    register(office, received())
+    settings = {**app.config, "FRONTDESK_WEBHOOK_PRIVATE_NETWORKS": []}
+    assert worker.run_once(worker.channels_from_config(settings), "test-worker",
+                           worker.policy_from_config(settings)) == 1
+    item, = webhooks(db)
+    assert item.status == "dead" and history(db, item) == ["permanent"]
+    assert "localhost is not a public address" in item.last_error
+    assert "127.0.0.1" in item.last_error
+    assert receiver.received == []
+
+
 def test_the_channel_refuses_to_send_unsigned():
     with pytest.raises(PermanentFailure):
-        WebhookChannel().send(Delivery(reference="r", recipient="http://127.0.0.1:1/", text="{}"))
+        WebhookChannel(private_networks=address_guard.parse_networks(["127.0.0.0/8"])).send(
+            Delivery(reference="r", recipient="http://127.0.0.1:1/", text="{}"))
 
 
 # --- checking a signature, as a receiver does ------------------------------------------------

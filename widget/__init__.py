@@ -16,6 +16,8 @@ from widget.uploads import FORM_ALLOWANCE
 def create_app(config: dict | None = None) -> Flask:
     """Build the application: settings, extensions, blueprints, error handlers."""
     settings = load_config(overrides=config)
+    from widget.notify.channels.address_guard import parse_networks
+    parse_networks(settings["WEBHOOK_PRIVATE_NETWORKS"])  # a typo stops the start, not a delivery
     app = Flask(__name__, instance_path=str(INSTANCE_DIR))
     app.config.update({f"FRONTDESK_{key}": value for key, value in settings.items()})
     app.config.update(

@@ -82,6 +82,9 @@ DEFAULTS: dict[str, object] = {
     "SMS_HTTP_TIMEOUT": 10.0,
     # Webhooks: seconds a connected system's receiver may take to answer before it counts as down.
     "WEBHOOK_TIMEOUT": 10.0,
+    # Webhooks reach public internet addresses only, and these private networks (CIDR, comma
+    # separated), for a connected system inside the organisation's network: "10.20.0.0/16".
+    "WEBHOOK_PRIVATE_NETWORKS": [],
     # Delivery: attempts before a message is dead-lettered, the first retry's delay (doubled
     # each time, at most an hour), and how long a worker may hold a claimed message.
     "NOTIFY_MAX_ATTEMPTS": 8,

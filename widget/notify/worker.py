@@ -18,6 +18,7 @@ from widget.extensions import db
 from widget.models import AttemptOutcome, OutboxChannel, OutboxItem
 from widget.models._types import utcnow
 from widget.notify.channels import Channel, Delivery, PermanentFailure, TemporaryFailure
+from widget.notify.channels.address_guard import parse_networks
 from widget.notify.channels.email import EmailChannel
 from widget.notify.channels.webhook import WebhookChannel
 from widget.notify.outbox import Claimed, RetryPolicy, claim, release, settle
@@ -48,7 +49,9 @@ def channels_from_config(config: Mapping) -> dict[str, Channel]:
                          use_tls=setting["MAIL_USE_TLS"], use_ssl=setting["MAIL_USE_SSL"],
                          timeout=setting["MAIL_TIMEOUT"])
     return {OutboxChannel.EMAIL.value: email, OutboxChannel.SMS.value: sms_channel_from_config(setting),
-            OutboxChannel.WEBHOOK.value: WebhookChannel(timeout=setting["WEBHOOK_TIMEOUT"])}
+            OutboxChannel.WEBHOOK.value: WebhookChannel(
+                timeout=setting["WEBHOOK_TIMEOUT"],
+                private_networks=parse_networks(setting["WEBHOOK_PRIVATE_NETWORKS"]))}
 
 
 def policy_from_config(config: Mapping) -> RetryPolicy:

@@ -19,7 +19,9 @@ from sqlalchemy import select
 
 from widget.extensions import db
 from widget.models import ApiClient, Role, StaffUser, Unit
+from widget.config import setting
 from widget.models._types import as_utc, utcnow
+from widget.notify.channels.address_guard import literal_refused, parse_networks
 from widget.passwords import hash_password
 from widget.services.access import NotAllowed, require_admin
 from widget.services.audit_log import record_change
@@ -67,10 +69,14 @@ def create_api_client(admin: StaffUser, name: str, unit_ids: list[int],
 def _set_webhook(client: ApiClient, url: str, events) -> None:
     url = (url or "").strip()
     parts = urlsplit(url)
-    # http stays allowed: a system on the same private network, or a test's local receiver.
+    # http stays allowed: a system on a private network the operator lists, a test's receiver.
     if url and (parts.scheme not in ("http", "https") or not parts.hostname
                 or parts.username or parts.password or any(ch.isspace() for ch in url)):
         raise NotAllowed(_l("Please enter the webhook's full address, starting with https://."))
+    # Plain cases are refused here; a name is checked again whenever the worker connects.
+    if url and literal_refused(parts.hostname, parse_networks(setting("WEBHOOK_PRIVATE_NETWORKS"))):
+        raise NotAllowed(_l("Webhooks go to public internet addresses only; this address is on "
+                            "a private network."))
     unknown = set(events or ()) - set(WEBHOOK_EVENTS)
     if unknown:
         raise NotAllowed(_l("There is no such event."))

@@ -8,6 +8,7 @@ import urllib.request
 from http.client import HTTPException
 
 from . import PermanentFailure, TemporaryFailure
+from .address_guard import AddressNotAllowed
 
 
 class NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -44,6 +45,8 @@ def exchange(opener: urllib.request.OpenerDirector, request: urllib.request.Requ
         raise PermanentFailure(reason) from None
     except (OSError, HTTPException) as exc:  # URLError and TimeoutError are OSErrors
         cause = getattr(exc, "reason", exc)
+        if isinstance(cause, AddressNotAllowed):  # asking again would not change the answer
+            raise PermanentFailure(str(cause)) from None
         if isinstance(cause, TimeoutError):
             raise TemporaryFailure(f"{peer} timed out after {timeout:g} s") from None
         raise TemporaryFailure(f"{peer} unreachable: {type(cause).__name__}: {cause}"[:200]) from None

@@ -13,6 +13,7 @@ import urllib.request
 from widget import webhook_signature
 
 from . import Delivery, PermanentFailure
+from .address_guard import CheckedHTTPHandler, CheckedHTTPSHandler, Network
 from .http import NoRedirect, exchange
 
 USER_AGENT = "Frontdesk-Webhooks/1"
@@ -25,13 +26,15 @@ def _header_safe(value: str) -> bool:
 
 class WebhookChannel:
     """Signed JSON POSTs; the answer's status decides: 2xx sent, 408/429/5xx and no answer try
-    again, anything else (other 4xx, redirects) refused for good."""
+    again, anything else (other 4xx, redirects, an address it may not reach) refused for good.
+    Only public addresses are reached, and the `private_networks` listed (address_guard)."""
 
-    def __init__(self, timeout: float = 10.0):
+    def __init__(self, timeout: float = 10.0, private_networks: tuple[Network, ...] = ()):
         self.timeout = float(timeout)
         if self.timeout <= 0:
             raise ValueError("WEBHOOK_TIMEOUT must be positive")
-        self._opener = urllib.request.build_opener(NoRedirect)
+        self._opener = urllib.request.build_opener(NoRedirect, CheckedHTTPHandler(private_networks),
+                                                   CheckedHTTPSHandler(private_networks))
 
     def _request(self, delivery: Delivery) -> urllib.request.Request:
         body = delivery.text.encode("utf-8")
