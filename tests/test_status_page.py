@@ -123,3 +123,43 @@ def test_bad_replies_change_nothing(client, db, app, worked_on):
     expired = client.post("/w/test/en/track/reply", data={"access": access, "body": "hello"})
     assert expired.status_code == 400
     assert db.session.query(Message).filter_by(from_staff=False).count() == 0
+
+
+def bump_version_behind_the_session(db, request_id: int) -> None:
+    """What a staff member's change in another process does to the row: a new lock_version."""
+    with db.engine.begin() as connection:
+        connection.exec_driver_sql(
+            "UPDATE requests SET lock_version = lock_version + 1 WHERE id = %d" % request_id)
+
+
+def test_a_reply_racing_a_staff_change_is_saved_once_on_the_request_as_it_is_now(
+        db, worked_on, store):
+    from widget.models import Request
+    request = db.session.get(Request, worked_on.id)
+    version = request.lock_version
+    bump_version_behind_the_session(db, request.id)  # after the page loaded the request
+    message = messaging.send_citizen_message(request, "On my way", [], LIMITS, store)
+    db.session.expire_all()
+    assert db.session.query(Message).filter_by(from_staff=False).one().id == message.id
+    request = db.session.get(Request, worked_on.id)
+    assert request.lock_version == version + 2  # the staff change, then the message
+    assert [e.kind for e in request.events].count("citizen_message") == 1
+
+
+def test_a_reply_that_keeps_losing_races_is_refused_with_its_text_kept(
+        client, db, worked_on, monkeypatch):
+    from sqlalchemy.orm.exc import StaleDataError
+    _, access = open_status(client, worked_on.code, lang="vi")
+
+    def always_stale(*args, **kwargs):
+        raise StaleDataError("the request changed")
+    monkeypatch.setattr(messaging, "_write_citizen_message", always_stale)
+    page = client.post("/w/test/vi/track/reply", data={"access": access, "body": "Tôi sẽ đến"})
+    html = page.get_data(as_text=True)
+    from flask_babel import force_locale, gettext
+    with force_locale("vi"):
+        wanted = gettext("The request changed while your message was being saved; please send "
+                         "it again.")
+    assert wanted.startswith("Hồ sơ") and page.status_code == 422
+    assert wanted in html and "Tôi sẽ đến" in html
+    assert db.session.query(Message).filter_by(from_staff=False).count() == 0

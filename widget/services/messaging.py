@@ -5,6 +5,7 @@ from contextlib import contextmanager
 from datetime import datetime, timezone
 
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm.exc import StaleDataError
 
 from widget.extensions import db
 from widget.file_stores import FileStore, delete_quietly, save_all
@@ -17,6 +18,7 @@ from widget.textnorm import strip_controls
 from widget.uploads import CheckedFile, IncomingFile, UploadLimits, check_files
 
 MESSAGE_MAX_LENGTH = 5000
+CITIZEN_MESSAGE_TRIES = 3
 LETTER_TITLE_MAX_LENGTH = 200
 
 
@@ -114,9 +116,22 @@ def send_citizen_message(request: Request, body: str, files: list[IncomingFile],
         raise NotAllowed(_l("This request was not sent yet."))
     body = _clean_body(body)
     checked = _checked(files, limits)
-    earlier = _sent_from_page(request, body, checked, page_served_at)
-    if earlier is not None:
-        return earlier
+    # Staff may change the request between loading it and this commit (its version moves on):
+    # then the message is written again on the request as it is now, up to three times.
+    for _attempt in range(CITIZEN_MESSAGE_TRIES):
+        earlier = _sent_from_page(request, body, checked, page_served_at)
+        if earlier is not None:
+            return earlier  # a twin of this post got there first
+        try:
+            return _write_citizen_message(request, body, checked, store)
+        except StaleDataError:
+            db.session.rollback()  # and `request` reads itself afresh
+    raise NotAllowed(_l("The request changed while your message was being saved; please send it "
+                        "again."))
+
+
+def _write_citizen_message(request: Request, body: str, checked: list[CheckedFile],
+                           store: FileStore) -> Message:
     now = utcnow()
     keys: list[str] = []
     with _deleted_on_failure(store, keys):
