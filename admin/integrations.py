@@ -3,6 +3,8 @@ on the page that made them), their webhooks, and the form definitions they push,
 rejected here. Other staff get "page not found", as for the notification settings."""
 from __future__ import annotations
 
+import time
+
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale, gettext as _, lazy_gettext as _l
 from flask_login import current_user
@@ -50,17 +52,19 @@ def _pending_count() -> int:
 def _systems_page(created: tuple[ApiClient, str] | None = None,
                   secret_of: ApiClient | None = None, error: str | None = None,
                   problem: str | None = None, failed_id: int | None = None,
-                  typed: dict | None = None, status: int = 200):
+                  typed: dict | None = None, status: int = 200,
+                  connected_again: ApiClient | None = None):
     """The systems page; `created` shows a new key once, `secret_of` a webhook signing secret,
-    `error` with `problem` (the field it is about) and `failed_id` (the system, or None for the
-    new one) a refusal beside what was typed."""
+    `connected_again` says a resent page made nothing new, `error` with `problem` (the field it
+    is about) and `failed_id` (the system, or None for the new one) a refusal beside what was
+    typed."""
     staff = current_staff()
     clients = api_clients(staff)
     units = sorted(staff.organization.units, key=lambda unit: unit.code)
     return render_template(
         "admin/integrations.html", clients=clients, units=units, events=WEBHOOK_EVENTS,
-        created=created, secret_of=secret_of, error=error, problem=problem,
-        failed_id=failed_id, typed=typed or {}), status
+        created=created, secret_of=secret_of, connected_again=connected_again, error=error,
+        problem=problem, failed_id=failed_id, typed=typed or {}, served_at=f"{time.time():.3f}"), status
 
 
 def _client(client_id: int) -> ApiClient:
@@ -87,15 +91,28 @@ def integration_create():
              "events": request.form.getlist("events")}
     try:
         created = create_api_client(staff, typed["name"], typed["units"], typed["webhook_url"],
-                                    typed["events"])
+                                    typed["events"], page_served_at=_served_at())
     except NotAllowed as error:
         # Which field the refusal is about, in the order the service checks them.
         own_units = {unit.id for unit in staff.organization.units}
         problem = ("name" if not strip_controls(typed["name"]).strip() else
                    "units" if not set(typed["units"]) <= own_units else "webhook_url")
         return _systems_page(error=str(error.message), problem=problem, typed=typed, status=422)
+    if not created[1]:  # this page was sent again: the system exists, its key was shown once
+        return _systems_page(connected_again=created[0])
     # Rendered, not redirected: a redirect would have to carry the key in a URL or the session.
     return _systems_page(created=created)
+
+
+def _served_at() -> float | None:
+    """When the page that posted the form was served (its hidden field), if it says so sanely.
+    Not signed: a made-up moment only changes which of an administrator's own posts count as
+    repeats."""
+    try:
+        moment = float(request.form.get("served_at", ""))
+    except ValueError:
+        return None
+    return moment if 0 < moment < time.time() + 60 else None
 
 
 @bp.post(f"{INTEGRATIONS}/<{ID}:client_id>/revoke")

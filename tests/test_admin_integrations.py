@@ -160,6 +160,38 @@ def test_connecting_shows_the_key_once_and_the_key_works(client, db, office, adm
     assert entry.staff_user_id == admin.id and key not in repr(entry.after)
 
 
+SERVED_AT = re.compile(r'name="served_at" value="([0-9.]+)"')
+
+
+def test_a_reloaded_connection_page_connects_nothing_new(client, db, office, admin):
+    """Reloading the page that showed the key posts its form again: the same system, not a
+    second one, and a page saying so instead of a key."""
+    sign_in(client, admin)
+    served_at = SERVED_AT.search(html_of(client.get(SYSTEMS))).group(1)
+    form = {"name": "CRM", "units": [str(office["units"]["HN"].id)],
+            "webhook_url": "https://crm.example/in", "events": ["received"], "served_at": served_at}
+    first = html_of(client.post(SYSTEMS, data=form))
+    [key] = set(KEY.findall(first))
+    again = client.post(SYSTEMS, data=form)
+    html = html_of(again)
+    assert again.status_code == 200 and KEY.search(html) is None and 'id="new-key"' not in html
+    assert "<bdi>CRM</bdi> is already connected" in html
+    assert "This page was sent again, so nothing new was made." in html
+    assert SECRET.search(html) is None
+    made = db.session.scalars(select(ApiClient)).all()
+    assert len(made) == 1 and len(audits(db, "api_client_created")) == 1
+    assert api(client, "/forms", key).status_code == 200  # the key shown first still works
+    # The same name from a page served later is a new system; so is another name from the
+    # first page. A moment that is no moment counts as none.
+    later = SERVED_AT.search(html).group(1)
+    assert float(later) >= float(served_at)
+    assert KEY.search(html_of(client.post(SYSTEMS, data={**form, "served_at": later})))
+    assert KEY.search(html_of(client.post(SYSTEMS, data={**form, "name": "Archive"})))
+    for moment in ("nan", "inf", "-1", "1e300", "x"):
+        assert KEY.search(html_of(client.post(SYSTEMS, data={**form, "served_at": moment})))
+    assert db.session.scalar(select(func.count(ApiClient.id))) == 8
+
+
 def test_connecting_with_a_webhook_shows_its_signing_secret_too(client, db, admin):
     sign_in(client, admin)
     html = html_of(client.post(SYSTEMS, data={

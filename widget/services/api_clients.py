@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 from urllib.parse import urlsplit
 
 from flask_babel import lazy_gettext as _l
@@ -39,8 +39,13 @@ def _digest(key: str) -> str:
 
 
 def create_api_client(admin: StaffUser, name: str, unit_ids: list[int],
-                      webhook_url: str = "", webhook_events: list[str] = ()) -> tuple[ApiClient, str]:
-    """A new connected system and its key (returned once, never stored). Commits."""
+                      webhook_url: str = "", webhook_events: list[str] = (),
+                      page_served_at: float | None = None) -> tuple[ApiClient, str]:
+    """A new connected system and its key (returned once, never stored). Commits.
+
+    The same system posted again from the page it was connected on (`page_served_at`: when that
+    page was served), as a reload of the page showing the key does, is the system already made:
+    it comes back with an empty key, which cannot be shown twice."""
     require_admin(admin)
     name = " ".join(strip_controls(name or "").split())[:120]
     if not name:
@@ -49,6 +54,9 @@ def create_api_client(admin: StaffUser, name: str, unit_ids: list[int],
         Unit.organization_id == admin.organization_id, Unit.id.in_(unit_ids or [0]))))
     if len(units) != len(set(unit_ids or [])):
         raise NotAllowed(_l("Please choose units of this organisation."))
+    earlier = _connected_from_page(admin, name, units, webhook_url, page_served_at)
+    if earlier is not None:
+        return earlier, ""
     prefix, secret = secrets.token_hex(6), secrets.token_urlsafe(32)
     key = f"fd_{prefix}_{secret}"
     identity = StaffUser(organization_id=admin.organization_id, is_system=True,
@@ -64,6 +72,20 @@ def create_api_client(admin: StaffUser, name: str, unit_ids: list[int],
         "api_client_id": client.id, "name": name, "units": [unit.code for unit in units]})
     db.session.commit()
     return client, key
+
+
+def _connected_from_page(admin: StaffUser, name: str, units: list[Unit], webhook_url: str,
+                         page_served_at: float | None) -> ApiClient | None:
+    """The organisation's system with this name, units and webhook connected since the page was
+    served."""
+    if page_served_at is None:
+        return None
+    served = datetime.fromtimestamp(page_served_at, timezone.utc)
+    made = db.session.scalars(select(ApiClient).where(
+        ApiClient.organization_id == admin.organization_id, ApiClient.name == name))
+    return next((client for client in made if as_utc(client.created_at) >= served
+                 and {unit.id for unit in client.staff_user.units} == {unit.id for unit in units}
+                 and (client.webhook_url or "") == (webhook_url or "").strip()[:500]), None)
 
 
 def _set_webhook(client: ApiClient, url: str, events) -> None:
