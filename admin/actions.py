@@ -12,7 +12,7 @@ from flask_wtf import FlaskForm
 
 from admin import bp
 from admin.forms import ACTION_FORMS
-from admin.routes import ID, current_staff, render_detail
+from admin.routes import ID, current_staff, render_detail, served_moment
 from widget.extensions import db
 from widget.services import fees, messaging, workflow
 from widget.services.access import ActionError, Conflict, NotAllowed, NotFound, find_for_staff
@@ -72,13 +72,16 @@ ACTIONS: dict[str, Action] = {
                      _l("The request is refused.")),
     "close": Action(lambda s, r, v, f: workflow.close_request(s, r, v), _l("The request is closed.")),
     "message": Action(lambda s, r, v, f: messaging.send_staff_message(
-        s, r, f.body.data, _files(f.files.data), configured_limits(), configured_store()),
-        _l("Your message was sent to the person."), versioned=False),
-    "note": Action(lambda s, r, v, f: messaging.add_internal_note(s, r, f.body.data),
-                   _l("The internal note is saved."), versioned=False),
+        s, r, f.body.data, _files(f.files.data), configured_limits(), configured_store(),
+        served_moment(f.served_at.data)), _l("Your message was sent to the person."),
+        versioned=False),
+    "note": Action(lambda s, r, v, f: messaging.add_internal_note(
+        s, r, f.body.data, served_moment(f.served_at.data)), _l("The internal note is saved."),
+        versioned=False),
     "letter": Action(lambda s, r, v, f: messaging.issue_letter(
         s, r, f.title.data, f.body.data, (_files([f.pdf.data]) or [None])[0], configured_limits(),
-        configured_store()), _l("The letter is issued."), versioned=False),
+        configured_store(), served_moment(f.served_at.data)), _l("The letter is issued."),
+        versioned=False),
     "fee_request": Action(lambda s, r, v, f: fees.request_fee(s, r, v, f.amount.data),
                           _l("The fee is requested.")),
     "fee_paid": Action(lambda s, r, v, f: fees.mark_fee_paid(s, r, v, f.receipt_number.data),

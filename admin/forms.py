@@ -3,6 +3,7 @@
 refusals the pages show."""
 from __future__ import annotations
 
+import time
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
@@ -71,16 +72,23 @@ class PostForm(ActionForm):
     item_number = StringField(_l("Postal item number"))
 
 
-class MessageForm(FlaskForm):
+class WrittenOnceForm(FlaskForm):
+    """Something written on a request (a message, a note, a letter): it carries when its page
+    was served, so the same post sent again from that page is kept once."""
+
+    served_at = StringField(widget=HiddenInput(), default=lambda: f"{time.time():.6f}")
+
+
+class MessageForm(WrittenOnceForm):
     body = TextAreaField(_l("Message to the person"))
     files = MultipleFileField(_l("Attach files (optional)"))
 
 
-class NoteForm(FlaskForm):
+class NoteForm(WrittenOnceForm):
     body = TextAreaField(_l("Internal note (only staff see it)"))
 
 
-class LetterForm(FlaskForm):
+class LetterForm(WrittenOnceForm):
     title = StringField(_l("Title"))
     body = TextAreaField(_l("Text of the letter"))
     pdf = FileField(_l("The letter as a PDF file (optional)"))

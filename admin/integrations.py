@@ -13,7 +13,7 @@ from admin import bp
 from admin.auth import administrators_only
 from admin.presenters import STAFF_EVENT_LABELS
 from admin.proposal_view import FIELD_CHANGES, FIELD_TYPES, proposal_view
-from admin.routes import ID, current_staff, posted_ids
+from admin.routes import ID, current_staff, posted_ids, served_moment
 from widget.models import ApiClient
 from widget.public.presenters import EVENT_LABELS
 from widget.services.access import NotAllowed
@@ -91,7 +91,7 @@ def integration_create():
              "events": request.form.getlist("events")}
     try:
         created = create_api_client(staff, typed["name"], typed["units"], typed["webhook_url"],
-                                    typed["events"], page_served_at=_served_at())
+                                    typed["events"], page_served_at=served_moment(request.form.get("served_at")))
     except NotAllowed as error:
         # Which field the refusal is about, in the order the service checks them.
         own_units = {unit.id for unit in staff.organization.units}
@@ -102,17 +102,6 @@ def integration_create():
         return _systems_page(connected_again=created[0])
     # Rendered, not redirected: a redirect would have to carry the key in a URL or the session.
     return _systems_page(created=created)
-
-
-def _served_at() -> float | None:
-    """When the page that posted the form was served (its hidden field), if it says so sanely.
-    Not signed: a made-up moment only changes which of an administrator's own posts count as
-    repeats."""
-    try:
-        moment = float(request.form.get("served_at", ""))
-    except ValueError:
-        return None
-    return moment if 0 < moment < time.time() + 60 else None
 
 
 @bp.post(f"{INTEGRATIONS}/<{ID}:client_id>/revoke")

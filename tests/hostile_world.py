@@ -18,7 +18,7 @@ from tests.conftest import (SERVER_DATABASE_URL, IsolatedClient, form_token, new
 from widget import codes, create_app
 from widget.extensions import db as _db
 from widget.models import (Account, Attachment, AuditEntry, CodeRecovery, DetailChange, Event,
-                           InboxItem, Message, OneTimeCode, OutboxItem, Request)
+                           InboxItem, Letter, Message, OneTimeCode, OutboxItem, Request)
 from widget.notify import worker
 from widget.services import messaging, workflow
 from widget.services.account_admin import decide_detail_change
@@ -218,8 +218,8 @@ def world(app, mail_server):
             "elsewhere": elsewhere, "store": store}
 
 
-COUNTED = (Request, Event, Message, Attachment, OutboxItem, InboxItem, AuditEntry, CodeRecovery,
-           OneTimeCode, Account, DetailChange)
+COUNTED = (Request, Event, Message, Letter, Attachment, OutboxItem, InboxItem, AuditEntry,
+           CodeRecovery, OneTimeCode, Account, DetailChange)
 
 
 def snapshot(app) -> dict:

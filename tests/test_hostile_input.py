@@ -386,6 +386,46 @@ def test_a_staff_post_without_its_csrf_token_changes_nothing(app, client, world)
     assert snapshot(app) == registered
 
 
+SERVED_AT = re.compile(r'name="(\w+)-served_at" type="hidden" value="([0-9.]+)"')
+
+
+def test_a_staff_message_note_or_letter_sent_again_from_its_page_is_kept_once(app, client, world):
+    """The same message, note or letter posted again from the page it was written on (the back
+    button and "send again", a double click without the page's script) is kept once, and the
+    person is told once; the same words from a page served later are written again."""
+    request = world["sent"]
+    sign_in(client, world["people"]["admin"])
+    page = html_of(client.get(f"/admin/requests/{request.id}"))
+    token = CSRF_VALUE.search(page).group(1)
+    served = dict(SERVED_AT.findall(page))
+    assert set(served) == {"message", "note", "letter"}
+
+    def post(action, served_at, **fields):
+        data = {f"{action}-csrf_token": token, f"{action}-served_at": served_at} | {
+            f"{action}-{name}": value for name, value in fields.items()}
+        return client.post(f"/admin/requests/{request.id}/{action}", data=data,
+                           content_type="multipart/form-data")
+
+    def all_three(moments):
+        return [post("message", moments["message"], body="Please bring the original",
+                     files=(io.BytesIO(PDF), "checklist.pdf")).status_code,
+                post("note", moments["note"], body="Called them").status_code,
+                post("letter", moments["letter"], title="Decision", body="Granted.").status_code]
+
+    before = snapshot(app)
+    assert all_three(served) == [302, 302, 302]
+    written = snapshot(app)
+    assert (written["Message"], written["Letter"], written["stored files"]) == (
+        before["Message"] + 1, before["Letter"] + 1, before["stored files"] + 1)
+    assert written["OutboxItem"] > before["OutboxItem"]  # the person is told of both
+    assert all_three(served) == [302, 302, 302]  # "done", as the first time...
+    assert snapshot(app) == written  # ...and nothing new: no message, note, letter or notice
+    later = dict(SERVED_AT.findall(html_of(client.get(f"/admin/requests/{request.id}"))))
+    assert all_three(later) == [302, 302, 302]
+    again = snapshot(app)
+    assert (again["Message"], again["Letter"]) == (written["Message"] + 1, written["Letter"] + 1)
+
+
 # --- 4. script in every text field, on every page that shows it ---------------------------------
 
 STAFF_PAGES = {

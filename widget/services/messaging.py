@@ -12,7 +12,7 @@ from widget.file_stores import FileStore, delete_quietly, save_all
 from widget.models import Attachment, Event, EventKind, Letter, Message, Request, StaffUser
 from widget.models._types import as_utc, utcnow
 from widget.notify.compose import queue_notices
-from widget.services.access import NotAllowed
+from widget.services.access import NotAllowed, find_for_staff
 from widget.services.workflow import apply_action
 from widget.textnorm import strip_controls
 from widget.uploads import CheckedFile, IncomingFile, UploadLimits, check_files
@@ -59,10 +59,18 @@ def _deleted_on_failure(store: FileStore, keys: list[str]):
 
 
 def send_staff_message(staff: StaffUser, request_id: int, body: str, files: list[IncomingFile],
-                       limits: UploadLimits, store: FileStore) -> Request:
-    """Write to the person about their request, with attachments."""
+                       limits: UploadLimits, store: FileStore,
+                       page_served_at: float | None = None) -> Request:
+    """Write to the person about their request, with attachments. Sent again from the page it
+    was sent from (`page_served_at`), it is the message already written: the person is not told
+    twice."""
     body = _clean_body(body)
     checked = _checked(files, limits)
+    request = find_for_staff(staff, request_id)
+    if any(message.from_staff and message.staff_user_id == staff.id and message.body == body
+           and _same_files(message.attachments, checked)
+           for message in _written_since(request.messages, page_served_at)):
+        return request
     keys: list[str] = []
 
     def change(request: Request, now: datetime) -> Event:
@@ -74,9 +82,14 @@ def send_staff_message(staff: StaffUser, request_id: int, body: str, files: list
         return apply_action(staff, request_id, None, "message", change)
 
 
-def add_internal_note(staff: StaffUser, request_id: int, body: str) -> Request:
-    """A note for colleagues; the person never sees it."""
+def add_internal_note(staff: StaffUser, request_id: int, body: str,
+                      page_served_at: float | None = None) -> Request:
+    """A note for colleagues; the person never sees it. Kept once per page, as a message is."""
     body = _clean_body(body)
+    request = find_for_staff(staff, request_id)
+    if any(event.kind == EventKind.NOTE.value and event.staff_user_id == staff.id
+           and event.note == body for event in _written_since(request.events, page_served_at)):
+        return request
 
     def change(request: Request, now: datetime) -> Event:
         return Event(kind=EventKind.NOTE.value, note=body, public=False)
@@ -84,8 +97,10 @@ def add_internal_note(staff: StaffUser, request_id: int, body: str) -> Request:
 
 
 def issue_letter(staff: StaffUser, request_id: int, title: str, body: str,
-                 pdf: IncomingFile | None, limits: UploadLimits, store: FileStore) -> Request:
-    """Answer with a letter: an uploaded PDF, a text written from a template, or both."""
+                 pdf: IncomingFile | None, limits: UploadLimits, store: FileStore,
+                 page_served_at: float | None = None) -> Request:
+    """Answer with a letter: an uploaded PDF, a text written from a template, or both. Issued
+    once per page, as a message is."""
     title = strip_controls(title or "").strip()[:LETTER_TITLE_MAX_LENGTH]
     body = _clean_body(body, required=False)
     checked = _checked([pdf] if pdf is not None else [], limits)
@@ -95,6 +110,11 @@ def issue_letter(staff: StaffUser, request_id: int, title: str, body: str,
         raise NotAllowed(_l("Please give the letter a title."))
     if not body and not checked:
         raise NotAllowed(_l("Please write the letter or attach it as a PDF."))
+    request = find_for_staff(staff, request_id)
+    if any(letter.staff_user_id == staff.id and letter.title == title
+           and (letter.body or "") == body and _same_files(letter.attachments, checked)
+           for letter in _written_since(request.letters, page_served_at)):
+        return request
     keys: list[str] = []
 
     def change(request: Request, now: datetime) -> Event:
@@ -149,14 +169,22 @@ def _write_citizen_message(request: Request, body: str, checked: list[CheckedFil
 def _sent_from_page(request: Request, body: str, files: list[CheckedFile],
                     page_served_at: float | None) -> Message | None:
     """The person's message with these words and files written since the page was served."""
-    if page_served_at is None:
-        return None
-    served = datetime.fromtimestamp(page_served_at, timezone.utc)
-    hashes = sorted(item.sha256 for item in files)
-    return next((message for message in request.messages
+    return next((message for message in _written_since(request.messages, page_served_at)
                  if not message.from_staff and message.body == body
-                 and as_utc(message.created_at) >= served
-                 and sorted(a.sha256 for a in message.attachments) == hashes), None)
+                 and _same_files(message.attachments, files)), None)
+
+
+def _written_since(items: list, page_served_at: float | None) -> list:
+    """The messages, letters or events created since a page was served: what a post sent again
+    from that page (a double click, a resent post, a reload) may repeat. None: no page to tell."""
+    if page_served_at is None:
+        return []
+    served = datetime.fromtimestamp(page_served_at, timezone.utc)
+    return [item for item in items if as_utc(item.created_at) >= served]
+
+
+def _same_files(attachments: list[Attachment], files: list[CheckedFile]) -> bool:
+    return sorted(a.sha256 for a in attachments) == sorted(item.sha256 for item in files)
 
 
 def mark_citizen_messages_read(staff: StaffUser, request: Request) -> None:
