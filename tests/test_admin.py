@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import io
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -211,6 +211,28 @@ def test_inbox_has_views_with_counts_and_readable_rows(client, office, make):
     overdue = html_of(client.get("/admin/?view=overdue"))
     assert late.journal_number in overdue and "Overdue</strong>" in overdue
     assert mine.journal_number not in overdue
+
+
+def test_the_date_filters_are_the_organisations_days(client, db, office, make):
+    """Sent at 00:30 on the 24th in Hanoi (17:30 UTC on the 23rd): staff find it under the 24th,
+    in the inbox and in the export alike."""
+    assert office["org"].timezone == "Asia/Ho_Chi_Minh"
+    just_after_midnight = make(answers={"name": "Early Bird"})
+    late_evening = make(answers={"name": "Night Owl"})
+    just_after_midnight.submitted_at = datetime(2026, 11, 23, 17, 30)
+    late_evening.submitted_at = datetime(2026, 11, 23, 16, 50)  # 23:50 on the 23rd in Hanoi
+    db.session.commit()
+    sign_in(client, office["people"]["admin"])
+
+    def names_in(**args):
+        html = html_of(client.get("/admin/", query_string={"view": "all", **args}))
+        return {name for name in ("Early Bird", "Night Owl") if name in html}
+    assert names_in(**{"from": "2026-11-24", "to": "2026-11-24"}) == {"Early Bird"}
+    assert names_in(**{"from": "2026-11-23", "to": "2026-11-23"}) == {"Night Owl"}
+    exported = client.post("/admin/export", data={
+        "format": "csv", "view": "all", "from": "2026-11-24", "to": "2026-11-24"})
+    text = exported.get_data(as_text=True)
+    assert exported.status_code == 200 and "Early Bird" in text and "Night Owl" not in text
 
 
 def test_inbox_filters_sorts_and_pages(client, db, office, make):

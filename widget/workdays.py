@@ -103,6 +103,10 @@ class WorkCalendar:
         return (datetime.combine(day, self.day_start, zone).astimezone(timezone.utc),
                 datetime.combine(day, self.day_end, zone).astimezone(timezone.utc))
 
+    def start_of_day(self, day: date) -> datetime:
+        """The UTC moment a local date begins (its midnight, whatever the DST rules make of it)."""
+        return datetime.combine(day, time.min, self._zone).astimezone(timezone.utc)
+
     def local_date(self, moment: datetime) -> date:
         """The organisation's calendar date at a moment."""
         return _utc(moment).astimezone(self._zone).date()

@@ -4,7 +4,7 @@ from __future__ import annotations
 import enum
 import math
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import Select, String, cast, func, or_, select
 
@@ -98,12 +98,20 @@ def filtered_requests(staff: StaffUser, query: InboxQuery, now: datetime | None 
         statement = statement.where(Request.unit_id == query.unit_id)
     if query.status:
         statement = statement.where(Request.status == query.status)
+    # The dates staff pick are the organisation's days, not UTC's: in Hanoi "from the 24th"
+    # starts at 17:00 UTC on the 23rd.
     if query.sent_from:
-        statement = statement.where(Request.submitted_at >= datetime.combine(query.sent_from, time.min))
+        statement = statement.where(Request.submitted_at >= _stored(calendar.start_of_day(
+            query.sent_from)))
     if query.sent_to:
-        statement = statement.where(
-            Request.submitted_at < datetime.combine(query.sent_to + timedelta(days=1), time.min))
+        statement = statement.where(Request.submitted_at < _stored(calendar.start_of_day(
+            query.sent_to + timedelta(days=1))))
     return statement
+
+
+def _stored(moment: datetime) -> datetime:
+    # Moments are kept as naive UTC (SQLite has no time zones; the columns are without one).
+    return moment.replace(tzinfo=None)
 
 
 def list_inbox(staff: StaffUser, query: InboxQuery, now: datetime | None = None) -> InboxPage:
