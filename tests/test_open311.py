@@ -200,6 +200,28 @@ def test_discovery_in_both_formats(client, desk):
         "http://wiki.open311.org/GeoReport_v2"
 
 
+def test_any_site_may_read_the_answers_and_none_gets_a_cookie_through(client, desk):
+    """Open311 answers are readable from other sites' pages (CORS), errors too; a preflight for
+    a Bearer key is answered; credentials (cookies) are never invited."""
+    origin = {"Origin": "https://map.city.example"}
+    for response in (client.get(f"{BASE}/services.json?jurisdiction_id=test", headers=origin),
+                     client.get(f"{BASE}/services.xml?jurisdiction_id=nope", headers=origin),
+                     client.post(f"{BASE}/requests.json", data={"jurisdiction_id": "test"},
+                                 headers=origin)):
+        assert response.headers["Access-Control-Allow-Origin"] == "*", response.status_code
+        assert "Access-Control-Allow-Credentials" not in response.headers
+    preflight = client.options(f"{BASE}/requests.json", headers={
+        **origin, "Access-Control-Request-Method": "GET",
+        "Access-Control-Request-Headers": "authorization"})
+    assert preflight.status_code == 200
+    assert preflight.headers["Access-Control-Allow-Origin"] == "*"
+    assert "Authorization" in preflight.headers["Access-Control-Allow-Headers"]
+    assert "GET" in preflight.headers["Access-Control-Allow-Methods"]
+    # Only Open311: the REST API and the people's pages are not opened to other sites.
+    assert "Access-Control-Allow-Origin" not in client.get("/api/v1/forms", headers=origin).headers
+    assert "Access-Control-Allow-Origin" not in client.get("/w/test/en/", headers=origin).headers
+
+
 def test_services_are_the_published_forms(client, desk):
     services = get_both(client, "services", "services", jurisdiction_id="test")
     validate(services, "services.json")

@@ -341,3 +341,19 @@ def test_other_origins_cannot_frame_the_widget(page, foreign_host_url, host_url,
     assert "Choose a form" not in frame.content()
     page.wait_for_timeout(300)
     assert page.evaluate("window.hostEvents") == [], "the widget must not talk to a foreign host"
+
+
+def test_another_sites_page_reads_open311_but_not_the_rest_api(page, foreign_host_url, live_app):
+    """A city's own page (any origin, here one the widget may not even be framed by) reads the
+    organisation's services through Open311 with fetch(); the REST API stays closed to it."""
+    page.goto(f"{foreign_host_url}/?lang=en")
+    read = page.evaluate("""async (base) => {
+        const answer = await fetch(base + "/open311/v2/services.json?jurisdiction_id=demo");
+        return {status: answer.status, services: (await answer.json()).map(s => s.service_code)};
+    }""", live_app.url)
+    assert read["status"] == 200 and "complaint" in read["services"]
+    blocked = page.evaluate("""async (base) => {
+        try { await fetch(base + "/api/v1/forms"); return "read"; }
+        catch (error) { return error.name; }
+    }""", live_app.url)
+    assert blocked == "TypeError"  # the browser's CORS refusal

@@ -63,6 +63,20 @@ answer_outages(bp, lambda: fmt311.errors(
                            "Retry-After seconds."]))
 
 
+@bp.after_request
+def _readable_from_any_site(response):
+    """Other sites' pages read Open311 too (a city's map of reported problems, a mobile web app):
+    every answer may be read from any origin. Safe because nothing here is allowed by a cookie:
+    a page sends its own key (api_key, or Authorization: Bearer, which a browser asks about first
+    with an OPTIONS preflight) and can do only what that key allows."""
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    if request.method == "OPTIONS":
+        response.headers["Access-Control-Allow-Methods"] = "GET, POST"
+        response.headers["Access-Control-Allow-Headers"] = "Authorization, Content-Type"
+        response.headers["Access-Control-Max-Age"] = "86400"
+    return response
+
+
 def _checked(fmt: str) -> str:
     if fmt not in FORMATS:
         raise Refused(404, "Unknown format: ask for .json or .xml.")
