@@ -62,6 +62,7 @@ from tests.conftest import form_token, new_form, new_site, tracking_code
 from tests.hostile_world import (ACCESS, H, PASSWORD, PAYLOAD, PDF, PUSHED, RESUME,
                                  assert_inert, deliver, html_of, send_form, snapshot, status_page)
 from tests.test_admin import sign_in
+from tests.test_uploads import heic
 from widget import codes
 from widget.extensions import db as _db
 from widget.extensions import limiter
@@ -710,6 +711,7 @@ HOSTILE_FILES = [
     ("pixel flood png", "tiny.png", png(50000, 50000), "the image is too large"),
     ("pixel flood jpeg", "tiny.jpg", jpeg(60000, 60000), "the image is too large"),
     ("pixel flood webp", "tiny.webp", webp(16000, 16000), "the image is too large"),
+    ("pixel flood heic", "tiny.heic", heic((320, 240), (60000, 60000)), "the image is too large"),
 ]
 
 

@@ -163,7 +163,7 @@ def content_problem(data: bytes, kind: str):
     if kind in ARCHIVE_KINDS:
         return _archive_problem(data)
     pixels = image_pixels(data, kind)
-    if pixels is None and kind in ("png", "jpg", "webp"):
+    if pixels is None and kind in ("png", "jpg", "webp", "heic"):
         # Its header says no size: no viewer could show it, whatever else it holds.
         return _l("the image is damaged.")
     if pixels is not None and pixels > MAX_IMAGE_PIXELS:
@@ -186,7 +186,8 @@ def _archive_problem(data: bytes):
 
 
 def image_pixels(data: bytes, kind: str) -> int | None:
-    """The pixel count an image's header declares (PNG, JPEG, WebP), or None when unknown."""
+    """The pixel count an image's header declares (PNG, JPEG, WebP, HEIC), or None when
+    unknown."""
     try:
         if kind == "png" and data[12:16] == b"IHDR":
             width, height = struct.unpack(">II", data[16:24])
@@ -195,6 +196,8 @@ def image_pixels(data: bytes, kind: str) -> int | None:
             return _jpeg_pixels(data)
         if kind == "webp":
             return _webp_pixels(data)
+        if kind == "heic":
+            return _heic_pixels(data)
     except struct.error:
         return None
     return None
@@ -237,6 +240,37 @@ def _webp_pixels(data: bytes) -> int | None:
         width, height = struct.unpack("<HH", data[26:30])
         return (width & 0x3FFF) * (height & 0x3FFF)
     return None
+
+
+def _heic_pixels(data: bytes) -> int | None:
+    """The largest size an HEIC declares: each image item (the picture, its tiles, its
+    thumbnail) has an 'ispe' property (width, height) in meta/iprp/ipco, mandatory in HEIF."""
+    sizes = [struct.unpack(">II", data[start + 4:start + 12])  # after the FullBox header
+             for start, end in _boxes_along(data, 0, len(data), (b"meta", b"iprp", b"ipco", b"ispe"))
+             if end - start >= 12]
+    return max((width * height for width, height in sizes), default=None)
+
+
+def _boxes_along(data: bytes, start: int, end: int, path: tuple[bytes, ...]):
+    """(start, end) of the contents of every ISO media box at the end of `path`, each box
+    inside the one before it."""
+    position = start
+    while position + 8 <= end:
+        size, kind = struct.unpack(">I4s", data[position:position + 8])
+        header = 8
+        if size == 1:  # a 64-bit size follows
+            size, header = struct.unpack(">Q", data[position + 8:position + 16])[0], 16
+        elif size == 0:  # up to the end of the enclosing box
+            size = end - position
+        if size < header or position + size > end:
+            return  # a box that does not fit: nothing after it can be trusted
+        if kind == path[0]:
+            inner = position + header + (4 if kind == b"meta" else 0)  # meta is a FullBox
+            if len(path) == 1:
+                yield position + header, position + size
+            else:
+                yield from _boxes_along(data, inner, position + size, path[1:])
+        position += size
 
 
 def megabytes(size: int) -> str:
