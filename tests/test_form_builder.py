@@ -4,6 +4,7 @@ preview in each language; and on the widget, the fee and the hand-over choice. A
 only, audited, escaped, valid HTML."""
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 import pytest
@@ -367,6 +368,23 @@ def test_the_widget_shows_the_fee_and_asks_how_the_result_should_come(client, db
     status = html_of(client.post(f"/w/{site.key}/en/track", data={"code": sent.code}))
     assert "it is sent to you by post" in status
     assert _send(client, site, {"_handover": "online"}).status_code == 422  # not offered
+
+
+def test_the_way_chosen_is_kept_with_a_draft_and_back_when_it_is_resumed(client, db, office,
+                                                                          admin, form):
+    client.post(f"{FORMS}/{form.id}/settings", data=settings(office, handovers=["desk", "post"]))
+    site = office["site"]
+    saved = _send(client, site, {"_handover": "post", "action": "draft"})
+    assert saved.status_code == 200
+    draft = db.session.scalar(select(Request))
+    assert draft.is_draft and draft.handover == "post"
+    page = html_of(client.post(f"/w/{site.key}/en/resume", data={"code": draft.resume_code}))
+    assert re.search(r'name="_handover" value="post" checked', page)
+    assert not re.search(r'name="_handover" value="desk" checked', page)
+    # Sent from the resumed page without touching the choice: it is the one kept.
+    sent = client.post(f"/w/{site.key}/en/f/form-hn", data={
+        "form_token": form_token(page), "name": "Lan", "_handover": "post"})
+    assert sent.status_code == 200 and "it is sent to you by post" in html_of(sent)
 
 
 def test_one_way_is_stated_and_no_fee_says_nothing(client, db, office, admin, form):

@@ -14,7 +14,7 @@ from widget.extensions import limiter
 from widget.models import REGISTERED_DETAILS
 from widget.public import bp
 from widget.notify.account_notices import DETAIL_LABELS
-from widget.public.presenters import CHANGE_STATUS_LABELS
+from widget.public.presenters import CHANGE_STATUS_LABELS, draft_values
 from widget.public.routes import COOKIE, render_form, render_status
 from widget.security import TokenError, issue_challenge_token, read_challenge_token
 from widget.services import account_sessions, accounts, cabinet
@@ -192,7 +192,7 @@ def own_draft(lang, request_id):
     draft = cabinet.own_request(_require_account(), request_id)
     if draft is None or not draft.is_draft:
         abort(404)
-    return render_form(draft.form_version.form, draft.form_version, draft.answers, draft=draft)
+    return render_form(draft.form_version.form, draft.form_version, draft_values(draft), draft=draft)
 
 
 @bp.route("/<lang>/account/notifications", methods=["GET", "POST"])

@@ -12,6 +12,7 @@ from widget import codes
 from widget.i18n import format_day
 from widget.models import (Channel, EventKind, FieldType, Handover, PauseReason, Request,
                            RequestStatus)
+from widget.services.submit import HANDOVER_KEY
 from widget.uploads import megabytes
 
 STATUS_LABELS = {
@@ -152,3 +153,8 @@ TEMPLATE_FILTERS = {"code": display_code, "status_label": status_label,
                     "event_label": event_label, "timeline_label": timeline_label,
                     "pause_reason_label": pause_reason_label, "handover_label": handover_label,
                     "amount": amount, "megabytes": megabytes}
+
+
+def draft_values(draft: Request) -> dict[str, list[str]]:
+    """What a resumed draft's form shows: the answers typed, and the hand-over chosen."""
+    return {**draft.answers, HANDOVER_KEY: [draft.handover]} if draft.handover else draft.answers

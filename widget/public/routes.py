@@ -7,7 +7,7 @@ from widget import i18n
 from widget.extensions import limiter
 from widget.public import bp
 from widget.public.forms import CodeForm, ContactForm, EnvelopeForm
-from widget.public.presenters import answer_rows, qr_svg
+from widget.public.presenters import answer_rows, draft_values, qr_svg
 from widget.downloads import file_response
 from widget.security import (TokenError, is_cross_site_post, issue_form_token, issue_status_token,
                              read_form_token, read_status_token)
@@ -284,7 +284,7 @@ def resume(lang):
                                ), 404 if lookup.problem is LookupProblem.NOT_FOUND else 422
     draft = lookup.request
     g.private_page = True
-    return render_form(draft.form_version.form, draft.form_version, draft.answers, draft=draft)
+    return render_form(draft.form_version.form, draft.form_version, draft_values(draft), draft=draft)
 
 
 def render_form(form, version, values, draft=None, errors=None, notice=None, token=None,

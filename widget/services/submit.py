@@ -150,8 +150,9 @@ def save_form(sub: Submission, policy: Policy) -> SaveResult:
         request.answers = answers
         request.language = sub.language
         request.submit_nonce = sub.token.nonce
+        # Kept with a draft too: the choice is back when the draft is resumed.
+        request.handover = sub.handover if sub.handover in (sub.form.handovers or []) else None
         if sub.action is Action.SEND:
-            request.handover = sub.handover if sub.handover in (sub.form.handovers or []) else None
             _mark_sent(request, sub.form)
             outcome = Outcome.SENT
         else:
