@@ -64,7 +64,8 @@ def _systems_page(created: tuple[ApiClient, str] | None = None,
     return render_template(
         "admin/integrations.html", clients=clients, units=units, events=WEBHOOK_EVENTS,
         created=created, secret_of=secret_of, connected_again=connected_again, error=error,
-        problem=problem, failed_id=failed_id, typed=typed or {}, served_at=f"{time.time():.3f}"), status
+        problem=problem, failed_id=failed_id, typed=typed or {},
+        served_at=f"{time.time():.6f}"), status
 
 
 def _client(client_id: int) -> ApiClient:
@@ -91,7 +92,7 @@ def integration_create():
              "events": request.form.getlist("events")}
     try:
         created = create_api_client(staff, typed["name"], typed["units"], typed["webhook_url"],
-                                    typed["events"], page_served_at=served_moment(request.form.get("served_at")))
+                                    typed["events"], served_moment(request.form.get("served_at")))
     except NotAllowed as error:
         # Which field the refusal is about, in the order the service checks them.
         own_units = {unit.id for unit in staff.organization.units}

@@ -17,9 +17,9 @@ from urllib.parse import urlsplit
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from widget.config import setting
 from widget.extensions import db
 from widget.models import ApiClient, Role, StaffUser, Unit
-from widget.config import setting
 from widget.models._types import as_utc, utcnow
 from widget.notify.channels.address_guard import literal_refused, parse_networks
 from widget.passwords import hash_password
