@@ -34,3 +34,8 @@ def test_demo_data_is_idempotent_and_alive(app, db):
     # Five people and the demo CRM's system identity.
     assert db.session.scalar(select(func.count()).select_from(StaffUser).where(
         StaffUser.is_system.is_(False))) == 5
+
+
+def test_copying_files_to_a_bucket_needs_one(app):
+    refused = app.test_cli_runner().invoke(args=["copy-files-to-bucket"])
+    assert refused.exit_code == 2 and "set FRONTDESK_S3_BUCKET" in refused.output

@@ -266,3 +266,51 @@ def test_a_download_answers_503_while_the_store_is_down_and_404_once_the_object_
     sign_in(client, admin)
     staff = client.get(staff_url)
     assert staff.status_code == 404 and "This file is missing" in html_of(staff)
+
+
+# --- moving a deployment's files from the folder to the bucket ---------------------------------
+
+def test_the_folders_files_are_copied_to_the_bucket_and_a_stopped_copy_goes_on(
+        app, db, s3, bucket, upload_dir, received):
+    """`flask copy-files-to-bucket`: every file under the same key (no row changes), a copy cut
+    short by the store carries on where it stopped, a half-written file is left out, and a key
+    the database names that is nowhere is reported with a failing exit status."""
+    import hashlib
+
+    from widget.file_stores import LocalFileStore
+    folder = LocalFileStore(upload_dir)
+    files = {folder.save(data): data for data in (PDF, SCAN, b"%PDF-1.4\n% third\n%%EOF\n")}
+    request = received()
+    for key, data in files.items():
+        request.attachments.append(Attachment(
+            field_key="proof", filename="a.pdf", content_type="application/pdf", size=len(data),
+            sha256=hashlib.sha256(data).hexdigest(), storage_key=key))
+    db.session.commit()
+    half_written = upload_dir / "ab" / "ab12.part"
+    half_written.parent.mkdir(exist_ok=True)
+    half_written.write_bytes(b"half")
+    runner = app.test_cli_runner()
+
+    s3.puts_allowed = 1
+    cut_short = runner.invoke(args=["copy-files-to-bucket"])
+    assert cut_short.exit_code == 1 and "the bucket does not answer" in cut_short.output
+    s3.heal()
+    resumed = runner.invoke(args=["copy-files-to-bucket"])
+    assert resumed.exit_code == 0, resumed.output
+    assert "2 files copied, 1 already in the bucket" in resumed.output
+    assert s3.objects(bucket) == {f"{PREFIX}/{key}": data for key, data in files.items()}
+    again = runner.invoke(args=["copy-files-to-bucket"])
+    assert "0 files copied, 3 already in the bucket" in again.output and again.exit_code == 0
+    # What the app reads now, under the keys the rows already had.
+    for key, data in files.items():
+        assert configured_store().read(key) == data
+
+    lost = "f" * 32
+    request.attachments.append(Attachment(field_key="proof", filename="lost.pdf", size=1,
+                                          content_type="application/pdf", sha256="0" * 64,
+                                          storage_key=lost))
+    db.session.commit()
+    reported = runner.invoke(args=["copy-files-to-bucket"])
+    assert reported.exit_code == 1 and lost in reported.output
+    assert "1 files the database names are in neither the folder nor the bucket" in reported.output
+

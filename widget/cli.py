@@ -1,4 +1,4 @@
-"""Flask commands: `flask --app widget demo`, `create-admin`, `worker`."""
+"""Flask commands: `flask --app widget demo`, `create-admin`, `copy-files-to-bucket`, `worker`."""
 import signal
 import threading
 
@@ -46,6 +46,28 @@ def register_commands(app: Flask) -> None:
             db.session.rollback()
             raise click.ClickException(str(error.message)) from None
         click.echo(f"administrator {staff.email} created in organisation {organization.slug}")
+
+    @app.cli.command("copy-files-to-bucket")
+    def copy_files_command():
+        """Copy the files kept in FRONTDESK_UPLOAD_DIR into the bucket FRONTDESK_S3_BUCKET, before
+        switching a deployment to it. Files already there are skipped: run it again at will."""
+        from widget.file_stores import LocalFileStore, StoreUnavailable
+        from widget.services.store_copy import copy_folder_to_bucket
+        from widget.uploads import configured_store
+        config = current_app.config
+        if not config["FRONTDESK_S3_BUCKET"]:
+            raise click.UsageError("set FRONTDESK_S3_BUCKET (and the other FRONTDESK_S3_* "
+                                   "settings) to the bucket the files should go to")
+        try:
+            report = copy_folder_to_bucket(LocalFileStore(config["FRONTDESK_UPLOAD_DIR"]),
+                                           configured_store())
+        except StoreUnavailable as error:  # what was copied stays; running again goes on
+            raise click.ClickException(f"the bucket does not answer: {error}") from None
+        click.echo(f"{report.copied} files copied, {report.already_there} already in the bucket")
+        if report.missing:
+            click.echo(f"{len(report.missing)} files the database names are in neither the "
+                       f"folder nor the bucket: {', '.join(report.missing[:20])}", err=True)
+            raise SystemExit(1)
 
     @app.cli.command("worker")
     @click.option("--once", is_flag=True, help="Deliver what is due now, then stop.")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import threading
 import uuid
+from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Protocol
@@ -80,6 +81,13 @@ class LocalFileStore:
         except OSError as error:
             raise StoreUnavailable(str(error)) from error
 
+    def keys(self) -> Iterator[str]:
+        """Every stored file's key (not a half-written .part file), in no particular order."""
+        for folder in sorted(self.root.glob("??")):
+            for path in folder.iterdir():
+                if path.is_file() and path.suffix != ".part" and path.name[:2] == folder.name:
+                    yield path.name
+
 
 class S3FileStore:
     """Objects in a bucket of an S3-compatible store, named PREFIX/KEY (or KEY without a prefix).
@@ -99,8 +107,7 @@ class S3FileStore:
     def save(self, data: bytes) -> str:
         """Put the bytes as a new object and return their storage key."""
         key = new_key()
-        with _store_errors():
-            self.client.put_object(Bucket=self.bucket, Key=self.object_name(key), Body=data)
+        self.put(key, data)
         return key
 
     def read(self, key: str) -> bytes:
@@ -119,6 +126,22 @@ class S3FileStore:
         """Remove the object; S3 answers a missing one like a deleted one."""
         with _store_errors():
             self.client.delete_object(Bucket=self.bucket, Key=self.object_name(key))
+
+    def put(self, key: str, data: bytes) -> None:
+        """Store bytes under a key chosen elsewhere (a file copied from the local folder)."""
+        with _store_errors():
+            self.client.put_object(Bucket=self.bucket, Key=self.object_name(key), Body=data)
+
+    def sizes(self) -> dict[str, int]:
+        """Every stored object's key and size in bytes (the bucket listed under the prefix)."""
+        found = {}
+        with _store_errors():
+            pages = self.client.get_paginator("list_objects_v2").paginate(
+                Bucket=self.bucket, Prefix=self.prefix)
+            for page in pages:
+                for entry in page.get("Contents", []):
+                    found[entry["Key"][len(self.prefix):]] = entry["Size"]
+        return found
 
 
 @contextmanager
