@@ -88,7 +88,24 @@ def test_catalogue_groups_published_forms(client, site, create_form):
 
 def test_healthz(client):
     response = client.get("/healthz")
-    assert response.status_code == 200 and response.json == {"status": "ok", "database": "ok"}
+    assert response.status_code == 200 and response.json == {
+        "status": "ok", "database": "ok", "outbox": {"due": 0, "oldest_due_seconds": 0}}
+
+
+def test_healthz_shows_notifications_piling_up_while_no_worker_runs(client, db, site):
+    from widget.models import OutboxChannel
+    from datetime import timedelta
+
+    from widget.models._types import utcnow
+    from widget.notify.outbox import enqueue
+    for minutes_ago in (12, 3):
+        item = enqueue(site.organization_id, OutboxChannel.EMAIL, "a@example.com", "Hello")
+        item.next_attempt_at = utcnow() - timedelta(minutes=minutes_ago)
+    later = enqueue(site.organization_id, OutboxChannel.EMAIL, "b@example.com", "Later")
+    later.next_attempt_at = utcnow() + timedelta(minutes=5)  # a retry not due yet
+    db.session.commit()
+    outbox = client.get("/healthz").json["outbox"]
+    assert outbox["due"] == 2 and 12 * 60 <= outbox["oldest_due_seconds"] < 13 * 60
 
 
 # --- sending ----------------------------------------------------------------------------------
@@ -244,6 +261,8 @@ def test_a_draft_past_its_time_is_deleted_with_its_files(app, client, db, form):
     from datetime import timedelta
 
     from widget.models import Event, OutboxChannel, OutboxItem
+    from datetime import timedelta
+
     from widget.models._types import utcnow
     from widget.notify.outbox import enqueue
     from widget.notify.worker import scheduled

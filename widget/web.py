@@ -8,6 +8,7 @@ from sqlalchemy import text
 from widget.db_outage import answer_outages, remove_session
 from widget.extensions import db
 from widget.file_stores import StoredFileMissing, StoreUnavailable
+from widget.notify.outbox import backlog
 from widget.security import frame_ancestors_header, frame_origins
 
 # Pages load only our own files; the widget's inline QR code is SVG markup, not script.
@@ -45,12 +46,16 @@ def register_web_hooks(app: Flask) -> None:
 
     @app.get("/healthz")
     def healthz():
+        """For the load balancer (503 only while the database is unreachable) and monitoring: the
+        notifications waiting for a worker, which only grow and age while no worker runs."""
         try:
             db.session.execute(text("SELECT 1"))
+            waiting = backlog()
         except Exception:  # noqa: BLE001 - any database failure means "not healthy"
             db.session.rollback()
             return jsonify(status="error", database="unreachable"), 503
-        return jsonify(status="ok", database="ok")
+        return jsonify(status="ok", database="ok", outbox={
+            "due": waiting.due, "oldest_due_seconds": waiting.oldest_due_seconds})
 
     def error_page(status: int, title: str, message: str):
         if request.path.startswith("/api/") or request.path == "/healthz":

@@ -12,12 +12,12 @@ import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, insert, or_, select, text, update
+from sqlalchemy import and_, func, insert, or_, select, text, update
 
 from widget.extensions import db
 from widget.models import (AttemptOutcome, DeliveryAttempt, OutboxChannel, OutboxItem,
                            OutboxStatus)
-from widget.models._types import utcnow
+from widget.models._types import as_utc, utcnow
 
 
 @dataclass(frozen=True)
@@ -61,6 +61,24 @@ def enqueue(organization_id: int, channel: OutboxChannel, recipient: str, text_b
 def _due(now: datetime):
     return or_(and_(OutboxItem.status == OutboxStatus.QUEUED.value, OutboxItem.next_attempt_at <= now),
                and_(OutboxItem.status == OutboxStatus.SENDING.value, OutboxItem.lease_until < now))
+
+
+@dataclass(frozen=True)
+class Backlog:
+    """What waits for a worker now: when it grows and ages, no worker is delivering."""
+
+    due: int
+    oldest_due_seconds: int  # how long the longest-waiting due message has waited (0: none)
+
+
+def backlog(now: datetime | None = None) -> Backlog:
+    """The messages due now (a worker would claim them) and the longest wait among them."""
+    now = now or utcnow()
+    due, oldest = db.session.execute(
+        select(func.count(OutboxItem.id), func.min(OutboxItem.next_attempt_at))
+        .where(_due(now))).one()
+    waited = (now - as_utc(oldest)).total_seconds() if oldest is not None else 0
+    return Backlog(due, max(0, int(waited)))
 
 
 def claim(worker: str, limit: int, policy: RetryPolicy, now: datetime | None = None) -> list[OutboxItem]:
