@@ -261,8 +261,6 @@ def test_a_draft_past_its_time_is_deleted_with_its_files(app, client, db, form):
     from datetime import timedelta
 
     from widget.models import Event, OutboxChannel, OutboxItem
-    from datetime import timedelta
-
     from widget.models._types import utcnow
     from widget.notify.outbox import enqueue
     from widget.notify.worker import scheduled
