@@ -95,6 +95,8 @@ def test_an_answer_is_kept_when_the_connection_drops_after_the_work(postgres, tm
     closed (a restart between the last query and the end of the request): the person still
     gets the page, not a 500 from the failed rollback, and the next request works."""
     app = create_app(settings_for(tmp_path, DATABASE_URL=postgres.create_database("dropped")))
+    with app.app_context():
+        db.create_all()  # /healthz reads the outbox too
 
     def work_then_lose_the_connection():
         pid = db.session.scalar(text("SELECT pg_backend_pid()"))  # the session's transaction
