@@ -96,6 +96,7 @@ def test_sign_up_send_a_prefilled_form_and_find_it_in_the_cabinet(page, host_url
 
     # Signing out ends the session on the server: the cabinet asks to sign in again.
     widget.get_by_role("link", name="My requests").first.click()
+    expect(widget.locator("h1")).to_have_text("My requests")  # then "Sign out" of this page
     widget.get_by_role("button", name="Sign out").click()
     expect(widget.get_by_role("link", name="Sign in")).to_be_visible()
     sign_in(widget, email, "a wrong password entirely")
@@ -150,6 +151,9 @@ def test_a_forgotten_password_is_replaced_and_nothing_is_lost(page, host_url, li
     widget.get_by_role("button", name="Send request").click()
     code = widget.locator("strong.tracking-code").inner_text()
     widget.get_by_role("link", name="My requests").first.click()
+    # The receipt has a "Sign out" button too: clicked before the cabinet has loaded, it would be
+    # lost with the page it was on.
+    expect(widget.locator("h1")).to_have_text("My requests")
     widget.get_by_role("button", name="Sign out").click()
 
     widget.get_by_role("link", name="Sign in").click()
@@ -234,6 +238,7 @@ def test_the_profile_password_and_a_detail_change_ask(page, host_url, live_app):
     widget.get_by_role("button", name="Change the password").click()
     expect(widget.locator(".notice.success")).to_contain_text("Your password is changed")
     widget.get_by_role("link", name="My requests").first.click()
+    expect(widget.locator("h1")).to_have_text("My requests")  # then "Sign out" of this page
     widget.get_by_role("button", name="Sign out").click()
     sign_in(widget, "0912000111", "yet another pass phrase")  # the new number and password
     expect(widget.locator("h1")).to_have_text("My requests")
