@@ -11,8 +11,8 @@ from flask_babel.speaklater import LazyString
 from flask_wtf import FlaskForm
 
 from admin import bp
-from admin.forms import ACTION_FORMS
-from admin.routes import ID, current_staff, render_detail, served_moment
+from admin.forms import ACTION_FORMS, served_moment
+from admin.routes import ID, current_staff, render_detail
 from widget.extensions import db
 from widget.services import fees, messaging, workflow
 from widget.services.access import ActionError, Conflict, NotAllowed, NotFound, find_for_staff

@@ -72,11 +72,27 @@ class PostForm(ActionForm):
     item_number = StringField(_l("Postal item number"))
 
 
+def served_now() -> str:
+    """The moment a page with a form is served, for its hidden served_at field."""
+    return f"{time.time():.6f}"
+
+
+def served_moment(text: str | None) -> float | None:
+    """When the page that posted a form was served (its hidden served_at field), if the text is
+    a sane moment. Not signed: a made-up moment only changes which of a staff member's own posts
+    count as a repeat of an earlier one (widget.services.page_replays)."""
+    try:
+        moment = float(text or "")
+    except ValueError:
+        return None
+    return moment if 0 < moment < time.time() + 60 else None
+
+
 class WrittenOnceForm(FlaskForm):
     """Something written on a request (a message, a note, a letter): it carries when its page
     was served, so the same post sent again from that page is kept once."""
 
-    served_at = StringField(widget=HiddenInput(), default=lambda: f"{time.time():.6f}")
+    served_at = StringField(widget=HiddenInput(), default=served_now)
 
 
 class MessageForm(WrittenOnceForm):

@@ -3,17 +3,16 @@ on the page that made them), their webhooks, and the form definitions they push,
 rejected here. Other staff get "page not found", as for the notification settings."""
 from __future__ import annotations
 
-import time
-
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale, gettext as _, lazy_gettext as _l
 from flask_login import current_user
 
 from admin import bp
 from admin.auth import administrators_only
+from admin.forms import served_moment, served_now
 from admin.presenters import STAFF_EVENT_LABELS
 from admin.proposal_view import FIELD_CHANGES, FIELD_TYPES, proposal_view
-from admin.routes import ID, current_staff, posted_ids, served_moment
+from admin.routes import ID, current_staff, posted_ids
 from widget.models import ApiClient
 from widget.public.presenters import EVENT_LABELS
 from widget.services.access import NotAllowed
@@ -65,7 +64,7 @@ def _systems_page(created: tuple[ApiClient, str] | None = None,
         "admin/integrations.html", clients=clients, units=units, events=WEBHOOK_EVENTS,
         created=created, secret_of=secret_of, connected_again=connected_again, error=error,
         problem=problem, failed_id=failed_id, typed=typed or {},
-        served_at=f"{time.time():.6f}"), status
+        served_at=served_now()), status
 
 
 def _client(client_id: int) -> ApiClient:

@@ -2,8 +2,6 @@
 input, call the service, render."""
 from __future__ import annotations
 
-import time
-
 from flask import abort, render_template, request
 from flask_babel import get_locale, gettext as _
 from flask_login import current_user
@@ -50,17 +48,6 @@ def posted_id(text: str | None) -> int | None:
 def posted_ids(values: list[str]) -> list[int]:
     """Chosen rows' ids from a form (see posted_id; an empty value is no id either)."""
     return [posted_id(value) or 0 for value in values]
-
-
-def served_moment(text: str | None) -> float | None:
-    """When the page that posted a form was served (its hidden served_at field), if the text is
-    a sane moment. Not signed: a made-up moment only changes which of a staff member's own posts
-    count as a repeat of an earlier one."""
-    try:
-        moment = float(text or "")
-    except ValueError:
-        return None
-    return moment if 0 < moment < time.time() + 60 else None
 
 
 @bp.context_processor

@@ -46,8 +46,9 @@ def register_web_hooks(app: Flask) -> None:
 
     @app.get("/healthz")
     def healthz():
-        """For the load balancer (503 only while the database is unreachable) and monitoring: the
-        notifications waiting for a worker, which only grow and age while no worker runs."""
+        """For the load balancer (503 while the database is unreachable, or has no tables yet)
+        and monitoring: the notifications waiting for a worker, which only grow and age while no
+        worker runs."""
         try:
             db.session.execute(text("SELECT 1"))
             waiting = backlog()

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 from flask_babel import lazy_gettext as _l
@@ -25,6 +25,7 @@ from widget.notify.channels.address_guard import literal_refused, parse_networks
 from widget.passwords import hash_password
 from widget.services.access import NotAllowed, require_admin
 from widget.services.audit_log import record_change
+from widget.services.page_replays import made_since
 from widget.textnorm import strip_controls
 
 # What a webhook may announce: the timeline events of a request, by kind.
@@ -80,11 +81,10 @@ def _connected_from_page(admin: StaffUser, name: str, units: list[Unit], webhook
     served."""
     if page_served_at is None:
         return None
-    served = datetime.fromtimestamp(page_served_at, timezone.utc)
-    made = db.session.scalars(select(ApiClient).where(
+    same_name = db.session.scalars(select(ApiClient).where(
         ApiClient.organization_id == admin.organization_id, ApiClient.name == name))
-    return next((client for client in made if as_utc(client.created_at) >= served
-                 and {unit.id for unit in client.staff_user.units} == {unit.id for unit in units}
+    return next((client for client in made_since(same_name, page_served_at)
+                 if {unit.id for unit in client.staff_user.units} == {unit.id for unit in units}
                  and (client.webhook_url or "") == (webhook_url or "").strip()[:500]), None)
 
 

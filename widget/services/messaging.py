@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm.exc import StaleDataError
@@ -10,9 +10,10 @@ from sqlalchemy.orm.exc import StaleDataError
 from widget.extensions import db
 from widget.file_stores import FileStore, delete_quietly, save_all
 from widget.models import Attachment, Event, EventKind, Letter, Message, Request, StaffUser
-from widget.models._types import as_utc, utcnow
+from widget.models._types import utcnow
 from widget.notify.compose import queue_notices
 from widget.services.access import NotAllowed, find_for_staff
+from widget.services.page_replays import made_since
 from widget.services.workflow import apply_action
 from widget.textnorm import strip_controls
 from widget.uploads import CheckedFile, IncomingFile, UploadLimits, check_files
@@ -69,7 +70,7 @@ def send_staff_message(staff: StaffUser, request_id: int, body: str, files: list
     request = find_for_staff(staff, request_id)
     if any(message.from_staff and message.staff_user_id == staff.id and message.body == body
            and _same_files(message.attachments, checked)
-           for message in _written_since(request.messages, page_served_at)):
+           for message in made_since(request.messages, page_served_at)):
         return request
     keys: list[str] = []
 
@@ -88,7 +89,7 @@ def add_internal_note(staff: StaffUser, request_id: int, body: str,
     body = _clean_body(body)
     request = find_for_staff(staff, request_id)
     if any(event.kind == EventKind.NOTE.value and event.staff_user_id == staff.id
-           and event.note == body for event in _written_since(request.events, page_served_at)):
+           and event.note == body for event in made_since(request.events, page_served_at)):
         return request
 
     def change(request: Request, now: datetime) -> Event:
@@ -113,7 +114,7 @@ def issue_letter(staff: StaffUser, request_id: int, title: str, body: str,
     request = find_for_staff(staff, request_id)
     if any(letter.staff_user_id == staff.id and letter.title == title
            and (letter.body or "") == body and _same_files(letter.attachments, checked)
-           for letter in _written_since(request.letters, page_served_at)):
+           for letter in made_since(request.letters, page_served_at)):
         return request
     keys: list[str] = []
 
@@ -169,18 +170,9 @@ def _write_citizen_message(request: Request, body: str, checked: list[CheckedFil
 def _sent_from_page(request: Request, body: str, files: list[CheckedFile],
                     page_served_at: float | None) -> Message | None:
     """The person's message with these words and files written since the page was served."""
-    return next((message for message in _written_since(request.messages, page_served_at)
+    return next((message for message in made_since(request.messages, page_served_at)
                  if not message.from_staff and message.body == body
                  and _same_files(message.attachments, files)), None)
-
-
-def _written_since(items: list, page_served_at: float | None) -> list:
-    """The messages, letters or events created since a page was served: what a post sent again
-    from that page (a double click, a resent post, a reload) may repeat. None: no page to tell."""
-    if page_served_at is None:
-        return []
-    served = datetime.fromtimestamp(page_served_at, timezone.utc)
-    return [item for item in items if as_utc(item.created_at) >= served]
 
 
 def _same_files(attachments: list[Attachment], files: list[CheckedFile]) -> bool:
