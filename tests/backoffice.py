@@ -5,7 +5,6 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-import widget.services.workflow as workflow
 from widget import codes
 from widget.extensions import db as _db
 from widget.models import Request, RequestStatus as S, Role, Unit
@@ -21,11 +20,11 @@ def at(text: str) -> datetime:
 
 
 @pytest.fixture
-def clock(monkeypatch):
-    """Set the moment the services believe it is."""
+def clock(frozen_clock):
+    """set_now('YYYY-MM-DD HH:MM' in Hanoi): stop the clock at that moment, for everything."""
     def set_now(text: str):
         moment = at(text)
-        monkeypatch.setattr(workflow, "utcnow", lambda: moment)
+        frozen_clock.move_to(moment, tick=False)
         return moment
     return set_now
 

@@ -6,6 +6,7 @@ import re
 from collections.abc import Callable
 
 import pytest
+import time_machine
 from flask.testing import FlaskClient
 
 from widget import create_app
@@ -51,6 +52,46 @@ def _database_of_this_worker(url: str) -> str:
 # A server database for the whole run instead of a SQLite file per test, e.g.
 # postgresql+psycopg://user@127.0.0.1:5432/frontdesk_test (emptied before every test).
 SERVER_DATABASE_URL = _database_of_this_worker(os.environ.get("TEST_DATABASE_URL", ""))
+
+
+# -- The clock ---------------------------------------------------------------------------------
+# No test reads the real clock. Every test starts at SUITE_INSTANT (and time flows on from there,
+# so waits and leases behave), whatever day `make test` runs on. FRONTDESK_TEST_CLOCK=<ISO instant>
+# runs the suite at another one: the way to hunt for tests that assume a day, a month or a year.
+SUITE_INSTANT = os.environ.get("FRONTDESK_TEST_CLOCK") or "2026-11-18T03:00:00+00:00"  # a Wednesday
+
+# Instants around the midnights a date-sensitive module must survive: the organisation's (Hanoi,
+# UTC+7), UTC's and Tehran's (UTC+3:30), at the turn of a day, a week, a month and a year. Modules
+# marked `awkward_hours` run every test at each of them, on a clock that stands still.
+AWKWARD_INSTANTS = {
+    "hanoi-new-year-eve": "2026-12-31T16:59:59+00:00",   # 23:59:59 on 31 December in Hanoi
+    "hanoi-new-year": "2026-12-31T17:00:00+00:00",       # 00:00 on 1 January 2027 in Hanoi, UTC still 2026
+    "tehran-new-year": "2026-12-31T20:30:00+00:00",      # 00:00 on 1 January 2027 in Tehran
+    "utc-new-year-eve": "2026-12-31T23:59:59+00:00",     # UTC's last second of 2026 (07:00 in Hanoi)
+    "utc-new-year": "2027-01-01T00:00:00+00:00",
+    "hanoi-monday": "2026-11-29T17:00:00+00:00",         # Monday 30 November, 00:00 in Hanoi
+    "month-end-utc": "2027-02-28T23:59:59+00:00",        # last second of February in UTC (1 March in Hanoi)
+}
+
+
+def pytest_generate_tests(metafunc):
+    """Tests of modules marked `awkward_hours` run once at each of AWKWARD_INSTANTS."""
+    if metafunc.definition.get_closest_marker("awkward_hours") and "frozen_clock" in metafunc.fixturenames:
+        metafunc.parametrize("frozen_clock", list(AWKWARD_INSTANTS.values()),
+                             ids=list(AWKWARD_INSTANTS), indirect=True)
+
+
+@pytest.fixture(autouse=True)
+def frozen_clock(request):
+    """The moment the test runs at (see SUITE_INSTANT); yields time-machine's traveller, whose
+    move_to() sets another moment. The browser tests keep the real clock: Chromium judges cookie
+    lifetimes by its own, so their live app must agree with it (they assert no date)."""
+    if request.node.get_closest_marker("e2e") or request.node.get_closest_marker("real_clock"):
+        yield None
+        return
+    instant = getattr(request, "param", None)
+    with time_machine.travel(instant or SUITE_INSTANT, tick=instant is None) as traveller:
+        yield traveller
 
 
 def pytest_collection_modifyitems(items):

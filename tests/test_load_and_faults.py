@@ -19,10 +19,15 @@ from widget.models import DeliveryAttempt, OutboxChannel, OutboxItem, Organizati
 from widget.notify import worker
 from widget.notify.outbox import enqueue
 
-pytestmark = pytest.mark.skipif(
-    not SERVER_DATABASE_URL.startswith("postgresql"),
-    reason="runs once per `make test`, in its PostgreSQL run: "
-           "python -m tests.postgres_server python -m pytest tests/test_load_and_faults.py")
+pytestmark = [
+    pytest.mark.skipif(
+        not SERVER_DATABASE_URL.startswith("postgresql"),
+        reason="runs once per `make test`, in its PostgreSQL run: "
+               "python -m tests.postgres_server python -m pytest tests/test_load_and_faults.py"),
+    # gunicorn, the workers and the mail server run in processes of their own, on the real
+    # clock: this process must share it (it reads their leases and delivery times).
+    pytest.mark.real_clock,
+]
 
 
 @pytest.fixture(scope="module")
