@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import re
+from datetime import datetime, timezone
 from collections.abc import Callable
 
 import pytest
@@ -55,10 +56,10 @@ SERVER_DATABASE_URL = _database_of_this_worker(os.environ.get("TEST_DATABASE_URL
 
 
 # -- The clock ---------------------------------------------------------------------------------
-# No test reads the real clock. Every test starts at SUITE_INSTANT (and time flows on from there,
-# so waits and leases behave), whatever day `make test` runs on. FRONTDESK_TEST_CLOCK=<ISO instant>
+# No test reads the real clock. Every test module starts at SUITE_INSTANT (and time flows on from there,
+# so waits and leases behave), whatever day `make test` runs on. TEST_CLOCK=<ISO instant>
 # runs the suite at another one: the way to hunt for tests that assume a day, a month or a year.
-SUITE_INSTANT = os.environ.get("FRONTDESK_TEST_CLOCK") or "2026-11-18T03:00:00+00:00"  # a Wednesday
+SUITE_INSTANT = os.environ.get("TEST_CLOCK") or "2026-11-18T03:00:00+00:00"  # a Wednesday
 
 # Instants around the midnights a date-sensitive module must survive: the organisation's (Hanoi,
 # UTC+7), UTC's and Tehran's (UTC+3:30), at the turn of a day, a week, a month and a year. Modules
@@ -81,16 +82,37 @@ def pytest_generate_tests(metafunc):
                              ids=list(AWKWARD_INSTANTS), indirect=True)
 
 
-@pytest.fixture(autouse=True)
-def frozen_clock(request):
-    """The moment the test runs at (see SUITE_INSTANT); yields time-machine's traveller, whose
-    move_to() sets another moment. The browser tests keep the real clock: Chromium judges cookie
-    lifetimes by its own, so their live app must agree with it (they assert no date)."""
-    if request.node.get_closest_marker("e2e") or request.node.get_closest_marker("real_clock"):
+def _keeps_the_real_clock(node) -> bool:
+    """The browser tests keep the real clock: Chromium judges cookie lifetimes by its own, so
+    their live app must agree with it (they assert no date); so do tests marked real_clock."""
+    return bool(node.get_closest_marker("e2e") or node.get_closest_marker("real_clock"))
+
+
+@pytest.fixture(autouse=True, scope="module")
+def suite_clock(request):
+    """The clock for a module's shared fixtures (a world built once per module): SUITE_INSTANT,
+    flowing on. Autouse, so it starts before the module's other fixtures."""
+    if _keeps_the_real_clock(request.node):
         yield None
         return
+    with time_machine.travel(SUITE_INSTANT, tick=True) as traveller:
+        yield traveller
+
+
+@pytest.fixture(autouse=True)
+def frozen_clock(request, suite_clock):
+    """The moment the test runs at: the module's clock, flowing on (or, for awkward_hours tests,
+    standing still at one of AWKWARD_INSTANTS). Yields time-machine's traveller, whose move_to()
+    sets another moment for this test only."""
+    if _keeps_the_real_clock(request.node):
+        if suite_clock is None:
+            yield None
+        else:  # one test of a module on the module's clock: back to the real one
+            with time_machine.travel(time_machine.escape_hatch.time.time(), tick=True):
+                yield None
+        return
     instant = getattr(request, "param", None)
-    with time_machine.travel(instant or SUITE_INSTANT, tick=instant is None) as traveller:
+    with time_machine.travel(instant or datetime.now(timezone.utc), tick=instant is None) as traveller:
         yield traveller
 
 

@@ -171,6 +171,7 @@ def test_concurrent_workers_never_claim_the_same_row(app, db, org):
     assert len(ids) == 60 and len(set(ids)) == 60
 
 
+@pytest.mark.real_clock  # the `flask worker` processes stamp leases with the real clock
 def test_a_worker_killed_between_claim_and_send_is_replaced_after_its_lease(tmp_path, mail_server):
     """A real `flask worker` process claims a message, hangs on a stalled mail server and is
     killed with SIGKILL; after the lease a second worker delivers it, once."""

@@ -133,8 +133,9 @@ def bump_version_behind_the_session(db, request_id: int) -> None:
 
 
 def test_a_reply_racing_a_staff_change_is_saved_once_on_the_request_as_it_is_now(
-        db, worked_on, store):
+        db, worked_on, store, clock):
     from widget.models import Request
+    clock("2026-10-16 11:00")  # the person writes an hour after staff worked on it
     request = db.session.get(Request, worked_on.id)
     version = request.lock_version
     bump_version_behind_the_session(db, request.id)  # after the page loaded the request
