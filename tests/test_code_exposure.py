@@ -15,8 +15,9 @@ from sqlalchemy import func, select
 from tests import backoffice
 from tests.test_open311 import validate
 from widget import codes
-from widget.models import Event, EventKind, Request, RequestStatus, Role
-from widget.services.api_clients import create_api_client
+from widget.models import Event, EventKind, OutboxItem, Request, RequestStatus, Role
+from widget.services import workflow
+from widget.services.api_clients import WEBHOOK_EVENTS, create_api_client
 from widget.services.staff import create_staff
 
 office, received = backoffice.office, backoffice.received
@@ -207,3 +208,30 @@ def test_open311_answers_are_scoped_to_the_keys_units(client, db, world):
         "api_key": hn, "service_code": "form-hn", "attribute[name]": "Lan"}).get_json()
     assert client.get(f"/open311/v2/requests/{filed[0]['service_request_id']}.json",
                       query_string={"api_key": hn}).status_code == 200
+
+
+def test_webhooks_carry_codes_only_to_systems_that_may_see_them(db, world, received):
+    """Every event of every request goes out to an unrestricted and a unit-limited system; each
+    payload the limited one gets names only its unit's requests, also when a request moves."""
+    office, admin = world["office"], world["admin"]
+    systems = {"full": create_api_client(admin, "All", [], "https://crm.example/hook",
+                                         list(WEBHOOK_EVENTS))[0],
+               "hn": create_api_client(admin, "HN", [office["units"]["HN"].id],
+                                       "https://hn.example/hook", list(WEBHOOK_EVENTS))[0]}
+    made = world["requests"]
+    made["moved"] = received("HN")
+    world["scope"]["full"].add("moved")
+    workflow.register_request(admin, made["hn"].id, None)
+    workflow.register_request(admin, made["xd"].id, None)
+    workflow.register_request(admin, made["nounit"].id, None, office["units"]["XD"].id)
+    workflow.register_request(admin, made["moved"].id, None, office["units"]["XD"].id)
+    for name in ("hn", "xd", "nounit", "moved"):
+        workflow.start_work(admin, made[name].id, None)
+    queued = db.session.scalars(select(OutboxItem).where(OutboxItem.channel == "webhook")).all()
+    heard = {name: [item for item in queued if item.api_client_id == system.id]
+             for name, system in systems.items()}
+    assert len(heard["full"]) == 8 and len(heard["hn"]) == 2  # hn: registered, started
+    for name, items in heard.items():
+        outside = set(made) - world["scope"][name]
+        for item in items:
+            assert not codes_in(item.body_text, world, outside), (name, item.body_text)
