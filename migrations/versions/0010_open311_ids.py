@@ -19,20 +19,23 @@ depends_on = None
 
 
 def upgrade():
-    with op.batch_alter_table('requests', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('open311_id', sa.String(length=20), nullable=True))
-    # Every request already made gets its random id (models.requests.new_open311_id).
+    # Plain ALTERs only: on SQLite a batch would rebuild `requests`, which its foreign keys refuse
+    # once rows reference it (the demo's database). NOT NULL needs a default for the rows already
+    # there; each then gets its own random id (models.requests.new_open311_id), and a unique
+    # index holds them apart.
+    op.add_column('requests', sa.Column('open311_id', sa.String(length=20), nullable=False,
+                                        server_default=''))
     connection = op.get_bind()
     ids = connection.execute(sa.text("SELECT id FROM requests")).scalars().all()
     if ids:
         connection.execute(sa.text("UPDATE requests SET open311_id = :value WHERE id = :id"),
                            [{"id": row_id, "value": secrets.token_hex(10)} for row_id in ids])
-    with op.batch_alter_table('requests', schema=None) as batch_op:
-        batch_op.alter_column('open311_id', existing_type=sa.String(length=20), nullable=False)
-        batch_op.create_unique_constraint(batch_op.f('uq_requests_open311_id'), ['open311_id'])
+    # New rows get their id from the model; SQLite cannot drop a default without that rebuild.
+    if connection.dialect.name != 'sqlite':
+        op.alter_column('requests', 'open311_id', server_default=None)
+    op.create_index(op.f('ix_requests_open311_id'), 'requests', ['open311_id'], unique=True)
 
 
 def downgrade():
-    with op.batch_alter_table('requests', schema=None) as batch_op:
-        batch_op.drop_constraint(batch_op.f('uq_requests_open311_id'), type_='unique')
-        batch_op.drop_column('open311_id')
+    op.drop_index(op.f('ix_requests_open311_id'), table_name='requests')
+    op.drop_column('requests', 'open311_id')

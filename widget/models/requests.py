@@ -109,7 +109,8 @@ class Request(db.Model):
     code: Mapped[str | None] = mapped_column(String(20), unique=True)
     resume_code: Mapped[str | None] = mapped_column(String(20), unique=True)
     # Open311's service_request_id: what integrators' lists name a request by, never the code.
-    open311_id: Mapped[str] = mapped_column(String(20), unique=True, default=new_open311_id)
+    open311_id: Mapped[str] = mapped_column(String(20), unique=True, index=True,
+                                            default=new_open311_id)
     # Nonce of the last form token that wrote this row: a replay of that token finds it again.
     submit_nonce: Mapped[str | None] = mapped_column(String(32), unique=True)
     # Sent: cleaned values by field key. Draft: what was typed, {key: [text, ...]}, unchecked.
