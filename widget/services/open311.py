@@ -6,9 +6,11 @@ one, jurisdiction_id is the key of one of the organisation's widget sites. A key
 exactly what its system account may in the back office (services.access.visible_to: its units'
 requests, the forms that file into its units). Requests are named by their opaque open311_id,
 never by the tracking code: the code is the person's bearer secret, and a key's lists must not
-hand it out. Without a key, only the code opens its request (the person holds it). A request filed here is
-checked by answers.clean_answers and created like a web submission (submit._mark_sent), so it
-gets its tracking code, due date, timeline event and notices exactly as in the widget.
+hand it out. Without a key, only the code opens its request (the person holds it).
+
+A request filed here is checked by answers.clean_answers and created like a web submission
+(submit._mark_sent), so it gets its tracking code, due date, timeline event and notices exactly
+as in the widget.
 """
 from __future__ import annotations
 
@@ -42,8 +44,9 @@ CLOSING_EVENTS = (EventKind.RESULT_READY.value, EventKind.REFUSED.value, EventKi
 HIDDEN_EVENTS = (EventKind.DRAFT_SAVED.value, EventKind.NOTE.value)
 # "+" in an unencoded query string arrives as a space: 2010-01-01T00:00:00 07:00.
 _SPACED_OFFSET = re.compile(r" (\d\d:?\d\d)$")
-# models.requests.new_open311_id's form; anything else is no id (and never reaches the database).
-_OPEN311_ID = re.compile(r"^[0-9a-f]{20}$")
+# models.requests.new_open311_id's form (fullmatch); anything else is no id, and never reaches
+# the database (a NUL byte would be PostgreSQL's error, not a 404).
+_OPEN311_ID = re.compile(r"[0-9a-f]{20}")
 
 
 class Refused(Exception):
@@ -200,15 +203,16 @@ def _readable(caller: Caller) -> ColumnElement[bool]:
 
 
 def _sent_requests(caller: Caller):
-    return select(Request).where(_readable(caller)).options(selectinload(Request.form_version).selectinload(FormVersion.form),
-                         selectinload(Request.unit))
+    return select(Request).where(_readable(caller)).options(
+        selectinload(Request.form_version).selectinload(FormVersion.form),
+        selectinload(Request.unit))
 
 
 def _named(caller: Caller, typed: list[str]) -> ColumnElement[bool]:
     """The requests named by Open311 ids (a key's names for them) or by tracking codes (which
     the person holds, and a key's caller may from before ids were opaque); else none."""
     ids = [item.lower() for item in typed
-           if caller.client is not None and _OPEN311_ID.match(item.lower())]
+           if caller.client is not None and _OPEN311_ID.fullmatch(item.lower())]
     wanted = [code for code in map(codes.parse, typed) if code]
     return or_(Request.open311_id.in_(ids), Request.code.in_(wanted))
 
@@ -243,7 +247,8 @@ def search_requests(caller: Caller, ids: str | None = None,
 def find_request(caller: Caller, typed: str) -> Request:
     """A sent request the caller may read: by its Open311 id (a key's, within its scope) or by
     its tracking code (the person's; a key's only within its scope too)."""
-    request = db.session.scalar(_sent_requests(caller).where(_named(caller, [(typed or "").strip()])))
+    named = _named(caller, [(typed or "").strip()])
+    request = db.session.scalar(_sent_requests(caller).where(named))
     if request is None:
         # A typo, an unknown id or code, a draft, another unit's or organisation's request, an
         # id without a key: all look the same.
