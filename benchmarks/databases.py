@@ -314,10 +314,11 @@ def build_app_db(database: Database, upload_dir: Path, rows: int,
                     data.sample.append(code)
                 moment = start_day + timedelta(seconds=i * 30)
                 stamp = _stamp(moment)
-                yield (first_id + i, code, stamp, stamp, stamp,
+                # Random like models.requests.new_open311_id, from the same seeded PRNG.
+                yield (first_id + i, code, f"{rng.getrandbits(80):020x}", stamp, stamp, stamp,
                        _stamp(moment + timedelta(days=14)), *fixed)
 
-        columns = ("id, code, created_at, updated_at, submitted_at, due_at, organization_id, "
+        columns = ("id, code, open311_id, created_at, updated_at, submitted_at, due_at, organization_id, "
                    "site_id, form_version_id, status, channel, language, answers, lock_version")
         if database.is_postgres:
             _copy(database, f"COPY requests ({columns}) FROM STDIN", requests(0, rows))
@@ -337,10 +338,10 @@ def build_app_db(database: Database, upload_dir: Path, rows: int,
                     batch = list(requests(start, min(start + BATCH, rows)))
                     connection.exec_driver_sql(
                         f"INSERT INTO requests ({columns}) "
-                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", batch)
+                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", batch)
                     connection.exec_driver_sql(
                         "INSERT INTO events (request_id, kind, created_at, data) "
-                        "VALUES (?, ?, ?, ?)", [(row[0], received, row[2], "{}") for row in batch])
+                        "VALUES (?, ?, ?, ?)", [(row[0], received, row[3], "{}") for row in batch])
         # The rows read back through the models like rows the app wrote.
         probe = db.session.scalar(select(Request).where(Request.code == data.sample[0]))
         if (probe is None or probe.status != RequestStatus.RECEIVED.value or probe.due_at is None

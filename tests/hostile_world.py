@@ -200,8 +200,8 @@ def world(app, mail_server):
         "first_name": PAYLOAD, "last_name": "Lan", "description": PAYLOAD,
         "email": "system@example.org"})
     assert filed.status_code == 200, filed.get_data(as_text=True)
-    by_system = _db.session.scalar(select(Request).where(Request.code == codes.parse(
-        filed.json[0]["service_request_id"])))
+    by_system = _db.session.scalar(select(Request).where(
+        Request.open311_id == filed.json[0]["service_request_id"]))
 
     # Another organisation, with a request and a file of its own.
     elsewhere = new_site(key="elsewhere", origins=("http://localhost:9000",))

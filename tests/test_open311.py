@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import xml.etree.ElementTree as ET
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -21,6 +22,8 @@ from widget.services.api_clients import create_api_client, revoke_api_client
 from widget.services.staff import create_staff
 
 BASE = "/open311/v2"
+# What service_request_id looks like (models.requests.new_open311_id): never a tracking code.
+OPEN311_ID = re.compile(r"[0-9a-f]{20}")
 # A copy of the official schemas (open311/schema-validation, schema/georeport-v2/): CI clones
 # the project alone, without the shared folder it came from.
 SCHEMA_DIR = Path(__file__).resolve().parent / "open311_schemas"
@@ -180,6 +183,11 @@ def good_post(key: str, **extra) -> dict:
             **extra}
 
 
+def filed(db, service_request_id: str) -> Request:
+    """The request Open311 names by this id."""
+    return db.session.scalar(select(Request).where(Request.open311_id == service_request_id))
+
+
 def post_request(client, key: str, fmt: str = "json", **extra) -> str:
     """POST a good request; return its service_request_id."""
     response = client.post(f"{BASE}/requests.{fmt}", data=good_post(key, **extra))
@@ -268,9 +276,10 @@ def test_service_definition_maps_fields_to_attributes(client, desk):
 # --- POST requests -----------------------------------------------------------------------------
 
 def test_post_files_a_request_like_the_widget(client, db, desk):
-    code = post_request(client, desk["key"])
-    assert codes.parse(code) and code == codes.display(codes.parse(code))
-    request = db.session.scalar(select(Request).where(Request.code == codes.parse(code)))
+    service_request_id = post_request(client, desk["key"])
+    assert OPEN311_ID.fullmatch(service_request_id)  # not the tracking code: see test_code_exposure
+    request = filed(db, service_request_id)
+    assert codes.is_valid(request.code)
     assert request.status == RequestStatus.RECEIVED.value and request.channel == "web"
     assert request.unit_id == desk["unit"].id and request.due_at is not None
     assert request.language == "en" and request.site_id is None  # no locale, no jurisdiction_id
@@ -285,8 +294,8 @@ def test_post_files_a_request_like_the_widget(client, db, desk):
     outbox = db.session.scalars(select(OutboxItem).where(OutboxItem.request_id == request.id)).all()
     assert {(item.channel, item.recipient) for item in outbox} == {("email", EMAIL),
                                                                   ("sms", PHONE_E164)}
-    # The widget's track page finds it by the code.
-    page = client.post("/w/test/en/track", data={"code": code})
+    # The widget's track page finds it by the code, which the person's notices carry.
+    page = client.post("/w/test/en/track", data={"code": codes.display(request.code)})
     assert page.status_code == 200 and "Received, waiting to be registered" in page.get_data(as_text=True)
 
 
@@ -299,14 +308,14 @@ def test_post_answers_in_both_formats(client, desk):
     as_xml = client.post(f"{BASE}/requests.xml", data=good_post(desk["key"]))
     request = ET.fromstring(as_xml.get_data()).find("request")
     assert [child.tag for child in request] == ["service_request_id", "service_notice", "account_id"]
-    assert codes.parse(request.findtext("service_request_id"))
+    assert OPEN311_ID.fullmatch(request.findtext("service_request_id"))
     assert request.findtext("account_id") == ""
 
 
 def test_attributes_win_over_contact_parameters(client, db, desk):
-    code = post_request(client, desk["key"], locale="vi-VN", **{
+    service_request_id = post_request(client, desk["key"], locale="vi-VN", **{
         "attribute[email]": "own@example.com", "attribute[extras]": ["wet"]})
-    request = db.session.scalar(select(Request).where(Request.code == codes.parse(code)))
+    request = filed(db, service_request_id)
     assert request.language == "vi"  # the language of the person's notices
     assert request.answers["email"] == "own@example.com"
     assert request.answers["extras"] == ["wet", "dark"]  # attribute[x] and attribute[x][] add up
@@ -384,7 +393,7 @@ def test_list_needs_a_valid_key(client, desk, key):
 
 def test_list_filters(client, db, desk):
     first, second = post_request(client, desk["key"]), post_request(client, desk["key"])
-    request = db.session.scalar(select(Request).where(Request.code == codes.parse(first)))
+    request = filed(db, first)
     workflow.register_request(desk["admin"], request.id, None)
     workflow.mark_result_ready(desk["admin"], request.id, None, "desk")
 
@@ -415,35 +424,48 @@ def test_list_filters(client, db, desk):
                      400, words)
 
 
-def test_one_request_by_code_without_a_key(client, desk, other):
-    code = post_request(client, desk["key"])
+def test_one_request_by_its_id_with_a_key_or_by_its_code_without(client, db, desk, other):
+    service_request_id = post_request(client, desk["key"])
+    code = codes.display(filed(db, service_request_id).code)
+    found = get_both(client, f"requests/{service_request_id}", "service_requests",
+                     api_key=desk["key"])
+    validate(found, "requests.json")
+    assert found[0]["service_request_id"] == service_request_id and found[0]["status"] == "open"
+    # The person's code opens it without a key; the answer names it by its id alone.
     for typed in (code, code.lower().replace("-", "")):
-        found = get_both(client, f"requests/{typed}", "service_requests")
-        validate(found, "requests.json")
-        assert found[0]["service_request_id"] == code and found[0]["status"] == "open"
+        assert get_both(client, f"requests/{typed}", "service_requests") == found
     assert get_both(client, f"requests/{code}", "service_requests", jurisdiction_id="test") == found
-    # Another organisation's site, an unknown code, a typo: all the same 404.
+    # Another organisation's site or key, an id without a key, an unknown code, a typo: all the
+    # same 404.
     typo = code[:-1] + ("0" if code[-1] != "0" else "1")
     for path, params in ((f"requests/{code}", {"jurisdiction_id": "other"}),
+                         (f"requests/{code}", {"api_key": other["key"]}),
+                         (f"requests/{service_request_id}", {"api_key": other["key"]}),
+                         (f"requests/{service_request_id}", {"jurisdiction_id": "test"}),
+                         (f"requests/{service_request_id}", {}),
                          (f"requests/{codes.display(codes.generate())}", {}),
                          (f"requests/{typo}", {})):
         assert_error(get_both(client, path, "errors", 404, **params), 404)
 
 
-def test_tokens_are_the_codes(client, desk):
-    code = post_request(client, desk["key"])
-    answer = get_both(client, f"tokens/{code}", "service_requests")
+def test_tokens_are_the_ids(client, db, desk):
+    service_request_id = post_request(client, desk["key"])
+    answer = get_both(client, f"tokens/{service_request_id}", "service_requests",
+                      api_key=desk["key"])
     validate(answer, "requests.json", required=["service_request_id"])
-    assert answer == [{"service_request_id": code, "token": code}]
+    assert answer == [{"service_request_id": service_request_id, "token": service_request_id}]
+    # Found by the person's code, it is named by its id all the same: the code is not written.
+    code = codes.display(filed(db, service_request_id).code)
+    assert get_both(client, f"tokens/{code}", "service_requests") == answer
     assert_error(get_both(client, f"tokens/{codes.display(codes.generate())}", "errors", 404), 404)
 
 
 # --- servicerequestupdates ---------------------------------------------------------------------
 
 def test_updates_list_the_public_timeline_only(client, db, desk, other):
-    code = post_request(client, desk["key"])
+    service_request_id = post_request(client, desk["key"])
     post_request(client, other["key"])
-    request = db.session.scalar(select(Request).where(Request.code == codes.parse(code)))
+    request = filed(db, service_request_id)
     admin = desk["admin"]
     workflow.register_request(admin, request.id, None)
     messaging.add_internal_note(admin, request.id, "Secret: the neighbour complained twice")
@@ -455,8 +477,8 @@ def test_updates_list_the_public_timeline_only(client, db, desk, other):
     public = [event for event in events if event.public]
     assert [item["update_id"] for item in updates] == [str(event.id) for event in public]
     assert [(item["service_request_id"], item["status"], item["description"]) for item in updates] \
-        == [(code, "open", "Request received online"), (code, "open", "Registered"),
-            (code, "closed", "Result ready")]
+        == [(service_request_id, "open", "Request received online"),
+            (service_request_id, "open", "Registered"), (service_request_id, "closed", "Result ready")]
     assert all(datetime.fromisoformat(item["updated_datetime"]).tzinfo for item in updates)
     body = json.dumps(updates) + client.get(f"{BASE}/servicerequestupdates.xml", query_string={
         "api_key": desk["key"]}).get_data(as_text=True)
@@ -473,6 +495,6 @@ def test_calls_are_rate_limited_per_key(limited_app):
     assert [answer.status_code for answer in answers] == [200, 200, 429]
     error = ET.fromstring(answers[2].get_data())
     assert error.tag == "errors" and error.findtext("error/code") == "429"
-    # Another key is counted apart (and refused here only because it is not a real key).
+    # A key that does not verify counts against the address too (see test_api_limits).
     other = client.get(f"{BASE}/services.json", headers={"Authorization": "Bearer fd_aaaaaaaaaaaa_x"})
-    assert other.status_code == 403
+    assert other.status_code == 429

@@ -9,9 +9,9 @@ from flask import Blueprint, g, request, url_for
 from werkzeug.exceptions import HTTPException
 
 from widget.api import open311_format as fmt311
+from widget.api.keys import api_limit, presented_key, seconds_until_more, verified_client
 from widget.config import setting
 from widget.db_outage import answer_outages
-from widget.extensions import limiter
 from widget.services import open311
 from widget.services.open311 import Contact, Refused
 
@@ -21,19 +21,8 @@ FORMATS = ("json", "xml")
 _ATTRIBUTE = re.compile(r"^attribute\[([^\[\]]+)\](\[\])?$")
 
 
-def _api_key() -> str:
-    """The key as the spec sends it (api_key, query or form), or as a Bearer header."""
-    header = request.headers.get("Authorization", "")
-    return header[7:].strip() if header[:7].lower() == "bearer " else request.values.get("api_key", "")
-
-
-def _rate_key() -> str:
-    # A key's public prefix (fd_<prefix>_...) counts its calls wherever they come from.
-    parts = _api_key().split("_")
-    return f"key:{parts[1]}" if len(parts) >= 3 and parts[0] == "fd" else request.remote_addr or "?"
-
-
-limiter.limit(lambda: setting("RATE_LIMIT_API"), key_func=_rate_key)(bp)
+# The REST API's budget: one per verified key across both APIs, per address without one.
+api_limit(bp)
 
 
 def _format_asked() -> str:
@@ -54,8 +43,15 @@ def _http_error(error: HTTPException):
 # By code as well as by class: Flask asks for a handler by code first, and the app's own (HTML
 # pages for people) would otherwise answer a rate limit or a server error here.
 bp.register_error_handler(HTTPException, _http_error)
-for _code in (400, 403, 404, 405, 413, 429, 500):
+for _code in (400, 403, 404, 405, 413, 500):
     bp.register_error_handler(_code, _http_error)
+
+
+@bp.errorhandler(429)
+def _too_many(error: HTTPException):
+    response = _http_error(error)
+    response.headers["Retry-After"] = seconds_until_more()
+    return response
 
 
 answer_outages(bp, lambda: fmt311.errors(
@@ -84,7 +80,8 @@ def _checked(fmt: str) -> str:
 
 
 def _caller(key_required: bool = False, organization_required: bool = True) -> open311.Caller:
-    return open311.identify(_api_key(), request.values.get("jurisdiction_id"),
+    return open311.identify(verified_client(), bool(presented_key()),
+                            request.values.get("jurisdiction_id"),
                             key_required=key_required,
                             organization_required=organization_required)
 
@@ -101,9 +98,9 @@ def discovery(fmt):
 
 @bp.get("/services.<fmt>")
 def services(fmt):
-    """GET Service List: the organisation's published forms."""
+    """GET Service List: the organisation's published forms (a unit-limited key's: its units')."""
     _checked(fmt)
-    forms = open311.published_services(_caller().organization)
+    forms = open311.published_services(_caller())
     return fmt311.respond(fmt, "services", [fmt311.service(form) for form in forms])
 
 
@@ -111,18 +108,18 @@ def services(fmt):
 def service_definition(service_code, fmt):
     """GET Service Definition: a form's fields as attributes."""
     _checked(fmt)
-    form = open311.find_service(_caller().organization, service_code)
+    form = open311.find_service(_caller(), service_code)
     return fmt311.respond(fmt, "service_definition", fmt311.definition(form))
 
 
 @bp.get("/requests.<fmt>")
 def list_requests(fmt):
-    """GET Service Requests: status and dates of the key's organisation's requests."""
+    """GET Service Requests: status and dates of the requests the key may see."""
     _checked(fmt)
     caller = _caller(key_required=True)
     args = request.args
     found = open311.search_requests(
-        caller.organization, ids=args.get("service_request_id"),
+        caller, ids=args.get("service_request_id"),
         service_codes=args.get("service_code"), start_date=args.get("start_date"),
         end_date=args.get("end_date"), status=args.get("status"))
     g.private_page = True
@@ -135,7 +132,7 @@ def create_request(fmt):
     """POST Service Request: file a request on a form, answers as attribute[code]=value."""
     _checked(fmt)
     caller = _caller(key_required=True)
-    form = open311.find_service(caller.organization, request.form.get("service_code"))
+    form = open311.find_service(caller, request.form.get("service_code"))
     raw: dict[str, list[str]] = {}
     for name, values in request.form.lists():
         match = _ATTRIBUTE.match(name)
@@ -164,10 +161,11 @@ def _language(caller: open311.Caller) -> str:
 
 @bp.get("/requests/<service_request_id>.<fmt>")
 def one_request(service_request_id, fmt):
-    """GET Service Request: one request by its tracking code; the code is the secret, so no key."""
+    """GET Service Request: one request by its id (with a key that may see it) or by its
+    tracking code (the person's secret, so no key needed); the answer names it by its id."""
     _checked(fmt)
     caller = _caller(organization_required=False)
-    found = open311.request_by_code(service_request_id, caller.organization)
+    found = open311.find_request(caller, service_request_id)
     g.private_page = True
     return fmt311.respond(fmt, "service_requests",
                           [fmt311.service_request(found, found.organization)])
@@ -175,20 +173,21 @@ def one_request(service_request_id, fmt):
 
 @bp.get("/tokens/<token>.<fmt>")
 def token(token, fmt):
-    """GET service_request_id from a token: requests have their id at once, and the token is it."""
+    """GET service_request_id from a token: requests have their id at once, and the token is it
+    (looked up as GET requests/{id} does)."""
     _checked(fmt)
     caller = _caller(organization_required=False)
-    found = open311.request_by_code(token, caller.organization)
+    found = open311.find_request(caller, token)
     g.private_page = True
-    return fmt311.respond(fmt, "service_requests", [fmt311.token(found, token)])
+    return fmt311.respond(fmt, "service_requests", [fmt311.token(found)])
 
 
 @bp.get("/servicerequestupdates.<fmt>")
 def request_updates(fmt):
-    """mySociety's extension: the public timeline events of the key's organisation's requests."""
+    """mySociety's extension: the public timeline events of the requests the key may see."""
     _checked(fmt)
     caller = _caller(key_required=True)
-    updates = open311.timeline_updates(caller.organization, request.args.get("start_date"),
+    updates = open311.timeline_updates(caller, request.args.get("start_date"),
                                        request.args.get("end_date"))
     g.private_page = True
     return fmt311.respond(fmt, "service_request_updates",

@@ -14,7 +14,6 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from flask import Response
 from flask_babel import force_locale
 
-from widget import codes
 from widget.models import Event, EventKind, Field, FieldType, Form, Organization, Request
 from widget.models._types import as_utc
 from widget.public.presenters import STATUS_LABELS, timeline_label
@@ -193,7 +192,7 @@ def service_request(request: Request, organization: Organization) -> dict:
     with force_locale(LANGUAGE):
         status_notes = str(STATUS_LABELS.get(request.status, request.status))
     return {
-        "service_request_id": codes.display(request.code),
+        "service_request_id": request.open311_id,
         "status": "closed" if closed else "open",
         "status_notes": status_notes,
         "service_name": form.title(LANGUAGE),
@@ -209,16 +208,18 @@ def service_request(request: Request, organization: Organization) -> dict:
 
 
 def created(request: Request, organization: Organization) -> dict:
-    """The answer to POST requests: the tracking code, at once (the services are realtime)."""
-    return {"service_request_id": codes.display(request.code),
+    """The answer to POST requests: the request's id, at once (the services are realtime). Not
+    its tracking code: the person gets that in their notices, a key's caller never needs it."""
+    return {"service_request_id": request.open311_id,
             "service_notice": f"{notice(request)} Expected by "
                               f"{moment(request.due_at, organization)}.",
             "account_id": None}
 
 
-def token(request: Request, typed: str) -> dict:
-    """GET tokens/{token}: the token is the tracking code itself."""
-    return {"service_request_id": codes.display(request.code), "token": typed}
+def token(request: Request) -> dict:
+    """GET tokens/{token}: a request's token is its id (also when it was found by its code,
+    which is never written back)."""
+    return {"service_request_id": request.open311_id, "token": request.open311_id}
 
 
 def update(event: Event, closed: bool, organization: Organization) -> dict:
@@ -229,7 +230,7 @@ def update(event: Event, closed: bool, organization: Organization) -> dict:
         with force_locale(LANGUAGE):
             label = timeline_label(event)
     return {"update_id": str(event.id),
-            "service_request_id": codes.display(event.request.code),
+            "service_request_id": event.request.open311_id,
             "status": "closed" if closed else "open",
             "updated_datetime": moment(event.created_at, organization),
             "description": label}

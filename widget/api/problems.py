@@ -10,12 +10,12 @@ from flask import current_app, g, make_response, request
 from werkzeug.exceptions import HTTPException
 
 from widget.api import bp
+from widget.api.keys import seconds_until_more, verified_client
 from widget.db_outage import answer_outages
 from widget.file_stores import StoredFileMissing, StoreUnavailable
 from widget.models import IdempotencyRecord
 from widget.services import idempotency
 from widget.services.access import ActionError, Conflict, NotFound
-from widget.services.api_clients import authenticate_key
 
 PROBLEM = "application/problem+json"
 
@@ -74,6 +74,14 @@ def _stored_file_missing(error):
                             "stored.")
 
 
+# By code: the app's own 429 handler (a page for people) would otherwise answer first.
+@bp.errorhandler(429)
+def _too_many(_error):
+    return problem_response(429, "Too Many Requests", "This key's calls (or, without a valid key, "
+                            "this address's) are spent for now: try again after Retry-After "
+                            "seconds.", headers={"Retry-After": seconds_until_more()})
+
+
 @bp.errorhandler(HTTPException)
 def _http(error: HTTPException):
     return problem_response(error.code or 500, error.name, error.description or "")
@@ -88,9 +96,7 @@ def key_required(view):
     """The connected system a key (Authorization: Bearer ...) belongs to, in g.client."""
     @functools.wraps(view)
     def wrapper(*args, **kwargs):
-        header = request.headers.get("Authorization", "")
-        key = header[7:] if header[:7].lower() == "bearer " else ""
-        client = authenticate_key(key)
+        client = verified_client()
         if client is None:
             raise Problem(401, "Unauthorized", "Send a valid API key: Authorization: Bearer fd_...")
         g.client, g.staff = client, client.staff_user

@@ -11,19 +11,14 @@ from flask import g, request
 from widget.api import bp
 from widget.api.documents import (form_document, proposal_document, request_document,
                                   request_summary)
+from widget.api.keys import api_limit
 from widget.api.problems import Problem, idempotent, key_required
-from widget.config import setting
 from widget.downloads import file_response
-from widget.extensions import limiter
 from widget.services import api_requests, fees, form_proposals, messaging, workflow
 from widget.services.api_requests import BadCursor
 from widget.uploads import IncomingFile, configured_limits, configured_store
 
 ID = "int(max=2147483647)"
-
-
-def _key_of_caller() -> str:
-    return (request.headers.get("Authorization") or "")[7:19] or request.remote_addr or "?"
 
 
 def _body() -> dict:
@@ -55,20 +50,19 @@ def _done(req):
     return request_document(req), 200
 
 
-limit = limiter.limit(lambda: setting("RATE_LIMIT_API"), key_func=_key_of_caller)
+# Every route here, the OpenAPI document too, draws on the caller's one API budget.
+api_limit(bp)
 
 
 # -- forms -----------------------------------------------------------------------------------
 
 @bp.get("/forms")
-@limit
 @key_required
 def list_forms():
     return {"forms": [form_document(form) for form in api_requests.forms_of(g.staff)]}
 
 
 @bp.post("/forms")
-@limit
 @key_required
 @idempotent
 def push_form():
@@ -81,7 +75,6 @@ def push_form():
 
 
 @bp.get(f"/forms/proposals/<{ID}:proposal_id>")
-@limit
 @key_required
 def form_proposal(proposal_id):
     proposal = form_proposals.proposal_for_client(g.client, proposal_id)
@@ -93,7 +86,6 @@ def form_proposal(proposal_id):
 # -- requests --------------------------------------------------------------------------------
 
 @bp.get("/requests")
-@limit
 @key_required
 def list_requests():
     text = request.args.get("limit", "50")
@@ -109,14 +101,12 @@ def list_requests():
 
 
 @bp.get(f"/requests/<{ID}:request_id>")
-@limit
 @key_required
 def read_request(request_id):
     return request_document(api_requests.request_for_system(g.staff, request_id))
 
 
 @bp.get(f"/requests/<{ID}:request_id>/files/<{ID}:file_id>")
-@limit
 @key_required
 def download_file(request_id, file_id):
     attachment = api_requests.file_for_system(g.staff, request_id, file_id)
@@ -129,8 +119,8 @@ def _action(name: str, run):
     def view(request_id):
         return _done(run(g.staff, request_id, _body()))
     view.__name__ = f"action_{name}"
-    bp.add_url_rule(f"/requests/<{ID}:request_id>/{name}", view_func=limit(key_required(
-        idempotent(view))), methods=["POST"])
+    bp.add_url_rule(f"/requests/<{ID}:request_id>/{name}", view_func=key_required(
+        idempotent(view)), methods=["POST"])
 
 
 _action("register", lambda s, r, d: workflow.register_request(

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import enum
+import secrets
 from datetime import datetime
 
 from decimal import Decimal
@@ -82,6 +83,13 @@ class EventKind(str, enum.Enum):
     POST_RECEIVED = "post_received"
 
 
+def new_open311_id() -> str:
+    """A request's Open311 id: 80 random bits as 20 hex digits. Random, so it tells nothing of
+    the tracking code (a bearer secret) nor of how many requests there are; its length is no
+    code's, so a lookup never takes one for the other."""
+    return secrets.token_hex(10)
+
+
 class Request(db.Model):
     """A draft (no tracking code yet) or a sent request."""
 
@@ -100,6 +108,9 @@ class Request(db.Model):
     # Normalised codes (see widget.codes); the tracking code exists once the request is sent.
     code: Mapped[str | None] = mapped_column(String(20), unique=True)
     resume_code: Mapped[str | None] = mapped_column(String(20), unique=True)
+    # Open311's service_request_id: what integrators' lists name a request by, never the code.
+    open311_id: Mapped[str] = mapped_column(String(20), unique=True, index=True,
+                                            default=new_open311_id)
     # Nonce of the last form token that wrote this row: a replay of that token finds it again.
     submit_nonce: Mapped[str | None] = mapped_column(String(32), unique=True)
     # Sent: cleaned values by field key. Draft: what was typed, {key: [text, ...]}, unchecked.

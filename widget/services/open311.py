@@ -2,9 +2,15 @@
 it, and what an integrator may read back (status and dates, never what the person wrote).
 
 Who is asking: an api_key names a connected system (ApiClient) and so its organisation; without
-one, jurisdiction_id is the key of one of the organisation's widget sites. A request filed here is
-checked by answers.clean_answers and created like a web submission (submit._mark_sent), so it
-gets its tracking code, due date, timeline event and notices exactly as in the widget.
+one, jurisdiction_id is the key of one of the organisation's widget sites. A key reads and files
+exactly what its system account may in the back office (services.access.visible_to: its units'
+requests, the forms that file into its units). Requests are named by their opaque open311_id,
+never by the tracking code: the code is the person's bearer secret, and a key's lists must not
+hand it out. Without a key, only the code opens its request (the person holds it).
+
+A request filed here is checked by answers.clean_answers and created like a web submission
+(submit._mark_sent), so it gets its tracking code, due date, timeline event and notices exactly
+as in the widget.
 """
 from __future__ import annotations
 
@@ -13,7 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, and_, false, func, or_, select, true
 from sqlalchemy.orm import selectinload
 
 from widget import codes
@@ -22,8 +28,8 @@ from widget.models import (ApiClient, AuditEntry, Channel, Event, EventKind, Fie
                            FormGroup, FormVersion, OPEN_STATUSES, Organization, Request,
                            RequestStatus, Site)
 from widget.models._types import as_utc, utcnow
+from widget.services.access import visible_to
 from widget.services.answers import clean_answers
-from widget.services.api_clients import authenticate_key
 from widget.services.submit import _mark_sent
 
 # The spec's default and ceiling for GET requests: 90 days, and at most 1000 rows.
@@ -38,6 +44,9 @@ CLOSING_EVENTS = (EventKind.RESULT_READY.value, EventKind.REFUSED.value, EventKi
 HIDDEN_EVENTS = (EventKind.DRAFT_SAVED.value, EventKind.NOTE.value)
 # "+" in an unencoded query string arrives as a space: 2010-01-01T00:00:00 07:00.
 _SPACED_OFFSET = re.compile(r" (\d\d:?\d\d)$")
+# models.requests.new_open311_id's form (fullmatch); anything else is no id, and never reaches
+# the database (a NUL byte would be PostgreSQL's error, not a 404).
+_OPEN311_ID = re.compile(r"[0-9a-f]{20}")
 
 
 class Refused(Exception):
@@ -59,17 +68,13 @@ class Caller:
     client: ApiClient | None = None
 
 
-def identify(api_key: str | None, jurisdiction_id: str | None, key_required: bool = False,
-             organization_required: bool = True) -> Caller:
-    """The caller of an Open311 call, from its api_key and/or jurisdiction_id (a site key)."""
-    client = None
-    key = (api_key or "").strip()
-    if key:
-        client = authenticate_key(key)
-        if client is None:
-            raise Refused(403, "Invalid api_key: it is unknown or was revoked.")
-        _note_use(client)
-    elif key_required:
+def identify(client: ApiClient | None, key_presented: bool, jurisdiction_id: str | None,
+             key_required: bool = False, organization_required: bool = True) -> Caller:
+    """The caller of an Open311 call, from the system its api_key verified as (None when the key
+    presented did not verify, or none was) and/or jurisdiction_id (a site key)."""
+    if key_presented and client is None:
+        raise Refused(403, "Invalid api_key: it is unknown or was revoked.")
+    if client is None and key_required:
         raise Refused(403, "This call needs an api_key.")
     site = None
     if (jurisdiction_id or "").strip():
@@ -84,21 +89,25 @@ def identify(api_key: str | None, jurisdiction_id: str | None, key_required: boo
     return Caller(organization, site, client)
 
 
-def _note_use(client: ApiClient) -> None:
-    now = utcnow()
-    # At most one write a minute per key: enough to show "last used" to administrators.
-    if client.last_used_at is None or (now - as_utc(client.last_used_at)).total_seconds() > 60:
-        client.last_used_at = now
-        db.session.commit()
+def _forms_in_scope(caller: Caller) -> ColumnElement[bool]:
+    """The forms a caller may read and file on: with a key limited to units, those that file
+    into its units (as services.submit.file_on_behalf allows its staff); else every form."""
+    staff = caller.client.staff_user if caller.client else None
+    if staff is None or staff.is_admin:
+        return true()
+    unit_ids = [unit.id for unit in staff.units]
+    return Form.unit_id.in_(unit_ids) if unit_ids else false()
 
 
 # --- services --------------------------------------------------------------------------------
 
-def published_services(organization: Organization) -> list[Form]:
-    """The organisation's published forms (that have a version), in catalogue order."""
+def published_services(caller: Caller) -> list[Form]:
+    """The organisation's published forms (that have a version) the caller may file on, in
+    catalogue order."""
     forms = db.session.scalars(
         select(Form).outerjoin(FormGroup, Form.group_id == FormGroup.id)
-        .where(Form.organization_id == organization.id, Form.is_published.is_(True))
+        .where(Form.organization_id == caller.organization.id, Form.is_published.is_(True),
+               _forms_in_scope(caller))
         .options(selectinload(Form.versions).selectinload(FormVersion.fields),
                  selectinload(Form.group))
         # The widget catalogue's order: groups by position, forms in no group last.
@@ -107,13 +116,14 @@ def published_services(organization: Organization) -> list[Form]:
     return [form for form in forms if form.current_version is not None]
 
 
-def find_service(organization: Organization, service_code: str | None) -> Form:
-    """One published form of the organisation by its slug, or Refused (400/404)."""
+def find_service(caller: Caller, service_code: str | None) -> Form:
+    """One published form of the organisation the caller may file on, by its slug, or Refused
+    (400/404: another unit's form is not found, as another organisation's)."""
     if not (service_code or "").strip():
         raise Refused(400, "service_code was not provided.")
     form = db.session.scalar(select(Form).where(
-        Form.organization_id == organization.id, Form.slug == service_code.strip(),
-        Form.is_published.is_(True)))
+        Form.organization_id == caller.organization.id, Form.slug == service_code.strip(),
+        Form.is_published.is_(True), _forms_in_scope(caller)))
     if form is None or form.current_version is None:
         raise Refused(404, "service_code not found.")
     return form
@@ -181,25 +191,41 @@ def _comma_list(text: str | None) -> list[str]:
     return [item.strip() for item in (text or "").split(",") if item.strip()]
 
 
-def _sent_requests(organization: Organization | None):
-    query = select(Request).where(Request.status != RequestStatus.DRAFT.value,
-                                  Request.code.is_not(None))
-    if organization is not None:
-        query = query.where(Request.organization_id == organization.id)
-    return query.options(selectinload(Request.form_version).selectinload(FormVersion.form),
-                         selectinload(Request.unit))
+def _readable(caller: Caller) -> ColumnElement[bool]:
+    """The sent requests the caller may read: a key's, as its system account sees them in the
+    back office; without a key, the named organisation's (or anyone's: only a code finds one)."""
+    sent = (Request.status != RequestStatus.DRAFT.value, Request.code.is_not(None))
+    if caller.client is not None:
+        return and_(visible_to(caller.client.staff_user), *sent)
+    if caller.organization is not None:
+        return and_(Request.organization_id == caller.organization.id, *sent)
+    return and_(*sent)
 
 
-def search_requests(organization: Organization, ids: str | None = None,
+def _sent_requests(caller: Caller):
+    return select(Request).where(_readable(caller)).options(
+        selectinload(Request.form_version).selectinload(FormVersion.form),
+        selectinload(Request.unit))
+
+
+def _named(caller: Caller, typed: list[str]) -> ColumnElement[bool]:
+    """The requests named by Open311 ids (a key's names for them) or by tracking codes (which
+    the person holds, and a key's caller may from before ids were opaque); else none."""
+    ids = [item.lower() for item in typed
+           if caller.client is not None and _OPEN311_ID.fullmatch(item.lower())]
+    wanted = [code for code in map(codes.parse, typed) if code]
+    return or_(Request.open311_id.in_(ids), Request.code.in_(wanted))
+
+
+def search_requests(caller: Caller, ids: str | None = None,
                     service_codes: str | None = None, start_date: str | None = None,
                     end_date: str | None = None, status: str | None = None,
                     now: datetime | None = None) -> list[Request]:
-    """The organisation's sent requests as GET requests filters them, oldest first, at most
+    """The sent requests a key may see as GET requests filters them, oldest first, at most
     1000; service_request_id (comma list) overrides every other filter, as the spec says."""
-    query = _sent_requests(organization)
+    query = _sent_requests(caller)
     if ids:
-        wanted = [code for code in map(codes.parse, _comma_list(ids)) if code][:MAX_ROWS]
-        query = query.where(Request.code.in_(wanted))
+        query = query.where(_named(caller, _comma_list(ids)[:MAX_ROWS]))
     else:
         slugs = _comma_list(service_codes)
         if slugs:
@@ -218,13 +244,14 @@ def search_requests(organization: Organization, ids: str | None = None,
         query.order_by(Request.submitted_at, Request.id).limit(MAX_ROWS)))
 
 
-def request_by_code(typed: str, organization: Organization | None = None) -> Request:
-    """A sent request by its tracking code (within the organisation when one is named)."""
-    code = codes.parse(typed or "")
-    request = db.session.scalar(_sent_requests(organization).where(Request.code == code)) \
-        if code else None
+def find_request(caller: Caller, typed: str) -> Request:
+    """A sent request the caller may read: by its Open311 id (a key's, within its scope) or by
+    its tracking code (the person's; a key's only within its scope too)."""
+    named = _named(caller, [(typed or "").strip()])
+    request = db.session.scalar(_sent_requests(caller).where(named))
     if request is None:
-        # A typo, an unknown code, a draft and another organisation's request look the same.
+        # A typo, an unknown id or code, a draft, another unit's or organisation's request, an
+        # id without a key: all look the same.
         raise Refused(404, "service_request_id not found.")
     return request
 
@@ -234,15 +261,14 @@ def is_closed(request: Request) -> bool:
     return request.status in CLOSED_STATUSES
 
 
-def timeline_updates(organization: Organization, start_date: str | None, end_date: str | None,
+def timeline_updates(caller: Caller, start_date: str | None, end_date: str | None,
                      now: datetime | None = None) -> list[tuple[Event, bool]]:
-    """The public timeline events of the organisation's requests in the window, oldest first,
+    """The public timeline events of the requests a key may see in the window, oldest first,
     at most 1000, each with whether its request was closed by then."""
     start, end = date_window(start_date, end_date, now)
     events = db.session.scalars(
         select(Event).join(Request, Event.request_id == Request.id)
-        .where(Request.organization_id == organization.id,
-               Request.status != RequestStatus.DRAFT.value, Request.code.is_not(None),
+        .where(_readable(caller),
                Event.public.is_(True), Event.kind.not_in(HIDDEN_EVENTS),
                Event.created_at >= start, Event.created_at <= end)
         .options(selectinload(Event.request))
@@ -300,6 +326,8 @@ def file_request(caller: Caller, form: Form, raw: Mapping[str, list[str]], conta
     due-dated, with its timeline event, notices and an audit entry. Commits; or Refused (400)."""
     if caller.client is None or form.organization_id != caller.client.organization_id:
         raise Refused(403, "This call needs an api_key of the service's organisation.")
+    if not db.session.scalar(select(Form.id).where(Form.id == form.id, _forms_in_scope(caller))):
+        raise Refused(404, "service_code not found.")
     required_files = [field.key for field in file_fields(form) if field.required]
     if required_files:
         raise Refused(400, f"This service needs a file ({', '.join(required_files)}), which "
