@@ -12,7 +12,7 @@ from tests import backoffice
 from tests.conftest import IsolatedClient, settings_for
 from tests.test_admin import html_of
 from widget.models import AuditEntry, StaffUser
-from widget.services.signin_lock import LOCK_AFTER, LOCK_FOR
+from widget.services.signin_lock import LOCK_AFTER, LOCK_FOR, count_failure, is_locked
 
 office, PASSWORD = backoffice.office, backoffice.PASSWORD
 START = datetime(2026, 11, 24, 8, 0, tzinfo=timezone.utc)
@@ -198,3 +198,23 @@ def test_unknown_and_locked_accounts_get_the_same_translated_answer(app, db, off
         assert WRONG in summary and LOCK_RULE in summary
     else:  # said in the page's language, not in English
         assert LOCK_RULE not in summary and "15" in summary
+
+
+def test_wrong_passwords_checked_at_the_same_time_all_count(app, db, office, clock):
+    """Two sign-ins that read the count before either wrote it (parallel guesses): both count."""
+    staff_id = office["people"]["op"].id
+    db.session.get(StaffUser, staff_id).failed_signins = LOCK_AFTER - 2
+    db.session.commit()
+    with app.app_context():  # one request, with its own database session
+        first = db.session.get(StaffUser, staff_id)
+        assert first.failed_signins == LOCK_AFTER - 2
+        with app.app_context():  # another request, at the same time
+            second = db.session.get(StaffUser, staff_id)
+            count_failure(second, START)
+            db.session.commit()
+            db.session.remove()
+        count_failure(first, START)
+        db.session.commit()
+        db.session.remove()
+    db.session.expire_all()
+    assert is_locked(db.session.get(StaffUser, staff_id), START)

@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Protocol
 
+from widget.extensions import db
 from widget.models._types import as_utc
 
 LOCK_AFTER = 5
@@ -35,7 +36,10 @@ def count_failure(account: Lockable, now: datetime) -> None:
     transaction."""
     if is_locked(account, now):
         return  # tries during a lock do not extend it
-    account.failed_signins += 1
+    # Counted by the database (UPDATE ... SET n = n + 1), then read back: guesses sent in
+    # parallel must not overwrite each other's count and slip past the lock.
+    account.failed_signins = type(account).failed_signins + 1
+    db.session.flush()
     if account.failed_signins >= LOCK_AFTER:
         account.locked_until, account.failed_signins = now + LOCK_FOR, 0
 
