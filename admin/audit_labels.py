@@ -22,6 +22,7 @@ AUDIT_ACTIONS = {
     "staff_deactivated": _l("Staff member deactivated"),
     "staff_reactivated": _l("Staff member reactivated"),
     "staff_password_reset": _l("Temporary password given"),
+    "staff_unlocked": _l("Staff member unlocked"),
     # notifications, accounts, integrations
     "sms_settings": _l("SMS settings changed"),
     "notice_channel": _l("Notice turned on or off"),

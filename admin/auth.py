@@ -13,7 +13,9 @@ from admin.forms import LoginForm
 from widget.extensions import limiter
 from widget.i18n import use_timezone
 from widget.services.access import require_admin
-from widget.services.staff import authenticate
+from widget.services.signin_lock import LOCK_AFTER, LOCK_FOR
+from widget.services.staff import sign_in
+from widget.services.staff_sessions import end_session, sign_out_everywhere
 
 # What a signed-out visitor may reach: the sign-in page and its stylesheet.
 OPEN_ENDPOINTS = {"admin.login", "admin.static"}
@@ -21,8 +23,9 @@ OPEN_ENDPOINTS = {"admin.login", "admin.static"}
 
 @bp.before_request
 def require_staff():
-    """Every admin page but sign-in needs an active staff member whose session is still valid
-    (load_session_user drops sessions of deactivated people and of changed passwords)."""
+    """Every admin page but sign-in needs an active staff member whose session is still alive
+    on the server (staff_for_session: not signed out, not past its end, not ended by a new
+    password or deactivation)."""
     if request.endpoint in OPEN_ENDPOINTS:
         return None
     if not current_user.is_authenticated:
@@ -65,18 +68,30 @@ def login():
         return redirect(next_url or url_for("admin.inbox"))
     form = LoginForm()
     if form.validate_on_submit():
-        staff = authenticate(form.email.data, form.password.data)
+        staff = sign_in(form.email.data, form.password.data,
+                        current_app.config["FRONTDESK_STAFF_SESSION_HOURS"])
         if staff is not None and login_user(staff):
-            session.permanent = True  # ends after PERMANENT_SESSION_LIFETIME
+            session.permanent = True  # the cookie is dropped when the server's session ends
             return redirect(next_url or url_for("admin.inbox"))
     failed = request.method == "POST"
-    return render_template("admin/login.html", form=form, failed=failed,
-                           next_url=next_url), 422 if failed else 200
+    return render_template("admin/login.html", form=form, failed=failed, next_url=next_url,
+                           lock_after=LOCK_AFTER, lock_minutes=int(LOCK_FOR.total_seconds() // 60)
+                           ), 422 if failed else 200
 
 
 @bp.post("/logout")
 def logout():
-    """Sign out."""
+    """Sign out: this browser's session ends on the server, so a copy of its cookie is void."""
+    end_session(current_user.get_id())
     logout_user()
     flash(_("You are signed out."), "success")
+    return redirect(url_for("admin.login"))
+
+
+@bp.post("/logout/everywhere")
+def logout_everywhere():
+    """Sign out on every device: all of the staff member's sessions end."""
+    sign_out_everywhere(current_user._get_current_object())
+    logout_user()
+    flash(_("You are signed out on every device."), "success")
     return redirect(url_for("admin.login"))

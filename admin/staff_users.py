@@ -16,8 +16,8 @@ from admin.routes import ID, current_staff, page_number, posted_id, posted_ids
 from widget.models import Unit
 from widget.services.audit_log import AuditFilters, audit_log
 from widget.services.staff_admin import (StaffRefused, create_staff_member, list_staff,
-                                         reset_staff_password, set_staff_active, staff_member,
-                                         update_staff_member)
+                                         lock_end, reset_staff_password, set_staff_active,
+                                         staff_member, unlock_staff_member, update_staff_member)
 
 STAFF = "/staff"
 AUDIT = "/audit"
@@ -46,6 +46,7 @@ def _member_page(staff_id: int, typed: dict | None = None, problems: dict | None
     member = staff_member(me, staff_id)
     return render_template("admin/staff_member.html", member=member, units=_units(),
                            typed=typed, password=password, is_me=member.id == me.id,
+                           locked_until=lock_end(member),
                            problems={k: str(v) for k, v in (problems or {}).items()}), status
 
 
@@ -115,6 +116,15 @@ def staff_password(staff_id):
     """Give a staff member a new temporary password, shown on this answer only."""
     member, password = reset_staff_password(current_staff(), staff_id)
     return _member_page(member.id, password=password)
+
+
+@bp.post(f"{STAFF}/<{ID}:staff_id>/unlock")
+@administrators_only
+def staff_unlock(staff_id):
+    """Lift the lock wrong passwords put on a staff member's sign-in."""
+    unlock_staff_member(current_staff(), staff_id)
+    flash(_("The staff member can sign in again."), "success")
+    return redirect(url_for("admin.staff_edit", staff_id=staff_id))
 
 
 # --- the audit log ------------------------------------------------------------------------------

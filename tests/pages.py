@@ -130,8 +130,11 @@ def back_office_pages(client, language: str) -> dict[str, str]:
     pages = {"login": client.get("/admin/login"),
              "login failed": client.post("/admin/login", data={"email": "x@y.z", "password": "no"})}
     admin = db.session.scalar(select(StaffUser).where(StaffUser.email == "admin@demo.frontdesk"))
+    from widget.services.staff_sessions import start_session
+    token = start_session(admin, 1)
+    db.session.commit()
     with client.session_transaction() as session:
-        session["_user_id"] = admin.get_id()
+        session["_user_id"] = token
     for view in ("new", "mine", "overdue", "due_soon", "paused", "all"):
         pages[f"inbox {view}"] = client.get(f"/admin/?view={view}")
     pages["inbox bad filters"] = client.get("/admin/?view=all&form=x&from=someday&status=nope")

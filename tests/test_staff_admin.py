@@ -5,8 +5,10 @@ only, audited without secrets, escaped, valid HTML."""
 from __future__ import annotations
 
 import re
+from datetime import datetime, timedelta, timezone
 
 import pytest
+import time_machine
 from markupsafe import escape
 from sqlalchemy import select
 
@@ -15,6 +17,7 @@ from tests.test_admin import HOSTILE, html_of, sign_in
 from tests.test_notice_settings import CSRF_INPUT, audits
 from tests.vnu import html_errors
 from widget.models import AuditEntry, Role, StaffUser
+from widget.models._types import utcnow
 from widget.passwords import password_matches
 from widget.services.access import NotAllowed
 from widget.services.api_clients import create_api_client
@@ -310,20 +313,24 @@ def test_the_log_is_paged_and_links_requests(client, db, office, admin, received
     assert second.count(f'href="/admin/requests/{request.id}"') == 1
 
 
+@time_machine.travel(datetime(2026, 11, 24, 9, 0, tzinfo=timezone.utc), tick=False)
 def test_pages_are_valid_html(client, db, office, admin, tmp_path):
     sign_in(client, admin)
     op = office["people"]["op"]
     client.post(f"{STAFF}/{op.id}", data={"role": "unit_head"})
+    op.locked_until = utcnow() + timedelta(minutes=10)  # the member page shows the lock
+    db.session.commit()
     pages = {
         "staff": client.get(STAFF),
         "staff added": client.post(STAFF, data={"name": "Hoa", "email": "hoa@org.test",
                                                 "role": "operator"}),
         "staff refused": client.post(STAFF, data={"name": "", "email": "x", "role": "x"}),
-        "member": client.get(f"{STAFF}/{op.id}"),
+        "member locked": client.get(f"{STAFF}/{op.id}"),
         "member password": client.post(f"{STAFF}/{op.id}/password"),
         "member refused": client.post(f"{STAFF}/{admin.id}/active", data={"active": "0"}),
         "role refused": client.post(f"{STAFF}/{admin.id}", data={"role": "operator"}),
         "audit": client.get(AUDIT),
         "audit filtered": client.get(f"{AUDIT}?action=staff_created&from=x"),
     }
+    assert "Unlock Operator HN" in html_of(pages["member locked"])
     assert html_errors({name: html_of(page) for name, page in pages.items()}, tmp_path) == []

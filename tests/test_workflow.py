@@ -12,7 +12,8 @@ from tests import backoffice
 from widget.models import AuditEntry, RequestStatus as S, Role
 from widget.services import fees, messaging
 from widget.services.access import Conflict, NotAllowed, NotFound, find_for_staff
-from widget.services.staff import authenticate, create_staff, load_session_user
+from widget.services.staff import create_staff, sign_in
+from widget.services.staff_sessions import end_all_sessions, staff_for_session
 from widget.uploads import IncomingFile, LocalFileStore, UploadLimits
 
 PASSWORD = backoffice.PASSWORD
@@ -242,18 +243,20 @@ def test_fees_and_post(office, received, clock):
 
 def test_sign_in_and_sessions(office, db):
     op = office["people"]["op"]
-    assert authenticate("OP@hn.test ", PASSWORD) is op
-    assert authenticate("op@hn.test", "wrong password") is None
-    assert authenticate("nobody@hn.test", PASSWORD) is None
+    assert sign_in("OP@hn.test ", PASSWORD, 8) is op
+    assert sign_in("op@hn.test", "wrong password", 8) is None
+    assert sign_in("nobody@hn.test", PASSWORD, 8) is None
     assert op.password_hash.startswith("scrypt:")
-    assert load_session_user(op.get_id()) is op
-    op.session_epoch += 1  # e.g. the password changed
+    token = sign_in("op@hn.test", PASSWORD, 8).get_id()
+    assert staff_for_session(token) is op
+    end_all_sessions(op)  # e.g. the password changed
     db.session.commit()
-    assert load_session_user(f"{op.id}:1") is None
+    assert staff_for_session(token) is None
+    token = sign_in("op@hn.test", PASSWORD, 8).get_id()
     op.is_active = False
     db.session.commit()
-    assert authenticate("op@hn.test", PASSWORD) is None
-    assert load_session_user(op.get_id()) is None
+    assert sign_in("op@hn.test", PASSWORD, 8) is None
+    assert staff_for_session(token) is None
     with pytest.raises(NotAllowed):
         create_staff(office["org"], "short@x.test", "Short", "short", Role.OPERATOR)
     with pytest.raises(NotAllowed):

@@ -39,7 +39,10 @@ def create_app(config: dict | None = None) -> Flask:
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=settings["SECURE_COOKIES"],
+        # The server ends a staff session at a moment fixed at sign-in (staff_sessions); the
+        # cookie is not given a new expiry by every click either.
         PERMANENT_SESSION_LIFETIME=timedelta(hours=settings["STAFF_SESSION_HOURS"]),
+        SESSION_REFRESH_EACH_REQUEST=False,
         # Our forms show their own translated messages; WTForms' catalogs would only be re-read
         # from disk on every request.
         WTF_I18N_ENABLED=False,
@@ -64,10 +67,10 @@ def create_app(config: dict | None = None) -> Flask:
     from widget import i18n
     from widget.cli import register_commands
     from widget.public import bp as public_bp
-    from widget.services.staff import load_session_user
+    from widget.services.staff_sessions import staff_for_session
     from widget.web import register_web_hooks
 
-    login.user_loader(load_session_user)
+    login.user_loader(staff_for_session)
     login.login_view = "admin.login"
 
     babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=i18n.select_timezone)

@@ -11,7 +11,7 @@ from widget.models.notify import (AttemptOutcome, CodeRecovery, DeliveryAttempt,
                                   NotificationTemplate, OutboxChannel, OutboxItem, OutboxStatus,
                                   ScheduledNotice)
 from widget.models.org import Organization, Site, Unit, UnitKind
-from widget.models.people import Role, StaffUser
+from widget.models.people import Role, StaffSession, StaffUser
 from widget.models.requests import (OPEN_STATUSES, Attachment, Channel, Event, EventKind,
                                     FeeStatus, Handover, JournalCounter, Letter, Message,
                                     PauseReason, Request, RequestStatus)
@@ -26,5 +26,5 @@ __all__ = [
     "ScheduledNotice", "Channel", "Event", "EventKind", "FeeStatus",
     "Field", "FieldType", "Form", "FormGroup", "FormVersion", "Handover", "JournalCounter",
     "Letter", "Message", "Organization", "PauseReason", "Request", "RequestStatus", "Role",
-    "Site", "StaffUser", "Unit",
+    "Site", "StaffSession", "StaffUser", "Unit",
 ]

@@ -41,11 +41,16 @@ class StaffUser(db.Model):
     last_login_at: Mapped[datetime | None]
     # A connected back-office system's identity (ApiClient): never signs in, never an executor.
     is_system: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
-    # Changing the password or deactivating bumps this: old sessions stop working.
-    session_epoch: Mapped[int] = mapped_column(default=1)
+    # Wrong passwords in a row, and the lock they started (widget.services.signin_lock).
+    failed_signins: Mapped[int] = mapped_column(default=0, server_default="0")
+    locked_until: Mapped[datetime | None]
 
     organization: Mapped[Organization] = relationship()
     units: Mapped[list[Unit]] = relationship(secondary=staff_units, order_by="Unit.id")
+
+    # The token of the browser session this object was loaded for (not a column): what
+    # Flask-Login keeps in the session cookie instead of the id (its "alternative token").
+    session_token = ""
 
     @property
     def is_admin(self) -> bool:
@@ -65,4 +70,21 @@ class StaffUser(db.Model):
         return False
 
     def get_id(self) -> str:
-        return f"{self.id}:{self.session_epoch}"
+        return self.session_token
+
+
+class StaffSession(db.Model):
+    """One signed-in browser of a staff member. The session cookie carries a random token and
+    the database only its hash, so signing out deletes the row and a copied cookie opens
+    nothing. The end is fixed at sign-in: using the session does not move it."""
+
+    __tablename__ = "staff_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    staff_user_id: Mapped[int] = mapped_column(ForeignKey("staff_users.id", ondelete="CASCADE"),
+                                               index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+
+    staff_user: Mapped[StaffUser] = relationship()

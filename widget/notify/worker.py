@@ -25,7 +25,7 @@ from widget.notify.outbox import Claimed, RetryPolicy, claim, release, settle
 from widget.notify.recovery import answer_code_recoveries
 from widget.notify.schedule import run_schedule
 from widget.notify.webhooks import signing_secret
-from widget.services import account_sessions, one_time
+from widget.services import account_sessions, one_time, staff_sessions
 from widget.services.draft_expiry import forget_expired_drafts
 from widget.uploads import configured_store
 
@@ -159,6 +159,7 @@ def scheduled(config: Mapping) -> int:
         forget_expired_drafts(config["FRONTDESK_DRAFT_MAX_AGE_DAYS"], configured_store())
         one_time.forget_old()
         account_sessions.forget_expired()
+        staff_sessions.forget_expired()
         return queued
     finally:
         db.session.remove()

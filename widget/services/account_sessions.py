@@ -3,7 +3,7 @@
 A session is a random token in a cookie (CHIPS-partitioned, so that it lives inside a cross-site
 iframe whose third-party cookies are blocked); the database keeps only its SHA-256. Sign-in
 failures look alike and take the same time whether the contact is unknown, unconfirmed or the
-password is wrong; five failures in a row lock the account for a quarter of an hour.
+password is wrong; repeated failures lock the account (widget.services.signin_lock).
 """
 from __future__ import annotations
 
@@ -19,9 +19,7 @@ from widget.extensions import db
 from widget.models import Account, AccountSession, Organization
 from widget.models._types import as_utc, utcnow
 from widget.passwords import password_matches
-
-LOCK_AFTER = 5
-LOCK_FOR = timedelta(minutes=15)
+from widget.services.signin_lock import count_failure, is_locked, unlock
 # A session's last_seen_at is written at most this often: not one UPDATE per page view.
 TOUCH_EVERY = timedelta(minutes=5)
 
@@ -32,7 +30,8 @@ class NewSession:
     expires_at: datetime
 
 
-def _token_hash(token: str) -> str:
+def token_hash(token: str) -> str:
+    """What the database keeps of a session cookie's token (staff sessions use it too)."""
     return hashlib.sha256(token.encode()).hexdigest()
 
 
@@ -54,24 +53,17 @@ def sign_in(organization: Organization, typed_contact: str, password: str, sessi
     confirmed = account is not None and account.is_confirmed
     if not password_matches(account.password_hash if confirmed else None, password):
         if confirmed:
-            _count_failure(account, now)
+            count_failure(account, now)
+            db.session.commit()
         return None
-    if account.locked_until is not None and as_utc(account.locked_until) > now:
+    if is_locked(account, now):
         return None  # even the right password waits out the lock
 
-    account.failed_signins, account.locked_until, account.last_signin_at = 0, None, now
+    unlock(account)
+    account.last_signin_at = now
     session = start_session(account, session_days, now)
     db.session.commit()
     return account, session
-
-
-def _count_failure(account: Account, now: datetime) -> None:
-    if account.locked_until is not None and as_utc(account.locked_until) > now:
-        return  # tries during a lock do not extend it: a stranger cannot keep someone out forever
-    account.failed_signins += 1
-    if account.failed_signins >= LOCK_AFTER:
-        account.locked_until, account.failed_signins = now + LOCK_FOR, 0
-    db.session.commit()
 
 
 def start_session(account: Account, session_days: int, now: datetime | None = None) -> NewSession:
@@ -79,7 +71,7 @@ def start_session(account: Account, session_days: int, now: datetime | None = No
     now = now or utcnow()
     token = secrets.token_urlsafe(32)
     expires = now + timedelta(days=session_days)
-    db.session.add(AccountSession(account_id=account.id, token_hash=_token_hash(token),
+    db.session.add(AccountSession(account_id=account.id, token_hash=token_hash(token),
                                   created_at=now, last_seen_at=now, expires_at=expires))
     return NewSession(token, expires)
 
@@ -92,7 +84,7 @@ def account_for_session(organization: Organization, token: str,
         return None
     now = now or utcnow()
     session = db.session.scalar(select(AccountSession).where(
-        AccountSession.token_hash == _token_hash(token)))
+        AccountSession.token_hash == token_hash(token)))
     if session is None or as_utc(session.expires_at) <= now:
         return None
     account = session.account
@@ -106,7 +98,7 @@ def account_for_session(organization: Organization, token: str,
 
 def sign_out(token: str) -> None:
     """End this browser's session. Commits."""
-    db.session.execute(delete(AccountSession).where(AccountSession.token_hash == _token_hash(token or "")))
+    db.session.execute(delete(AccountSession).where(AccountSession.token_hash == token_hash(token or "")))
     db.session.commit()
 
 
@@ -115,7 +107,7 @@ def end_other_sessions(account: Account, keep_token: str = "") -> None:
     transaction."""
     db.session.execute(delete(AccountSession).where(
         AccountSession.account_id == account.id,
-        AccountSession.token_hash != _token_hash(keep_token)))
+        AccountSession.token_hash != token_hash(keep_token)))
 
 
 def forget_expired(now: datetime | None = None) -> int:

@@ -24,6 +24,7 @@ from widget.notify.outbox import enqueue
 from widget.notify.catalog import EMAIL
 from widget.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, hash_password, password_matches
 from widget.services import account_sessions, one_time
+from widget.services.signin_lock import unlock
 from widget.services.access import ActionError
 from widget.textnorm import strip_controls
 
@@ -208,7 +209,7 @@ def reset_password(code_id: int | None, typed_code: str, link_token: str, new_pa
         raise InvalidInput({"code": WRONG_CODE})
     account = _mark_confirmed(row)  # the code reached the contact: it is the person's
     account.password_hash = hash_password(new_password)
-    account.failed_signins, account.locked_until = 0, None
+    unlock(account)
     account_sessions.end_other_sessions(account)
     session = account_sessions.start_session(account, session_days)
     db.session.commit()

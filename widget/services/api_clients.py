@@ -122,7 +122,6 @@ def revoke_api_client(admin: StaffUser, client_id: int) -> ApiClient:
     if client.revoked_at is None:
         client.revoked_at = utcnow()
         client.staff_user.is_active = False
-        client.staff_user.session_epoch += 1
         record_change(admin, "api_client_revoked", {"api_client_id": client.id},
                       {"api_client_id": client.id, "revoked": True})
         db.session.commit()

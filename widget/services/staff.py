@@ -1,6 +1,8 @@
 """Staff accounts: signing in and creating people."""
 from __future__ import annotations
 
+from datetime import datetime
+
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
@@ -9,29 +11,32 @@ from widget.models import Organization, Role, StaffUser, Unit
 from widget.models._types import utcnow
 from widget.passwords import MIN_PASSWORD_LENGTH, hash_password, password_matches
 from widget.services.access import NotAllowed
+from widget.services.signin_lock import count_failure, is_locked, unlock
+from widget.services.staff_sessions import start_session
 
 
-def authenticate(email: str, password: str) -> StaffUser | None:
-    """The active staff member with these credentials, or None (same time either way)."""
+def sign_in(email: str, password: str, session_hours: float,
+            now: datetime | None = None) -> StaffUser | None:
+    """The active staff member with these credentials, in a new session of `session_hours`, or
+    None: the same answer after the same work for an unknown address, a wrong password and a
+    locked account. Wrong passwords count towards the lock whatever the client address.
+    Commits."""
+    now = now or utcnow()
     staff = db.session.scalar(
         select(StaffUser).where(func.lower(StaffUser.email) == (email or "").strip().lower()))
     # A connected system's account has no usable password, and is refused here all the same.
     active = staff is not None and staff.is_active and not staff.is_system
     if not password_matches(staff.password_hash if active else None, password):
+        if active:
+            count_failure(staff, now)
+            db.session.commit()
         return None
-    staff.last_login_at = utcnow()
+    if is_locked(staff, now):
+        return None  # even the right password waits out the lock
+    unlock(staff)
+    staff.last_login_at = now
+    start_session(staff, session_hours, now)
     db.session.commit()
-    return staff
-
-
-def load_session_user(session_id: str) -> StaffUser | None:
-    """Flask-Login's loader: "id:epoch"; a changed password or deactivation ends old sessions."""
-    staff_id, _, epoch = (session_id or "").partition(":")
-    if not staff_id.isdigit() or not epoch.isdigit():
-        return None
-    staff = db.session.get(StaffUser, int(staff_id))
-    if staff is None or not staff.is_active or staff.session_epoch != int(epoch):
-        return None
     return staff
 
 

@@ -2,7 +2,8 @@
 reactivating them, and temporary passwords.
 
 A temporary password is returned once, to be shown on the page that made it; only its hash is
-stored. Deactivating and a new password end the person's sessions (session_epoch).
+stored. Deactivating and a new password end the person's sessions (staff_sessions); a new
+password and unlocking lift a lock from wrong passwords (signin_lock).
 The organisation always keeps an active administrator: nobody can demote or deactivate
 themself, nor the last one. Connected systems' identities (is_system) are never listed here.
 """
@@ -10,16 +11,20 @@ from __future__ import annotations
 
 import re
 import secrets
+from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from widget.extensions import db
 from widget.models import Role, StaffUser, Unit
+from widget.models._types import as_utc, utcnow
 from widget.passwords import hash_password
 from widget.services.access import (ActionError, NotAllowed, NotFound, organisation_row,
                                     require_admin)
 from widget.services.audit_log import record_change
+from widget.services.signin_lock import is_locked, unlock
+from widget.services.staff_sessions import end_all_sessions
 from widget.textnorm import strip_controls
 
 NAME_MAX = 200
@@ -164,7 +169,7 @@ def set_staff_active(staff: StaffUser, staff_id: int, active: bool) -> StaffUser
     if not active:
         _keep_an_administrator(staff, member, "active", _l(
             "You cannot deactivate yourself: ask another administrator."))
-        member.session_epoch += 1
+        end_all_sessions(member)
     member.is_active = active
     record_change(staff, "staff_reactivated" if active else "staff_deactivated",
                   {"staff_user_id": member.id, "is_active": not active},
@@ -178,9 +183,28 @@ def reset_staff_password(staff: StaffUser, staff_id: int) -> tuple[StaffUser, st
     member = staff_member(staff, staff_id)
     password = temporary_password()
     member.password_hash = hash_password(password)
-    member.session_epoch += 1
+    end_all_sessions(member)
+    unlock(member)  # the person is to sign in with it now
     # Neither the password nor its hash: the log is read by every administrator.
     record_change(staff, "staff_password_reset", {"staff_user_id": member.id},
                   {"staff_user_id": member.id, "sessions_ended": True})
     db.session.commit()
     return member, password
+
+
+def lock_end(member: StaffUser, now: datetime | None = None) -> datetime | None:
+    """When the lock from wrong passwords on a staff member ends; None when there is none."""
+    return as_utc(member.locked_until) if is_locked(member, now or utcnow()) else None
+
+
+def unlock_staff_member(staff: StaffUser, staff_id: int) -> StaffUser:
+    """Lift a lock from wrong passwords before it ends. Commits."""
+    member = staff_member(staff, staff_id)
+    if lock_end(member) is None:
+        return member
+    record_change(staff, "staff_unlocked", {"staff_user_id": member.id, "locked_until":
+                                            as_utc(member.locked_until).isoformat()},
+                  {"staff_user_id": member.id, "locked_until": None})
+    unlock(member)
+    db.session.commit()
+    return member
