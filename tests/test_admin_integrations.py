@@ -27,7 +27,8 @@ KEY = re.compile(r"fd_[0-9a-f]{12}_[A-Za-z0-9_-]{20,}")
 SECRET = re.compile(r'id="signing-secret" class="secret" value="([0-9a-f]{64})"')
 BAD_ADDRESS = "Please enter the webhook&#39;s full address, starting with https://."
 PRIVATE_ADDRESS = ("Webhooks go to public internet addresses only; this address is on a private "
-                   "network.")
+                   "network not listed in the server setting "
+                   "FRONTDESK_WEBHOOK_PRIVATE_NETWORKS.")
 
 
 @pytest.fixture
