@@ -98,7 +98,8 @@ def published_services(organization: Organization) -> list[Form]:
     """The organisation's published forms (that have a version), in catalogue order."""
     forms = db.session.scalars(
         select(Form).outerjoin(FormGroup, Form.group_id == FormGroup.id)
-        .where(Form.organization_id == organization.id, Form.is_published.is_(True))
+        .where(Form.organization_id == organization.id, Form.is_published.is_(True),
+               Form.unit_id.is_not(None))
         .options(selectinload(Form.versions).selectinload(FormVersion.fields),
                  selectinload(Form.group))
         # The widget catalogue's order: groups by position, forms in no group last.
@@ -113,7 +114,7 @@ def find_service(organization: Organization, service_code: str | None) -> Form:
         raise Refused(400, "service_code was not provided.")
     form = db.session.scalar(select(Form).where(
         Form.organization_id == organization.id, Form.slug == service_code.strip(),
-        Form.is_published.is_(True)))
+        Form.is_published.is_(True), Form.unit_id.is_not(None)))
     if form is None or form.current_version is None:
         raise Refused(404, "service_code not found.")
     return form
