@@ -154,8 +154,8 @@ def integration_secret(client_id):
 
 # --- forms pushed for approval -------------------------------------------------------------------
 
-def _proposals_page(error: str | None = None, failed_id: int | None = None, typed: dict | None = None,
-                    status: int = 200):
+def _proposals_page(error: str | None = None, failed_id: int | None = None,
+                    typed: dict | None = None, status: int = 200):
     """The proposals waiting, oldest first, each with the unit and group it would be published
     into (the pushed ones, else the form's own, else none chosen yet); after a refused decision,
     why, and what was typed."""

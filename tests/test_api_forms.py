@@ -101,7 +101,7 @@ def test_a_pushed_unit_and_group_are_checked_against_the_key(client, db, office,
     db.session.commit()
     base = {"slug": "placed", "processing_days": 3, "titles": {"en": "Placed"},
             "fields": [{"key": "name", "type": "text", "labels": {"en": "Name"}}]}
-    for sent, unit_id in ((key, foreign.id), (key, closed.id), (key, 999999), (key, True),
+    for sent, unit_id in ((key, foreign.id), (key, closed.id), (key, 999999), (key, 2**40), (key, True),
                           (key, "1"), (hn_key, office["units"]["XD"].id)):
         refused = push(client, sent, base | {"unit_id": unit_id}, idem=f"u-{unit_id}-{sent[:9]}")
         assert refused.status_code == 422 and "unit_id" in refused.json["errors"], unit_id

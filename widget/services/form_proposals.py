@@ -168,8 +168,13 @@ def check_definition(definition) -> dict:
     return clean
 
 
+MAX_ID = 2**31 - 1  # PostgreSQL's integer: a larger id would be a database error, not a miss
+
+
 def _id(value) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
+    """A JSON value as a row id, or None (true, "1", 1.0, 0, too large)."""
+    return (value if isinstance(value, int) and not isinstance(value, bool)
+            and 1 <= value <= MAX_ID else None)
 
 
 def _placement(client: ApiClient, definition: dict) -> dict:
@@ -281,12 +286,12 @@ def _chosen_placement(admin: StaffUser, proposal: FormProposal, unit_id: int | N
                       group_id: int | None) -> tuple[Unit, FormGroup | None]:
     proposed_unit, proposed_group = proposed_placement(proposal)
     unit_id = proposed_unit if unit_id is None else unit_id
-    unit = db.session.get(Unit, unit_id) if unit_id else None
+    unit = db.session.get(Unit, unit_id) if _id(unit_id) else None
     if unit is None or unit.organization_id != admin.organization_id or not unit.is_active:
         # Without a unit the form's requests would reach no inbox at all.
         raise NotAllowed(_l("Please choose the unit whose staff handle this form's requests."))
     group_id = proposed_group if group_id is None else group_id
-    group = db.session.get(FormGroup, group_id) if group_id else None
+    group = db.session.get(FormGroup, group_id) if _id(group_id) else None
     if group_id and (group is None or group.organization_id != admin.organization_id):
         raise NotAllowed(_l("Please choose a group of the organisation, or none."))
     return unit, group
