@@ -19,7 +19,8 @@ from widget.services.access import NotAllowed
 from widget.services.api_clients import (WEBHOOK_EVENTS, api_clients, client_of,
                                          create_api_client, revoke_api_client, set_webhook)
 from widget.services.access import AdministratorsOnly
-from widget.services.form_proposals import decide_proposal, pending_proposals
+from widget.services.form_builder import group_choices, unit_choices
+from widget.services.form_proposals import decide_proposal, pending_proposals, proposed_placement
 from widget.textnorm import strip_controls
 
 INTEGRATIONS = "/integrations"
@@ -153,14 +154,33 @@ def integration_secret(client_id):
 
 # --- forms pushed for approval -------------------------------------------------------------------
 
-def _proposals_page(error: str | None = None, failed_id: int | None = None, typed: str = "",
-                    status: int = 200):
-    """The proposals waiting, oldest first; after a refused decision, why, and the reason typed."""
-    proposals = pending_proposals(current_staff())
+def _proposals_page(error: str | None = None, failed_id: int | None = None,
+                    typed: dict | None = None, status: int = 200):
+    """The proposals waiting, oldest first, each with the unit and group it would be published
+    into (the pushed ones, else the form's own, else none chosen yet); after a refused decision,
+    why, and what was typed."""
+    staff = current_staff()
+    proposals = pending_proposals(staff)
     language = str(get_locale())
+    placements = {}
+    for proposal in proposals:
+        unit_id, group_id = proposed_placement(proposal)
+        placements[proposal.id] = {"reason": "", "unit_id": str(unit_id or ""),
+                                   "group_id": str(group_id or "")}
+    if failed_id in placements and typed is not None:
+        placements[failed_id] = typed
     return render_template(
         "admin/form_proposals.html", proposals=[proposal_view(p, language) for p in proposals],
-        error=error, failed_id=failed_id, typed=typed, reason_max=REASON_MAX), status
+        error=error, failed_id=failed_id, placements=placements, reason_max=REASON_MAX,
+        units=unit_choices(staff), groups=group_choices(staff)), status
+
+
+def _posted_id(name: str) -> int | None:
+    """A chosen id; 0 for the empty choice (none); None when the field was not sent at all."""
+    if name not in request.form:
+        return None
+    text = request.form[name]
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 10 else 0
 
 
 @bp.get(PROPOSALS)
@@ -178,11 +198,17 @@ def proposal_decide(proposal_id):
     if decision not in ("approve", "reject"):
         abort(400)
     reason = request.form.get("reason", "")
+    # The page sends both, starting from the pushed unit and group (or the form's own): an
+    # empty unit is "none chosen" (refused on approval), an empty group is "no group".
     try:
-        decide_proposal(current_staff(), proposal_id, decision == "approve", reason)
+        decide_proposal(current_staff(), proposal_id, decision == "approve", reason,
+                        unit_id=_posted_id("unit_id"), group_id=_posted_id("group_id"))
     except NotAllowed as error:
         # str(): a lazy string is trusted as HTML by Jinja.
-        return _proposals_page(str(error.message), proposal_id, reason, status=422)
+        typed = {"reason": reason, "unit_id": request.form.get("unit_id", "")[:12],
+                 "group_id": request.form.get("group_id", "")[:12],
+                 "problem": "unit_id" if decision == "approve" else "reason"}
+        return _proposals_page(str(error.message), proposal_id, typed, status=422)
     flash(_("The form is published: people can fill it in now. Requests already sent keep the "
             "version they were sent on.") if decision == "approve" else
           _("The form is rejected. The system that sent it can read your reason."), "success")

@@ -9,10 +9,11 @@ from collections.abc import Callable
 import pytest
 import time_machine
 from flask.testing import FlaskClient
+from sqlalchemy import select
 
 from widget import create_app
 from widget.extensions import db as _db
-from widget.models import Field, Form, FormGroup, FormVersion, Organization, Site
+from widget.models import Field, Form, FormGroup, FormVersion, Organization, Site, Unit
 
 TEST_SECRET = "test-secret-key"
 
@@ -255,9 +256,22 @@ def new_site(key: str = "test", origins=("http://localhost:8000",), country: str
     return site
 
 
+def _unit_of(site: Site) -> Unit:
+    """The unit a test form's requests go to, as every form's do: the organisation's first,
+    or a new one."""
+    unit = _db.session.scalar(select(Unit).where(Unit.organization_id == site.organization_id)
+                              .order_by(Unit.code))
+    if unit is None:
+        unit = Unit(organization_id=site.organization_id, code="MAIN", names=_t("Main office"))
+        _db.session.add(unit)
+        _db.session.flush()
+    return unit
+
+
 def new_form(site: Site, slug: str = "contact", fields=None, processing_days: int = 5,
              group_title: str | None = "Applications", published: bool = True) -> Form:
-    """A published form with one version; fields are dicts of Field attributes."""
+    """A published form with one version, its requests going to the organisation's first unit
+    (made when it has none); fields are dicts of Field attributes."""
     group = None
     if group_title:
         group = FormGroup(organization_id=site.organization_id, titles=_t(group_title))
@@ -268,7 +282,7 @@ def new_form(site: Site, slug: str = "contact", fields=None, processing_days: in
     ]
     form = Form(organization_id=site.organization_id, group=group, slug=slug,
                 titles=_t(slug.title()), processing_days=processing_days,
-                is_published=published)
+                is_published=published, unit_id=_unit_of(site).id)
     form.versions.append(FormVersion(number=1, fields=[
         Field(position=i, labels=_t(spec["key"].title()), **spec) for i, spec in enumerate(fields)]))
     _db.session.add(form)

@@ -191,7 +191,7 @@ def world(app, mail_server):
     pushed = client.post("/api/v1/forms", json=PUSHED, headers={
         "Authorization": f"Bearer {key}", "Idempotency-Key": "pushed"})
     assert pushed.status_code == 202, pushed.json
-    decide_proposal(people["admin"], pushed.json["id"], True, "")
+    decide_proposal(people["admin"], pushed.json["id"], True, "", unit_id=office["units"]["HN"].id)
     waiting = client.post("/api/v1/forms", json=PUSHED | {"slug": "pushed-again"}, headers={
         "Authorization": f"Bearer {key}", "Idempotency-Key": "pushed-again"})
     assert waiting.status_code == 202

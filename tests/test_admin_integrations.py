@@ -27,7 +27,8 @@ KEY = re.compile(r"fd_[0-9a-f]{12}_[A-Za-z0-9_-]{20,}")
 SECRET = re.compile(r'id="signing-secret" class="secret" value="([0-9a-f]{64})"')
 BAD_ADDRESS = "Please enter the webhook&#39;s full address, starting with https://."
 PRIVATE_ADDRESS = ("Webhooks go to public internet addresses only; this address is on a private "
-                   "network.")
+                   "network not listed in the server setting "
+                   "FRONTDESK_WEBHOOK_PRIVATE_NETWORKS.")
 
 
 @pytest.fixture
@@ -380,8 +381,8 @@ def test_an_unknown_event_is_refused(client, db, admin, system):
 
 # --- forms pushed for approval --------------------------------------------------------------------
 
-def test_a_new_form_is_listed_with_its_fields_and_published_when_approved(client, db, admin,
-                                                                        system, commits):
+def test_a_new_form_is_listed_with_its_fields_and_published_when_approved(client, db, office,
+                                                                        admin, system, commits):
     proposal = propose_form(system, definition())
     sign_in(client, admin)
     html = html_of(client.get(PROPOSALS))
@@ -398,20 +399,35 @@ def test_a_new_form_is_listed_with_its_fields_and_published_when_approved(client
     html = html_of(client.get(PROPOSALS, headers={"Accept-Language": "vi"}))
     assert "<bdi>Đấu nối nước</bdi>" in html and "<bdi>Địa chỉ</bdi>" in html
     assert "<bdi>Kind</bdi>" in html
+    # The push named no unit: the page offers the units and none is chosen yet.
+    unit_select = html.split(f'<select id="unit_id-{proposal.id}" name="unit_id" required>')[1]
+    unit_select = unit_select.split("</select>")[0]
+    assert unit_select.count("<option") == 3 and " selected" not in unit_select
     before = len(commits)
-    done = client.post(f"{PROPOSALS}/{proposal.id}", data={"decision": "approve", "reason": ""})
+    refused = client.post(f"{PROPOSALS}/{proposal.id}", data={
+        "decision": "approve", "reason": "", "unit_id": "", "group_id": ""})
+    assert refused.status_code == 422 and len(commits) == before
+    assert ("Please choose the unit whose staff handle this form&#39;s requests."
+            in html_of(refused))
+    assert 'aria-invalid="true" aria-describedby="problem-unit_id-' in html_of(refused)
+    assert db.session.scalar(select(Form).where(Form.slug == "water-connection")) is None
+    xd = office["units"]["XD"]
+    done = client.post(f"{PROPOSALS}/{proposal.id}", data={
+        "decision": "approve", "reason": "", "unit_id": str(xd.id), "group_id": ""})
     assert done.status_code == 302 and done.location == PROPOSALS and len(commits) == before + 1
     html = html_of(client.get(PROPOSALS))
     assert "The form is published" in html and "No form waits for approval." in html
     form = db.session.scalar(select(Form).where(Form.slug == "water-connection"))
-    assert form.is_published and form.processing_days == 7
+    assert form.is_published and form.processing_days == 7 and form.unit_id == xd.id
     assert [f.key for f in form.current_version.fields] == ["address", "kind"]
     assert db.session.get(FormProposal, proposal.id).status == "approved"
     assert len(audits(db, "form_proposal")) == 1
 
 
-def test_a_new_version_shows_what_changes_before_it_is_approved(client, db, admin, system):
-    decide_proposal(admin, propose_form(system, definition()).id, True, "")
+def test_a_new_version_shows_what_changes_before_it_is_approved(client, db, office, admin,
+                                                               system):
+    decide_proposal(admin, propose_form(system, definition()).id, True, "",
+                    unit_id=office["units"]["HN"].id)
     changed = definition(days=10, fields=[
         {"key": "address", "type": "long_text", "required": False,
          "labels": {"en": "Street address", "vi": "Địa chỉ"}},
@@ -451,8 +467,9 @@ def test_a_new_version_shows_what_changes_before_it_is_approved(client, db, admi
     assert [f.key for f in form.versions[0].fields] == ["address", "kind"]
 
 
-def test_a_choice_change_is_shown(client, db, admin, system):
-    decide_proposal(admin, propose_form(system, definition()).id, True, "")
+def test_a_choice_change_is_shown(client, db, office, admin, system):
+    decide_proposal(admin, propose_form(system, definition()).id, True, "",
+                    unit_id=office["units"]["HN"].id)
     changed = definition()
     changed["fields"][1]["choices"].append({"value": "shop", "labels": {"en": "Shop"}})
     propose_form(system, changed)
@@ -521,13 +538,14 @@ def test_what_systems_send_is_shown_as_text(client, db, admin):
     assert f'value="{escape(HOSTILE[0])}"' in html_of(refused)
 
 
-def test_csrf_token_is_required(client, app, db, admin, system):
+def test_csrf_token_is_required(client, app, db, office, admin, system):
     proposal = propose_form(system, definition())
     sign_in(client, admin)
     app.config["WTF_CSRF_ENABLED"] = True
     posts = [(SYSTEMS, {"name": "Other"}), (f"{SYSTEMS}/{system.id}/revoke", {}),
              (f"{SYSTEMS}/{system.id}/webhook", {"webhook_url": "https://crm.example/in"}),
-             (f"{PROPOSALS}/{proposal.id}", {"decision": "approve"})]
+             (f"{PROPOSALS}/{proposal.id}", {"decision": "approve",
+                                             "unit_id": str(office["units"]["HN"].id)})]
     for url, data in posts:
         assert client.post(url, data=data).status_code == 400, url
     assert db.session.scalar(select(func.count(ApiClient.id))) == 1
@@ -549,7 +567,8 @@ def test_integration_pages_are_valid_html(client, db, office, admin, tmp_path):
                                "https://docs.example/in", ["received", "closed"])[0]
     revoked = create_api_client(admin, "Old CRM", [])[0]
     revoke_api_client(admin, revoked.id)
-    decide_proposal(admin, propose_form(system, definition()).id, True, "")
+    decide_proposal(admin, propose_form(system, definition()).id, True, "",
+                    unit_id=office["units"]["HN"].id)
     changed = definition(days=9)
     changed["fields"][0]["labels"]["en"] = "Street address"
     changed["fields"].append({"key": "meter", "type": "number", "labels": {"en": "Meter"}})

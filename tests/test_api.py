@@ -151,7 +151,7 @@ def test_a_pushed_form_waits_for_approval_then_is_published(client, db, office, 
     bad = call(client, "POST", "/forms", key, {"slug": "Bad Slug", "fields": [{"key": "1"}]})
     assert bad.status_code == 422 and {"slug", "processing_days", "fields[0].key",
                                        "fields[0].type"} <= bad.json["errors"].keys()
-    decide_proposal(admin, pushed.json["id"], True, "")
+    decide_proposal(admin, pushed.json["id"], True, "", unit_id=office["units"]["HN"].id)
     status = call(client, "GET", f"/forms/proposals/{pushed.json['id']}", key).json
     assert status["status"] == "approved"
     form = db.session.scalar(select(Form).where(Form.slug == "water-connection"))

@@ -83,7 +83,8 @@ def rest_calls(world) -> list[tuple[str, str, dict | None]]:
     """(method, path, JSON body) of every REST route, for every request of the test."""
     calls = [("GET", "/api/v1/forms", None), ("GET", "/api/v1/openapi.json", None),
              ("GET", "/api/v1/requests?limit=200", None), ("GET", "/api/v1/forms/proposals/1", None),
-             ("POST", "/api/v1/forms", {"slug": "x"})]
+             ("POST", "/api/v1/forms", {"slug": "x"}), ("GET", "/api/v1/units", None),
+             ("GET", "/api/v1/problems", None)]
     for request in world["requests"].values():
         calls.append(("GET", f"/api/v1/requests/{request.id}", None))
         calls.append(("GET", f"/api/v1/requests/{request.id}/files/1", None))

@@ -843,7 +843,8 @@ def test_line_breaks_in_a_title_reach_no_mail_header(app, client, world, mail_se
     pushed = client.post("/api/v1/forms", headers=key, json=PUSHED | {
         "slug": "crlf", "titles": {"en": f"Permit{INJECTED}"}})
     assert pushed.status_code == 202
-    decide_proposal(world["people"]["admin"], pushed.json["id"], True, "")
+    decide_proposal(world["people"]["admin"], pushed.json["id"], True, "",
+                    unit_id=world["units"]["HN"].id)
     assert send_form(client, "crlf", {"action": "draft", "name": "Lan",
                                       "email": "lan.draft@example.org"}).status_code == 200
     expire_drafts_soon(app)

@@ -2,6 +2,7 @@
 outage and its end, a worker killed between claim and send, concurrent claims, dead letters."""
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import subprocess
@@ -222,13 +223,13 @@ def test_worker_once_from_the_command_line(app, db, org, mail_server):
     assert statuses(db) == {"sent": 3}
 
 
-def test_sms_rows_go_through_the_configured_sms_channel(app, db, org, caplog):
+def test_sms_rows_go_through_the_configured_sms_channel(app, db, org, capsys):
     enqueue(org.id, OutboxChannel.SMS, "+84912345678", "Ho so 7K3M-9QX2 da duoc tiep nhan")
     db.session.commit()
-    with caplog.at_level("INFO", logger="frontdesk.sms"):
-        deliver_all(app)
+    deliver_all(app)
     assert statuses(db) == {"sent": 1}
-    assert "+84912345678" in caplog.text and "7K3M-9QX2" in caplog.text
+    printed = capsys.readouterr().out  # the console backend prints what it would send
+    assert "+84912345678" in printed and "7K3M-9QX2" in printed
 
 
 def test_retry_delays_grow_and_stay_bounded():
@@ -268,3 +269,78 @@ def test_a_request_sent_in_persian_reaches_the_person_by_email(app, db, client, 
     assert '<html lang="fa" dir="rtl">' in html
     text = message.get_body(("plain",)).get_content()
     assert "/w/test/fa/track#" in text  # the status page, the code in the fragment only
+
+
+class Scripted:
+    """A channel that answers each send with the next outcome of a script: None (sent) or an
+    exception to raise."""
+
+    def __init__(self, *outcomes):
+        self.outcomes = list(outcomes)
+
+    def send(self, delivery):
+        outcome = self.outcomes.pop(0)
+        if outcome is not None:
+            raise outcome
+
+
+def test_each_send_retry_and_dead_letter_is_logged_without_body_or_whole_recipient(
+        app, db, org, caplog):
+    from widget.notify.channels import PermanentFailure, TemporaryFailure
+    body = "Your code is 7K3M-9QX2-HR4T-B5, keep it secret"
+    sms = enqueue(org.id, OutboxChannel.SMS, "+84912345678", body)
+    mail = enqueue(org.id, OutboxChannel.EMAIL, "lan.nguyen@example.org", body, subject="Hi")
+    db.session.commit()
+    channels = {"sms": Scripted(TemporaryFailure("gateway answered HTTP 503"),
+                                PermanentFailure("gateway declined: unknown number")),
+                "email": Scripted(None)}
+    policy = worker.policy_from_config(app.config)
+    with caplog.at_level(logging.INFO, logger="frontdesk.worker"):
+        worker.run_once(channels, "test-worker", policy)
+        make_due_now(db)
+        worker.run_once(channels, "test-worker", policy)
+    lines = {(record.levelname, record.getMessage()) for record in caplog.records
+             if record.name == "frontdesk.worker"}
+    sent = [text for level, text in lines if level == "INFO" and f"outbox {mail.id} " in text]
+    retry = [text for level, text in lines if level == "WARNING" and f"outbox {sms.id} " in text
+             and "again" in text]
+    dead = [text for level, text in lines if level == "WARNING" and f"outbox {sms.id} " in text
+            and "dead letter" in text]
+    assert len(sent) == len(retry) == len(dead) == 1, lines
+    assert "email" in sent[0] and "l***@example.org" in sent[0] and "attempt 1" in sent[0]
+    assert "sms" in retry[0] and "+849*****678" in retry[0] and "attempt 1" in retry[0]
+    assert "HTTP 503" in retry[0]
+    assert "attempt 2" in dead[0] and "unknown number" in dead[0]
+    for secret in ("7K3M", "+84912345678", "lan.nguyen"):
+        assert secret not in caplog.text
+
+
+def test_a_webhook_address_is_logged_without_its_path(app, db, org, caplog):
+    from widget.notify.worker import masked_recipient
+    assert masked_recipient("webhook", "https://crm.example:8443/hooks/tok3n?sig=1") == \
+        "https://crm.example:8443/…"
+    assert masked_recipient("email", "a@b.example") == "*@b.example"
+    assert masked_recipient("sms", "+123") == "****"
+
+
+def test_the_worker_command_reads_the_private_networks_from_the_environment(
+        tmp_path, monkeypatch):
+    from widget import create_app
+    monkeypatch.setenv("FRONTDESK_WEBHOOK_PRIVATE_NETWORKS", "10.20.0.0/16, fd00:20::/48")
+    app = create_app(settings_for(tmp_path))
+    built = []
+    original = worker.channels_from_config
+
+    def recording(config):
+        built.append(original(config))
+        return built[-1]
+    monkeypatch.setattr(worker, "channels_from_config", recording)
+    with app.app_context():
+        _db.drop_all()  # a server database may hold an earlier test's rows
+        _db.create_all()
+        result = app.test_cli_runner().invoke(args=["worker", "--once"])
+        _db.session.remove()
+        _db.engine.dispose()  # on PostgreSQL a connection left to the collector warns later
+    assert result.exit_code == 0, result.output
+    networks = {str(network) for network in built[0]["webhook"].private_networks}
+    assert networks == {"10.20.0.0/16", "fd00:20::/48"}

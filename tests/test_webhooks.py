@@ -398,7 +398,7 @@ def test_webhooks_reach_public_addresses_and_the_listed_networks_only(address, l
 
 
 def test_a_mistyped_network_stops_the_app_from_starting(tmp_path):
-    with pytest.raises(ValueError, match="10.20.0.0/33"):
+    with pytest.raises(ValueError, match="FRONTDESK_WEBHOOK_PRIVATE_NETWORKS: '10.20.0.0/33'"):
         create_app(settings_for(tmp_path, WEBHOOK_PRIVATE_NETWORKS=["10.20.0.0/33"]))
 
 
@@ -416,6 +416,7 @@ def test_a_name_that_resolves_to_a_private_address_when_sending_is_refused_for_g
     assert item.status == "dead" and history(db, item) == ["permanent"]
     assert "localhost is not a public address" in item.last_error
     assert "127.0.0.1" in item.last_error
+    assert "FRONTDESK_WEBHOOK_PRIVATE_NETWORKS" in item.last_error  # the setting to look at
     assert receiver.received == []
 
 

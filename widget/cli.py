@@ -1,4 +1,5 @@
 """Flask commands: `flask --app widget demo`, `create-admin`, `copy-files-to-bucket`, `worker`."""
+import logging
 import signal
 import threading
 
@@ -77,6 +78,11 @@ def register_commands(app: Flask) -> None:
         """Deliver queued notifications (e-mail, SMS) until stopped (SIGTERM or Ctrl-C)."""
         from widget.notify import worker
         app = current_app._get_current_object()
+        if not logging.getLogger().handlers:
+            # Nothing configured logging (a process manager's own would have handlers): each
+            # send, retry and dead letter goes to standard error, at INFO.
+            logging.basicConfig(level=logging.INFO,
+                                format="%(asctime)s %(levelname)s %(name)s: %(message)s")
         if once:
             policy = worker.policy_from_config(app.config)
             channels = worker.channels_from_config(app.config)

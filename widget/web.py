@@ -5,6 +5,7 @@ from flask import Flask, current_app, g, jsonify, render_template, request
 from flask_babel import gettext as _
 from sqlalchemy import text
 
+from widget.api.problem_types import is_machine_path, problem_response, routing_problem
 from widget.db_outage import answer_outages, remove_session
 from widget.extensions import db
 from widget.file_stores import StoredFileMissing, StoreUnavailable
@@ -58,8 +59,25 @@ def register_web_hooks(app: Flask) -> None:
         return jsonify(status="ok", database="ok", outbox={
             "due": waiting.due, "oldest_due_seconds": waiting.oldest_due_seconds})
 
+    @app.after_request
+    def retry_after_only_when_waiting_helps(response):
+        # Flask-Limiter adds Retry-After to every answer of a limited view; a client that
+        # obeys it on a 200 or a 404 would wait for nothing.
+        if response.status_code not in (429, 503):
+            response.headers.pop("Retry-After", None)
+        return response
+
+    # After-request functions run last registered first: moved to the front, this one runs
+    # after Flask-Limiter's, which init_app registered before.
+    funcs = app.after_request_funcs[None]
+    funcs.insert(0, funcs.pop(funcs.index(retry_after_only_when_waiting_helps)))
+
     def error_page(status: int, title: str, message: str):
-        if request.path.startswith("/api/") or request.path == "/healthz":
+        if is_machine_path(request.path):
+            # The REST API's and Open311's paths no view took (or errors raised before their
+            # own handlers): a problem document a system can read, never a page.
+            return problem_response(status)
+        if request.path == "/healthz":
             return jsonify(error=title), status
         return render_template("error.html", title=title, message=message), status
 
@@ -80,7 +98,9 @@ def register_web_hooks(app: Flask) -> None:
                           _("The address may be mistyped, or the page no longer exists."))
 
     @app.errorhandler(405)
-    def method_not_allowed(_error):
+    def method_not_allowed(error):
+        if is_machine_path(request.path):
+            return routing_problem(405, error.valid_methods)
         return error_page(405, _("Page not found"),
                           _("The address may be mistyped, or the page no longer exists."))
 

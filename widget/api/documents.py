@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from widget import codes
-from widget.models import Attachment, Form, FormProposal, Request
+from widget.models import Attachment, Field, Form, FormProposal, Request, Unit
 from widget.models._types import as_utc
 
 
@@ -13,19 +13,40 @@ def moment(value: datetime | None) -> str | None:
     return as_utc(value).isoformat() if value is not None else None
 
 
+def _number(value):
+    """A Numeric limit as the JSON number it was pushed as (1.5, not "1.5000")."""
+    if value is None:
+        return None
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
+def field_document(field: Field) -> dict:
+    """A field with every key a pushed definition may give it."""
+    return {"key": field.key, "type": field.type, "required": field.required,
+            "labels": field.labels or {}, "helps": field.helps or {},
+            "min_length": field.min_length, "max_length": field.max_length,
+            "min_value": _number(field.min_value), "max_value": _number(field.max_value),
+            "prefill": field.prefill,
+            "choices": [{"value": choice["value"], "labels": choice.get("labels") or {}}
+                        for choice in field.choices or []]}
+
+
 def form_document(form: Form) -> dict:
+    """A form as POST /forms takes it (so a system reads back what it pushed), and its state."""
     version = form.current_version
     return {
-        "slug": form.slug, "titles": form.titles or {}, "published": form.is_published,
-        "group": form.group.titles if form.group else None,
+        "slug": form.slug, "titles": form.titles or {}, "descriptions": form.descriptions or {},
+        "published": form.is_published,
+        "group": form.group.titles if form.group else None, "group_id": form.group_id,
         "unit_id": form.unit_id,
         "processing_days": form.processing_days,
         "version": version.number if version else None,
-        "fields": [{"key": field.key, "type": field.type, "required": field.required,
-                    "labels": field.labels or {},
-                    "choices": [choice["value"] for choice in field.choices or []]}
-                   for field in (version.fields if version else [])],
+        "fields": [field_document(field) for field in (version.fields if version else [])],
     }
+
+
+def unit_document(unit: Unit) -> dict:
+    return {"id": unit.id, "code": unit.code, "names": unit.names or {}, "active": unit.is_active}
 
 
 def request_summary(request: Request) -> dict:

@@ -4,20 +4,18 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import json
 
 from flask import current_app, g, make_response, request
 from werkzeug.exceptions import HTTPException
 
 from widget.api import bp
 from widget.api.keys import seconds_until_more, verified_client
+from widget.api.problem_types import PROBLEM, listing, problem_response
 from widget.db_outage import answer_outages
 from widget.file_stores import StoredFileMissing, StoreUnavailable
 from widget.models import IdempotencyRecord
 from widget.services import idempotency
 from widget.services.access import ActionError, Conflict, NotFound
-
-PROBLEM = "application/problem+json"
 
 
 class Problem(Exception):
@@ -28,15 +26,10 @@ class Problem(Exception):
         self.status, self.title, self.detail, self.errors = status, title, detail, errors
 
 
-def problem_response(status: int, title: str, detail: str = "", errors: dict | None = None,
-                     headers: dict | None = None):
-    body = {"type": "about:blank", "title": title, "status": status}
-    if detail:
-        body["detail"] = detail
-    if errors:
-        body["errors"] = errors
-    return (json.dumps(body, ensure_ascii=False), status,
-            {"Content-Type": PROBLEM, **(headers or {})})
+@bp.get("/problems")
+def problem_types():
+    """The problem types errors carry, with when each is used: where their `type` URIs point."""
+    return listing()
 
 
 @bp.errorhandler(Problem)

@@ -10,7 +10,7 @@ from flask import g, request
 
 from widget.api import bp
 from widget.api.documents import (form_document, proposal_document, request_document,
-                                  request_summary)
+                                  request_summary, unit_document)
 from widget.api.keys import api_limit
 from widget.api.problems import Problem, idempotent, key_required
 from widget.downloads import file_response
@@ -81,6 +81,14 @@ def form_proposal(proposal_id):
     if proposal is None:
         raise Problem(404, "Not Found", "No such proposal from this system.")
     return proposal_document(proposal)
+
+
+# -- units -----------------------------------------------------------------------------------
+
+@bp.get("/units")
+@key_required
+def list_units():
+    return {"units": [unit_document(unit) for unit in api_requests.units_of(g.staff)]}
 
 
 # -- requests --------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ import os
 import socket
 import threading
 import time
+import urllib.parse
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -97,6 +98,42 @@ class Unrecorded:
             self.untried = []
 
 
+def masked_recipient(channel: str, recipient: str) -> str:
+    """Enough of a recipient for an operator to tell messages apart in a log, not enough to be
+    a contact list: an e-mail's first letter and domain, a phone's first four and last three
+    characters, a webhook's scheme and host (its path may hold a token)."""
+    if channel == OutboxChannel.WEBHOOK.value:
+        parts = urllib.parse.urlsplit(recipient)
+        return f"{parts.scheme}://{parts.netloc.rpartition('@')[2]}/…"
+    if "@" in recipient:
+        local, _, domain = recipient.rpartition("@")
+        return f"{local[0]}***@{domain}" if len(local) > 1 else f"*@{domain}"
+    if len(recipient) <= 6:
+        return "*" * len(recipient)
+    return recipient[:4] + "*" * (len(recipient) - 7) + recipient[-3:]
+
+
+def _described(item: OutboxItem) -> str:
+    # Never the body, the subject or the whole recipient: a log is read by more people.
+    return (f"outbox {item.id} ({item.channel} to "
+            f"{masked_recipient(item.channel, item.recipient)}, attempt {item.attempts})")
+
+
+def _log_outcome(who: str, result: Result, policy: RetryPolicy, recorded: bool) -> None:
+    if not recorded:
+        log.info("%s: taken over by another worker meanwhile; this result is dropped", who)
+    elif result.outcome is AttemptOutcome.SENT:
+        log.info("%s: sent%s", who, f", provider id {result.provider_id}"
+                 if result.provider_id else "")
+    elif (result.outcome is AttemptOutcome.TEMPORARY
+          and result.item.attempts < policy.max_attempts):
+        log.warning("%s: failed, will be tried again: %s", who, result.detail)
+    else:
+        log.warning("%s: dead letter: %s", who, result.detail if result.outcome is
+                    AttemptOutcome.PERMANENT else f"{result.detail} (gave up after "
+                    f"{result.item.attempts} attempts)")
+
+
 def attempt(item: OutboxItem, channel: Channel | None) -> Result:
     """Send one claimed row through its channel; the result is not recorded yet."""
     claimed, started = Claimed(item.id, item.attempts), utcnow()
@@ -132,15 +169,17 @@ def run_once(channels: Mapping[str, Channel], worker: str, policy: RetryPolicy,
         claimed = [Claimed(item.id, item.attempts) for item in items]
         for index, item in enumerate(items):
             result = attempt(item, channels.get(item.channel))
+            who = _described(item)  # before the commit expires the row
             try:
-                settle(result.item, worker, result.started_at, result.outcome, result.detail,
-                       result.provider_id, policy)
+                recorded = settle(result.item, worker, result.started_at, result.outcome,
+                                  result.detail, result.provider_id, policy)
             except Exception as error:
                 if not is_database_outage(error):
                     raise
                 unrecorded.results.append(result)
                 unrecorded.untried = claimed[index + 1:]
                 raise
+            _log_outcome(who, result, policy, recorded)
     finally:
         for channel in channels.values():
             getattr(channel, "close", lambda: None)()

@@ -98,7 +98,8 @@ def _set_webhook(client: ApiClient, url: str, events) -> None:
     # Plain cases are refused here; a name is checked again whenever the worker connects.
     if url and literal_refused(parts.hostname, parse_networks(setting("WEBHOOK_PRIVATE_NETWORKS"))):
         raise NotAllowed(_l("Webhooks go to public internet addresses only; this address is on "
-                            "a private network."))
+                            "a private network not listed in the server setting "
+                            "FRONTDESK_WEBHOOK_PRIVATE_NETWORKS."))
     unknown = set(events or ()) - set(WEBHOOK_EVENTS)
     if unknown:
         raise NotAllowed(_l("There is no such event."))

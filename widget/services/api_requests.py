@@ -8,7 +8,7 @@ from datetime import datetime, timedelta, timezone
 from sqlalchemy import and_, or_, select
 
 from widget.extensions import db
-from widget.models import Attachment, Form, Request, StaffUser
+from widget.models import Attachment, Form, Request, StaffUser, Unit
 from widget.models._types import as_utc
 from widget.services.access import NotFound, find_for_staff, visible_to
 
@@ -62,6 +62,15 @@ def forms_of(staff: StaffUser) -> list[Form]:
     """The forms of the system's organisation, in catalogue order."""
     return list(db.session.scalars(select(Form).where(
         Form.organization_id == staff.organization_id).order_by(Form.position, Form.id)))
+
+
+def units_of(staff: StaffUser) -> list[Unit]:
+    """The units a system may see: those its key was limited to, else all the organisation's;
+    by code."""
+    if staff.units:
+        return sorted(staff.units, key=lambda unit: unit.code)
+    return list(db.session.scalars(select(Unit).where(
+        Unit.organization_id == staff.organization_id).order_by(Unit.code)))
 
 
 def request_for_system(staff: StaffUser, request_id: int) -> Request:

@@ -25,7 +25,9 @@ def site_by_key(key: str) -> Site | None:
 
 def _shown_on(site: Site):
     """The condition for the published forms a site shows."""
-    condition = (Form.organization_id == site.organization_id) & Form.is_published.is_(True)
+    # A form with no unit (left so by an older release) would file requests into no inbox.
+    condition = ((Form.organization_id == site.organization_id) & Form.is_published.is_(True)
+                 & Form.unit_id.is_not(None))
     if not site.shows_all_forms:
         # A form the site was not given is "not found" there, even by its direct address.
         condition &= Form.id.in_(select(site_forms.c.form_id).where(site_forms.c.site_id == site.id))

@@ -223,6 +223,10 @@ def publish_draft(admin: StaffUser, form_id: int, make_public: bool) -> FormVers
         raise NotAllowed(_l("There is no draft to publish: change a field first."))
     if not draft.fields:
         raise NotAllowed(_l("A version needs at least one field before it is published."))
+    if make_public and form.unit_id is None:
+        # Its requests would reach no unit's inbox.
+        raise NotAllowed(_l("Choose the unit that handles its requests (in the settings) before "
+                            "the form is opened to the public."))
     draft.published_at = utcnow()
     before = {"form_id": form.id, "is_published": form.is_published}
     if make_public:

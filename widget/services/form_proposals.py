@@ -11,8 +11,8 @@ from sqlalchemy import select
 
 from widget.extensions import db
 from widget.i18n import TRANSLATED_LANGUAGES
-from widget.models import (ApiClient, Field, FieldType, Form, FormProposal, FormVersion,
-                           ProposalStatus, StaffUser)
+from widget.models import (ApiClient, Field, FieldType, Form, FormGroup, FormProposal,
+                           FormVersion, ProposalStatus, StaffUser, Unit)
 from widget.models.forms import PROFILE_KEYS
 from widget.models._types import utcnow
 from widget.sanitize import clean_html
@@ -26,6 +26,9 @@ MAX_FIELDS = 100
 TEXT_MAX = 500
 LANGUAGES = TRANSLATED_LANGUAGES
 CHOICE_TYPES = (FieldType.CHOICE.value, FieldType.MULTI_CHOICE.value)
+# What a checked field spec holds: each is a Field column of the same name.
+FIELD_KEYS = ("key", "type", "required", "labels", "helps", "min_length", "max_length",
+              "min_value", "max_value", "prefill", "choices")
 
 
 class InvalidDefinition(ValueError):
@@ -165,10 +168,53 @@ def check_definition(definition) -> dict:
     return clean
 
 
+MAX_ID = 2**31 - 1  # PostgreSQL's integer: a larger id would be a database error, not a miss
+
+
+def _id(value) -> int | None:
+    """A JSON value as a row id, or None (true, "1", 1.0, 0, too large)."""
+    return (value if isinstance(value, int) and not isinstance(value, bool)
+            and 1 <= value <= MAX_ID else None)
+
+
+def _placement(client: ApiClient, definition: dict) -> dict:
+    """The pushed unit_id and group_id, checked against the key: a unit must be an active one
+    of its organisation and, for a key limited to units, one of those; a group one of the
+    organisation's. Raises InvalidDefinition."""
+    errors, placed = {}, {"unit_id": None, "group_id": None}
+    unit_id, group_id = definition.get("unit_id"), definition.get("group_id")
+    if unit_id is not None:
+        unit = db.session.get(Unit, _id(unit_id)) if _id(unit_id) else None
+        allowed = {unit.id for unit in client.staff_user.units}
+        if (unit is None or unit.organization_id != client.organization_id or not unit.is_active
+                or (allowed and unit.id not in allowed)):
+            errors["unit_id"] = "the id of an active unit this key may see (GET /units)"
+        else:
+            placed["unit_id"] = unit.id
+    if group_id is not None:
+        group = db.session.get(FormGroup, _id(group_id)) if _id(group_id) else None
+        if group is None or group.organization_id != client.organization_id:
+            errors["group_id"] = "the id of a form group of the organisation (GET /forms)"
+        else:
+            placed["group_id"] = group.id
+    if errors:
+        raise InvalidDefinition(errors)
+    return placed
+
+
 def propose_form(client: ApiClient, definition) -> FormProposal:
     """Keep a pushed definition, pending an administrator's decision. Raises
     InvalidDefinition. Commits."""
-    clean = check_definition(definition)
+    try:
+        clean = check_definition(definition)
+    except InvalidDefinition as invalid:
+        try:  # every problem at once, the placement's too
+            if isinstance(definition, dict):
+                _placement(client, definition)
+        except InvalidDefinition as misplaced:
+            invalid.errors.update(misplaced.errors)
+        raise InvalidDefinition(invalid.errors) from None
+    clean.update(_placement(client, definition))
     for field in clean["fields"]:  # JSON has no Decimal
         for name in ("min_value", "max_value"):
             field[name] = None if field[name] is None else str(field[name])
@@ -199,9 +245,22 @@ def current_form(proposal: FormProposal) -> Form | None:
                                                 Form.slug == proposal.slug))
 
 
-def decide_proposal(admin: StaffUser, proposal_id: int, approve: bool, reason: str) -> FormProposal:
-    """Publish a proposal (a new form, or a new version of the form with its slug) or reject it
-    with a reason the system can read. Commits."""
+def proposed_placement(proposal: FormProposal) -> tuple[int | None, int | None]:
+    """The unit and group the approval starts from: the pushed ones, else those of the form a
+    new version is for; None where neither says (the administrator must choose a unit)."""
+    form = current_form(proposal)
+    definition = proposal.definition or {}
+    unit_id = definition.get("unit_id") or (form.unit_id if form is not None else None)
+    group_id = definition.get("group_id") or (form.group_id if form is not None else None)
+    return unit_id, group_id
+
+
+def decide_proposal(admin: StaffUser, proposal_id: int, approve: bool, reason: str,
+                    unit_id: int | None = None, group_id: int | None = None) -> FormProposal:
+    """Publish a proposal (a new form, or a new version of the form with its slug) into the
+    unit whose inbox gets its requests (`unit_id`; None: the pushed one or the form's own; there
+    must be one) and the catalogue group `group_id` (None: the pushed one or the form's; 0: no
+    group), or reject it with a reason the system can read. Commits."""
     require_admin(admin)
     proposal = db.session.scalar(select(FormProposal).where(
         FormProposal.id == proposal_id, FormProposal.organization_id == admin.organization_id))
@@ -213,7 +272,8 @@ def decide_proposal(admin: StaffUser, proposal_id: int, approve: bool, reason: s
     if not approve and not reason:
         raise NotAllowed(_l("Please say why the form is rejected: the system reads it."))
     if approve:
-        proposal.form_id = _publish(proposal).id
+        unit, group = _chosen_placement(admin, proposal, unit_id, group_id)
+        proposal.form_id = _publish(proposal, unit, group).id
     proposal.status = (ProposalStatus.APPROVED if approve else ProposalStatus.REJECTED).value
     proposal.reason, proposal.decided_at, proposal.decided_by_id = reason, utcnow(), admin.id
     record_change(admin, "form_proposal", {"proposal_id": proposal.id}, {
@@ -222,12 +282,28 @@ def decide_proposal(admin: StaffUser, proposal_id: int, approve: bool, reason: s
     return proposal
 
 
-def _publish(proposal: FormProposal) -> Form:
+def _chosen_placement(admin: StaffUser, proposal: FormProposal, unit_id: int | None,
+                      group_id: int | None) -> tuple[Unit, FormGroup | None]:
+    proposed_unit, proposed_group = proposed_placement(proposal)
+    unit_id = proposed_unit if unit_id is None else unit_id
+    unit = db.session.get(Unit, unit_id) if _id(unit_id) else None
+    if unit is None or unit.organization_id != admin.organization_id or not unit.is_active:
+        # Without a unit the form's requests would reach no inbox at all.
+        raise NotAllowed(_l("Please choose the unit whose staff handle this form's requests."))
+    group_id = proposed_group if group_id is None else group_id
+    group = db.session.get(FormGroup, group_id) if _id(group_id) else None
+    if group_id and (group is None or group.organization_id != admin.organization_id):
+        raise NotAllowed(_l("Please choose a group of the organisation, or none."))
+    return unit, group
+
+
+def _publish(proposal: FormProposal, unit: Unit, group: FormGroup | None) -> Form:
     definition = proposal.definition
     form = current_form(proposal)
     if form is None:
         form = Form(organization_id=proposal.organization_id, slug=proposal.slug)
         db.session.add(form)
+    form.unit_id, form.group_id = unit.id, group.id if group is not None else None
     form.titles, form.descriptions = definition["titles"], definition["descriptions"]
     form.processing_days, form.is_published = definition["processing_days"], True
     number = (form.versions[-1].number + 1) if form.versions else 1
@@ -239,7 +315,7 @@ def _publish(proposal: FormProposal) -> Form:
     form.versions.append(FormVersion(number=number, published_at=utcnow(), fields=[
         Field(position=index, **{name: Decimal(value) if name in ("min_value", "max_value")
                                  and value is not None else value
-                                 for name, value in spec.items()})
+                                 for name, value in spec.items() if name in FIELD_KEYS})
         for index, spec in enumerate(definition["fields"])]))
     db.session.flush()
     return form

@@ -107,7 +107,7 @@ def published_services(caller: Caller) -> list[Form]:
     forms = db.session.scalars(
         select(Form).outerjoin(FormGroup, Form.group_id == FormGroup.id)
         .where(Form.organization_id == caller.organization.id, Form.is_published.is_(True),
-               _forms_in_scope(caller))
+               Form.unit_id.is_not(None), _forms_in_scope(caller))
         .options(selectinload(Form.versions).selectinload(FormVersion.fields),
                  selectinload(Form.group))
         # The widget catalogue's order: groups by position, forms in no group last.
@@ -123,7 +123,7 @@ def find_service(caller: Caller, service_code: str | None) -> Form:
         raise Refused(400, "service_code was not provided.")
     form = db.session.scalar(select(Form).where(
         Form.organization_id == caller.organization.id, Form.slug == service_code.strip(),
-        Form.is_published.is_(True), _forms_in_scope(caller)))
+        Form.is_published.is_(True), Form.unit_id.is_not(None), _forms_in_scope(caller)))
     if form is None or form.current_version is None:
         raise Refused(404, "service_code not found.")
     return form

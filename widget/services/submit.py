@@ -230,7 +230,7 @@ def file_on_behalf(staff: StaffUser, form: Form, channel: Channel, language: str
     receipt just as online, and the channel is recorded."""
     if channel not in (Channel.DESK, Channel.POST):
         raise ValueError(channel)
-    if form.organization_id != staff.organization_id or (
+    if form.organization_id != staff.organization_id or form.unit_id is None or (
             not staff.is_admin and form.unit_id not in {unit.id for unit in staff.units}):
         return SaveResult(Outcome.BAD_TOKEN)
     version = form.current_version

@@ -38,8 +38,8 @@ def parse_networks(texts: Iterable[str]) -> tuple[Network, ...]:
         try:
             networks.append(ipaddress.ip_network(text.strip(), strict=False))
         except ValueError:
-            raise ValueError(f"WEBHOOK_PRIVATE_NETWORKS: {text!r} is not a network such as "
-                             "10.20.0.0/16") from None
+            raise ValueError(f"FRONTDESK_WEBHOOK_PRIVATE_NETWORKS: {text!r} is not a network "
+                             "such as 10.20.0.0/16") from None
     return tuple(networks)
 
 
@@ -93,8 +93,8 @@ def connect_checked(private_networks: tuple[Network, ...], address: tuple[str, i
     if error is not None:
         raise error
     raise AddressNotAllowed(f"{host} is not a public address ({', '.join(sorted(set(refused)))}); "
-                            "webhooks reach private networks only when WEBHOOK_PRIVATE_NETWORKS "
-                            "lists them")
+                            "webhooks reach private networks only when the worker's "
+                            "FRONTDESK_WEBHOOK_PRIVATE_NETWORKS setting lists them")
 
 
 def _checked(connection_class: type[http.client.HTTPConnection],

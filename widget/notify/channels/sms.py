@@ -8,8 +8,8 @@ the template supplies the quotes around JSON strings.
 from __future__ import annotations
 
 import json
-import logging
 import re
+import sys
 import urllib.parse
 import urllib.request
 from string import Template
@@ -17,8 +17,6 @@ from typing import TextIO
 
 from . import Delivery, PermanentFailure
 from .http import NoRedirect, exchange, short
-
-log = logging.getLogger("frontdesk.sms")
 
 PLACEHOLDERS = frozenset({"to", "text", "reference", "sender"})
 JSON, FORM = "application/json", "application/x-www-form-urlencoded"
@@ -42,19 +40,20 @@ _HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
 
 
 class ConsoleSms:
-    """Development channel: writes each SMS as one line instead of sending it."""
+    """Development channel: prints each SMS as one line instead of sending it."""
 
     def __init__(self, stream: TextIO | None = None):
         self.stream = stream
 
     def send(self, delivery: Delivery) -> None:
-        """Write one line with reference, recipient and text (quoted so newlines stay escaped)."""
+        """Write one line with reference, recipient and text (quoted so newlines stay escaped)
+        to the stream, standard output by default: printed, not logged, so that the SMS shows
+        whatever the logging settings (the text is what a developer wants to see here)."""
         text = json.dumps(delivery.text, ensure_ascii=False)
         line = f"SMS ref={delivery.reference} to={delivery.recipient} text={text}"
-        if self.stream is None:
-            log.info("%s", line)
-        else:
-            self.stream.write(line + "\n")
+        stream = self.stream if self.stream is not None else sys.stdout
+        stream.write(line + "\n")
+        stream.flush()
         return None
 
 

@@ -33,6 +33,7 @@ class WebhookChannel:
         self.timeout = float(timeout)
         if self.timeout <= 0:
             raise ValueError("WEBHOOK_TIMEOUT must be positive")
+        self.private_networks = private_networks
         self._opener = urllib.request.build_opener(NoRedirect, CheckedHTTPHandler(private_networks),
                                                    CheckedHTTPSHandler(private_networks))
 
