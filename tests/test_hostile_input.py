@@ -635,6 +635,10 @@ HOSTILE_CSS = [
     # Both swallow the rule after them into one rule with a selector that is not allowed.
     ("</style><script>alert(1)</script>", "A rule with a selector that is not allowed"),
     ("a { color: red; } }", "A rule with a selector that is not allowed"),
+    # A custom property's name decoded from escapes once closed its rule and opened another.
+    (r"h2 { --fd-a\7d body\7b position\3a fixed: 1 }",
+     "The property --fd-a}body{position:fixed is not allowed"),
+    (r"@media (min-width: 1x\7d) { h2 { color: red } }", "A @media rule with a condition"),
 ]
 
 
