@@ -89,9 +89,6 @@ class CheckedFile:
         return hashlib.sha256(self.data).hexdigest()
 
 
-# Byte-order marks, the longest first (UTF-32 LE begins as UTF-16 LE does).
-BOMS = ((b"\xff\xfe\x00\x00", "utf-32-le"), (b"\x00\x00\xfe\xff", "utf-32-be"),
-        (b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be"))
 # Markup anywhere in a text: a tag a browser would act on (the HTML sniffing signatures of the
 # WHATWG MIME Sniffing standard, SVG/XML and the elements that run or load things), a comment,
 # an XML declaration. "a < b", "<3" and "<lan@example.org>" stay plain text.
@@ -111,15 +108,13 @@ def detect_content_type(data: bytes) -> str | None:
 
 
 def _looks_like_text(data: bytes) -> bool:
-    # Only UTF-8 (with or without its byte-order mark) is plain text here; UTF-16 and UTF-32
-    # are decoded all the same, so markup in them is named as markup.
-    encoding, bom = next(((name, len(mark)) for mark, name in BOMS if data.startswith(mark)),
-                         ("utf-8", 0))
-    try:
-        text = data[bom:].decode(encoding)
-    except UnicodeDecodeError:
+    # Plain text is UTF-8, a byte-order mark allowed. UTF-16 and UTF-32 (marked or not) never
+    # pass: their ASCII is half NUL bytes, and their marks (FF FE, FE FF) are never UTF-8.
+    if b"\x00" in data:
         return False
-    if encoding != "utf-8" or "\x00" in text:
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
         return False
     # Markup would be dangerous if ever served inline or opened from a download: it is not
     # plain text for our purposes, wherever in the file it stands.
