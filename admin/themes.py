@@ -13,6 +13,7 @@ from admin.auth import administrators_only
 from admin.hub import admin_section
 from admin.routes import ID, current_staff, posted_id
 from widget.config import setting
+from widget.downloads import disposition
 from widget.i18n import text_direction
 from widget.models import Skin
 from widget.services.access import NotAllowed
@@ -233,4 +234,6 @@ def theme_preview_logo(theme_id):
     theme = _theme(theme_id)
     if not theme.logo_key:
         abort(404)
-    return current_app.response_class(theme_logo(theme), mimetype=theme.logo_type)
+    response = current_app.response_class(theme_logo(theme), mimetype=theme.logo_type)
+    response.headers["Content-Disposition"] = disposition("inline", "logo", theme.logo_type)
+    return response

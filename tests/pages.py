@@ -391,7 +391,9 @@ def branding_pages(client, admin) -> dict:
     from widget.services.themes import ThemeInput, make_default, save_theme
 
     site = admin.organization.sites[0]
-    logo = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+    # A 120 x 40 PNG's header: logos get the pixel check, so it declares its size.
+    logo = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + (120).to_bytes(4, "big")
+            + (40).to_bytes(4, "big") + b"\x08\x02\x00\x00\x00" + b"\x00" * 40)
     theme = save_theme(admin, None, ThemeInput(
         name="Cổng dịch vụ công", skin="soft", logo=logo,
         colors={"primary": "#7a1f1f", "background": "#fffdf8", "text": "#222222",

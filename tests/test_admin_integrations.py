@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from tests import backoffice, test_admin, test_notice_settings
 from tests.test_admin import HOSTILE, html_of, sign_in
 from tests.test_notice_settings import CSRF_INPUT, audits
+from tests.test_webhooks import FORBIDDEN_ADDRESSES, PUBLIC_ADDRESSES
 from tests.vnu import html_errors
 from widget.models import ApiClient, Form, FormProposal
 from widget.public.presenters import EVENT_LABELS
@@ -260,7 +261,8 @@ def test_revoking_stops_the_key_at_once(client, db, admin):
 # --- webhooks -------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("address", ["ftp://crm.example/in", "javascript:alert(1)", "crm.example",
-                                     "https://user:pw@crm.example/", "https://crm.example/a b"])
+                                     "https://user:pw@crm.example/", "https://crm.example/a b",
+                                     "https://[192.0.0.1]/in", "https://[::1/in"])
 def test_a_webhook_address_that_is_not_http_is_refused(client, db, admin, address):
     made = create_api_client(admin, "CRM", [], "https://crm.example/in", ["received"])[0]
     secret = made.webhook_secret
@@ -299,6 +301,29 @@ def test_a_webhook_into_the_deployments_own_network_is_refused(client, db, admin
     page = client.post(SYSTEMS, data={"name": "Other", "webhook_url": address})
     assert page.status_code == 422 and PRIVATE_ADDRESS in html_of(page)
     assert db.session.scalar(select(func.count(ApiClient.id))) == 1
+
+
+def test_an_ipv4_spelled_as_ipv6_is_refused_when_the_webhook_is_saved(client, db, admin, system):
+    """Every form of tests.test_webhooks' table (NAT64, 6to4, Teredo, IPv4-compatible, mapped,
+    site-local...) typed as the webhook's address: refused, nothing saved."""
+    sign_in(client, admin)
+    for name, address in FORBIDDEN_ADDRESSES:
+        page = client.post(f"{SYSTEMS}/{system.id}/webhook",
+                           data={"webhook_url": f"https://{url_host(address)}/in",
+                                 "events": ["closed"]})
+        assert page.status_code == 422 and PRIVATE_ADDRESS in html_of(page), name
+    assert db.session.get(ApiClient, system.id).webhook_url is None
+    for name, address in PUBLIC_ADDRESSES:
+        url = f"https://{url_host(address)}/in"
+        page = client.post(f"{SYSTEMS}/{system.id}/webhook",
+                           data={"webhook_url": url, "events": ["closed"]})
+        assert page.status_code in (200, 302), name  # 200 shows the first signing secret
+        db.session.expire_all()
+        assert db.session.get(ApiClient, system.id).webhook_url == url, name
+
+
+def url_host(address: str) -> str:
+    return f"[{address}]" if ":" in address else address
 
 
 def test_a_private_network_the_operator_lists_may_be_used(app, client, db, admin, system):

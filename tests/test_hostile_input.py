@@ -635,6 +635,10 @@ HOSTILE_CSS = [
     # Both swallow the rule after them into one rule with a selector that is not allowed.
     ("</style><script>alert(1)</script>", "A rule with a selector that is not allowed"),
     ("a { color: red; } }", "A rule with a selector that is not allowed"),
+    # A custom property's name decoded from escapes once closed its rule and opened another.
+    (r"h2 { --fd-a\7d body\7b position\3a fixed: 1 }",
+     "The property --fd-a}body{position:fixed is not allowed"),
+    (r"@media (min-width: 1x\7d) { h2 { color: red } }", "A @media rule with a condition"),
 ]
 
 
@@ -692,6 +696,7 @@ def send_file(client, name: str, data: bytes):
 
 
 NOT_ACCEPTED = "is not a file type we accept"
+MARKUP_TEXT = "<html><body><script>alert(document.domain)</script></body></html>"
 HOSTILE_FILES = [
     ("html named pdf", "letter.pdf", b"<!DOCTYPE html><html><script>alert(1)</script></html>",
      NOT_ACCEPTED),
@@ -712,6 +717,20 @@ HOSTILE_FILES = [
     ("pixel flood jpeg", "tiny.jpg", jpeg(60000, 60000), "the image is too large"),
     ("pixel flood webp", "tiny.webp", webp(16000, 16000), "the image is too large"),
     ("pixel flood heic", "tiny.heic", heic((320, 240), (60000, 60000)), "the image is too large"),
+    # Markup is not plain text, wherever it stands and however the text is encoded.
+    *[(f"markup after {where}", "notes.txt", (before + "\n<script>alert(1)</script>\n").encode(),
+       NOT_ACCEPTED) for where, before in (("1 KB of text", "Ghi chú. " * 150),
+                                           ("1 MB of text", "Ghi chú của tôi.\n" * 70_000))],
+    *[(f"{encoding} byte-order mark and markup", "notes.txt",
+       bom + MARKUP_TEXT.encode(encoding), NOT_ACCEPTED) for encoding, bom in (
+        ("utf-8", b"\xef\xbb\xbf"), ("utf-16-le", b"\xff\xfe"), ("utf-16-be", b"\xfe\xff"),
+        ("utf-32-le", b"\xff\xfe\x00\x00"), ("utf-32-be", b"\x00\x00\xfe\xff"))],
+    ("two byte-order marks and markup", "notes.txt", b"\xef\xbb\xbf\xef\xbb\xbf \n" + MARKUP_TEXT.encode(),
+     NOT_ACCEPTED),
+    ("utf-16 markup without a mark", "notes.txt", MARKUP_TEXT.encode("utf-16-le"), NOT_ACCEPTED),
+    ("an svg after a line of text", "notes.txt",
+     b"My notes\n<svg xmlns='http://www.w3.org/2000/svg' onload='alert(1)'/>", NOT_ACCEPTED),
+    ("an html comment after text", "notes.txt", b"notes <!-- x --> <b>bold</b>", NOT_ACCEPTED),
 ]
 
 
@@ -750,7 +769,7 @@ def test_a_type_the_deployment_allows_but_the_form_does_not_is_refused(app, clie
 
 
 @pytest.mark.parametrize("name, data, kept, content_type", [
-    ("../../etc/in\x00voice.exe", PDF, "invoice.exe", "application/pdf"),
+    ("../../etc/in\x00voice.exe", PDF, "invoice.pdf", "application/pdf"),
     ("../../etc/pass\u202ewd.png", png(10, 10), "passwd.png", "image/png")],
     ids=["a pdf named exe, a path and a null byte", "a png, a path and a bidi override"])
 def test_the_name_does_not_matter_a_pdf_named_exe_is_kept_as_a_pdf(app, client, world, name, data,
@@ -773,6 +792,113 @@ def test_the_name_does_not_matter_a_pdf_named_exe_is_kept_as_a_pdf(app, client, 
     for bad in ("/", "\\", "\x00", "\u202e", ".."):
         assert bad not in disposition
     assert download.headers["X-Content-Type-Options"] == "nosniff"
+
+
+# Polyglots (a real image or PDF with a page after it) and text, under names that would open as a
+# page or a script: each downloads with the extension of what its bytes are.
+POLYGLOT_JPEG = jpeg(10, 10) + MARKUP_TEXT.encode()
+POLYGLOT_PNG = png(10, 10) + MARKUP_TEXT.encode()
+POLYGLOT_PDF = PDF + b"\n" + MARKUP_TEXT.encode()
+TEXT = "Ghi chú: a < b, <3, Lan <lan@example.org>.\n".encode()
+HOSTILE_NAMES = [
+    ("scan.html", POLYGLOT_JPEG, "image/jpeg", "scan.jpg"),
+    ("scan.htm", POLYGLOT_PNG, "image/png", "scan.png"),
+    ("scan.svg", POLYGLOT_JPEG, "image/jpeg", "scan.jpg"),
+    ("scan.xhtml", POLYGLOT_PDF, "application/pdf", "scan.pdf"),
+    ("scan.shtml", POLYGLOT_JPEG, "image/jpeg", "scan.jpg"),
+    ("scan.js", POLYGLOT_PDF, "application/pdf", "scan.pdf"),
+    ("scan.mjs", POLYGLOT_PNG, "image/png", "scan.png"),
+    ("SCAN.HtMl", POLYGLOT_JPEG, "image/jpeg", "SCAN.jpg"),
+    ("scan.html...", POLYGLOT_JPEG, "image/jpeg", "scan.jpg"),
+    ("scan.html . ", POLYGLOT_JPEG, "image/jpeg", "scan.jpg"),
+    ("scan.jpg.html", POLYGLOT_JPEG, "image/jpeg", "scan.jpg"),
+    ("scan.pdf.html", POLYGLOT_JPEG, "image/jpeg", "scan.pdf.jpg"),
+    ("scan.html.JPEG", POLYGLOT_JPEG, "image/jpeg", "scan.html.JPEG"),
+    ("sc\u202elmth.gpj", POLYGLOT_JPEG, "image/jpeg", "sclmth.jpg"),
+    ("scan\u202egpj.html", POLYGLOT_JPEG, "image/jpeg", "scangpj.jpg"),
+    ("scan.html::$DATA", POLYGLOT_JPEG, "image/jpeg", "scan.html__$DATA.jpg"),
+    ("scan", POLYGLOT_PDF, "application/pdf", "scan.pdf"),
+    ("Đơn đề nghị.html", POLYGLOT_PDF, "application/pdf", "Đơn đề nghị.pdf"),
+    ("notes.html", TEXT, "text/plain", "notes.txt"),
+    ("notes.txt.svg", TEXT, "text/plain", "notes.txt"),
+]
+
+
+def served_name(response) -> str:
+    """The name a browser saves a download under (RFC 6266: filename* wins)."""
+    from urllib.parse import unquote
+    disposition = response.headers["Content-Disposition"]
+    return unquote(re.search(r"filename\*=UTF-8''(\S+)", disposition).group(1))
+
+
+def every_download(client, world, attachment: Attachment, code: str) -> dict:
+    """The file as each route serves it: the person's status page, the back office, the API."""
+    access = ACCESS.search(status_page(client, code)).group(1)
+    served = {"status page": client.post(f"/w/test/en/track/file/{attachment.id}",
+                                         data={"access": access})}
+    sign_in(client, world["people"]["admin"])
+    served["back office"] = client.get(
+        f"/admin/requests/{attachment.request_id}/files/{attachment.id}")
+    served["REST API"] = client.get(
+        f"/api/v1/requests/{attachment.request_id}/files/{attachment.id}",
+        headers={"Authorization": f"Bearer {world['key']}"})
+    return served
+
+
+def assert_a_safe_download(route: str, response, data: bytes, content_type: str,
+                           name: str) -> None:
+    assert response.status_code == 200 and response.data == data, route
+    assert response.mimetype == content_type, route
+    assert response.headers["Content-Disposition"].startswith("attachment;"), route
+    assert served_name(response) == name, route
+    ascii_name = re.search(r'filename="([^"]*)"', response.headers["Content-Disposition"]).group(1)
+    assert ascii_name.rsplit(".", 1)[-1] == name.rsplit(".", 1)[-1], route
+    assert response.headers["X-Content-Type-Options"] == "nosniff", route
+
+
+@pytest.mark.parametrize("name, data, content_type, served", HOSTILE_NAMES,
+                         ids=[repr(name) for name, *_ in HOSTILE_NAMES])
+def test_a_file_downloads_with_the_extension_of_what_it_is(app, client, world, monkeypatch, name,
+                                                           data, content_type, served):
+    """Sent through the widget under a name that would open as a page or a script; shown and
+    downloaded by every route as what its bytes are."""
+    monkeypatch.setattr(limiter, "enabled", False)
+    receipt = send_file(client, name, data)
+    assert receipt.status_code == 200
+    attachment = _db.session.scalars(select(Attachment).order_by(Attachment.id.desc())).first()
+    assert (attachment.filename, attachment.content_type) == (served, content_type)
+    code = codes.parse(tracking_code(html_of(receipt)))
+    for route, response in every_download(client, world, attachment, code).items():
+        assert_a_safe_download(route, response, data, content_type, served)
+
+
+def test_a_letter_and_a_staff_file_download_as_what_they_are(app, client, world, monkeypatch,
+                                                             csrf_off):
+    """Staff attach a PDF named .html to a letter and a JPEG named .svg to a message: the person,
+    staff and connected systems download a .pdf and a .jpg."""
+    monkeypatch.setattr(limiter, "enabled", False)
+    receipt = send_file(client, "scan.pdf", PDF)
+    code = codes.parse(tracking_code(html_of(receipt)))
+    request = _db.session.scalar(select(Request).where(Request.code == code))
+    sign_in(client, world["people"]["op"])
+    for action, fields in (
+            ("letter", {"title": "Decision", "pdf": (io.BytesIO(POLYGLOT_PDF), "decision.html")}),
+            ("message", {"body": "Your scan", "files": (io.BytesIO(POLYGLOT_JPEG), "scan.svg")})):
+        version = _db.session.get(Request, request.id).lock_version
+        response = client.post(f"/admin/requests/{request.id}/{action}", data={
+            f"{action}-version": version, **{f"{action}-{k}": v for k, v in fields.items()}},
+            content_type="multipart/form-data")
+        assert response.status_code == 302, html_of(response)
+    _db.session.expire_all()
+    letter, message = (_db.session.scalars(select(Attachment).where(
+        Attachment.request_id == request.id, Attachment.field_key == "message",
+        is_letter)).one() for is_letter in (Attachment.letter_id.is_not(None),
+                                            Attachment.letter_id.is_(None)))
+    for attachment, data, content_type, served in (
+            (letter, POLYGLOT_PDF, "application/pdf", "decision.pdf"),
+            (message, POLYGLOT_JPEG, "image/jpeg", "scan.jpg")):
+        for route, response in every_download(client, world, attachment, code).items():
+            assert_a_safe_download(route, response, data, content_type, served)
 
 
 def test_an_ordinary_document_and_image_pass(app, client, world):

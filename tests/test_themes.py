@@ -3,6 +3,7 @@ sanitised, custom CSS filtered), the widget wears the site's theme or the organi
 through its own stylesheet, and deleting a theme sends its sites back to the default."""
 from __future__ import annotations
 
+import io
 import re
 
 import pytest
@@ -12,6 +13,7 @@ from sqlalchemy import func, select
 
 from tests import backoffice, test_admin
 from tests.test_admin import html_of, sign_in
+from tests.test_hostile_input import jpeg, png, webp
 from tests.test_notice_settings import CSRF_INPUT, audits
 from widget.models import AuditEntry, Form, Site, StaffUser, Theme
 from widget.services.themes import ThemeInput, ThemeRefused, contrast_ratio, save_theme
@@ -240,6 +242,11 @@ def test_a_png_logo_is_served_as_an_image(client, db, admin, theme):
     assert logo.status_code == 200 and logo.mimetype == "image/png" and logo.data == PNG
     assert logo.headers["X-Content-Type-Options"] == "nosniff"
     assert "max-age" in logo.headers["Cache-Control"]
+    # Saved from the page, it is an image by name too, whatever name it was uploaded under.
+    preview = client.get(f"{THEMES}/{theme.id}/logo")
+    for served in (logo, preview):
+        assert served.headers["Content-Disposition"] == (
+            "inline; filename=\"logo.png\"; filename*=UTF-8''logo.png")
 
 
 @pytest.mark.parametrize("data, filename, message", [
@@ -255,6 +262,24 @@ def test_a_logo_that_is_no_safe_image_is_refused(client, db, admin, theme, data,
     assert response.status_code == 422 and message in html_of(response)
     assert db.session.get(Theme, theme.id).logo_key is None
     assert client.get(f"{THEMES}/{theme.id}/logo").status_code == 404
+
+
+@pytest.mark.parametrize("data, reason", [
+    (png(50000, 50000), "the image is too large (more than 40 megapixels)."),
+    (jpeg(60000, 60000), "the image is too large (more than 40 megapixels)."),
+    (webp(16000, 16000), "the image is too large (more than 40 megapixels)."),
+    (b"\xff\xd8\xff\xe0" + b"\xff" * 300_000, "the image is damaged."),
+], ids=["png pixel flood", "jpeg pixel flood", "webp pixel flood", "jpeg without a size"])
+def test_a_logo_gets_the_pixel_check_attachments_get(client, db, admin, theme, data, reason):
+    """A few bytes declaring billions of pixels would make every citizen's browser hold
+    gigabytes to draw the logo: refused as an attached file would be, and nothing kept."""
+    sign_in(client, admin)
+    response = client.post(f"{THEMES}/{theme.id}", data=form(logo=(io.BytesIO(data), "logo.png")),
+                           content_type="multipart/form-data")
+    assert response.status_code == 422
+    assert f"The logo cannot be used: {reason}" in html_of(response)
+    assert db.session.get(Theme, theme.id).logo_key is None
+    assert not any(configured_store().root.rglob("*"))
 
 
 def test_a_logo_over_512_kb_is_refused(db, admin, theme):

@@ -397,6 +397,93 @@ def test_webhooks_reach_public_addresses_and_the_listed_networks_only(address, l
     assert address_guard.permitted(ipaddress.ip_address(address), networks) is allowed
 
 
+# Where an IPv6 address carries an IPv4 one, the IPv4 one is where the packets end up.
+FORBIDDEN_IPV4 = {"loopback": "127.0.0.1", "private": "10.1.2.3", "private-192": "192.168.0.10",
+                  "link-local": "169.254.1.1", "CGNAT": "100.64.0.1",
+                  "metadata": "169.254.169.254", "this-network": "0.0.0.0"}
+PUBLIC_IPV4 = "93.184.215.14"
+
+
+def ipv6_forms(ipv4: str) -> dict[str, str]:
+    """Every way an IPv6 address spells an IPv4 one: IPv4-mapped, IPv4-compatible, translated
+    (SIIT), NAT64 (well-known /96; local-use 64:ff9b:1::/48 at its RFC 6052 layouts), 6to4, and
+    Teredo (the client's address inverted in the last 32 bits, behind a public server)."""
+    v4 = int(ipaddress.IPv4Address(ipv4))
+    local_use = int(ipaddress.IPv6Address("64:ff9b:1::"))
+
+    def v6(value: int) -> str:
+        return str(ipaddress.IPv6Address(value))
+    return {
+        "mapped": f"::ffff:{ipv4}",
+        "compatible": v6(v4),
+        "translated": v6((0xFFFF << 32) | v4),
+        "nat64": v6(int(ipaddress.IPv6Address("64:ff9b::")) | v4),
+        "nat64-local/96": v6(local_use | v4),
+        "nat64-local/48": v6(local_use | (v4 >> 16) << 64 | (v4 & 0xFFFF) << 40),
+        "nat64-local/56": v6(local_use | (v4 >> 24) << 64 | (v4 & 0xFFFFFF) << 32),
+        "nat64-local/64": v6(local_use | v4 << 24),
+        "6to4": v6(0x2002 << 112 | v4 << 80 | 1),
+        "teredo": v6(0x20010000 << 96 | int(ipaddress.IPv4Address("65.54.227.120")) << 64
+                     | 0x8000_63BF << 32 | (v4 ^ 0xFFFFFFFF)),
+    }
+
+
+# Never reached, whether typed or resolved; each is a private or reserved network spelled some way.
+FORBIDDEN_ADDRESSES = [
+    *[(f"{kind} as {form}", address) for kind, ipv4 in FORBIDDEN_IPV4.items()
+      for form, address in ipv6_forms(ipv4).items()],
+    ("IETF protocol assignments", "192.0.0.1"), ("the global-looking 192.0.0.9", "192.0.0.9"),
+    ("NAT64 discovery", "192.0.0.170"), ("deprecated site-local", "fec0::1"),
+    ("site-local, last block", "feff::1"), ("not global unicast", "4000::1"),
+    ("not global unicast, reserved", "100::1"), ("IPv6 documentation", "2001:db8::1"),
+    ("IPv6 documentation, 2024", "3fff::1"), ("discard-only", "100::"),
+    ("teredo to a public client from a private server", str(ipaddress.IPv6Address(
+        0x20010000 << 96 | int(ipaddress.IPv4Address("10.0.0.1")) << 64
+        | (int(ipaddress.IPv4Address(PUBLIC_IPV4)) ^ 0xFFFFFFFF)))),
+]
+# A local-use NAT64 address cut at /48, /56 or /64 also reads, at /96, as another IPv4 address
+# (0.0.0.0 or x.0.0.0...): every reading must be public, so only the /96 layout passes.
+PUBLIC_ADDRESSES = [(f"public as {form}", address)
+                    for form, address in ipv6_forms(PUBLIC_IPV4).items()
+                    if form not in ("nat64-local/48", "nat64-local/56", "nat64-local/64")]
+
+
+@pytest.mark.parametrize("address, allowed", [
+    *[(address, False) for _, address in FORBIDDEN_ADDRESSES],
+    *[(address, True) for _, address in PUBLIC_ADDRESSES]],
+    ids=[name for name, _ in FORBIDDEN_ADDRESSES + PUBLIC_ADDRESSES])
+def test_an_ipv4_inside_an_ipv6_address_is_judged_as_that_ipv4(address, allowed):
+    assert address_guard.permitted(ipaddress.ip_address(address), ()) is allowed
+    assert address_guard.literal_refused(f"[{address}]", ()) is not allowed
+
+
+def test_embedded_forms_are_refused_when_the_worker_connects(monkeypatch):
+    """A name that resolves to any of them is refused at the moment of connecting, before a
+    socket is opened; the same name resolving to a public address spelled the same way is not."""
+    opened = []
+
+    class Socket:
+        def __init__(self, *args):
+            opened.append(args)
+
+        def connect(self, sockaddr):
+            return None
+
+    monkeypatch.setattr(address_guard.socket, "socket", Socket)
+    for name, address in FORBIDDEN_ADDRESSES:
+        monkeypatch.setattr(address_guard.socket, "getaddrinfo", lambda *args, at=address: [
+            (address_guard.socket.AF_INET6, address_guard.socket.SOCK_STREAM, 6, "",
+             (at, 443, 0, 0))])
+        with pytest.raises(address_guard.AddressNotAllowed, match="is not a public address"):
+            address_guard.connect_checked((), ("crm.example", 443))
+        assert opened == [], name
+    for name, address in PUBLIC_ADDRESSES:
+        monkeypatch.setattr(address_guard.socket, "getaddrinfo", lambda *args, at=address: [
+            (address_guard.socket.AF_INET6, address_guard.socket.SOCK_STREAM, 6, "",
+             (at, 443, 0, 0))])
+        assert isinstance(address_guard.connect_checked((), ("crm.example", 443)), Socket), name
+
+
 def test_a_mistyped_network_stops_the_app_from_starting(tmp_path):
     with pytest.raises(ValueError, match="FRONTDESK_WEBHOOK_PRIVATE_NETWORKS: '10.20.0.0/33'"):
         create_app(settings_for(tmp_path, WEBHOOK_PRIVATE_NETWORKS=["10.20.0.0/33"]))

@@ -5,7 +5,10 @@ tracking beacon, a font), run script in old browsers (expression(), behavior, -m
 close an inline <style> and inject markup, or hide text as "escapes" (`\\6a avascript`). So the
 text is parsed with tinycss2 (which decodes escapes, so every check sees the real words), only
 ordinary rules with allowed properties and plain values are kept, and the output is serialised
-again from the kept tokens: the raw text never reaches a page.
+again from the kept tokens: the raw text never reaches a page. Decoding cuts both ways: a name
+written `--fd-a\\7d body\\7b ...` decodes to `--fd-a}body{...`, which written back as it reads would
+close the rule and open another. So every name kept must be plain (letters, digits, `-`, `_`)
+once decoded, and is still written through tinycss2's serialiser, which escapes.
 """
 from __future__ import annotations
 
@@ -14,6 +17,7 @@ from dataclasses import dataclass, field
 
 import tinycss2
 from flask_babel import lazy_gettext as _l
+from tinycss2.serializer import serialize_identifier
 
 MAX_LENGTH = 20_000
 # Looks, not layout tricks: no position/content/url-taking properties (content would let a
@@ -44,6 +48,7 @@ SELECTOR_FUNCTIONS = frozenset({"not", "is", "where", "nth-child", "nth-last-chi
 SELECTOR_DELIMS = frozenset(".,>+~*:#[]=-")
 VALUE_DELIMS = frozenset(",/+-*")
 WORD = re.compile(r"-?-?[A-Za-z_][A-Za-z0-9_-]*\Z")
+CUSTOM_PROPERTY = re.compile(r"--fd-[A-Za-z0-9_-]+\Z")
 FONT_NAME = re.compile(r"[A-Za-z0-9 _-]{1,60}\Z")
 SCRIPT_WORDS = frozenset({"expression", "javascript", "behavior", "vbscript"})
 MEDIA_WORDS = frozenset({"and", "not", "only", "screen", "print", "all", "min-width", "max-width",
@@ -102,7 +107,8 @@ def _rules(rules, dropped: list, nested: bool) -> list[str]:
 def _media(rule, dropped: list) -> str:
     prelude = rule.prelude
     for token in _flatten(prelude):
-        allowed = (token.type in ("whitespace", "dimension", "number")
+        allowed = (token.type in ("whitespace", "number")
+                   or (token.type == "dimension" and WORD.match(token.unit))
                    or (token.type == "ident" and token.lower_value in MEDIA_WORDS)
                    or (token.type == "literal" and token.value in ":,"))
         if not allowed:
@@ -144,8 +150,9 @@ def _qualified(rule, dropped: list) -> str:
         if item.type != "declaration":
             dropped.append(_l("A nested rule was left out."))
             continue
-        name = item.lower_name
-        if not (name in ALLOWED_PROPERTIES or name.startswith("--fd-")):
+        # Custom properties are case-sensitive, so they keep their case; the others are lowered.
+        name = item.name if item.name.startswith("--") else item.lower_name
+        if not (name in ALLOWED_PROPERTIES or CUSTOM_PROPERTY.match(name)):
             dropped.append(_l("The property %(name)s is not allowed and was left out.",
                               name=_shown(item.name)))
             continue
@@ -156,7 +163,8 @@ def _qualified(rule, dropped: list) -> str:
             continue
         value = tinycss2.serialize(item.value).strip()
         if value:
-            declarations.append(f"  {name}: {value}{' !important' if item.important else ''};")
+            declarations.append(f"  {serialize_identifier(name)}: {value}"
+                                f"{' !important' if item.important else ''};")
     if not declarations:
         return ""
     return selector + " {\n" + "\n".join(declarations) + "\n}"

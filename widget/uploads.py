@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import re
 import struct
 import unicodedata
 import zipfile
@@ -29,6 +30,10 @@ ALLOWED_TYPES = {
 }
 # The kinds an administrator may allow, in the order the pages list them.
 KINDS = tuple(ALLOWED_TYPES.values())
+# The extensions each kind is known by: a download keeps one of them, or gets the first.
+EXTENSIONS = {"pdf": ("pdf",), "jpg": ("jpg", "jpeg", "jpe", "jfif"), "png": ("png",),
+              "webp": ("webp",), "heic": ("heic", "heif"), "docx": ("docx",), "xlsx": ("xlsx",),
+              "odt": ("odt",), "ods": ("ods",), "txt": ("txt", "text")}
 # How people know each kind; plain text is a phrase, the rest are format names.
 KIND_NAMES = {"pdf": "PDF", "jpg": "JPEG", "png": "PNG", "webp": "WebP", "heic": "HEIC",
               "docx": "Word (.docx)", "xlsx": "Excel (.xlsx)", "odt": "OpenDocument (.odt)",
@@ -84,6 +89,16 @@ class CheckedFile:
         return hashlib.sha256(self.data).hexdigest()
 
 
+# Markup anywhere in a text: a tag a browser would act on (the HTML sniffing signatures of the
+# WHATWG MIME Sniffing standard, SVG/XML and the elements that run or load things), a comment,
+# an XML declaration. "a < b", "<3" and "<lan@example.org>" stay plain text.
+MARKUP = re.compile(
+    r"</?(?:!doctype|html|head|body|script|iframe|frame|frameset|object|embed|applet|svg|"
+    r"math|xml|xsl|style|link|meta|base|form|input|button|img|image|video|audio|source|"
+    r"template|title|table|div|span|font|h[1-6]|a|b|p|br|use|foreignobject|animate|set|"
+    r"handler|[a-z]+:[a-z]+)(?=[\s/>]|\Z)|<!--|<\?xml|<!\[cdata\[", re.I)
+
+
 def detect_content_type(data: bytes) -> str | None:
     """The allowed MIME type the bytes really are, or None."""
     kind = filetype.guess(data[:8192])
@@ -93,15 +108,18 @@ def detect_content_type(data: bytes) -> str | None:
 
 
 def _looks_like_text(data: bytes) -> bool:
+    # Plain text is UTF-8, a byte-order mark allowed. UTF-16 and UTF-32 (marked or not) never
+    # pass: their ASCII is half NUL bytes, and their marks (FF FE, FE FF) are never UTF-8.
     if b"\x00" in data:
         return False
     try:
-        text = data.decode("utf-8")
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         return False
-    # Markup would be dangerous if ever served inline: it is not plain text for our purposes.
-    head = text[:1024].lstrip().lower()
-    return not head.startswith(("<", "%!", "{\\rtf"))
+    # Markup would be dangerous if ever served inline or opened from a download: it is not
+    # plain text for our purposes, wherever in the file it stands.
+    head = text.lstrip(" \t\r\n\f\v\ufeff").lower()
+    return not (head.startswith(("<", "%!", "{\\rtf")) or MARKUP.search(text))
 
 
 def display_name(filename: str) -> str:
@@ -109,6 +127,28 @@ def display_name(filename: str) -> str:
     name = unicodedata.normalize("NFC", filename or "").replace("\\", "/").rsplit("/", 1)[-1]
     name = "".join(char for char in name if unicodedata.category(char)[0] != "C").strip(" .")
     return name[:200] or "file"
+
+
+def download_name(filename: str, content_type: str) -> str:
+    """The name a file is downloaded under: the person's name, cleaned, ending in the extension
+    of the type its bytes are (scan.html holding a JPEG is scan.jpg), never one that a desktop
+    would open as a page or a program."""
+    # Characters Windows refuses in names would be replaced by the browser anyway; doing it here
+    # keeps "x.html::$DATA" from being anything but a name.
+    name = re.sub(r'[<>:"/\\|?*]', "_", display_name(filename)).strip(" .") or "file"
+    kind = ALLOWED_TYPES.get(content_type)
+    if kind is None:
+        return name  # not a type of ours (an export): its caller named it
+    stem, dot, suffix = name.rpartition(".")
+    if dot and stem:
+        if suffix.lower() in EXTENSIONS[kind]:
+            return name
+        if re.fullmatch(r"[A-Za-z0-9]{1,10}", suffix):
+            name = stem.rstrip(" .") or "file"  # an extension that lies is dropped
+    stem, dot, suffix = name.rpartition(".")
+    if dot and stem and suffix.lower() in EXTENSIONS[kind]:
+        return name  # "scan.jpg.html" is scan.jpg
+    return f"{name[:190]}.{EXTENSIONS[kind][0]}"
 
 
 def check_files(files: list[IncomingFile], limits: UploadLimits, already_count: int = 0,
@@ -143,7 +183,8 @@ def check_files(files: list[IncomingFile], limits: UploadLimits, already_count: 
                 "“%(name)s” cannot be accepted: %(problem)s", name=display_name(incoming.filename),
                 problem=problem)
             continue
-        checked.append(CheckedFile(incoming.field_key, display_name(incoming.filename),
+        checked.append(CheckedFile(incoming.field_key,
+                                   download_name(incoming.filename, content_type),
                                    content_type, incoming.data))
     if not checked:
         return checked, errors
@@ -205,20 +246,26 @@ def image_pixels(data: bytes, kind: str) -> int | None:
 
 # JPEG start-of-frame markers (baseline, progressive, ...): not DHT (C4), JPG (C8), DAC (CC).
 _SOF = {0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF}
+# A marker: any number of 0xFF fill bytes, then the marker's own byte. The regular expression
+# skips the fill bytes in C: a file of ten million 0xFF is one step, not ten million.
+_JPEG_MARKER = re.compile(rb"\xff++([^\xff])")
+# Segments before the frame header: a camera's JPEG has a dozen (APPn, DQT, DHT...); a file of
+# millions of empty ones is not a photo, and walking them would cost a Python step each.
+MAX_JPEG_SEGMENTS = 500
 
 
 def _jpeg_pixels(data: bytes) -> int | None:
     position = 2
-    while position + 4 <= len(data):
-        if data[position] != 0xFF:
+    for _ in range(MAX_JPEG_SEGMENTS):
+        found = _JPEG_MARKER.match(data, position)
+        if found is None:
             return None
-        marker = data[position + 1]
-        if marker == 0xFF:  # fill byte
-            position += 1
-            continue
+        marker, position = found[1][0], found.start(1) - 1  # position: the last 0xFF
         if marker in (0xD8, 0x01) or 0xD0 <= marker <= 0xD7:
             position += 2
             continue
+        if marker == 0x00 or position + 4 > len(data):
+            return None  # 0xFF 0x00 is a byte of image data, never a marker
         length = struct.unpack(">H", data[position + 2:position + 4])[0]
         if marker in _SOF:
             height, width = struct.unpack(">HH", data[position + 5:position + 9])

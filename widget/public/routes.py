@@ -8,7 +8,7 @@ from widget.extensions import limiter
 from widget.public import bp
 from widget.public.forms import CodeForm, ContactForm, EnvelopeForm
 from widget.public.presenters import answer_rows, draft_values, qr_svg
-from widget.downloads import file_response
+from widget.downloads import disposition, file_response
 from widget.security import (TokenError, is_cross_site_post, issue_form_token, issue_status_token,
                              read_form_token, read_status_token)
 from widget.services.access import NotAllowed
@@ -111,6 +111,7 @@ def theme_logo():
     if theme is None or not theme.logo_key:
         abort(404)
     response = current_app.response_class(theme_logo_bytes(theme), mimetype=theme.logo_type)
+    response.headers["Content-Disposition"] = disposition("inline", "logo", theme.logo_type)
     return _cacheable(response, theme)
 
 

@@ -90,9 +90,12 @@ def _connected_from_page(admin: StaffUser, name: str, units: list[Unit], webhook
 
 def _set_webhook(client: ApiClient, url: str, events) -> None:
     url = (url or "").strip()
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # brackets around an IPv4 address or no closing bracket
+        parts = None
     # http stays allowed: a system on a private network the operator lists, a test's receiver.
-    if url and (parts.scheme not in ("http", "https") or not parts.hostname
+    if url and (parts is None or parts.scheme not in ("http", "https") or not parts.hostname
                 or parts.username or parts.password or any(ch.isspace() for ch in url)):
         raise NotAllowed(_l("Please enter the webhook's full address, starting with https://."))
     # Plain cases are refused here; a name is checked again whenever the worker connects.

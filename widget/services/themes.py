@@ -24,7 +24,7 @@ from widget.models._types import utcnow
 from widget.sanitize import clean_header_html
 from widget.services.access import NotAllowed, organisation_row, require_admin
 from widget.textnorm import strip_controls
-from widget.uploads import configured_store, detect_content_type
+from widget.uploads import ALLOWED_TYPES, configured_store, content_problem, detect_content_type
 
 COLOR_NAMES = ("primary", "background", "text", "accent")
 DEFAULT_COLORS = {"primary": "#0b5cad", "background": "#ffffff", "text": "#1b1b1b",
@@ -163,6 +163,11 @@ def _checked_logo(data: bytes) -> str:
     if kind not in LOGO_TYPES:
         raise ThemeRefused(_l("The logo must be a PNG, JPEG or WebP image (SVG is not "
                               "accepted: it can carry script)."), "logo")
+    # The attachments' check: a few bytes declaring 50000 x 50000 pixels would make every
+    # citizen's browser hold gigabytes to draw the logo.
+    problem = content_problem(data, ALLOWED_TYPES[kind])
+    if problem is not None:
+        raise ThemeRefused(_l("The logo cannot be used: %(problem)s", problem=problem), "logo")
     return kind
 
 
