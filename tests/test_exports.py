@@ -113,6 +113,7 @@ def test_a_download_needs_the_csrf_token(client, app, db, admin, make):
 
 # --- what the files hold ----------------------------------------------------------------------
 
+@pytest.mark.awkward_hours  # reads the day and the hour from the clock
 def test_the_csv_file_has_every_request_of_the_organisation(client, db, office, admin, make,
                                                            create_site, create_form):
     late = make(answers={"name": "Nguyễn Thị Lan", "email": "lan@example.org",
@@ -174,6 +175,7 @@ def test_the_excel_file_has_the_same_rows_with_real_dates(client, db, admin, mak
 
 # --- the filters ------------------------------------------------------------------------------
 
+@pytest.mark.awkward_hours  # reads the day and the hour from the clock
 def test_the_filters_of_the_inbox_pick_the_rows(client, db, office, admin, make):
     now = utcnow()
     make(answers={"name": "Overdue HN"}, due=None, due_at=now - timedelta(hours=1))

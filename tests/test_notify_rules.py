@@ -229,6 +229,7 @@ def test_every_public_event_gives_a_notice_or_is_silent_on_purpose():
 
 # --- time-based notices -----------------------------------------------------------------------
 
+@pytest.mark.awkward_hours  # reads the day and the hour from the clock
 def test_the_overdue_warning_goes_once_per_deadline(db, office, reachable):
     from datetime import timedelta
 
@@ -283,6 +284,7 @@ def test_emails_wear_the_organisations_colour_and_nothing_else(db, office, reach
     assert f"border-top:4px solid {shown};" in html and "url(x)" not in html and "x:y" not in html
 
 
+@pytest.mark.awkward_hours  # "days before deletion" are read from the clock
 def test_a_drafts_author_hears_before_it_is_deleted(db, office):
     from datetime import timedelta
 
