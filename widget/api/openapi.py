@@ -139,8 +139,11 @@ def document() -> dict:
                 "summary": "Requests changed since a cursor, oldest change first", "tags": ["requests"],
                 "parameters": [
                     {"name": "cursor", "in": "query", "description":
-                     "next_cursor of the previous page (none: from the beginning)",
-                     "schema": {"type": "string", "pattern": "^[0-9]{1,16}\\.[0-9]{1,10}$"}},
+                     "next_cursor of the previous page, opaque (none: from the beginning). "
+                     "Pages follow the order changes committed in, so a system that keeps "
+                     "asking with the last next_cursor sees every change.",
+                     "schema": {"type": "string",
+                                "pattern": "^(p[0-9]{1,18}|[0-9]{1,16}\\.[0-9]{1,10})$"}},
                     {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1,
                                                                 "maximum": 200, "default": 50}}],
                 "responses": {"200": _json("RequestPage", "A page"), **_errors(400, 401, 429)}}},
