@@ -12,9 +12,10 @@ import pytest
 from tests import backoffice
 from widget.extensions import db as _db
 from widget.models import Request, StaffUser
-from widget.services import workflow
+from widget.services import messaging, workflow
 from widget.services.access import Conflict
 from widget.services.api_clients import create_api_client
+from widget.uploads import configured_limits, configured_store
 
 office, received = backoffice.office, backoffice.received
 
@@ -123,3 +124,22 @@ def test_concurrent_status_changes_one_wins_the_rest_conflict(app, office, recei
         _db.session.expire_all()
         assert len(_db.session.get(Request, request.id).events) == events + 1
 
+
+def test_concurrent_messages_and_letters_with_one_version_one_wins(app, office, received, keys):
+    request = received()
+    head = office["people"]["head"]
+    workflow.register_request(head, request.id, None)
+    for round_ in range(ROUNDS):
+        _db.session.expire_all()
+        version = _db.session.get(Request, request.id).lock_version
+        answers = _race(app, [
+            _api(app, keys[0], request.id, "messages",
+                 {"expected_version": version, "body": f"First {round_}"}, f"m-{round_}"),
+            _api(app, keys[1], request.id, "letters",
+                 {"expected_version": version, "title": "Answer", "body": f"Text {round_}"},
+                 f"l-{round_}"),
+            _service(head.id, request.id, lambda staff, rid: messaging.send_staff_message(
+                staff, rid, f"Third {round_}", [], configured_limits(), configured_store(),
+                expected_version=version)),
+        ])
+        assert sorted(answers) == ["conflict", "conflict", "won"], answers

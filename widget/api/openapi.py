@@ -13,6 +13,7 @@ TEXTS = {"type": "object", "propertyNames": {"enum": ["en", "vi", "fa", "ru"]},
          "additionalProperties": LANGUAGE_TEXT, "description": "Texts by language: en, vi, fa, ru."}
 # What a form definition must give: at least one language.
 SOME_TEXTS = dict(TEXTS, minProperties=1)
+ID_INTEGER = {"type": "integer", "minimum": 1, "maximum": 2147483647}
 ID_PARAM = {"in": "path", "required": True, "schema": {"type": "integer", "minimum": 1,
                                                        "maximum": 2147483647}}
 IDEMPOTENCY = {"name": "Idempotency-Key", "in": "header", "required": True,
@@ -37,8 +38,8 @@ def _json(schema_name: str, description: str) -> dict:
 
 
 def _action(summary: str, body: dict | None = None, errors: tuple = ()) -> dict:
-    properties = {"expected_version": {"type": "integer", "description":
-                                       "The request's version you saw; 409 if it changed."}}
+    properties = {"expected_version": dict(ID_INTEGER, description=(
+        "The request's version you saw; 409 (with the request as it is now) if it changed."))}
     properties.update((body or {}).get("properties", {}))
     return {"post": {
         "summary": summary, "tags": ["requests"],
@@ -54,7 +55,10 @@ SCHEMAS = {
     "Problem": {"type": "object", "required": ["type", "title", "status"], "properties": {
         "type": {"type": "string"}, "title": {"type": "string"}, "status": {"type": "integer"},
         "detail": {"type": "string"},
-        "errors": {"type": "object", "additionalProperties": {"type": "string"}}}},
+        "errors": {"type": "object", "additionalProperties": {"type": "string"},
+                   "description": "By field: why its value was refused."},
+        "request": {"$ref": "#/components/schemas/RequestSummary",
+                    "description": "With a 409 conflict: the request as it is now."}}},
     "Form": {"type": "object", "required": ["slug", "titles", "published", "fields"], "properties": {
         "slug": {"type": "string"}, "titles": TEXTS, "published": {"type": "boolean"},
         "group": {"type": ["object", "null"]}, "unit_id": {"type": ["integer", "null"]},
@@ -158,9 +162,9 @@ def document() -> dict:
                                       "content": {"application/octet-stream": {}}},
                               **_errors(401, 404, 429, 503)}}},
             "/requests/{request_id}/register": _action("Register (journal number)", {
-                "properties": {"unit_id": {"type": "integer"}}}),
+                "properties": {"unit_id": ID_INTEGER}}),
             "/requests/{request_id}/assign": _action("Assign to an executor", {
-                "properties": {"executor_id": {"type": "integer"}}, "required": ["executor_id"]}),
+                "properties": {"executor_id": ID_INTEGER}, "required": ["executor_id"]}),
             "/requests/{request_id}/start": _action("Start work"),
             "/requests/{request_id}/pause": _action("Pause the clock", {"properties": {
                 "reason": {"enum": ["supplement", "third_party", "inspection", "person_request"]},
