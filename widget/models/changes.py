@@ -32,7 +32,7 @@ from widget.extensions import db
 from widget.models.requests import Attachment, Event, Letter, Message, Request, RequestStatus
 
 _CHANGED = "frontdesk.changed_requests"
-# What belongs to one request: a new or changed row of these changes the request as the API shows it.
+# What belongs to one request: a new row of these changes the request as the API shows it.
 _PARTS = (Event, Message, Letter, Attachment)
 
 
@@ -53,11 +53,10 @@ def note_changed(session: Session, request_ids: Iterable[int]) -> None:
 @event.listens_for(db.session, "after_flush")
 def _note_flushed_changes(session: Session, _context) -> None:
     changed = session.info.setdefault(_CHANGED, set())
-    for row in chain(session.new, session.dirty):
-        if isinstance(row, Request):
-            changed.add(row.id)
-        elif isinstance(row, _PARTS) and row.request_id is not None:
-            changed.add(row.request_id)
+    changed.update(row.id for row in chain(session.new, session.dirty) if isinstance(row, Request))
+    # A new event, message, letter or file; not a message marked read, which the API never shows.
+    changed.update(row.request_id for row in session.new
+                   if isinstance(row, _PARTS) and row.request_id is not None)
 
 
 @event.listens_for(db.session, "before_commit")
