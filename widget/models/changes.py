@@ -78,10 +78,13 @@ def _forget_changes(session: Session, transaction) -> None:
 def _give_positions(session: Session, request_ids: set[int]) -> None:
     table = Request.__table__
     # Locked in id order, before any counter (drafts are nobody's business yet: no position).
+    # FOR NO KEY UPDATE, the lock an UPDATE of the row takes: not FOR UPDATE, which would also
+    # wait for the key-share locks that other writers' new messages and events hold on the row
+    # while they wait for this transaction's own update of it (a deadlock).
     rows = session.execute(
         select(table.c.id, table.c.organization_id)
         .where(table.c.id.in_(sorted(request_ids)), table.c.status != RequestStatus.DRAFT.value)
-        .order_by(table.c.organization_id, table.c.id).with_for_update()).all()
+        .order_by(table.c.organization_id, table.c.id).with_for_update(key_share=True)).all()
     for organization_id, group in groupby(rows, key=lambda row: row.organization_id):
         ids = [row.id for row in group]
         last = session.scalar(_take(session, organization_id, len(ids)))
