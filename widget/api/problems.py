@@ -16,8 +16,8 @@ from widget.file_stores import StoredFileMissing, StoreUnavailable
 from widget.models import IdempotencyRecord
 from widget.services import idempotency
 from widget.services.access import ActionError, Conflict, NotFound
-from widget.services.api_requests import request_for_system
 from widget.services.api_clients import authenticate_key
+from widget.services.api_requests import request_for_system
 
 PROBLEM = "application/problem+json"
 
