@@ -3,6 +3,7 @@ Idempotency-Key, pushed forms, problem documents, and the OpenAPI document again
 from __future__ import annotations
 
 import re
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import func, select
@@ -87,14 +88,30 @@ def test_requests_come_in_stable_cursor_pages_and_a_change_comes_again(client, d
     call(client, "POST", f"/requests/{made[1].id}/register", key, {})
     again = call(client, "GET", f"/requests?cursor={cursor}", key).json["requests"]
     assert [row["id"] for row in again] == [made[1].id] and again[0]["status"] == "registered"
-    for bad in ("nope", "12.x", "1" * 17 + ".1", "%%%"):
+    for bad in ("nope", "12.x", "1" * 17 + ".1", "%%%", "p", "p-1", "p" + "9" * 19, "p1.5"):
         answer = call(client, "GET", f"/requests?cursor={bad}", key)
         assert answer.status_code == 400 and answer.headers["Content-Type"] == "application/problem+json"
     assert call(client, "GET", "/requests?limit=0", key).status_code == 400
-    # An id past 32 bits (PostgreSQL's integer) is read as "after every id", not an error.
-    latest = call(client, "GET", f"/requests?cursor={cursor}", key).json["next_cursor"]
-    far = call(client, "GET", f"/requests?cursor={latest.split('.')[0]}.9999999999", key)
+
+
+def test_a_time_cursor_given_out_before_positions_goes_on(client, db, key, received):
+    """Cursors were "<microseconds>.<id>" once: one a system kept still works, and is answered
+    with a cursor of today's kind."""
+    made = [received(answers=dict(CONTACTS)) for _ in range(3)]
+    start = call(client, "GET", "/requests?cursor=0.0", key).json
+    assert [row["id"] for row in start["requests"]] == [request.id for request in made]
+    assert start["next_cursor"] == call(client, "GET", "/requests", key).json["next_cursor"]
+    # After the second request's change: the third, and what changes later.
+    second = made[1].updated_at.replace(tzinfo=timezone.utc)
+    micros = (second - datetime(1970, 1, 1, tzinfo=timezone.utc)) // timedelta(microseconds=1)
+    after = call(client, "GET", f"/requests?cursor={micros}.{made[1].id}", key).json
+    assert [row["id"] for row in after["requests"]] == [made[2].id]
+    # Far in the future, and an id past 32 bits (PostgreSQL's integer): nothing, not an error.
+    far = call(client, "GET", f"/requests?cursor={'9' * 16}.9999999999", key)
     assert far.status_code == 200 and far.json["requests"] == []
+    call(client, "POST", f"/requests/{made[0].id}/register", key, {})
+    assert [row["id"] for row in call(client, "GET", f"/requests?cursor={far.json['next_cursor']}",
+                                      key).json["requests"]] == [made[0].id]
 
 
 def test_an_action_is_the_back_offices_own_with_audit_and_notices(client, db, office, key, received):

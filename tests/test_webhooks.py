@@ -25,7 +25,7 @@ from widget.notify import worker
 from widget.notify.channels import Delivery, PermanentFailure, address_guard
 from widget.notify.channels.webhook import WebhookChannel
 from widget.services import messaging
-from widget.services.api_clients import create_api_client, revoke_api_client
+from widget.services.api_clients import WEBHOOK_EVENTS, create_api_client, revoke_api_client
 from widget.services.staff import create_staff
 from widget.uploads import LocalFileStore, UploadLimits
 
@@ -171,7 +171,8 @@ def test_an_action_queues_one_webhook_per_subscribed_system_and_it_arrives_signe
                         "status": "registered", "form": "form-hn", "unit": "HN",
                         "due_at": as_utc(request.due_at).isoformat(),
                         "journal_number": request.journal_number,
-                        "updated_at": as_utc(request.updated_at).isoformat()},
+                        "updated_at": as_utc(request.updated_at).isoformat(),
+                        "version": request.lock_version},
             "event": {"id": event.id, "kind": "registered",
                       "created_at": as_utc(event.created_at).isoformat()}}}
 
@@ -199,6 +200,33 @@ def test_an_action_queues_one_webhook_per_subscribed_system_and_it_arrives_signe
     item = db.session.get(OutboxItem, item.id)
     assert item.status == "sent" and history(db, item) == ["sent"]
     assert deliver(app) == 0  # never twice
+
+
+def test_each_payload_carries_the_version_the_change_gave_the_request(
+        app, db, office, received, receiver, tmp_path):
+    """A system may act on what a webhook told it (expected_version): the version in the payload
+    is the one the API answered for that change."""
+    connect(office, receiver.url, WEBHOOK_EVENTS)
+    key = create_api_client(office["people"]["admin"], "Caller", [])[1]
+    request, client = received(), app.test_client()
+    answered = {}
+    for action, body in (("register", {}), ("assign", {"executor_id": office["people"]["head"].id}),
+                         ("start", {}), ("messages", {"body": "Hello"}),
+                         ("pause", {"reason": "supplement"}), ("resume", {}),
+                         ("fee", {"amount": "5"}), ("letters", {"title": "Answer", "body": "Yes"}),
+                         ("result", {"handover": "desk"}), ("close", {})):
+        answer = client.post(f"/api/v1/requests/{request.id}/{action}", json=body, headers={
+            "Authorization": f"Bearer {key}", "Idempotency-Key": action})
+        assert answer.status_code == 200, (action, answer.get_data(True))
+        answered[answer.json["timeline"][-1]["id"]] = answer.json["version"]
+    message = messaging.send_citizen_message(db.session.get(Request, request.id), "Thanks", [],
+                                             LIMITS, LocalFileStore(tmp_path))
+    db.session.expire_all()
+    request = db.session.get(Request, request.id)
+    answered[request.events[-1].id] = request.lock_version
+    told = {json.loads(item.body_text)["data"]["event"]["id"]:
+            json.loads(item.body_text)["data"]["request"]["version"] for item in webhooks(db)}
+    assert told == answered and message.id
 
 
 def test_a_receiver_down_for_a_while_gets_the_event_exactly_once_when_back(

@@ -13,6 +13,7 @@ TEXTS = {"type": "object", "propertyNames": {"enum": ["en", "vi", "fa", "ru"]},
          "additionalProperties": LANGUAGE_TEXT, "description": "Texts by language: en, vi, fa, ru."}
 # What a form definition must give: at least one language.
 SOME_TEXTS = dict(TEXTS, minProperties=1)
+ID_INTEGER = {"type": "integer", "minimum": 1, "maximum": 2147483647}
 ID_PARAM = {"in": "path", "required": True, "schema": {"type": "integer", "minimum": 1,
                                                        "maximum": 2147483647}}
 IDEMPOTENCY = {"name": "Idempotency-Key", "in": "header", "required": True,
@@ -58,8 +59,8 @@ def _json(schema_name: str, description: str, example: dict) -> dict:
 
 def _action(operation_id: str, summary: str, example: dict, body: dict | None = None,
             errors: tuple = ()) -> dict:
-    properties = {"expected_version": {"type": "integer", "description":
-                                       "The request's version you saw; 409 if it changed."}}
+    properties = {"expected_version": dict(ID_INTEGER, description=(
+        "The request's version you saw; 409 (with the request as it is now) if it changed."))}
     properties.update((body or {}).get("properties", {}))
     return {"post": {
         "operationId": operation_id, "summary": summary, "tags": ["requests"],
@@ -136,7 +137,10 @@ SCHEMAS = {
                  "One of the types GET /problems lists."},
         "title": {"type": "string"}, "status": {"type": "integer"},
         "detail": {"type": "string"},
-        "errors": {"type": "object", "additionalProperties": {"type": "string"}}}},
+        "errors": {"type": "object", "additionalProperties": {"type": "string"},
+                   "description": "By field: why its value was refused."},
+        "request": {"$ref": "#/components/schemas/RequestSummary",
+                    "description": "With a 409 conflict: the request as it is now."}}},
     "Field": FIELD,
     "Form": {"type": "object", "required": ["slug", "titles", "published", "fields"], "properties": {
         "slug": {"type": "string"}, "titles": TEXTS, "descriptions": TEXTS,
@@ -259,8 +263,11 @@ def document() -> dict:
                 "summary": "Requests changed since a cursor, oldest change first", "tags": ["requests"],
                 "parameters": [
                     {"name": "cursor", "in": "query", "description":
-                     "next_cursor of the previous page (none: from the beginning)",
-                     "schema": {"type": "string", "pattern": "^[0-9]{1,16}\\.[0-9]{1,10}$"}},
+                     "next_cursor of the previous page, opaque (none: from the beginning). "
+                     "Pages follow the order changes committed in, so a system that keeps "
+                     "asking with the last next_cursor sees every change.",
+                     "schema": {"type": "string",
+                                "pattern": "^(p[0-9]{1,18}|[0-9]{1,16}\\.[0-9]{1,10})$"}},
                     {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1,
                                                                 "maximum": 200, "default": 50}}],
                 "responses": {"200": _json("RequestPage", "A page", {
@@ -281,10 +288,10 @@ def document() -> dict:
                               **_errors(401, 404, 429, 503)}}},
             "/requests/{request_id}/register": _action(
                 "registerRequest", "Register (journal number)", {"expected_version": 1},
-                {"properties": {"unit_id": {"type": "integer"}}}),
+                {"properties": {"unit_id": ID_INTEGER}}),
             "/requests/{request_id}/assign": _action(
                 "assignRequest", "Assign to an executor", {"expected_version": 2, "executor_id": 7},
-                {"properties": {"executor_id": {"type": "integer"}}, "required": ["executor_id"]}),
+                {"properties": {"executor_id": ID_INTEGER}, "required": ["executor_id"]}),
             "/requests/{request_id}/start": _action("startWork", "Start work",
                                                     {"expected_version": 3}),
             "/requests/{request_id}/pause": _action(

@@ -57,13 +57,15 @@ def is_machine_path(path: str) -> bool:
 
 
 def problem_response(status: int, title: str = "", detail: str = "", errors: dict | None = None,
-                     headers: dict | None = None):
-    """A problem document answer: type, title, status, detail (and errors by field)."""
+                     headers: dict | None = None, extra: dict | None = None):
+    """A problem document answer: type, title, status, detail (and errors by field, and any
+    `extra` members, such as a 409's request as it is now)."""
     title = title or PROBLEM_TYPES.get(status, ("", HTTP_STATUS_CODES.get(status, "Error"), ""))[1]
     body = {"type": type_uri(status), "title": title, "status": status,
             "detail": detail or PROBLEM_TYPES.get(status, ("", "", title))[2]}
     if errors:
         body["errors"] = errors
+    body.update(extra or {})
     return (json.dumps(body, ensure_ascii=False), status,
             {"Content-Type": PROBLEM, **(headers or {})})
 

@@ -11,11 +11,13 @@ from werkzeug.exceptions import HTTPException
 from widget.api import bp
 from widget.api.keys import seconds_until_more, verified_client
 from widget.api.problem_types import PROBLEM, listing, problem_response
+from widget.api.documents import request_summary
 from widget.db_outage import answer_outages
 from widget.file_stores import StoredFileMissing, StoreUnavailable
 from widget.models import IdempotencyRecord
 from widget.services import idempotency
 from widget.services.access import ActionError, Conflict, NotFound
+from widget.services.api_requests import request_for_system
 
 
 class Problem(Exception):
@@ -45,7 +47,20 @@ def _not_found(_error):
 
 @bp.errorhandler(Conflict)
 def _conflict(error):
-    return problem_response(409, "Conflict", str(error.message))
+    # The request as it is now (its version and status among the rest): the caller decides
+    # from it whether to do the change again, without another call.
+    return problem_response(409, "Conflict", str(error.message), extra=_request_now())
+
+
+def _request_now() -> dict:
+    request_id = (request.view_args or {}).get("request_id")
+    staff = g.get("staff")
+    if request_id is None or staff is None:
+        return {}
+    try:
+        return {"request": request_summary(request_for_system(staff, request_id))}
+    except NotFound:
+        return {}
 
 
 @bp.errorhandler(ActionError)

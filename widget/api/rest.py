@@ -2,48 +2,22 @@
 notices are the same whether staff click or a system calls."""
 from __future__ import annotations
 
-import base64
-import binascii
-from datetime import date
-
 from flask import g, request
 
 from widget.api import bp
 from widget.api.documents import (form_document, proposal_document, request_document,
                                   request_summary, unit_document)
+from widget.api.fields import body, day, expected_version, integer, pdf, text
 from widget.api.keys import api_limit
 from widget.api.problems import Problem, idempotent, key_required
 from widget.downloads import file_response
 from widget.services import api_requests, fees, form_proposals, messaging, workflow
 from widget.services.api_requests import BadCursor
-from widget.uploads import IncomingFile, configured_limits, configured_store
+from widget.uploads import configured_limits, configured_store
 
 ID = "int(max=2147483647)"
 
 
-def _body() -> dict:
-    data = request.get_json(silent=True)
-    if not isinstance(data, dict):
-        raise Problem(400, "Bad Request", "Send a JSON object (Content-Type: application/json).")
-    return data
-
-
-def _text(data: dict, name: str, required: bool = True) -> str:
-    value = data.get(name)
-    if value is None and not required:
-        return ""
-    if not isinstance(value, str):
-        raise Problem(422, "Unprocessable Content", f"'{name}' must be a string.",
-                      {name: "a string"})
-    return value
-
-
-def _version(data: dict) -> int | None:
-    value = data.get("expected_version")
-    if value is not None and (not isinstance(value, int) or isinstance(value, bool)):
-        raise Problem(422, "Unprocessable Content", "'expected_version' must be an integer.",
-                      {"expected_version": "an integer"})
-    return value
 
 
 def _done(req):
@@ -67,7 +41,7 @@ def list_forms():
 @idempotent
 def push_form():
     try:
-        proposal = form_proposals.propose_form(g.client, _body())
+        proposal = form_proposals.propose_form(g.client, body())
     except form_proposals.InvalidDefinition as error:
         raise Problem(422, "Unprocessable Content", "The form definition has errors.",
                       error.errors) from None
@@ -125,55 +99,31 @@ def download_file(request_id, file_id):
 def _action(name: str, run):
     """A POST /requests/{id}/<name> that runs one workflow service with the JSON body."""
     def view(request_id):
-        return _done(run(g.staff, request_id, _body()))
+        return _done(run(g.staff, request_id, body()))
     view.__name__ = f"action_{name}"
     bp.add_url_rule(f"/requests/<{ID}:request_id>/{name}", view_func=key_required(
         idempotent(view)), methods=["POST"])
 
 
 _action("register", lambda s, r, d: workflow.register_request(
-    s, r, _version(d), d.get("unit_id") if isinstance(d.get("unit_id"), int) else None))
+    s, r, expected_version(d), integer(d, "unit_id")))
 _action("assign", lambda s, r, d: workflow.assign_request(
-    s, r, _version(d), d.get("executor_id") if isinstance(d.get("executor_id"), int) else 0))
-_action("start", lambda s, r, d: workflow.start_work(s, r, _version(d)))
+    s, r, expected_version(d), integer(d, "executor_id", required=True)))
+_action("start", lambda s, r, d: workflow.start_work(s, r, expected_version(d)))
 _action("pause", lambda s, r, d: workflow.pause_request(
-    s, r, _version(d), _text(d, "reason"), _text(d, "note", required=False)))
-_action("resume", lambda s, r, d: workflow.resume_request(s, r, _version(d)))
+    s, r, expected_version(d), text(d, "reason"), text(d, "note", required=False)))
+_action("resume", lambda s, r, d: workflow.resume_request(s, r, expected_version(d)))
 _action("result", lambda s, r, d: workflow.mark_result_ready(
-    s, r, _version(d), _text(d, "handover"), _text(d, "note", required=False)))
-_action("refuse", lambda s, r, d: workflow.refuse_request(s, r, _version(d), _text(d, "reason")))
-_action("close", lambda s, r, d: workflow.close_request(s, r, _version(d)))
-
-
-def _deadline(data: dict) -> date:
-    try:
-        return date.fromisoformat(_text(data, "date"))
-    except ValueError:
-        raise Problem(422, "Unprocessable Content", "'date' must be YYYY-MM-DD.",
-                      {"date": "a date"}) from None
-
-
+    s, r, expected_version(d), text(d, "handover"), text(d, "note", required=False)))
+_action("refuse", lambda s, r, d: workflow.refuse_request(
+    s, r, expected_version(d), text(d, "reason")))
+_action("close", lambda s, r, d: workflow.close_request(s, r, expected_version(d)))
 _action("deadline", lambda s, r, d: workflow.change_deadline(
-    s, r, _version(d), _deadline(d), _text(d, "reason")))
+    s, r, expected_version(d), day(d, "date"), text(d, "reason")))
 _action("messages", lambda s, r, d: messaging.send_staff_message(
-    s, r, _text(d, "body"), [], configured_limits(), configured_store()))
-_action("fee", lambda s, r, d: fees.request_fee(s, r, _version(d), _text(d, "amount")))
-
-
-def _pdf(data: dict) -> IncomingFile | None:
-    file = data.get("file")
-    if file is None:
-        return None
-    if not isinstance(file, dict) or not isinstance(file.get("content_base64"), str):
-        raise Problem(422, "Unprocessable Content", "'file' must be {filename, content_base64}.",
-                      {"file": "an object"})
-    try:
-        content = base64.b64decode(file["content_base64"], validate=True)
-    except (binascii.Error, ValueError):
-        raise Problem(422, "Unprocessable Content", "'file.content_base64' is not base64.",
-                      {"file.content_base64": "base64"}) from None
-    return IncomingFile("letter", str(file.get("filename") or "letter.pdf")[:255], content)
-
-
+    s, r, text(d, "body"), [], configured_limits(), configured_store(),
+    expected_version=expected_version(d)))
+_action("fee", lambda s, r, d: fees.request_fee(s, r, expected_version(d), text(d, "amount")))
 _action("letters", lambda s, r, d: messaging.issue_letter(
-    s, r, _text(d, "title"), _text(d, "body", required=False), _pdf(d), configured_limits(), configured_store()))
+    s, r, text(d, "title"), text(d, "body", required=False), pdf(d), configured_limits(),
+    configured_store(), expected_version=expected_version(d)))

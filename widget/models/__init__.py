@@ -4,6 +4,7 @@ from widget.models.accounts import (REGISTERED_DETAILS, Account, AccountGroup, A
                                     OneTimeCode)
 from widget.models.audit import AuditEntry
 from widget.models.branding import HelpPage, Skin, Theme
+from widget.models.changes import ChangeCounter
 from widget.models.forms import Field, FieldType, Form, FormAccess, FormGroup, FormVersion
 from widget.models.integrations import (ApiClient, FormProposal, IdempotencyRecord,
                                         ProposalStatus)
@@ -17,7 +18,7 @@ from widget.models.requests import (OPEN_STATUSES, Attachment, Channel, Event, E
                                     PauseReason, Request, RequestStatus)
 
 __all__ = [
-    "AccountGroup", "FormAccess", "HelpPage", "Skin", "Theme", "UnitKind",
+    "AccountGroup", "ChangeCounter", "FormAccess", "HelpPage", "Skin", "Theme", "UnitKind",
     "ApiClient", "FormProposal", "IdempotencyRecord", "ProposalStatus",
     "REGISTERED_DETAILS", "Account", "AccountSession", "ChangeStatus", "CodePurpose", "DetailChange",
     "InboxItem", "OneTimeCode",

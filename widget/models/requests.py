@@ -7,7 +7,7 @@ from datetime import datetime
 
 from decimal import Decimal
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, Numeric, String, Text, true
+from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, Index, Numeric, String, Text, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from widget.extensions import db
@@ -94,7 +94,8 @@ class Request(db.Model):
     """A draft (no tracking code yet) or a sent request."""
 
     __tablename__ = "requests"
-    __table_args__ = (Index("ix_requests_org_status", "organization_id", "status"),)
+    __table_args__ = (Index("ix_requests_org_status", "organization_id", "status"),
+                      Index("ix_requests_org_change_position", "organization_id", "change_position"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"))
@@ -140,6 +141,10 @@ class Request(db.Model):
     agent_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"), index=True)
     # Optimistic lock: an UPDATE that lost a race raises StaleDataError instead of overwriting.
     lock_version: Mapped[int] = mapped_column(default=1)
+
+    # Its place in the API's change feed, given as a change commits (see widget.models.changes);
+    # none while a draft.
+    change_position: Mapped[int | None] = mapped_column(BigInteger)
 
     __mapper_args__ = {"version_id_col": lock_version}
 

@@ -63,6 +63,8 @@ def payload(reference: str, request: Request, event: Event) -> str:
                 "form": request.form_version.form.slug, "unit": unit.code if unit else None,
                 "due_at": _moment(request.due_at), "journal_number": request.journal_number,
                 "updated_at": _moment(request.updated_at),
+                # The version this change gave it, as the API shows it (expected_version).
+                "version": request.lock_version,
             },
             "event": described,
         },

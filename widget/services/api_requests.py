@@ -5,18 +5,19 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, func, or_, select
 
 from widget.extensions import db
 from widget.models import Attachment, Form, Request, StaffUser, Unit
-from widget.models._types import as_utc
 from widget.services.access import NotFound, find_for_staff, visible_to
 
 MAX_PAGE = 200
 MAX_ID = 2**31 - 1
 EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
-# Microseconds since 1970 up to the year 2286, and a request id.
-CURSOR = re.compile(r"^([0-9]{1,16})\.([0-9]{1,10})$")
+# A change position (widget.models.changes): "p" and up to 18 digits.
+CURSOR = re.compile(r"^p([0-9]{1,18})$")
+# The cursors given out before positions: microseconds since 1970 and a request id.
+TIME_CURSOR = re.compile(r"^([0-9]{1,16})\.([0-9]{1,10})$")
 
 
 class BadCursor(ValueError):
@@ -24,38 +25,52 @@ class BadCursor(ValueError):
 
 
 def encode_cursor(request: Request) -> str:
-    """A cursor after this request: its change time in microseconds and its id ("<us>.<id>"),
-    so that ties in time are broken by id."""
-    moment = as_utc(request.updated_at)
-    micros = (moment - EPOCH) // timedelta(microseconds=1)
-    return f"{micros}.{request.id}"
+    """A cursor after this request's last change: "p<change position>". Opaque to systems."""
+    return f"p{request.change_position}"
 
 
-def decode_cursor(cursor: str) -> tuple[datetime, int]:
-    """The (change time, id) a cursor stands for; raises BadCursor."""
-    match = CURSOR.match(cursor or "")
+def decode_cursor(staff: StaffUser, cursor: str) -> int:
+    """The change position a cursor stands for; raises BadCursor."""
+    match = CURSOR.match(cursor)
+    if match is not None:
+        return int(match[1])
+    match = TIME_CURSOR.match(cursor)
     if match is None:
         raise BadCursor(cursor)
     # Ids are 32-bit: past the largest, "a later id" can only mean a later time.
-    return EPOCH + timedelta(microseconds=int(match[1])), min(int(match[2]), MAX_ID)
+    moment = EPOCH + timedelta(microseconds=int(match[1]))
+    return _position_after(staff, moment, min(int(match[2]), MAX_ID))
+
+
+def _position_after(staff: StaffUser, moment: datetime, last_id: int) -> int:
+    """An old time cursor goes on from just before the first change the time order put after it
+    (the same requests an old cursor would have given, and every later position)."""
+    # SQLite keeps naive UTC: compare like with like.
+    moment = moment.replace(tzinfo=None) if db.engine.dialect.name == "sqlite" else moment
+    later = or_(Request.updated_at > moment, and_(Request.updated_at == moment, Request.id > last_id))
+    first = db.session.scalar(select(func.min(Request.change_position)).where(
+        visible_to(staff), later))
+    if first is not None:
+        return first - 1
+    return db.session.scalar(select(func.max(Request.change_position)).where(visible_to(staff))) or 0
 
 
 def changed_requests(staff: StaffUser, cursor: str | None, limit: int
                      ) -> tuple[list[Request], str | None, bool]:
-    """The visible requests changed after the cursor (all, without one), oldest change first;
-    the cursor to ask with next time (kept even on the last page: polling goes on from it); and
-    whether more pages wait now. Raises BadCursor."""
-    query = select(Request).where(visible_to(staff))
-    if cursor:
-        moment, last_id = decode_cursor(cursor)
-        # SQLite keeps naive UTC: compare like with like.
-        moment = moment.replace(tzinfo=None) if db.engine.dialect.name == "sqlite" else moment
-        query = query.where(or_(Request.updated_at > moment,
-                                and_(Request.updated_at == moment, Request.id > last_id)))
+    """The visible requests changed after the cursor (all, without one), in the order their
+    changes committed (widget.models.changes); the cursor to ask with next time (kept even on
+    the last page: polling goes on from it); and whether more pages wait now. Raises BadCursor."""
+    after = decode_cursor(staff, cursor) if cursor else 0
     limit = max(1, min(limit, MAX_PAGE))
-    rows = db.session.scalars(query.order_by(Request.updated_at, Request.id).limit(limit + 1)).all()
+    rows = db.session.scalars(select(Request).where(
+        visible_to(staff), Request.change_position > after)
+        .order_by(Request.change_position).limit(limit + 1)).all()
     page = rows[:limit]
-    return page, encode_cursor(page[-1]) if page else cursor, len(rows) > limit
+    if page:
+        cursor = encode_cursor(page[-1])
+    elif cursor:
+        cursor = f"p{after}"  # an old time cursor comes back as the position it stood for
+    return page, cursor, len(rows) > limit
 
 
 def forms_of(staff: StaffUser) -> list[Form]:

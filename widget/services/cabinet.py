@@ -14,6 +14,7 @@ from widget.extensions import db
 from widget.models import (REGISTERED_DETAILS, Account, ChangeStatus, CodePurpose, DetailChange,
                            InboxItem, OneTimeCode, Request, RequestStatus, Site)
 from widget.models._types import utcnow
+from widget.models.changes import note_changed
 from widget.notify.compose import contacts
 from widget.services import one_time
 from widget.services.accounts import WRONG_CODE, CodeSent, InvalidInput, send_code
@@ -89,6 +90,8 @@ def claim(account: Account, code_id: int, typed_code: str) -> Request:
     claimed = db.session.execute(update(Request).where(
         Request.id == row.request_id, Request.account_id.is_(None))
         .values(account_id=account.id, lock_version=Request.lock_version + 1)).rowcount
+    if claimed:
+        note_changed(db.session, [row.request_id])  # a new version: the change feed tells it
     db.session.commit()
     request = db.session.get(Request, row.request_id)
     if not claimed and request.account_id != account.id:

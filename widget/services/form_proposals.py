@@ -54,6 +54,7 @@ API_MESSAGES = {
     "choices": "a list of {value, labels} for a choice field",
     "choice_value": "a text of 1 to 64 characters",
     "prefill": "one of " + ", ".join(PROFILE_KEYS),
+    "boolean": "true or false",
 }
 
 
@@ -103,6 +104,8 @@ def _field(spec, path: str, errors: dict) -> dict | None:
         errors[f"{prefix}key"] = "key"
     if kind not in {item.value for item in FieldType}:
         errors[f"{prefix}type"] = "type"
+    if spec.get("required") is not None and not isinstance(spec.get("required"), bool):
+        errors[f"{prefix}required"] = "boolean"
     field = {"key": key, "type": kind, "required": spec.get("required") is True,
              "labels": _texts(spec.get("labels"), f"{prefix}labels", errors),
              "helps": _texts(spec.get("helps"), f"{prefix}helps", errors, required=False)}

@@ -61,10 +61,11 @@ def _deleted_on_failure(store: FileStore, keys: list[str]):
 
 def send_staff_message(staff: StaffUser, request_id: int, body: str, files: list[IncomingFile],
                        limits: UploadLimits, store: FileStore,
-                       page_served_at: float | None = None) -> Request:
+                       page_served_at: float | None = None,
+                       expected_version: int | None = None) -> Request:
     """Write to the person about their request, with attachments. Sent again from the page it
     was sent from (`page_served_at`), it is the message already written: the person is not told
-    twice."""
+    twice. With `expected_version`, a request changed meanwhile is a Conflict."""
     body = _clean_body(body)
     checked = _checked(files, limits)
     request = find_for_staff(staff, request_id)
@@ -80,7 +81,7 @@ def send_staff_message(staff: StaffUser, request_id: int, body: str, files: list
         request.messages.append(message)
         return Event(kind=EventKind.STAFF_MESSAGE.value)
     with _deleted_on_failure(store, keys):
-        return apply_action(staff, request_id, None, "message", change)
+        return apply_action(staff, request_id, expected_version, "message", change)
 
 
 def add_internal_note(staff: StaffUser, request_id: int, body: str,
@@ -99,9 +100,11 @@ def add_internal_note(staff: StaffUser, request_id: int, body: str,
 
 def issue_letter(staff: StaffUser, request_id: int, title: str, body: str,
                  pdf: IncomingFile | None, limits: UploadLimits, store: FileStore,
-                 page_served_at: float | None = None) -> Request:
+                 page_served_at: float | None = None,
+                 expected_version: int | None = None) -> Request:
     """Answer with a letter: an uploaded PDF, a text written from a template, or both. Issued
-    once per page, as a message is."""
+    once per page, as a message is. With `expected_version`, a request changed meanwhile is a
+    Conflict."""
     title = strip_controls(title or "").strip()[:LETTER_TITLE_MAX_LENGTH]
     body = _clean_body(body, required=False)
     checked = _checked([pdf] if pdf is not None else [], limits)
@@ -124,7 +127,7 @@ def issue_letter(staff: StaffUser, request_id: int, title: str, body: str,
         request.letters.append(letter)
         return Event(kind=EventKind.LETTER_ISSUED.value, data={"title": title})
     with _deleted_on_failure(store, keys):
-        return apply_action(staff, request_id, None, "letter", change)
+        return apply_action(staff, request_id, expected_version, "letter", change)
 
 
 def send_citizen_message(request: Request, body: str, files: list[IncomingFile],

@@ -61,6 +61,20 @@ def apply_action(staff: StaffUser, request_id: int, expected_version: int | None
         raise Conflict()
     if allowed_from is not None and request.status not in allowed_from:
         raise NotAllowed(_l("This cannot be done while the request is in its current status."))
+    try:
+        # Whoever else changed the request since it was read shows at the first flush that
+        # writes it: an autoflush while the change loads what it needs, the notices' flush, or
+        # the commit. Wherever that is, the race is lost: a Conflict, and nothing is kept.
+        _change_and_commit(staff, request, action, change)
+    except StaleDataError:
+        db.session.rollback()
+        raise Conflict() from None
+    return request
+
+
+def _change_and_commit(staff: StaffUser, request: Request, action: str,
+                       change: Callable[[Request, datetime], Event | Iterable[Event]]) -> None:
+    """The change, its timeline event(s), audit entry and notices, committed."""
     before = _snapshot(request)
     now = utcnow()
     produced = change(request, now)
@@ -81,14 +95,8 @@ def apply_action(staff: StaffUser, request_id: int, expected_version: int | None
         before={name: before[name] for name in changed},
         after={name: after[name] for name in changed} | (
             {"note": events[0].note} if events and events[0].note else {})))
-    try:
-        # Queuing may flush, and a flush is where a lost race shows: a Conflict all the same.
-        queue_notices(request, events)
-        db.session.commit()
-    except StaleDataError:
-        db.session.rollback()
-        raise Conflict() from None
-    return request
+    queue_notices(request, events)
+    db.session.commit()
 
 
 def calendar_of(request: Request) -> WorkCalendar:
