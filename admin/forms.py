@@ -16,6 +16,7 @@ from wtforms.widgets import HiddenInput
 
 from widget.models import RequestStatus
 from widget.services.inbox import InboxQuery, Sort, View
+from widget.untrusted import parse_day
 
 
 class LoginForm(FlaskForm):
@@ -177,8 +178,4 @@ def _small_int(text: str | None) -> int | None:
 
 
 def _day(text: str) -> date | None:
-    try:
-        day = date.fromisoformat(text.strip())
-    except ValueError:
-        return None
-    return day if 1900 <= day.year <= 2999 else None
+    return parse_day(text)

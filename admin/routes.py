@@ -22,7 +22,7 @@ from widget.services.workflow import executors_for
 from widget.uploads import configured_store
 
 # Ids bounded to what the database holds: a larger number is "not found", never an error.
-ID = "int(max=2147483647)"
+ID = "id"  # widget.request_guard.IdConverter: ASCII digits within the database's integer
 
 
 def current_staff() -> StaffUser:

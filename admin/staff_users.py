@@ -15,6 +15,7 @@ from admin.hub import admin_section
 from admin.routes import ID, current_staff, page_number, posted_id, posted_ids
 from widget.models import Unit
 from widget.services.audit_log import AuditFilters, audit_log
+from widget.untrusted import parse_day
 from widget.services.staff_admin import (StaffRefused, create_staff_member, list_staff,
                                          reset_staff_password, set_staff_active, staff_member,
                                          update_staff_member)
@@ -124,10 +125,7 @@ def _day(text: str | None) -> date | None | bool:
     text = (text or "").strip()
     if not text:
         return None
-    try:
-        return date.fromisoformat(text) if len(text) == 10 else False
-    except ValueError:
-        return False
+    return parse_day(text) or False
 
 
 @admin_section(_l("Audit log"), _l("Every change staff made, who made it and when."), order=16)

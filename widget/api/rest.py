@@ -17,9 +17,10 @@ from widget.downloads import file_response
 from widget.extensions import limiter
 from widget.services import api_requests, fees, form_proposals, messaging, workflow
 from widget.services.api_requests import BadCursor
+from widget.untrusted import json_id, parse_day
 from widget.uploads import IncomingFile, configured_limits, configured_store
 
-ID = "int(max=2147483647)"
+ID = "id"  # widget.request_guard.IdConverter: ASCII digits within the database's integer
 
 
 def _key_of_caller() -> str:
@@ -134,9 +135,9 @@ def _action(name: str, run):
 
 
 _action("register", lambda s, r, d: workflow.register_request(
-    s, r, _version(d), d.get("unit_id") if isinstance(d.get("unit_id"), int) else None))
+    s, r, _version(d), json_id(d.get("unit_id"))))
 _action("assign", lambda s, r, d: workflow.assign_request(
-    s, r, _version(d), d.get("executor_id") if isinstance(d.get("executor_id"), int) else 0))
+    s, r, _version(d), json_id(d.get("executor_id")) or 0))
 _action("start", lambda s, r, d: workflow.start_work(s, r, _version(d)))
 _action("pause", lambda s, r, d: workflow.pause_request(
     s, r, _version(d), _text(d, "reason"), _text(d, "note", required=False)))
@@ -148,11 +149,11 @@ _action("close", lambda s, r, d: workflow.close_request(s, r, _version(d)))
 
 
 def _deadline(data: dict) -> date:
-    try:
-        return date.fromisoformat(_text(data, "date"))
-    except ValueError:
-        raise Problem(422, "Unprocessable Content", "'date' must be YYYY-MM-DD.",
-                      {"date": "a date"}) from None
+    day = parse_day(_text(data, "date"))
+    if day is None:
+        raise Problem(422, "Unprocessable Content", "'date' must be a YYYY-MM-DD day of the years "
+                      "1900 to 2999.", {"date": "a date"})
+    return day
 
 
 _action("deadline", lambda s, r, d: workflow.change_deadline(
