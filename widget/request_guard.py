@@ -37,8 +37,9 @@ class IdConverter(BaseConverter):
 
 class BoundedJSONProvider(DefaultJSONProvider):
     """Flask's JSON, reading only what can be stored: depth at most MAX_JSON_DEPTH, no NaN or
-    Infinity (nor 1e9999, which Python reads as one), no NUL or lone surrogate in any string. Refusals are ValueErrors, which Flask's
-    get_json turns into a 400 (or None with silent=True), never a RecursionError's 500."""
+    Infinity (nor 1e9999, which Python reads as one), no NUL or lone surrogate in any string.
+    Refusals are ValueErrors, which Flask's get_json turns into a 400 (or None with
+    silent=True), never a RecursionError's 500."""
 
     def loads(self, s: str | bytes, **kwargs):
         text = s.decode("utf-8") if isinstance(s, (bytes, bytearray)) else s
