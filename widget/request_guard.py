@@ -91,15 +91,15 @@ def _check_strings(value) -> None:
 
 
 def _incoming_texts():
-    """Every text of the request a view may read: path, query, form fields and file names,
-    cookies and headers (the JSON body is checked as it is parsed)."""
+    """Every text of the request a view may read: path, query, form fields, cookies and headers
+    (the JSON body is checked as it is parsed; an uploaded file's name is reduced to a safe
+    display name where it is kept, so a NUL there is dropped, not refused)."""
     yield request.path
     yield from request.args.keys()
     yield from request.args.values()
     if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
         yield from request.form.keys()
         yield from request.form.values()
-        yield from (upload.filename or "" for upload in request.files.values())
     yield from request.cookies.values()
     yield from request.headers.values()
 
