@@ -14,7 +14,7 @@ from urllib.parse import quote, urlencode, urlsplit
 LONG = "x" * 100_000
 # What an attacker types where a value is expected (the issue's list).
 CATALOGUE = (
-    "²", "٣", "-1", "0", "9" * 30, "1e9999", "NaN", "", LONG, "a\x00b", "\ud800", "%",
+    "²", "٣", "-1", "0", "9" * 30, "2147483648", "1e9999", "NaN", "", LONG, "a\x00b", "\ud800", "%",
     "../../etc/passwd", "<script>alert(1)</script>", "' OR 1=1 --", "\u202egnp.exe",
     "9999-12-31", "0001-01-01", "10000-01-01", "2026-02-30",
 )
