@@ -15,10 +15,10 @@ from admin.hub import admin_section
 from admin.routes import ID, current_staff, page_number, posted_id, posted_ids
 from widget.models import Unit
 from widget.services.audit_log import AuditFilters, audit_log
-from widget.untrusted import parse_day
 from widget.services.staff_admin import (StaffRefused, create_staff_member, list_staff,
                                          reset_staff_password, set_staff_active, staff_member,
                                          update_staff_member)
+from widget.untrusted import parse_day
 
 STAFF = "/staff"
 AUDIT = "/audit"

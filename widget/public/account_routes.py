@@ -13,13 +13,13 @@ from widget.config import setting
 from widget.extensions import limiter
 from widget.models import REGISTERED_DETAILS
 from widget.public import bp
-from widget.untrusted import parse_id
 from widget.notify.account_notices import DETAIL_LABELS
 from widget.public.presenters import CHANGE_STATUS_LABELS, draft_values
 from widget.public.routes import COOKIE, render_form, render_status
 from widget.security import TokenError, issue_challenge_token, read_challenge_token
 from widget.services import account_sessions, accounts, cabinet
 from widget.services.accounts import InvalidInput
+from widget.untrusted import parse_id
 
 
 @bp.app_context_processor
