@@ -16,6 +16,7 @@ from admin.routes import ID, current_staff, render_detail
 from widget.extensions import db
 from widget.services import fees, messaging, workflow
 from widget.services.access import ActionError, Conflict, NotAllowed, NotFound, find_for_staff
+from widget.untrusted import parse_id
 from widget.uploads import IncomingFile, configured_limits, configured_store
 
 
@@ -29,10 +30,10 @@ class Action:
 
 def _id(value: str | None, problem) -> int:
     """An id chosen in a select, or the service's own refusal for a choice that is not one."""
-    text = (value or "").strip()
-    if not (text.isascii() and text.isdigit() and len(text) <= 10):
+    number = parse_id(value)
+    if number is None:
         raise NotAllowed(problem)
-    return int(text)
+    return number
 
 
 def _unit(form) -> int | None:

@@ -4,7 +4,6 @@ refusals the pages show."""
 from __future__ import annotations
 
 import time
-from datetime import date
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -16,6 +15,7 @@ from wtforms.widgets import HiddenInput
 
 from widget.models import RequestStatus
 from widget.services.inbox import InboxQuery, Sort, View
+from widget.untrusted import parse_day, parse_id
 
 
 class LoginForm(FlaskForm):
@@ -139,13 +139,13 @@ def inbox_query(args) -> tuple[InboxQuery, dict[str, str], dict]:
     if query.text:
         params["q"] = query.text
     if args.get("form"):
-        if _small_int(args["form"]):
-            query.form_id = params["form"] = _small_int(args["form"])
+        if parse_id(args["form"]):
+            query.form_id = params["form"] = parse_id(args["form"])
         else:
             problems["form"] = _l("Please choose a form from the list.")
     if args.get("unit"):
-        if _small_int(args["unit"]):
-            query.unit_id = params["unit"] = _small_int(args["unit"])
+        if parse_id(args["unit"]):
+            query.unit_id = params["unit"] = parse_id(args["unit"])
         else:
             problems["unit"] = _l("Please choose a unit from the list.")
     if args.get("status"):
@@ -155,7 +155,7 @@ def inbox_query(args) -> tuple[InboxQuery, dict[str, str], dict]:
             problems["status"] = _l("Please choose a status from the list.")
     for key, attribute in (("from", "sent_from"), ("to", "sent_to")):
         if args.get(key):
-            day = _day(args[key])
+            day = parse_day(args[key])
             if day is None:
                 problems[key] = _l("Please enter a date such as 2026-10-23.")
             else:
@@ -164,21 +164,5 @@ def inbox_query(args) -> tuple[InboxQuery, dict[str, str], dict]:
     if args.get("sort") in {sort.value for sort in Sort}:
         query.sort = Sort(args["sort"])
         params["sort"] = query.sort.value
-    query.page = _small_int(args.get("page")) or 1
+    query.page = parse_id(args.get("page")) or 1
     return query, params, problems
-
-
-def _small_int(text: str | None) -> int | None:
-    """A positive whole number a database column can hold, or None."""
-    text = (text or "").strip()
-    if not (text.isascii() and text.isdigit() and len(text) <= 10):
-        return None
-    return int(text) if 0 < int(text) < 2**31 else None
-
-
-def _day(text: str) -> date | None:
-    try:
-        day = date.fromisoformat(text.strip())
-    except ValueError:
-        return None
-    return day if 1900 <= day.year <= 2999 else None

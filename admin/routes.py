@@ -19,10 +19,11 @@ from widget.services.deliveries import deliveries_of
 from widget.services.inbox import forms_of, list_inbox
 from widget.services.messaging import mark_citizen_messages_read
 from widget.services.workflow import executors_for
+from widget.untrusted import parse_id
 from widget.uploads import configured_store
 
 # Ids bounded to what the database holds: a larger number is "not found", never an error.
-ID = "int(max=2147483647)"
+ID = "id"  # widget.request_guard.IdConverter: ASCII digits within the database's integer
 
 
 def current_staff() -> StaffUser:
@@ -42,7 +43,7 @@ def posted_id(text: str | None) -> int | None:
     row has it, so the service refuses it in its own words)."""
     if not text:
         return None
-    return int(text) if text.isascii() and text.isdigit() and len(text) <= 9 else 0
+    return parse_id(text) or 0
 
 
 def posted_ids(values: list[str]) -> list[int]:

@@ -18,6 +18,7 @@ from widget.services.audit_log import AuditFilters, audit_log
 from widget.services.staff_admin import (StaffRefused, create_staff_member, list_staff,
                                          lock_end, reset_staff_password, set_staff_active,
                                          staff_member, unlock_staff_member, update_staff_member)
+from widget.untrusted import parse_day
 
 STAFF = "/staff"
 AUDIT = "/audit"
@@ -134,10 +135,7 @@ def _day(text: str | None) -> date | None | bool:
     text = (text or "").strip()
     if not text:
         return None
-    try:
-        return date.fromisoformat(text) if len(text) == 10 else False
-    except ValueError:
-        return False
+    return parse_day(text) or False
 
 
 @admin_section(_l("Audit log"), _l("Every change staff made, who made it and when."), order=16)

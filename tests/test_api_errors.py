@@ -21,7 +21,7 @@ METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
 PROBLEM = "application/problem+json"
 README = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
 # A value each path converter takes, so the path routes to the rule.
-SAMPLES = {"IntegerConverter": "1", "UnicodeConverter": "x"}
+SAMPLES = {"IntegerConverter": "1", "IdConverter": "1", "UnicodeConverter": "x"}
 
 
 def _sample_path(rule) -> str:

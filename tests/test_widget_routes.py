@@ -173,7 +173,8 @@ def test_number_range_and_persian_digits(client, db, form):
 
 def test_control_and_bidi_characters_are_dropped(client, db, form):
     token = open_form(client)
-    post_form(client, good_answers(token, name="Lan\u202e\x00\x07 Anh"))
+    # A NUL byte is refused with the whole request instead (tests/test_untrusted_input.py).
+    post_form(client, good_answers(token, name="Lan\u202e\x07 Anh"))
     assert db.session.scalar(select(Request)).answers["name"] == "Lan Anh"
 
 

@@ -11,10 +11,11 @@ from flask import request
 from flask_babel import gettext as _
 
 from widget.api.problems import Problem
+from widget.untrusted import EARLIEST_YEAR, LATEST_YEAR, MAX_ID, parse_day
 from widget.uploads import IncomingFile
 
 # Ids and versions are PostgreSQL integers: a larger number can name nothing.
-MAX_INTEGER = 2**31 - 1
+MAX_INTEGER = MAX_ID
 
 
 def _refuse(name: str, message: str):
@@ -57,12 +58,12 @@ def expected_version(data: dict) -> int | None:
 
 
 def day(data: dict, name: str) -> date:
-    """A date written YYYY-MM-DD."""
-    try:
-        return date.fromisoformat(text(data, name))
-    except ValueError:
+    """A date written YYYY-MM-DD, in the years untrusted.parse_day allows."""
+    parsed = parse_day(text(data, name))
+    if parsed is None:
         _refuse(name, _("'%(field)s' must be a date written %(format)s.", field=name,
-                        format="YYYY-MM-DD"))
+                        format=f"YYYY-MM-DD ({EARLIEST_YEAR}-{LATEST_YEAR})"))
+    return parsed
 
 
 def pdf(data: dict, name: str = "file") -> IncomingFile | None:

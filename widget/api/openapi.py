@@ -225,7 +225,9 @@ def document() -> dict:
         "info": {"title": "Frontdesk REST API", "version": "1.0.0", "description":
                  "For connected back-office systems: forms, units, requests and the actions "
                  "staff take on them. Authenticate with Authorization: Bearer <key>. Errors are "
-                 "application/problem+json (RFC 9457); GET /problems lists their types."},
+                 "application/problem+json (RFC 9457); GET /problems lists their types. Texts "
+                 "are Unicode without NUL (U+0000) or lone surrogates, bodies at most 32 levels "
+                 "deep, numbers finite: anything else is a 400."},
         "servers": [{"url": "/api/v1"}],
         "security": [{"bearer": []}],
         "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},

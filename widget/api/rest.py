@@ -15,7 +15,7 @@ from widget.services import api_requests, fees, form_proposals, messaging, workf
 from widget.services.api_requests import BadCursor
 from widget.uploads import configured_limits, configured_store
 
-ID = "int(max=2147483647)"
+ID = "id"  # widget.request_guard.IdConverter: ASCII digits within the database's integer
 
 
 

@@ -19,6 +19,7 @@ from widget.public.routes import COOKIE, render_form, render_status
 from widget.security import TokenError, issue_challenge_token, read_challenge_token
 from widget.services import account_sessions, accounts, cabinet
 from widget.services.accounts import InvalidInput
+from widget.untrusted import parse_id
 
 
 @bp.app_context_processor
@@ -177,7 +178,7 @@ def cabinet_home(lang):
                            changes=cabinet.pending_changes(account))
 
 
-@bp.get("/<lang>/account/requests/<int:request_id>")
+@bp.get("/<lang>/account/requests/<id:request_id>")
 def own_request(lang, request_id):
     account = _require_account()
     req = cabinet.own_request(account, request_id)
@@ -187,7 +188,7 @@ def own_request(lang, request_id):
     return render_status(req, lang)
 
 
-@bp.get("/<lang>/account/drafts/<int:request_id>")
+@bp.get("/<lang>/account/drafts/<id:request_id>")
 def own_draft(lang, request_id):
     draft = cabinet.own_request(_require_account(), request_id)
     if draft is None or not draft.is_draft:
@@ -200,7 +201,10 @@ def notifications(lang):
     account = _require_account()
     if request.method == "POST":
         item = request.form.get("item", "")
-        cabinet.mark_read(account, int(item) if item.isdigit() else None)
+        if not item:
+            cabinet.mark_read(account)  # "mark all as read"
+        elif (item_id := parse_id(item)) is not None:
+            cabinet.mark_read(account, item_id)  # no such notice marks nothing
         return redirect(url_for(".notifications"), code=303)
     return render_template("public/account/notifications.html", items=cabinet.inbox(account))
 

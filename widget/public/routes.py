@@ -25,6 +25,7 @@ from widget.services.submit import Action, Outcome, Policy, Submission, save_for
 from widget.services.track import (LookupProblem, citizen_file, find_draft, find_request,
                                    request_for_status_token)
 from widget.config import setting
+from widget.untrusted import parse_id
 from widget.uploads import IncomingFile, configured_store, form_limits
 
 
@@ -148,7 +149,7 @@ def form_post(lang, slug):
         action=Action.DRAFT if envelope.action.data == Action.DRAFT.value else Action.SEND,
         language=lang, raw=values, honeypot=envelope.website.data or "",
         files=_incoming_files(), account=g.account, handover=request.form.get("_handover", ""),
-        remove_attachment_ids={int(i) for i in request.form.getlist("remove_attachment") if i.isdigit()},
+        remove_attachment_ids={parse_id(i) for i in request.form.getlist("remove_attachment")} - {None},
     )
     result = save_form(submission, _policy(form))
     g.private_page = True
@@ -229,7 +230,7 @@ def track_reply(lang):
     return render_status(req, lang, notice="message_sent")
 
 
-@bp.post("/<lang>/track/file/<int:attachment_id>")
+@bp.post("/<lang>/track/file/<id:attachment_id>")
 @limiter.limit(lambda: setting("RATE_LIMIT_LOOKUP"))
 def track_file(lang, attachment_id):
     """Download a file of the request (a letter, a file from staff, one's own) by POST."""

@@ -6,8 +6,8 @@ be well-formed, but nothing is required yet.
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping, Sequence
-from datetime import date
 from decimal import Decimal, InvalidOperation
 
 import phonenumbers
@@ -16,8 +16,10 @@ from flask_babel import lazy_gettext as _l
 
 from widget.models import Field, FieldType
 from widget.textnorm import fold_digits, strip_controls
+from widget.untrusted import EARLIEST_YEAR, LATEST_YEAR, parse_day
 
 DEFAULT_MAX_LENGTH = {FieldType.TEXT.value: 200, FieldType.LONG_TEXT.value: 5000}
+_WRITTEN_DAY = re.compile(r"[0-9]{4,}-[0-9]{2}-[0-9]{2}")
 # Values longer than this are refused before any parsing, whatever the field type.
 HARD_MAX_LENGTH = 20000
 
@@ -68,10 +70,13 @@ def _clean_date(field: Field, values: list[str], region: str):
     text = fold_digits(values[0] if values else "").strip()
     if not text:
         return ""
-    try:
-        return date.fromisoformat(text).isoformat()
-    except ValueError:
-        raise FieldError(_l("Please enter a date as year-month-day, for example 2026-03-31.")) from None
+    day = parse_day(text)
+    if day is not None:
+        return day.isoformat()
+    if _WRITTEN_DAY.fullmatch(text) and not EARLIEST_YEAR <= int(text[:-6]) <= LATEST_YEAR:
+        # Well written, but the year 0001, 9999 or 10000 is no one's.
+        raise FieldError(_l("Please enter a date in the years 1900 to 2999."))
+    raise FieldError(_l("Please enter a date as year-month-day, for example 2026-03-31."))
 
 
 def _clean_email(field: Field, values: list[str], region: str):

@@ -102,7 +102,8 @@ def _field(spec, path: str, errors: dict) -> dict | None:
     key, kind = spec.get("key"), spec.get("type")
     if not isinstance(key, str) or not KEY.match(key):
         errors[f"{prefix}key"] = "key"
-    if kind not in {item.value for item in FieldType}:
+    # A JSON list or object is no key, type or profile name (and cannot be looked up in a set).
+    if not isinstance(kind, str) or kind not in {item.value for item in FieldType}:
         errors[f"{prefix}type"] = "type"
     if spec.get("required") is not None and not isinstance(spec.get("required"), bool):
         errors[f"{prefix}required"] = "boolean"
@@ -123,9 +124,9 @@ def _field(spec, path: str, errors: dict) -> dict | None:
         if field[low] is not None and field[high] is not None and field[low] > field[high]:
             errors[f"{prefix}{low}"] = code
     prefill = spec.get("prefill")
-    if prefill is not None and prefill not in PROFILE_KEYS:
+    if prefill is not None and (not isinstance(prefill, str) or prefill not in PROFILE_KEYS):
         errors[f"{prefix}prefill"] = "prefill"
-    field["prefill"] = prefill if prefill in PROFILE_KEYS else None
+    field["prefill"] = prefill if isinstance(prefill, str) and prefill in PROFILE_KEYS else None
     choices = spec.get("choices") or []
     if kind in CHOICE_TYPES and (not isinstance(choices, list) or not choices):
         errors[f"{prefix}choices"] = "choices"
@@ -157,7 +158,7 @@ def check_definition(definition) -> dict:
         errors["fields"] = f"a list of 1 to {MAX_FIELDS} fields"
         fields = []
     checked = [_field(spec, f"fields[{index}]", errors) for index, spec in enumerate(fields)]
-    keys = [field["key"] for field in checked if field]
+    keys = [field["key"] for field in checked if field and isinstance(field["key"], str)]
     if len(keys) != len(set(keys)):
         errors["fields"] = "each field needs its own key"
     clean = {"slug": slug, "processing_days": days,

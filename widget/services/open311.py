@@ -31,6 +31,7 @@ from widget.models._types import as_utc, utcnow
 from widget.services.access import visible_to
 from widget.services.answers import clean_answers
 from widget.services.submit import _mark_sent
+from widget.untrusted import EARLIEST_YEAR, LATEST_YEAR
 
 # The spec's default and ceiling for GET requests: 90 days, and at most 1000 rows.
 MAX_ROWS = 1000
@@ -159,6 +160,9 @@ def parse_moment(text: str | None, name: str) -> datetime | None:
         moment = datetime.fromisoformat(text)
     except ValueError:
         raise Refused(400, f"{name} must be a W3C date-time, e.g. 2010-01-01T00:00:00Z.") from None
+    if not EARLIEST_YEAR <= moment.year <= LATEST_YEAR:  # the 90-day window must fit the calendar
+        raise Refused(400, f"{name} must be a date-time of the years {EARLIEST_YEAR} to "
+                           f"{LATEST_YEAR}.")
     return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 

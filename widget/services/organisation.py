@@ -8,7 +8,6 @@ from __future__ import annotations
 import re
 import zoneinfo
 from dataclasses import dataclass, field
-from datetime import date
 from functools import cache
 
 import holidays
@@ -23,12 +22,12 @@ from widget.services.access import (ActionError, NotAllowed, NotFound, organisat
 from widget.services.audit_log import record_change
 from widget.services.notice_settings import MAX_SEGMENTS, MIN_SEGMENTS
 from widget.textnorm import strip_controls
+from widget.untrusted import parse_day
 
 LANGUAGES = TRANSLATED_LANGUAGES
 NAME_MAX = 200
 CLOSED_DAYS_MAX = 400   # more than a year of extra closed days is a mistake, not a calendar
 HOUR = re.compile(r"([01][0-9]|2[0-3]):[0-5][0-9]")
-ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 COLOR = re.compile(r"#[0-9a-fA-F]{6}")
 UNIT_CODE = re.compile(r"[A-Z0-9][A-Z0-9_-]{0,15}")
 
@@ -104,12 +103,10 @@ def _closed_days(text: str) -> list[str] | None:
         line = line.strip()
         if not line:
             continue
-        if not ISO_DAY.fullmatch(line):
+        day = parse_day(line)  # None for 2026-02-30 and for years no calendar needs
+        if day is None:
             return None
-        try:
-            days.add(date.fromisoformat(line).isoformat())
-        except ValueError:  # 2026-02-30
-            return None
+        days.add(day.isoformat())
     return sorted(days)
 
 
