@@ -29,7 +29,7 @@ def admin_rules(app):
 def url_of(rule) -> str:
     """The rule's path with every argument filled (1 for numbers, "x" for the rest)."""
     return re.sub(r"<(?:(\w+)(?:\([^)]*\))?:)?\w+>",
-                  lambda match: "1" if match.group(1) in {"int", "float"} else "x", rule.rule)
+                  lambda match: "1" if match.group(1) in {"int", "float", "id"} else "x", rule.rule)
 
 
 def test_every_view_of_the_administration_areas_is_for_administrators_only(app):

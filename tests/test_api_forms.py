@@ -8,13 +8,13 @@ import copy
 import pytest
 from sqlalchemy import select
 
-from tests import backoffice
+from tests import backoffice, test_api
 from widget.models import Channel, Form, FormGroup, Request, Unit
 from widget.services.access import NotAllowed
-from widget.services.api_clients import create_api_client
 from widget.services.form_proposals import decide_proposal
 
 office, received = backoffice.office, backoffice.received
+admin, key, hn_key = test_api.admin, test_api.key, test_api.hn_key
 LANGS = ("en", "vi", "fa", "ru")
 
 
@@ -40,19 +40,6 @@ def every_field() -> list[dict]:
     return fields
 
 
-@pytest.fixture
-def admin(office):
-    return office["people"]["admin"]
-
-
-@pytest.fixture
-def key(admin):
-    return create_api_client(admin, "CRM", [])[1]
-
-
-@pytest.fixture
-def hn_key(admin, office):
-    return create_api_client(admin, "HN system", [office["units"]["HN"].id])[1]
 
 
 @pytest.fixture
