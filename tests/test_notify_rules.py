@@ -331,13 +331,13 @@ def test_an_english_receipt_sms_is_one_part(client, db, office, clock):
     UCS-2 parts instead of one."""
     clock("2026-10-16 10:00")
     form = office["forms"]["HN"]
-    form.titles = {**form.titles, "en": "Residents’ certificate for the household"}
+    form.titles = {**form.titles, "en": "Residents’ certificates for the households"}
     db.session.commit()
     page = client.get(f"/w/test/en/f/{form.slug}").get_data(as_text=True)
     client.post(f"/w/test/en/f/{form.slug}", data={
         "form_token": form_token(page), "name": "Lan", "phone": "0912 345 678"})
     sms = by_channel(rows(db))["sms"]
-    assert "(Residents' certificate" in sms.body_text and "2026, 5:00 PM." in sms.body_text
+    assert "(Residents' certificates" in sms.body_text and "2026, 5:00 PM." in sms.body_text
     assert len(sms.body_text) == 146
     info = sms_text.analyse(sms.body_text)
     assert (info.encoding, info.segments) == ("GSM-7", 1)
