@@ -48,7 +48,8 @@ GSM_EQUIVALENTS = {
 _TO_GSM = str.maketrans(GSM_EQUIVALENTS)
 # Joiners and direction marks shape Persian and emoji and order right-to-left text (Babel puts
 # U+200F into Persian dates): kept in such a text, meaningless and dropped in an otherwise GSM-7 one.
-GSM_DROPPED_IF_ALONE = "\u200c\u200d\u200e\u200f\u061c\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+GSM_DROPPED_IF_ALONE = ("\u200c\u200d\u200e\u200f\u061c"  # ZWNJ, ZWJ, LRM, RLM, Arabic letter mark
+                        "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")  # bidi controls
 # Vietnamese d with stroke has no decomposition, so NFD alone would leave it.
 _STROKES = str.maketrans({"đ": "d", "Đ": "D"})
 
