@@ -52,8 +52,8 @@ def _overview(problems: dict[str, str] | None = None, error: str | None = None,
 def _wording_page(wording: Wording, subject: str, body: str,
                   problems: dict[str, str] | None = None, status: int = 200):
     counted = clean_text(body)
-    if wording.without_diacritics:
-        counted = sms_text.strip_diacritics(counted)
+    # Counted as sms_body will send it: GSM-7 typography, diacritics stripped if chosen.
+    counted = (sms_text.strip_diacritics if wording.without_diacritics else sms_text.to_gsm)(counted)
     return render_template(
         "admin/notice_wording.html", wording=wording, subject=subject, body=body,
         problems=problems or {}, sms=sms_text.analyse(counted), placeholder_hints=PLACEHOLDERS,

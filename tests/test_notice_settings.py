@@ -571,8 +571,11 @@ def test_the_counter_script_knows_the_alphabets_of_sms_text():
     assert set(js_string("GSM_EXTENSION")) == sms_text._GSM_EXTENSION
     assert sms_text._LIMITS == {"GSM-7": (160, 153), "UCS-2": (70, 67)}
     assert 'var LIMITS = {"GSM-7": [160, 153], "UCS-2": [70, 67]};' in script
-    replacements = json.loads(re.search(r"var REPLACEMENTS = (\{.*?\});", script, re.S).group(1))
-    assert {ord(key): value for key, value in replacements.items()} == sms_text._REPLACEMENTS
+    equivalents = json.loads(re.search(r"var GSM_EQUIVALENTS = (\{.*?\});", script, re.S).group(1))
+    assert equivalents == sms_text.GSM_EQUIVALENTS
+    assert js_string("GSM_DROPPED_IF_ALONE") == sms_text.GSM_DROPPED_IF_ALONE
+    strokes = json.loads(re.search(r"var STROKES = (\{.*?\});", script, re.S).group(1))
+    assert {ord(key): value for key, value in strokes.items()} == sms_text._STROKES
     ranges = [(int(a, 16), int(b, 16)) for a, b in re.findall(
         r"\[0x([0-9A-F]+), 0x([0-9A-F]+)\]", re.search(r"var LATIN = (\[.*?\]\]);", script,
                                                        re.S).group(1))]

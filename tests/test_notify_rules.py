@@ -3,7 +3,13 @@
 organisation's own wording, and rows written in the same transaction as the change."""
 from __future__ import annotations
 
+import unicodedata
+from datetime import datetime, timezone
+from decimal import Decimal
+
 import pytest
+from flask_babel import format_decimal
+from hypothesis import HealthCheck, given, settings, strategies as st
 from sqlalchemy import select
 
 import widget.services.workflow as workflow
@@ -13,7 +19,9 @@ from widget.models import (EventKind, NotificationRule, NotificationTemplate, Ou
                            RequestStatus as S)
 from widget.notify import sms_text
 from widget.notify.catalog import COMMON, NOTICES, notice_key
-from widget.notify.compose import TemplateError, fill, template_problems
+from widget.i18n import format_day, format_due, reading_as
+from widget.notify.account_notices import MESSAGES, compose_account_message
+from widget.notify.compose import TemplateError, empty_values, fill, render_notice, template_problems
 from widget.services import fees, messaging
 from widget.services.access import Conflict
 
@@ -313,3 +321,76 @@ def test_a_drafts_author_hears_before_it_is_deleted(db, office):
     assert [item.channel for item in told] == ["email"]  # SMS only if the organisation wants it
     assert codes.display(due.resume_code) in told[0].body_text and told[0].language == "ru"
     assert rows(db, fresh) == rows(db, gone) == rows(db, silent) == []
+
+
+# --- GSM-7 where the letters allow it -------------------------------------------------------
+
+def test_an_english_receipt_sms_is_one_part(client, db, office, clock):
+    """Babel writes "5:00\u202fPM" with a narrow no-break space, an administrator types a curly
+    apostrophe: neither is GSM-7, which sent this 146-character English acknowledgement as three
+    UCS-2 parts instead of one."""
+    clock("2026-10-16 10:00")
+    form = office["forms"]["HN"]
+    form.titles = {**form.titles, "en": "Residents’ certificates for the households"}
+    db.session.commit()
+    page = client.get(f"/w/test/en/f/{form.slug}").get_data(as_text=True)
+    client.post(f"/w/test/en/f/{form.slug}", data={
+        "form_token": form_token(page), "name": "Lan", "phone": "0912 345 678"})
+    sms = by_channel(rows(db))["sms"]
+    assert "(Residents' certificates" in sms.body_text and "2026, 5:00 PM." in sms.body_text
+    assert len(sms.body_text) == 146
+    info = sms_text.analyse(sms.body_text)
+    assert (info.encoding, info.segments) == ("GSM-7", 1)
+
+
+SMS_NOTICES = sorted(key for key, notice in NOTICES.items() if "sms" in notice.channels)
+# Names and wordings as people type them: Vietnamese, Persian (with its zero-width non-joiner),
+# Russian, and the typography that has a GSM-7 equivalent.
+typed = st.text(alphabet=st.sampled_from(
+    "Lan Hồ Thị Đặng Ngọc O’Brien ‘x’ “Co” „Da“ «Ana» ‹b› — – ‐ ‑ − … • "
+    "Жанна Ёлка مریم می\u200cخواهم \u00a0\u202f\u2009\u3000\u200b\ufeff\u00ad\t\u200f"), max_size=25)
+moments = st.datetimes(min_value=datetime(1990, 1, 1), max_value=datetime(2070, 12, 31),
+                       timezones=st.just(timezone.utc))
+amounts = st.decimals(min_value=Decimal("0"), max_value=Decimal("9999999999"), places=2)
+tracking_codes = st.text(alphabet="ABCDEFGHJKMNPQRSTVWXYZ0123456789-", min_size=4, max_size=19)
+READERS = [("en", False), ("vi", False), ("vi", True), ("fa", False), ("ru", False)]
+
+
+def needs_ucs2(text: str) -> bool:
+    """A character outside GSM-7 that is a letter, a mark or a digit: no GSM-7 equivalent."""
+    return any(unicodedata.category(c)[0] in "LMN" and sms_text.encoding(c) != "GSM-7"
+               for c in text)
+
+
+@settings(derandomize=True, max_examples=150, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(reader=st.sampled_from(READERS), kind=st.sampled_from(SMS_NOTICES + sorted(MESSAGES)),
+       name=typed, title=typed, moment=moments, amount=amounts, code=tracking_codes,
+       segments=st.integers(1, 10))
+def test_every_sms_is_gsm7_when_its_letters_allow_it(db, office, reader, kind, name, title,
+                                                      moment, amount, code, segments):
+    """Every notice and account message in every language, with the dates, amounts and names
+    the real formats give: the stored SMS is normalised, and UCS-2 only for a letter."""
+    language, without_diacritics = reader
+    org = office["org"]
+    org.sms_without_diacritics, org.sms_max_segments = without_diacritics, segments
+    with reading_as(language, "Asia/Ho_Chi_Minh"):
+        day = format_day(moment.date())
+        if kind in NOTICES:
+            values = empty_values() | {
+                "organisation": name, "form": title, "code": code, "number": code,
+                "due": format_due(moment), "amount": format_decimal(amount, format="#,##0.##"),
+                "date": day, "field": title, "note": title, "reason": title, "title": title,
+                "receipt": code, "item_number": code, "codes": f"{code}, {code}"}
+            body = render_notice(org, kind, "sms", language, values, "")[1]
+        else:
+            values = {"organisation": name, "otp": code[:6], "code": code, "minutes": "15",
+                      "detail": title, "note": f"{title} {day}"}
+            body = compose_account_message(org, kind, "sms", language, values)[1]
+    # Normalised before it is cut: a UCS-2 cut ends with "…", one unit instead of three.
+    kept = body.removesuffix("…")
+    assert sms_text.to_gsm(kept) == kept
+    is_gsm = all(c in sms_text._GSM_BASIC or c in sms_text._GSM_EXTENSION for c in body)
+    assert (sms_text.encoding(body) == "GSM-7") == is_gsm
+    # UCS-2 only where a letter has no GSM-7 equivalent (a space or a dash never forces it).
+    assert is_gsm or needs_ucs2(body), ascii(body)

@@ -7,7 +7,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from widget.notify.sms_text import (
-    SmsInfo, analyse, encoding, length, segments, septets_or_units, strip_diacritics,
+    GSM_EQUIVALENTS, SmsInfo, analyse, encoding, length, segments, septets_or_units,
+    strip_diacritics, to_gsm,
     truncate_to_segments,
 )
 
@@ -289,3 +290,39 @@ def test_no_combining_mark_is_left_on_a_latin_letter(text):
     for before, mark in zip(stripped, stripped[1:]):
         if unicodedata.category(mark).startswith("M"):
             assert not unicodedata.name(before, "").startswith("LATIN ")
+
+
+# --- to_gsm ---------------------------------------------------------------------------------
+
+def test_babel_spaces_quotes_and_dashes_become_gsm7():
+    text = "Due 5:00\u202fPM, 1\u00a0234 ₫ – “Residents’ «card»” ‐ −3 … • ok\u200b"
+    assert to_gsm(text) == "Due 5:00 PM, 1 234 ₫ - \"Residents' \"card\"\" - -3 ... - ok"
+    assert encoding(to_gsm("October 23, 2026, 5:00\u202fPM")) == "GSM-7"
+
+
+def test_persian_keeps_its_joiners_and_marks_a_latin_text_drops_them():
+    persian = "می\u200cخواهم\u060c\u200f 15:05"
+    assert to_gsm(persian) == persian
+    assert to_gsm("Code\u200f 12\u200c") == "Code 12"
+
+
+def test_the_equivalents_are_gsm7_and_replace_no_letter():
+    for char, replacement in GSM_EQUIVALENTS.items():
+        assert encoding(char) == "UCS-2" and encoding(replacement) == "GSM-7"
+        assert unicodedata.category(char)[0] not in "LMN", char
+
+
+@settings(derandomize=True, max_examples=300)
+@given(st.one_of(mixed_texts, st.text(alphabet=st.sampled_from(
+    "a ‘’“”«»–—…\u202f\u00a0\u200b\u200c\u200fжد"), max_size=60)))
+def test_to_gsm_is_idempotent_and_keeps_every_letter(text):
+    normalised = to_gsm(text)
+    assert to_gsm(normalised) == normalised
+    assert ([c for c in normalised if unicodedata.category(c)[0] in "LMN"]
+            == [c for c in text if unicodedata.category(c)[0] in "LMN"])
+
+
+@settings(derandomize=True, max_examples=200)
+@given(gsm_texts)
+def test_a_gsm7_text_is_left_as_it_is(text):
+    assert to_gsm(text) == text

@@ -1,5 +1,5 @@
 /* The SMS wording editor's live counter: encoding, characters used and parts, as the text is
-   typed. A dependency-free port of widget/notify/sms_text.py (analyse and strip_diacritics), so
+   typed. A dependency-free port of widget/notify/sms_text.py (analyse, to_gsm and strip_diacritics), so
    the browser and the server agree on what a message costs; the server renders the same figures,
    so the page is right without this script. tests/test_notice_settings.py checks the tables
    below against the Python ones, tests/e2e/test_sms_counter.py the figures. */
@@ -11,9 +11,22 @@
   var GSM_EXTENSION = "\f^{}\\[~]|€";
   // [one-part capacity, capacity of each part of a longer message]: the header takes the rest.
   var LIMITS = {"GSM-7": [160, 153], "UCS-2": [70, 67]};
-  // Typography phones and word processors insert, replaced before stripping diacritics.
-  var REPLACEMENTS = {"‘": "'", "’": "'", "“": "\"", "”": "\"", "–": "-", "—": "-", "…": "...",
-                      "\u00a0": " ", "đ": "d", "Đ": "D"};
+  // sms_text.GSM_EQUIVALENTS, applied to every text: typography with a GSM-7 equivalent.
+  var GSM_EQUIVALENTS = {"\t": " ", "\u00a0": " ", "\u1680": " ", "\u2000": " ", "\u2001": " ",
+                         "\u2002": " ", "\u2003": " ", "\u2004": " ", "\u2005": " ", "\u2006": " ",
+                         "\u2007": " ", "\u2008": " ", "\u2009": " ", "\u200a": " ", "\u202f": " ",
+                         "\u205f": " ", "\u3000": " ", "\u0085": "\n", "\u2028": "\n", "\u2029": "\n",
+                         "\u200b": "", "\u2060": "", "\ufeff": "", "\u00ad": "", "\u2018": "'",
+                         "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2039": "'", "\u203a": "'",
+                         "\u2032": "'", "`": "'", "\u00b4": "'", "\u201c": "\"", "\u201d": "\"",
+                         "\u201e": "\"", "\u201f": "\"", "\u00ab": "\"", "\u00bb": "\"", "\u2033": "\"",
+                         "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-",
+                         "\u2015": "-", "\u2212": "-", "\u2026": "...", "\u2022": "-"};
+  // sms_text.GSM_DROPPED_IF_ALONE: joiners and direction marks, dropped only from a text that is
+  // otherwise GSM-7 (Persian and emoji need them).
+  var GSM_DROPPED_IF_ALONE = "\u200c\u200d\u200e\u200f\u061c\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069";
+  // Vietnamese d with stroke, which has no decomposition, for stripping diacritics.
+  var STROKES = {"đ": "d", "Đ": "D"};
   // The code points whose Unicode name starts with "LATIN " (Python decides by the name, which
   // JavaScript cannot read; \p{Script=Latin} differs on a few), generated from unicodedata.
   var LATIN = [[0x41, 0x5A], [0x61, 0x7A], [0xC0, 0xD6], [0xD8, 0xF6], [0xF8, 0x2AF],
@@ -64,10 +77,24 @@
             per_segment: parts <= 1 ? single : perPart};
   }
 
-  function stripDiacritics(text) {
-    var translated = Array.from(text).map(function (ch) {
-      return Object.prototype.hasOwnProperty.call(REPLACEMENTS, ch) ? REPLACEMENTS[ch] : ch;
+  function translate(text, table) {
+    return Array.from(text).map(function (ch) {
+      return Object.prototype.hasOwnProperty.call(table, ch) ? table[ch] : ch;
     }).join("");
+  }
+
+  // sms_text.to_gsm.
+  function toGsm(text) {
+    var chars = Array.from(translate(text, GSM_EQUIVALENTS));
+    var alone = function (ch) { return GSM_DROPPED_IF_ALONE.indexOf(ch) >= 0; };
+    if (chars.every(function (ch) { return isGsm(ch) || alone(ch); })) {
+      chars = chars.filter(function (ch) { return !alone(ch); });
+    }
+    return chars.join("");
+  }
+
+  function stripDiacritics(text) {
+    var translated = translate(text, STROKES);
     var out = [], latinBase = false;
     // Character by character, as in Python: other scripts are left exactly as written.
     Array.from(translated).forEach(function (ch) {
@@ -83,7 +110,7 @@
         out.push(ch);
       }
     });
-    return out.join("");
+    return toGsm(out.join(""));
   }
 
   var counter = document.querySelector("[data-sms-counter]");
@@ -95,7 +122,7 @@
   function show() {
     // Kept as the server keeps it: line ends as LF, no surrounding white space.
     var text = field.value.replace(/\r\n?/g, "\n").replace(SPACE_AROUND, "");
-    var info = analyse(strip ? stripDiacritics(text) : text);
+    var info = analyse(strip ? stripDiacritics(text) : toGsm(text));
     ["encoding", "length", "segments", "per_segment"].forEach(function (name) {
       var target = counter.querySelector("[data-sms=" + name + "]");
       var value = String(info[name]);

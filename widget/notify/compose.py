@@ -195,10 +195,13 @@ def render_notice(organization: Organization, key: str, channel: str, language: 
 
 
 def sms_body(organization: Organization, body: str, min_segments: int = 1) -> str:
-    """An SMS as the organisation writes them: without diacritics if it chose so, cut to its
-    number of parts (but never below `min_segments`)."""
+    """An SMS as the organisation writes them: GSM-7 typography, without diacritics if it chose
+    so, cut to its number of parts (but never below `min_segments`). Every SMS is composed here,
+    so what the editor counts, the outbox keeps and the gateway sends are the same text."""
     if organization.sms_without_diacritics:
-        body = sms_text.strip_diacritics(body)
+        body = sms_text.strip_diacritics(body)  # which ends with to_gsm
+    else:
+        body = sms_text.to_gsm(body)
     return sms_text.truncate_to_segments(body, max(organization.sms_max_segments, min_segments))
 
 

@@ -1,4 +1,5 @@
-"""SMS length, encoding and segment arithmetic per 3GPP TS 23.038, plus a diacritic stripper.
+"""SMS length, encoding and segment arithmetic per 3GPP TS 23.038, the GSM-7 equivalents of
+typography, and a diacritic stripper.
 
 Pure functions (standard library only) so the template editor's live counter, the rules and the
 SMS channel all agree on what a message costs.
@@ -24,12 +25,33 @@ _GSM_EXTENSION = frozenset("\f^{}\\[~]|€")
 _LIMITS = {GSM7: (160, 153), UCS2: (70, 67)}
 _ELLIPSIS = {GSM7: "...", UCS2: "…"}
 
-# Typography that word processors and phones insert and that would otherwise force UCS-2.
-_REPLACEMENTS = str.maketrans({
-    "‘": "'", "’": "'", "“": '"', "”": '"', "–": "-", "—": "-", "…": "...", "\u00a0": " ",
-    # Vietnamese d with stroke has no decomposition, so NFD alone would leave it.
-    "đ": "d", "Đ": "D",
-})
+# The one table of GSM-7 equivalents (admin/static/sms-counter.js carries a copy, checked equal by
+# tests/test_notice_settings.py): typography that Babel's formats, word processors and phones put
+# into a text and that would otherwise send the whole message as UCS-2, at 70 characters a part.
+# Only characters whose replacement means the same; letters are never touched here.
+GSM_EQUIVALENTS = {
+    # Spaces: Babel's no-break (U+00A0, Russian thousands) and narrow no-break (U+202F, English
+    # "3:05 PM", Russian "2025 г.") ones, the typographic widths, ideographic; line separators.
+    "\t": " ", "\u00a0": " ", "\u1680": " ", "\u2000": " ", "\u2001": " ", "\u2002": " ",
+    "\u2003": " ", "\u2004": " ", "\u2005": " ", "\u2006": " ", "\u2007": " ", "\u2008": " ",
+    "\u2009": " ", "\u200a": " ", "\u202f": " ", "\u205f": " ", "\u3000": " ",
+    "\u0085": "\n", "\u2028": "\n", "\u2029": "\n",
+    # Invisible: zero-width space, word joiner, byte order mark, soft hyphen.
+    "\u200b": "", "\u2060": "", "\ufeff": "", "\u00ad": "",
+    # Quotes and primes (guillemets are not in GSM-7 either).
+    "‘": "'", "’": "'", "‚": "'", "‛": "'", "‹": "'", "›": "'", "′": "'", "`": "'", "´": "'",
+    "“": '"', "”": '"', "„": '"', "‟": '"', "«": '"', "»": '"', "″": '"',
+    # Hyphens, dashes and the minus sign.
+    "‐": "-", "‑": "-", "‒": "-", "–": "-", "—": "-", "―": "-", "−": "-",
+    "…": "...", "•": "-",
+}
+_TO_GSM = str.maketrans(GSM_EQUIVALENTS)
+# Joiners and direction marks shape Persian and emoji and order right-to-left text (Babel puts
+# U+200F into Persian dates): kept in such a text, meaningless and dropped in an otherwise GSM-7 one.
+GSM_DROPPED_IF_ALONE = ("\u200c\u200d\u200e\u200f\u061c"  # ZWNJ, ZWJ, LRM, RLM, Arabic letter mark
+                        "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")  # bidi controls
+# Vietnamese d with stroke has no decomposition, so NFD alone would leave it.
+_STROKES = str.maketrans({"đ": "d", "Đ": "D"})
 
 
 @dataclass(frozen=True)
@@ -49,6 +71,15 @@ def _is_gsm(char: str) -> bool:
 def encoding(text: str) -> str:
     """"GSM-7" if every character is in the default alphabet or its extension, else "UCS-2"."""
     return GSM7 if all(_is_gsm(c) for c in text) else UCS2
+
+
+def to_gsm(text: str) -> str:
+    """The text with GSM-7 equivalents for its typography, so it costs no more than its letters
+    need; idempotent, and a GSM-7 text is returned unchanged."""
+    text = text.translate(_TO_GSM)
+    if all(_is_gsm(c) or c in GSM_DROPPED_IF_ALONE for c in text):
+        return "".join(c for c in text if c not in GSM_DROPPED_IF_ALONE)
+    return text
 
 
 def _weights(text: str, enc: str) -> list[int]:
@@ -105,12 +136,13 @@ def _is_latin(char: str) -> bool:
 
 
 def strip_diacritics(text: str) -> str:
-    """Latin letters without diacritics (đ -> d), GSM-safe punctuation; other scripts untouched."""
+    """Latin letters without diacritics (đ -> d), GSM-7 typography (to_gsm); other scripts
+    untouched."""
     out: list[str] = []
     latin_base = False
     # Character by character rather than NFD/NFC over the whole text: a whole-text round trip
     # would also rewrite Persian or Cyrillic that is not in NFC, and those must stay as written.
-    for char in text.translate(_REPLACEMENTS):
+    for char in text.translate(_STROKES):
         if unicodedata.category(char).startswith("M"):
             # An already-decomposed mark (typed as base + combining mark) follows its base.
             if not latin_base:
@@ -125,7 +157,7 @@ def strip_diacritics(text: str) -> str:
             out.append(unicodedata.normalize("NFC", kept))
         else:
             out.append(char)
-    return "".join(out)
+    return to_gsm("".join(out))
 
 
 def _longest_fitting(text: str, end: int, enc: str, max_segments: int) -> int:
