@@ -147,7 +147,7 @@ def app_settings(tmp_path) -> dict:
 _server_schema_made = False
 
 
-def _empty_server_database() -> None:
+def empty_server_database() -> None:
     """Give the test an empty server database with the models' schema. Making the schema costs
     ~0.4 s on PostgreSQL, deleting the few rows a test left ~0.01 s: the schema is made once per
     process and afterwards only emptied (ids restart at 1, as in a new database). Tests that
@@ -172,7 +172,7 @@ def app(app_settings):
     application = create_app(app_settings)
     with application.app_context():
         if SERVER_DATABASE_URL:
-            _empty_server_database()
+            empty_server_database()
         else:
             _db.create_all()
         yield application

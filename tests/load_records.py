@@ -79,7 +79,7 @@ class Database:
         """The schema (the models', which tests/test_migrations.py shows the migrations give),
         one organisation, site and form; returns what form tokens name."""
         from widget.extensions import db
-        from widget.models import Field, Form, FormVersion, Organization, Site
+        from widget.models import Field, Form, FormVersion, Organization, Site, Unit
 
         with self.session() as session:
             db.create_all()
@@ -89,8 +89,12 @@ class Database:
                         organization=organization)
             session.add(site)
             session.flush()
+            unit = Unit(organization_id=organization.id, code="DESK", names={"en": "Front desk"})
+            session.add(unit)
+            session.flush()
+            # A form's requests land in its unit's inbox; a form without one is offered nowhere.
             form = Form(organization_id=organization.id, slug=FORM, titles={"en": "Feedback"},
-                        processing_days=5, is_published=True)
+                        processing_days=5, is_published=True, unit_id=unit.id)
             specs = [("name", "text", False), ("email", "email", True),
                      ("phone", "phone", True), ("message", "long_text", True)]
             form.versions.append(FormVersion(number=1, fields=[

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from tests.conftest import form_token, settings_for
+from tests.conftest import SERVER_DATABASE_URL, empty_server_database, form_token, settings_for
 from tests.mailserver import free_port
 from widget.extensions import db as _db
 from widget.models import DeliveryAttempt, OutboxChannel, OutboxItem, OutboxStatus
@@ -181,6 +181,8 @@ def test_a_worker_killed_between_claim_and_send_is_replaced_after_its_lease(tmp_
                             NOTIFY_LEASE_SECONDS=2)
     app = create_app(settings)
     with app.app_context():
+        if SERVER_DATABASE_URL:  # the server database holds what earlier tests left
+            empty_server_database()
         _db.create_all()
         from widget.models import Organization
         org = Organization(slug="o", names={"en": "O"}, country="VN", timezone="Asia/Ho_Chi_Minh")
