@@ -11,7 +11,7 @@
 
   // What this page is about, when it follows a post or a code: the list of answers to correct
   // (its links lead to each answer), else the one answer to correct, else what the page marks
-  // with data-arrival (the receipt's heading, the saved draft's code, a notice). A first page
+  // with data-arrival (the receipt's heading, the saved draft's notice, a notice). A first page
   // has none of these, so opening the widget moves nothing.
   var arrival = document.getElementById("error-summary") ||
     document.querySelector(".has-error input, .has-error textarea, .code-form [aria-invalid=true]") ||
