@@ -383,7 +383,7 @@ def _number_id(case):
 
 
 @pytest.fixture
-def sms_form(create_site, create_form):
+def sms_form(db, create_site, create_form):
     """make(country, **form settings): a form with a phone field notices may text, at a site of
     an organisation in that country."""
     def make(country, **settings):
@@ -393,8 +393,7 @@ def sms_form(create_site, create_form):
             {"key": "phone", "type": "phone", "required": True}])
         for name, value in settings.items():
             setattr(form, name, value)
-        from widget.extensions import db as _db
-        _db.session.commit()
+        db.session.commit()
         return form
     return make
 
@@ -402,6 +401,8 @@ def sms_form(create_site, create_form):
 @pytest.mark.parametrize("lang", list(NOT_A_MOBILE))
 @pytest.mark.parametrize("case", NUMBERS, ids=_number_id)
 def test_a_phone_field_notices_may_text_takes_only_a_mobile_number(client, db, sms_form, case, lang):
+    """A number no SMS reaches is refused in the person's language and nothing is kept or sent;
+    a mobile number of the organisation's country, local or international, is stored E.164."""
     country, typed, stored = case
     sms_form(country)
     token = open_form(client, slug="sms", lang=lang)
@@ -432,6 +433,8 @@ def test_a_phone_field_of_a_form_that_sends_no_sms_takes_a_landline(client, db, 
 @pytest.mark.parametrize("case", NUMBERS, ids=_number_id)
 def test_the_lost_code_page_agrees_with_the_form_on_mobile_numbers(client, db, create_site, case,
                                                                    lang):
+    """The lost-code page refuses what the form refuses, with the same message, and records no
+    ask; a mobile number's ask is recorded for the worker (nothing is sent inside the request)."""
     country, typed, stored = case
     create_site(country=country)
     response = client.post(f"/w/test/{lang}/recover", data={"contact": typed},
