@@ -119,6 +119,20 @@ def test_sign_up_confirm_with_the_code_and_land_signed_in_in_the_cabinet(client,
     assert post(client, "confirm", {"challenge": challenge(asked), "code": otp_of(mail)}).status_code == 422
 
 
+@pytest.mark.parametrize("lang", ["en", "vi", "fa", "ru"])
+@pytest.mark.parametrize("landline", ["024 3825 1234", "+84 24 3825 1234", "1800 1234"])
+def test_sign_up_with_a_landline_is_told_to_give_a_mobile_number(client, db, site, lang, landline):
+    """The confirmation code goes by SMS: sign-up refuses what the form's phone fields and the
+    lost-code page refuse (contacts.sms_number), with the same message, and keeps nothing."""
+    from tests.test_widget_routes import NOT_A_MOBILE
+    refused = post(client, "signup", {"name": "Hằng", "contact": landline, "password": PASSWORD},
+                   lang=lang)
+    assert refused.status_code == 422 and NOT_A_MOBILE[lang] in refused.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(Account)) == 0
+    assert db.session.scalar(select(func.count()).select_from(OneTimeCode)) == 0
+    assert outbox(db) == []
+
+
 def test_the_e_mail_link_confirms_from_another_browser_after_a_button_press(client, app, db, site):
     sign_up(client)
     link = re.search(r"/w/test/en/account/confirm\?t=(\S+)", outbox(db)[0].body_text).group(1)

@@ -32,7 +32,8 @@ The items of the tracking issue ("production footing"), and their tests here:
    test_a_drafts_contact_is_a_real_address_or_nobody, test_line_breaks_cannot_inject_headers.
 8. SMS pumping through recovery:
    test_what_is_no_address_or_mobile_number_is_refused_and_recorded_nowhere (premium-rate,
-   landline, satellite numbers), test_a_premium_number_given_with_a_request_is_never_texted,
+   landline, satellite numbers),
+   test_a_premium_number_is_refused_where_sms_is_promised_and_never_texted,
    test_a_contact_may_ask_a_few_times_a_day,
    test_the_daily_sms_budget_is_one_for_account_codes_and_lost_codes.
 9. Frames from unlisted origins: test_widget_pages_may_be_framed_only_by_their_sites_origins,
@@ -1082,15 +1083,34 @@ def test_what_is_no_address_or_mobile_number_is_refused_and_recorded_nowhere(app
     assert snapshot(app) == before
 
 
-def test_a_premium_number_given_with_a_request_is_never_texted(app, client, world):
-    """A form's phone field takes any valid number (one to call); no SMS goes to one that
-    cannot take an ordinary text, and asking for its codes is refused before anything."""
-    page = send_form(client, "form-hn", {"name": "Lan", "phone": "+44 909 879 0879",
-                                         "email": "premium@example.org"})
-    assert page.status_code == 200
+def test_a_premium_number_is_refused_where_sms_is_promised_and_never_texted(app, client, world):
+    """A phone field of a form that sends SMS takes a mobile number only (contacts.sms_number):
+    a premium-rate line is refused and nothing is kept. A form that sends no SMS keeps it as a
+    number to call, but it is no SMS destination even once the form's SMS is on; asking for its
+    codes is refused before anything."""
+    from widget.contacts import NOT_A_MOBILE
+    from widget.models import Form
+    from widget.notify.compose import contacts
+    answers = {"name": "Lan", "phone": "+44 909 879 0879", "email": "premium@example.org"}
+    before = snapshot(app)
+    refused = send_form(client, "form-hn", answers)
+    assert refused.status_code == 422 and str(NOT_A_MOBILE) in html_of(refused)
+    assert snapshot(app) == before
+    form = _db.session.scalar(select(Form).where(  # another organisation has a form-hn too
+        Form.slug == "form-hn", Form.organization_id == world["org"].id))
+    form.sms_enabled = False
+    _db.session.commit()
+    try:
+        assert send_form(client, "form-hn", answers).status_code == 200
+        form.sms_enabled = True
+        _db.session.commit()
+        request = _db.session.scalar(select(Request).order_by(Request.id.desc()))
+        assert request.answers["phone"] == "+449098790879"
+        assert contacts(request) == {"email": "premium@example.org"}
+    finally:
+        form.sms_enabled = True
+        _db.session.commit()
     assert texts_to("+449098790879") == 0
-    assert _db.session.scalar(select(func.count()).select_from(OutboxItem).where(
-        OutboxItem.recipient == "premium@example.org")) == 1
     assert ask_for_codes(client, "test", "+44 909 879 0879").status_code == 422
 
 

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from tests.conftest import form_token, tracking_code
 from widget import codes
-from widget.models import Attachment, Request
+from widget.models import Attachment, CodeRecovery, OutboxItem, Request
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
@@ -347,3 +347,104 @@ def test_persian_pages_are_right_to_left(client, form):
     assert '<html lang="fa" dir="rtl">' in html
     assert '<html lang="ru" dir="ltr">' in client.get("/w/test/ru/").get_data(as_text=True)
 
+
+
+# --- a phone field that promises SMS takes a mobile number -------------------------------------
+
+# The message a number no SMS reaches gets, in each language (the catalogs' words, so that an
+# untranslated message fails).
+NOT_A_MOBILE = {
+    "en": "This number cannot receive text messages: please enter a mobile number.",
+    "vi": "Số này không nhận được tin nhắn SMS: vui lòng nhập số điện thoại di động.",
+    "fa": "این شماره پیامک دریافت نمی‌کند: لطفاً شماره تلفن همراه وارد کنید.",
+    "ru": "На этот номер нельзя отправить SMS: укажите номер мобильного телефона.",
+}
+# (organisation's country, what is typed, stored E.164 or None when refused)
+NUMBERS = [
+    ("VN", "0912 345 678", "+84912345678"),
+    ("VN", "+84 912 345 678", "+84912345678"),
+    ("VN", "024 3825 1234", None),            # a landline in Hanoi
+    ("VN", "+84 24 3825 1234", None),
+    ("VN", "1800 1234", None),                # toll-free
+    ("VN", "1900 1234 56", None),             # premium-rate
+    ("RU", "+7 912 345 67 89", "+79123456789"),
+    ("RU", "8 912 345 67 89", "+79123456789"),
+    ("RU", "+7 495 123 45 67", None),         # a landline in Moscow
+    ("RU", "8 495 123 45 67", None),
+    ("IR", "+98 912 345 6789", "+989123456789"),
+    ("IR", "0912 345 6789", "+989123456789"),
+    ("IR", "+98 21 1234 5678", None),         # a landline in Tehran
+    ("IR", "021 1234 5678", None),
+]
+
+
+def _number_id(case):
+    return f"{case[0]}:{case[1]}"
+
+
+@pytest.fixture
+def sms_form(db, create_site, create_form):
+    """make(country, **form settings): a form with a phone field notices may text, at a site of
+    an organisation in that country."""
+    def make(country, **settings):
+        site = create_site(country=country)
+        form = create_form(site, slug="sms", fields=[
+            {"key": "name", "type": "text", "required": True},
+            {"key": "phone", "type": "phone", "required": True}])
+        for name, value in settings.items():
+            setattr(form, name, value)
+        db.session.commit()
+        return form
+    return make
+
+
+@pytest.mark.parametrize("lang", list(NOT_A_MOBILE))
+@pytest.mark.parametrize("case", NUMBERS, ids=_number_id)
+def test_a_phone_field_notices_may_text_takes_only_a_mobile_number(client, db, sms_form, case, lang):
+    """A number no SMS reaches is refused in the person's language and nothing is kept or sent;
+    a mobile number of the organisation's country, local or international, is stored E.164."""
+    country, typed, stored = case
+    sms_form(country)
+    token = open_form(client, slug="sms", lang=lang)
+    response = post_form(client, {"form_token": token, "action": "send", "name": "Lan",
+                                  "phone": typed}, slug="sms", lang=lang)
+    html = response.get_data(as_text=True)
+    if stored is None:
+        assert response.status_code == 422 and NOT_A_MOBILE[lang] in html
+        assert count_requests(db) == 0
+        assert db.session.scalar(select(func.count()).select_from(OutboxItem)) == 0
+    else:
+        assert response.status_code == 200 and NOT_A_MOBILE[lang] not in html
+        assert db.session.scalar(select(Request.answers))["phone"] == stored
+
+
+@pytest.mark.parametrize("settings", [{"sms_enabled": False}, {"same_day": True}])
+def test_a_phone_field_of_a_form_that_sends_no_sms_takes_a_landline(client, db, sms_form, settings):
+    """Only a field that promises SMS refuses a landline: elsewhere it is a number to call."""
+    sms_form("VN", **settings)
+    token = open_form(client, slug="sms")
+    response = post_form(client, {"form_token": token, "action": "send", "name": "Lan",
+                                  "phone": "024 3825 1234"}, slug="sms")
+    assert response.status_code == 200
+    assert db.session.scalar(select(Request.answers))["phone"] == "+842438251234"
+
+
+@pytest.mark.parametrize("lang", list(NOT_A_MOBILE))
+@pytest.mark.parametrize("case", NUMBERS, ids=_number_id)
+def test_the_lost_code_page_agrees_with_the_form_on_mobile_numbers(client, db, create_site, case,
+                                                                   lang):
+    """The lost-code page refuses what the form refuses, with the same message, and records no
+    ask; a mobile number's ask is recorded for the worker (nothing is sent inside the request)."""
+    country, typed, stored = case
+    create_site(country=country)
+    response = client.post(f"/w/test/{lang}/recover", data={"contact": typed},
+                           headers={"Sec-Fetch-Site": "same-origin"})
+    html = response.get_data(as_text=True)
+    recorded = list(db.session.scalars(select(CodeRecovery)))
+    if stored is None:
+        assert response.status_code == 422 and NOT_A_MOBILE[lang] in html
+        assert recorded == []
+    else:
+        assert response.status_code == 200 and NOT_A_MOBILE[lang] not in html
+        assert [(r.channel, r.contact) for r in recorded] == [("sms", stored)]
+    assert db.session.scalar(select(func.count()).select_from(OutboxItem)) == 0

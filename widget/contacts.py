@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
+from flask_babel import lazy_gettext as _l
 
 from widget.models import OutboxChannel
 from widget.textnorm import fold_digits, strip_controls
@@ -18,6 +19,14 @@ from widget.textnorm import fold_digits, strip_controls
 # are where SMS pumping sends the codes anyone can ask for, to be paid for their traffic.
 _MOBILE = {phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE}
 _INTERNATIONAL_NETWORKS = "001"
+NOT_A_MOBILE = _l("This number cannot receive text messages: please enter a mobile number.")
+
+
+class NotAMobile(ValueError):
+    """A real phone number no ordinary text reaches (a landline, a toll-free or premium-rate
+    line...): the person is told to give a mobile number instead."""
+
+    message = NOT_A_MOBILE
 
 
 @dataclass(frozen=True)
@@ -26,9 +35,38 @@ class Contact:
     value: str     # e-mail address in lower case, or E.164 phone number
 
 
-def parse_contact(typed: str, region: str) -> Contact | None:
-    """An e-mail address or a mobile number of a country (local numbers read in the
-    organisation's country)."""
+def phone_number(typed: str, region: str) -> phonenumbers.PhoneNumber | None:
+    """A valid phone number of the numbering plan (local numbers read in the organisation's
+    country), or None."""
+    text = fold_digits(strip_controls(typed or "")).strip()
+    try:
+        number = phonenumbers.parse(text[:40], region)
+    except phonenumbers.NumberParseException:
+        return None
+    return number if phonenumbers.is_valid_number(number) else None
+
+
+def e164(number: phonenumbers.PhoneNumber) -> str:
+    """A number as it is stored and sent to: +84912345678."""
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def sms_number(typed: str, region: str) -> str | None:
+    """The E.164 form of a mobile number, the one rule for every field and page that promises
+    SMS; None when the text is no phone number at all. Raises NotAMobile for a real number no
+    ordinary text reaches."""
+    number = phone_number(typed, region)
+    if number is None:
+        return None
+    if (phonenumbers.number_type(number) not in _MOBILE
+            or phonenumbers.region_code_for_number(number) == _INTERNATIONAL_NETWORKS):
+        raise NotAMobile(e164(number))
+    return e164(number)
+
+
+def read_contact(typed: str, region: str) -> Contact | None:
+    """An e-mail address or a mobile number (sms_number), or None; raises NotAMobile for a
+    phone number no SMS reaches, so that the person is told why."""
     text = fold_digits(strip_controls(typed or "")).strip()[:254]
     if "@" in text:
         try:
@@ -36,15 +74,17 @@ def parse_contact(typed: str, region: str) -> Contact | None:
         except EmailNotValidError:
             return None
         return Contact(OutboxChannel.EMAIL.value, address.lower())
+    number = sms_number(text, region)
+    return Contact(OutboxChannel.SMS.value, number) if number else None
+
+
+def parse_contact(typed: str, region: str) -> Contact | None:
+    """An e-mail address or a mobile number of a country (local numbers read in the
+    organisation's country); None for anything else, landlines included."""
     try:
-        number = phonenumbers.parse(text[:40], region)
-    except phonenumbers.NumberParseException:
+        return read_contact(typed, region)
+    except NotAMobile:
         return None
-    if (not phonenumbers.is_valid_number(number) or phonenumbers.number_type(number) not in _MOBILE
-            or phonenumbers.region_code_for_number(number) == _INTERNATIONAL_NETWORKS):
-        return None
-    return Contact(OutboxChannel.SMS.value,
-                   phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
 
 
 def contact_hash(secret: str, contact: Contact) -> str:

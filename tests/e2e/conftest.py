@@ -124,8 +124,9 @@ def live_app(tmp_path_factory, ports) -> LiveApp:
         db.engine.dispose()
 
 
-def host_page_html(app_url: str, lang: str = "en", form: str = "") -> str:
-    """A third-party page embedding the widget, recording what the loader reports."""
+def host_page_html(app_url: str, lang: str = "en", form: str = "", tall: bool = False) -> str:
+    """A third-party page embedding the widget, recording what the loader reports; `tall` puts
+    a block taller than any screen above the widget."""
     attrs = f'data-site="demo" data-lang="{html.escape(lang)}"'
     if form:
         attrs += f' data-form="{html.escape(form)}"'
@@ -137,6 +138,7 @@ def host_page_html(app_url: str, lang: str = "en", form: str = "") -> str:
 <body>
 <h1>Town hall</h1>
 <p>Send us a request:</p>
+{'<div id="news" style="height:2400px">Town news</div>' if tall else ""}
 <script>
   window.hostEvents = [];
   window.hookFrontdesk = function () {{
@@ -161,7 +163,8 @@ def _host_handler(app_url: str):
                 return
             query = parse_qs(url.query)
             body = host_page_html(app_url, lang=query.get("lang", ["en"])[0],
-                                  form=query.get("form", [""])[0]).encode()
+                                  form=query.get("form", [""])[0],
+                                  tall="tall" in query).encode()
             self.send_response(200)
             self.send_header("Content-Type", "text/html; charset=utf-8")
             self.send_header("Content-Length", str(len(body)))
@@ -184,7 +187,8 @@ def _host_server(port: int, app_url: str):
 
 @pytest.fixture(scope="session")
 def host_url(live_app, ports) -> str:
-    """The allowed host page: http://localhost:HOST/ (?lang=..&form=.. pick the snippet's options)."""
+    """The allowed host page: http://localhost:HOST/ (?lang=..&form=.. pick the snippet's options,
+    ?tall=1 puts the widget below a block taller than the screen)."""
     server, thread = _host_server(ports["host"], live_app.url)
     yield f"http://localhost:{ports['host']}"
     server.shutdown()

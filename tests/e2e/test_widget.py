@@ -24,9 +24,9 @@ def marker() -> str:
     return uuid.uuid4().hex[:10]
 
 
-def open_host(page, host_url: str, lang: str = "en", form: str = ""):
+def open_host(page, host_url: str, lang: str = "en", form: str = "", tall: bool = False):
     """Load the host page; return the widget's frame locator once its first page has loaded."""
-    query = f"?lang={lang}" + (f"&form={form}" if form else "")
+    query = f"?lang={lang}" + (f"&form={form}" if form else "") + ("&tall=1" if tall else "")
     page.goto(f"{host_url}/{query}")
     widget = page.frame_locator("iframe")
     expect(widget.locator("h1")).to_be_visible()
@@ -282,7 +282,7 @@ def test_draft_saved_resumed_and_sent(page, host_url, live_app):
 
 # 6 ------------------------------------------------------------------------------------------
 
-def test_errors_in_the_widget_language_keep_answers_and_focus_first(page, host_url):
+def test_errors_in_the_widget_language_keep_answers_and_focus_the_summary(page, host_url):
     widget = open_host(page, host_url, lang="ru", form="complaint")
     expect(widget.locator("html")).to_have_attribute("lang", "ru")
     widget.locator("#f-name").fill("Иван Петров")
@@ -301,10 +301,9 @@ def test_errors_in_the_widget_language_keep_answers_and_focus_first(page, host_u
 
     expect(widget.locator("#f-name")).to_have_value("Иван Петров")
     expect(widget.locator("#f-phone")).to_have_value("0912345678")
-    frame = frame_of(page)
-    frame.wait_for_function("() => document.activeElement && document.activeElement.id === 'f-topic-1'")
-    assert frame.evaluate("""() => document.activeElement ===
-        document.querySelector('.has-error input, .has-error textarea')""")
+    # Focus is on the list of answers to correct; its first link leads to the first of them.
+    expect(summary).to_be_focused()
+    expect(summary.locator("a").first).to_have_attribute("href", "#f-topic-1")
 
 
 # 7 ------------------------------------------------------------------------------------------
@@ -357,3 +356,118 @@ def test_another_sites_page_reads_open311_but_not_the_rest_api(page, foreign_hos
         catch (error) { return error.name; }
     }""", live_app.url)
     assert blocked == "TypeError"  # the browser's CORS refusal
+
+
+# 9 ------------------------------------------------------------------------------------------
+# On a phone, with the widget below a tall block of the host page: after each move inside the
+# widget the host page shows what changed and focus is on it; the frame's first page moves nothing.
+
+@pytest.fixture
+def phone(browser):
+    """A page 360 px wide, the size where a receipt used to land far above the screen."""
+    ctx = browser.new_context(viewport={"width": 360, "height": 640}, locale="en-GB")
+    ctx.set_default_timeout(10_000)
+    yield ctx.new_page()
+    ctx.close()
+
+
+HOST_SCROLL = "() => window.scrollY"
+
+
+def focused_in_frame(page, selector: str):
+    """Wait until the widget's focused element is the one selector names."""
+    frame_of(page).wait_for_function(
+        "s => document.activeElement && document.activeElement === document.querySelector(s)",
+        arg=selector)
+
+
+def test_first_page_of_the_frame_does_not_scroll_the_host(phone, host_url):
+    widget = open_host(phone, host_url, form="complaint", tall=True)
+    expect(widget.locator("h1")).to_have_text("Complaint or feedback")
+    wait_for_host_event(phone, "ready")
+    # Not even if the widget's first page asked: the loader keeps the host where it is.
+    frame_of(phone).evaluate("o => parent.postMessage({frontdesk: 1, type: 'scroll', top: 0}, o)",
+                             host_url)
+    phone.wait_for_timeout(500)
+    assert phone.evaluate(HOST_SCROLL) == 0
+    expect(widget.locator("h1")).not_to_be_in_viewport()
+
+
+def test_sending_shows_the_receipt_and_tracking_shows_the_status(phone, host_url):
+    widget = open_host(phone, host_url, form="complaint", tall=True)
+    fill_complaint(widget, f"The counter closed early {marker()}")
+    widget.get_by_role("button", name="Send request").click()
+    code = widget.locator("strong.tracking-code")
+    expect(code).to_have_text(CODE_RE)
+    expect(widget.locator("h1")).to_be_in_viewport()
+    expect(code).to_be_in_viewport()
+    focused_in_frame(phone, "h1")
+    text = code.inner_text()
+
+    widget.get_by_role("link", name="Track a request").click()
+    expect(widget.locator("h1")).to_have_text("Track a request")
+    expect(widget.locator("h1")).to_be_in_viewport()  # a plain next page: the widget's top
+    widget.get_by_label("Tracking code").fill(text)
+    widget.get_by_role("button", name="Show status").click()
+    expect(widget.locator("h1")).to_have_text("Request status")
+    expect(widget.locator("h1")).to_be_in_viewport()
+    expect(widget.locator("dl.key-facts strong.code")).to_be_in_viewport()
+    focused_in_frame(phone, "h1")
+
+
+def test_errors_bring_the_summary_into_view_and_focus(phone, host_url):
+    widget = open_host(phone, host_url, form="complaint", tall=True)
+    widget.locator("#f-name").fill("Lan")
+    widget.locator("button[value=send]").click()
+    summary = widget.locator("#error-summary")
+    expect(summary).to_be_visible()
+    expect(summary).to_be_in_viewport()
+    focused_in_frame(phone, "#error-summary")
+
+
+def test_a_saved_draft_shows_its_notice(phone, host_url):
+    phone.emulate_media(reduced_motion="reduce")  # the loader jumps instead of gliding
+    widget = open_host(phone, host_url, form="complaint", tall=True)
+    fill_complaint(widget, f"The ramp is icy {marker()}", email=None)
+    widget.get_by_role("button", name="Save as draft").click()
+    notice = widget.locator(".notice.success")
+    expect(notice.locator("strong.code")).to_have_text(CODE_RE)
+    expect(notice.locator("strong.code")).to_be_in_viewport()
+    focused_in_frame(phone, ".notice.success")
+
+
+def test_loader_ignores_scroll_and_size_from_other_windows_and_origins(phone, host_url,
+                                                                      foreign_host_url, live_app):
+    widget = open_host(phone, host_url, form="complaint", tall=True)
+    widget.get_by_role("link", name="Track a request").click()  # the frame's second page
+    expect(widget.locator("h1")).to_have_text("Track a request")
+    expect(widget.locator("h1")).to_be_in_viewport()
+    phone.evaluate("window.scrollTo({top: 0, behavior: 'instant'})")
+    height = phone.evaluate(IFRAME_HEIGHT)
+    forged = [{"frontdesk": 1, "type": "scroll", "top": 0},
+              {"frontdesk": 1, "type": "resize", "height": 50}]
+
+    # Another window of the widget's origin (a second widget frame), then the host page itself...
+    phone.evaluate("""u => new Promise(done => {
+        const other = document.createElement("iframe");
+        other.name = "other"; other.onload = done; other.src = u;
+        document.body.prepend(other);
+    })""", live_app.widget_url("en/track"))
+    other = next(frame for frame in phone.frames if frame.name == "other")
+    other.evaluate("messages => messages.forEach(m => parent.postMessage(m, '*'))", forged)
+    phone.evaluate("messages => messages.forEach(m => window.postMessage(m, '*'))", forged)
+    # ...and the widget's own frame once it shows a page of another origin.
+    phone.evaluate("u => { Frontdesk.frame.src = u; }", f"{foreign_host_url}/?lang=en")
+    phone.wait_for_function("u => [...document.querySelectorAll('iframe')].some("
+                            "f => f.src.startsWith(u))", arg=foreign_host_url)
+    deadline = time.monotonic() + 10
+    while not any(f.url.startswith(foreign_host_url) for f in phone.frames[1:]):
+        assert time.monotonic() < deadline
+        phone.wait_for_timeout(50)
+    hijacked = next(f for f in phone.frames[1:] if f.url.startswith(foreign_host_url))
+    hijacked.wait_for_load_state()
+    hijacked.evaluate("messages => messages.forEach(m => parent.postMessage(m, '*'))", forged)
+
+    phone.wait_for_timeout(500)
+    assert phone.evaluate(HOST_SCROLL) == 0
+    assert phone.evaluate("() => Frontdesk.frame.getBoundingClientRect().height") == height

@@ -119,6 +119,12 @@ class Form(db.Model):
         return localized(self.descriptions, language)
 
     @property
+    def sends_sms(self) -> bool:
+        """Whether the person may be told of events by SMS: SMS on and not settled the same day
+        (the organisation's notice rules may still send fewer)."""
+        return bool(self.sms_enabled) and not self.same_day
+
+    @property
     def current_version(self) -> FormVersion | None:
         """The newest published version: the one a new request is filled on."""
         published = [version for version in self.versions if version.published_at is not None]

@@ -138,7 +138,7 @@ def channels_for(request: Request, key: str) -> set[str]:
     form has SMS off or is settled the same day."""
     channels = organisation_channels(request.organization_id, key)
     form = request.form_version.form
-    if not form.sms_enabled or form.same_day:
+    if not form.sends_sms:
         channels.discard(SMS)
     return channels
 

@@ -15,7 +15,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from widget.contacts import Contact, contact_hash, masked, parse_contact
+from widget.contacts import Contact, NotAMobile, contact_hash, masked, parse_contact, read_contact
 from widget.extensions import db
 from widget.models import Account, CodePurpose, OneTimeCode, OutboxChannel, Site
 from widget.models._types import utcnow
@@ -59,7 +59,11 @@ def _password_problem(password: str, contact: Contact | None = None):
 
 
 def _contact_or_error(site: Site, typed: str, errors: dict) -> Contact | None:
-    contact = parse_contact(typed, site.organization.country)
+    try:
+        contact = read_contact(typed, site.organization.country)
+    except NotAMobile as error:  # codes go by SMS: the lost-code page's rule (contacts.sms_number)
+        errors["contact"] = error.message
+        return None
     if contact is None:
         errors["contact"] = _l("Please enter an e-mail address (name@example.com) or a mobile "
                                "number.")

@@ -10,10 +10,10 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 
-import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
 
+from widget.contacts import NotAMobile, e164, phone_number, sms_number
 from widget.models import Field, FieldType
 from widget.textnorm import fold_digits, strip_controls
 from widget.untrusted import EARLIEST_YEAR, LATEST_YEAR, parse_day
@@ -91,17 +91,31 @@ def _clean_email(field: Field, values: list[str], region: str):
         raise FieldError(_l("Please enter a valid e-mail address, for example name@example.com.")) from None
 
 
+_NOT_A_PHONE_NUMBER = _l("Please enter a valid phone number, with the country code if it is not local.")
+
+
 def _clean_phone(field: Field, values: list[str], region: str):
     text = fold_digits(strip_controls(values[0] if values else "")).strip()
     if not text:
         return ""
-    try:
-        number = phonenumbers.parse(text[:40], region)
-    except phonenumbers.NumberParseException:
-        number = None
-    if number is None or not phonenumbers.is_valid_number(number):
-        raise FieldError(_l("Please enter a valid phone number, with the country code if it is not local."))
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    number = phone_number(text, region)
+    if number is None:
+        raise FieldError(_NOT_A_PHONE_NUMBER)
+    if _promises_sms(field):
+        try:  # the same rule as the lost-code page and account sign-up
+            return sms_number(text, region)
+        except NotAMobile as error:
+            raise FieldError(error.message) from None
+    return e164(number)
+
+
+def _promises_sms(field: Field) -> bool:
+    """Whether notices may text the number this field holds. compose.contacts texts the first
+    mobile number among ALL the phone fields of a form, so on a form that sends SMS
+    (Form.sends_sms) every phone field is an SMS destination, and takes a mobile number only;
+    on a form that sends none a phone field is a number to call, and a landline is fine."""
+    version = field.version
+    return version is not None and version.form is not None and version.form.sends_sms
 
 
 def _clean_choice(field: Field, values: list[str], region: str):

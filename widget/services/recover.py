@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
-from widget.contacts import contact_hash, parse_contact
+from widget.contacts import NotAMobile, contact_hash, read_contact
 from widget.extensions import db
 from widget.models import CodeRecovery, Site
 from widget.models._types import utcnow
@@ -26,8 +26,11 @@ PENDING, LIMITED = "pending", "limited"
 def ask_for_codes(site: Site, typed: str, language: str, secret: str, per_contact_per_day: int,
                   now: datetime | None = None) -> None:
     """Record an ask for the codes sent with this contact; the worker answers it. Raises
-    NotAllowed when the text is neither an e-mail address nor a phone number."""
-    contact = parse_contact(typed, site.organization.country)
+    NotAllowed when the text is neither an e-mail address nor a mobile number."""
+    try:
+        contact = read_contact(typed, site.organization.country)
+    except NotAMobile as error:  # the form's phone fields refuse it alike (contacts.sms_number)
+        raise NotAllowed(error.message) from None
     if contact is None:
         raise NotAllowed(_l("Please enter the e-mail address or the mobile number you gave with "
                             "your request."))

@@ -7,7 +7,7 @@
   var s = d.currentScript;
   if (!s || !s.dataset.site) return;
   var base = new URL(s.src).origin, o = s.dataset, lang = o.lang || "", form = o.form || "";
-  var f = d.createElement("iframe"), fns = {};
+  var f = d.createElement("iframe"), fns = {}, loads = 0;
   f.title = o.title || "Frontdesk";
   f.style.cssText = "width:100%;border:0;display:block;height:480px";
   f.setAttribute("allow", "clipboard-write");
@@ -15,11 +15,24 @@
     f.src = base + "/w/" + encodeURIComponent(o.site) + "/?" +
       new URLSearchParams({ lang: lang, form: form });
   }
-  // Each page the frame loads gets a greeting, so it learns which origin may hear from it.
-  f.addEventListener("load", function () { f.contentWindow.postMessage({ frontdesk: "hello" }, base); });
+  // Each page the frame loads gets a greeting, so it learns which origin may hear from it, and
+  // whether it is the frame's first page (which must not scroll the host page).
+  f.addEventListener("load", function () {
+    f.contentWindow.postMessage({ frontdesk: "hello", loads: ++loads }, base);
+  });
   w.addEventListener("message", function (e) {
     var m = e.data;
     if (e.source !== f.contentWindow || e.origin !== base || !m || m.frontdesk !== 1) return;
+    if (m.type === "scroll") {
+      // After a move inside the widget, show its top, or the part that matters (m.top: its
+      // offset in the frame) if that lies further down, unless it is already in the upper half.
+      var h = w.innerHeight / 2, y = f.getBoundingClientRect().top + (m.top > h ? +m.top : 0);
+      if (loads > 1 && (y < 0 || y > h)) {
+        w.scrollTo({ top: w.scrollY + y, behavior:
+          w.matchMedia("(prefers-reduced-motion: reduce)").matches ? "instant" : "smooth" });
+      }
+      return;
+    }
     if (m.height > 0) f.style.height = m.height + "px";
     (fns[m.type] || []).forEach(function (fn) { fn({ type: m.type, height: m.height }); });
   });

@@ -1,14 +1,33 @@
 /* Frontdesk widget page script: talks to the host page's loader, keeps the iframe sized to the
    content, posts a code found in the URL fragment, guards against double submits, and moves
-   focus to errors. No dependencies; everything still works without it. */
+   focus (and, through the loader, the host page) to what a navigation changed. No dependencies;
+   everything still works without it. */
 (function () {
   "use strict";
   var body = document.body;
   var allowed = (body.getAttribute("data-origins") || "").split(" ").filter(Boolean);
   var hostOrigin = null;
+  var framed = window.parent !== window;
+
+  // What this page is about, when it follows a post or a code: the list of answers to correct
+  // (its links lead to each answer), else the one answer to correct, else what the page marks
+  // with data-arrival (the receipt's heading, the saved draft's notice, a notice). A first page
+  // has none of these, so opening the widget moves nothing.
+  var arrival = document.getElementById("error-summary") ||
+    document.querySelector(".has-error input, .has-error textarea, .code-form [aria-invalid=true]") ||
+    document.querySelector("[data-arrival]");
+  // In a frame the loader scrolls the host page (gently, unless motion is reduced): focus must
+  // not jump it first.
+  if (arrival) { arrival.focus(framed ? { preventScroll: true } : undefined); }
+
+  // Where the host page should bring into view: the arrival's block, else the widget's top.
+  function arrivalTop() {
+    var block = arrival && (arrival.closest(".field") || arrival);
+    return block ? Math.max(0, Math.round(block.getBoundingClientRect().top + window.scrollY)) : 0;
+  }
 
   function tell(message) {
-    if (hostOrigin && window.parent !== window) {
+    if (hostOrigin && framed) {
       message.frontdesk = 1;
       window.parent.postMessage(message, hostOrigin);
     }
@@ -28,6 +47,9 @@
     tell({ type: "ready", height: height() });
     var hostEvent = body.getAttribute("data-host-event");
     if (hostEvent) { tell({ type: hostEvent }); }  // carries no code and no personal data
+    // The loader counts the pages its frame loaded: from the second on, the person moved inside
+    // the widget, and the host page should follow (only an offset, nothing from the page).
+    if (data.loads > 1) { tell({ type: "scroll", top: arrivalTop() }); }
   });
 
   if (window.ResizeObserver) {
@@ -62,12 +84,6 @@
       }, 0);
     });
   });
-
-  // After a refused post, put the person on the first answer to correct (the summary above it
-  // is an alert, so screen readers announce the list of problems too).
-  var firstError = document.querySelector(".has-error input, .has-error textarea, .code-form [aria-invalid=true]");
-  var summary = document.getElementById("error-summary");
-  if (firstError) { firstError.focus(); } else if (summary) { summary.focus(); }
 
   Array.prototype.forEach.call(document.querySelectorAll("[data-print]"), function (button) {
     button.addEventListener("click", function () { window.print(); });
