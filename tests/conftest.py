@@ -123,6 +123,14 @@ def pytest_collection_modifyitems(items):
     for item in items:
         if item.get_closest_marker("e2e"):
             item.add_marker(pytest.mark.xdist_group("browser"))
+            # The live app's development server (a thread of this process) leaves a static
+            # file open when Chromium abandons its download by navigating away; the garbage
+            # collector then warns inside whichever browser test runs. gunicorn closes them.
+            item.add_marker(pytest.mark.filterwarnings(
+                r"ignore:unclosed file <_io\.BufferedReader name='[^']*/widget/static/:ResourceWarning"))
+            item.add_marker(pytest.mark.filterwarnings(
+                r"ignore:Exception ignored in. <_io\.FileIO name='[^']*/widget/static/"
+                ":pytest.PytestUnraisableExceptionWarning"))
 
 
 def settings_for(tmp_path, **overrides) -> dict:

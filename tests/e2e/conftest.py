@@ -223,7 +223,11 @@ def browser(playwright_driver):
 
 @pytest.fixture
 def context(browser):
-    ctx = browser.new_context(viewport={"width": 900, "height": 700}, locale="en-GB")
+    # Reduced motion: the loader then jumps to what matters instead of gliding, so no link moves
+    # under a click made while the host page still scrolls (people wait for it; Playwright does
+    # not). The phone test in test_widget.py keeps the glide.
+    ctx = browser.new_context(viewport={"width": 900, "height": 700}, locale="en-GB",
+                              reduced_motion="reduce")
     ctx.set_default_timeout(10_000)
     yield ctx
     ctx.close()
