@@ -11,11 +11,8 @@ from flask import request
 from flask_babel import gettext as _
 
 from widget.api.problems import Problem
-from widget.untrusted import EARLIEST_YEAR, LATEST_YEAR, MAX_ID, parse_day
+from widget.untrusted import EARLIEST_YEAR, LATEST_YEAR, MAX_ID, json_id, parse_day
 from widget.uploads import IncomingFile
-
-# Ids and versions are PostgreSQL integers: a larger number can name nothing.
-MAX_INTEGER = MAX_ID
 
 
 def _refuse(name: str, message: str):
@@ -45,9 +42,9 @@ def integer(data: dict, name: str, required: bool = False) -> int | None:
     value = data.get(name)
     if value is None and not required:
         return None
-    if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= MAX_INTEGER:
+    if json_id(value) is None:
         _refuse(name, _("'%(field)s' must be a whole number from 1 to %(max)s.", field=name,
-                        max=MAX_INTEGER))
+                        max=MAX_ID))
     return value
 
 

@@ -4,6 +4,7 @@ from it and checks the answers against it: neither can drift from the code unnot
 from __future__ import annotations
 
 from widget.api import bp
+from widget.untrusted import MAX_ID
 
 PROBLEM = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
 NULLABLE_TEXT = {"type": ["string", "null"]}
@@ -13,9 +14,9 @@ TEXTS = {"type": "object", "propertyNames": {"enum": ["en", "vi", "fa", "ru"]},
          "additionalProperties": LANGUAGE_TEXT, "description": "Texts by language: en, vi, fa, ru."}
 # What a form definition must give: at least one language.
 SOME_TEXTS = dict(TEXTS, minProperties=1)
-ID_INTEGER = {"type": "integer", "minimum": 1, "maximum": 2147483647}
+ID_INTEGER = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
 ID_PARAM = {"in": "path", "required": True, "schema": {"type": "integer", "minimum": 1,
-                                                       "maximum": 2147483647}}
+                                                       "maximum": MAX_ID}}
 IDEMPOTENCY = {"name": "Idempotency-Key", "in": "header", "required": True,
                "description": "Unique per intended change: a repeat with the same body gets the "
                               "first answer again (Idempotent-Replayed: true); with another body, "
@@ -129,7 +130,7 @@ REQUEST_EXAMPLE = dict(SUMMARY_EXAMPLE, answers={"name": "Lan", "address": "12 H
                            {"id": 51, "filename": "plan.pdf", "content_type": "application/pdf",
                             "size": 48213, "sha256": "9f2c" + "0" * 60}])
 
-NULLABLE_ID = {"type": ["integer", "null"], "minimum": 1, "maximum": 2147483647}
+NULLABLE_ID = {"type": ["integer", "null"], "minimum": 1, "maximum": MAX_ID}
 
 SCHEMAS = {
     "Problem": {"type": "object", "required": ["type", "title", "status"], "properties": {

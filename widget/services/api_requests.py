@@ -10,9 +10,9 @@ from sqlalchemy import and_, func, or_, select
 from widget.extensions import db
 from widget.models import Attachment, Form, Request, StaffUser, Unit
 from widget.services.access import NotFound, find_for_staff, visible_to
+from widget.untrusted import MAX_ID
 
 MAX_PAGE = 200
-MAX_ID = 2**31 - 1
 EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 # A change position (widget.models.changes): "p" and up to 18 digits.
 CURSOR = re.compile(r"^p([0-9]{1,18})$")

@@ -19,6 +19,7 @@ from widget.sanitize import clean_html
 from widget.services.access import NotAllowed, require_admin
 from widget.services.audit_log import record_change
 from widget.textnorm import strip_controls
+from widget.untrusted import json_id
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 KEY = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
@@ -172,15 +173,6 @@ def check_definition(definition) -> dict:
     return clean
 
 
-MAX_ID = 2**31 - 1  # PostgreSQL's integer: a larger id would be a database error, not a miss
-
-
-def _id(value) -> int | None:
-    """A JSON value as a row id, or None (true, "1", 1.0, 0, too large)."""
-    return (value if isinstance(value, int) and not isinstance(value, bool)
-            and 1 <= value <= MAX_ID else None)
-
-
 def _placement(client: ApiClient, definition: dict) -> dict:
     """The pushed unit_id and group_id, checked against the key: a unit must be an active one
     of its organisation and, for a key limited to units, one of those; a group one of the
@@ -188,7 +180,7 @@ def _placement(client: ApiClient, definition: dict) -> dict:
     errors, placed = {}, {"unit_id": None, "group_id": None}
     unit_id, group_id = definition.get("unit_id"), definition.get("group_id")
     if unit_id is not None:
-        unit = db.session.get(Unit, _id(unit_id)) if _id(unit_id) else None
+        unit = db.session.get(Unit, json_id(unit_id)) if json_id(unit_id) else None
         allowed = {unit.id for unit in client.staff_user.units}
         if (unit is None or unit.organization_id != client.organization_id or not unit.is_active
                 or (allowed and unit.id not in allowed)):
@@ -196,7 +188,7 @@ def _placement(client: ApiClient, definition: dict) -> dict:
         else:
             placed["unit_id"] = unit.id
     if group_id is not None:
-        group = db.session.get(FormGroup, _id(group_id)) if _id(group_id) else None
+        group = db.session.get(FormGroup, json_id(group_id)) if json_id(group_id) else None
         if group is None or group.organization_id != client.organization_id:
             errors["group_id"] = "the id of a form group of the organisation (GET /forms)"
         else:
@@ -290,12 +282,12 @@ def _chosen_placement(admin: StaffUser, proposal: FormProposal, unit_id: int | N
                       group_id: int | None) -> tuple[Unit, FormGroup | None]:
     proposed_unit, proposed_group = proposed_placement(proposal)
     unit_id = proposed_unit if unit_id is None else unit_id
-    unit = db.session.get(Unit, unit_id) if _id(unit_id) else None
+    unit = db.session.get(Unit, unit_id) if json_id(unit_id) else None
     if unit is None or unit.organization_id != admin.organization_id or not unit.is_active:
         # Without a unit the form's requests would reach no inbox at all.
         raise NotAllowed(_l("Please choose the unit whose staff handle this form's requests."))
     group_id = proposed_group if group_id is None else group_id
-    group = db.session.get(FormGroup, group_id) if _id(group_id) else None
+    group = db.session.get(FormGroup, group_id) if json_id(group_id) else None
     if group_id and (group is None or group.organization_id != admin.organization_id):
         raise NotAllowed(_l("Please choose a group of the organisation, or none."))
     return unit, group
