@@ -22,7 +22,7 @@ text body (HTML, CSS, JS, SVG, JSON) is also compressed here with gzip -6, and t
 add it to the same headers plus "Content-Encoding: gzip": behind a proxy that compresses the
 static files only (safe: pages carry tokens and echo what people typed, which together with
 compression invites BREACH), and one that compresses every text response. All three totals are
-printed; the README says which ones meet the goal.
+printed; docs/benchmarks.md says which ones meet the goal.
 
 Exit status 0 when everything ran (goals met or not), 1 when something failed to run.
 """

@@ -19,7 +19,7 @@ DRAFT = "https://json-schema.org/draft/2020-12/schema"
 PREFIXES = ("/api/v1", "/open311")
 METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
 PROBLEM = "application/problem+json"
-README = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+API_DOC = (Path(__file__).resolve().parent.parent / "docs" / "api.md").read_text(encoding="utf-8")
 # A value each path converter takes, so the path routes to the rule.
 SAMPLES = {"IntegerConverter": "1", "IdConverter": "1", "UnicodeConverter": "x"}
 
@@ -88,7 +88,7 @@ def test_problem_types_are_documented_and_their_page_answers(app, client):
     assert listed.status_code == 200 and listed.mimetype == "application/json"
     described = {item["type"]: item for item in listed.json["types"]}
     for status, (slug, _title, _when) in PROBLEM_TYPES.items():
-        assert f"`{slug}`" in README.split("## REST API", 1)[1].split("\n## ", 1)[0], slug
+        assert f"`{slug}`" in API_DOC.split("## REST API", 1)[1].split("\n## ", 1)[0], slug
     for uri, status in seen.items():
         assert uri in described and described[uri]["status"] == status, uri
         page = urlsplit(uri)

@@ -103,5 +103,5 @@ def _json_dumps(value) -> str:
 
 def _development_secret(settings: dict) -> str:
     if not (settings["DEBUG"] or settings["TESTING"]):
-        raise RuntimeError("FRONTDESK_SECRET_KEY must be set (see the README's configuration table)")
+        raise RuntimeError("FRONTDESK_SECRET_KEY must be set (see docs/configuration.md)")
     return secrets.token_hex(32)

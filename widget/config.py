@@ -1,7 +1,7 @@
 """Configuration: one DEFAULTS mapping, overridden by FRONTDESK_* environment variables.
 
 Each key K is read from the environment variable FRONTDESK_K; the type of the default decides how
-the text is parsed (int, float, bool, list = comma separated). The README's configuration table
+the text is parsed (int, float, bool, list = comma separated). docs/configuration.md's table
 lists the same keys: keep them in step.
 """
 from __future__ import annotations
@@ -75,7 +75,7 @@ DEFAULTS: dict[str, object] = {
     "SMS_HTTP_URL": "",
     "SMS_HTTP_METHOD": "POST",
     "SMS_HTTP_AUTH_HEADER": "",
-    "SMS_HTTP_BODY": "",  # empty: the content type's default body (see the README)
+    "SMS_HTTP_BODY": "",  # empty: the content type's default body (see docs/configuration.md)
     "SMS_HTTP_CONTENT_TYPE": "application/json",
     "SMS_HTTP_SUCCESS_PATTERN": "",
     "SMS_HTTP_SENDER": "",

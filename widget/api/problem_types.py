@@ -12,7 +12,7 @@ PROBLEM = "application/problem+json"
 # Path prefixes whose every error is a problem document, routed or not: systems call them.
 MACHINE_PREFIXES = ("/api", "/open311")
 
-# status: (type slug, title, when it is used). The README's "REST API" section lists the same.
+# status: (type slug, title, when it is used). docs/api.md, "REST API", lists the same.
 PROBLEM_TYPES: dict[int, tuple[str, str, str]] = {
     400: ("bad-request", "Bad Request",
           "The call is malformed: the body is not a JSON object, the Idempotency-Key header is "
