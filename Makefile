@@ -8,7 +8,7 @@ LANGS := vi fa ru en
 # One test process per core; the browser tests stay together in one (see tests/conftest.py).
 PARALLEL := -n auto --dist loadgroup
 
-.PHONY: run test venv test-venv translations extract-messages system-test-deps migrate demo-data bench clean
+.PHONY: run screenshots test venv test-venv translations extract-messages system-test-deps migrate demo-data bench clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -61,6 +61,11 @@ instance/secret_key:
 run: venv translations instance/secret_key
 	export FRONTDESK_SECRET_KEY=$$(cat instance/secret_key); \
 	$(APP) db upgrade && $(APP) demo && $(BIN)/python -m demo.serve
+
+# The README's pictures, taken in Chromium from the running demo (started here if it is not running).
+screenshots: test-venv translations system-test-deps instance/secret_key
+	export FRONTDESK_SECRET_KEY=$$(cat instance/secret_key); \
+	$(APP) db upgrade && $(APP) demo && $(BIN)/python -m demo.screenshots
 
 test: test-venv translations system-test-deps node_modules/.installed
 	$(BIN)/python -m pytest $(PARALLEL)
