@@ -150,6 +150,14 @@ _CLEANERS: dict[str, Callable[[Field, list[str], str], object]] = {
 }
 
 
+# What to do with a required field left empty, when "fill in" is not the right verb.
+_EMPTY_REQUIRED = {
+    FieldType.CHECKBOX.value: _l("Please tick this box to go on."),
+    FieldType.CHOICE.value: _l("Please choose one of the options."),
+    FieldType.MULTI_CHOICE.value: _l("Please choose at least one option."),
+}
+
+
 def _is_empty(value) -> bool:
     return value in ("", None, False, [])
 
@@ -179,11 +187,7 @@ def clean_answers(fields: Sequence[Field], raw: Mapping[str, list[str]], region:
             errors[field.key] = error.message
             continue
         if not partial and field.required and _is_empty(value):
-            errors[field.key] = (
-                _l("Please tick this box to go on.") if field.type == FieldType.CHECKBOX.value
-                else _l("Please choose at least one option.") if field.type == FieldType.MULTI_CHOICE.value
-                else _l("Please fill in this field.")
-            )
+            errors[field.key] = _EMPTY_REQUIRED.get(field.type, _l("Please fill in this field."))
             continue
         answers[field.key] = value
     return answers, errors
