@@ -11,7 +11,10 @@ or Arabic-Indic digits, and Cyrillic letters that look like Latin ones (a Russia
 """
 from __future__ import annotations
 
+import re
 import secrets
+
+from markupsafe import Markup, escape
 
 from widget.textnorm import DIGITS
 
@@ -24,7 +27,10 @@ _LOOKALIKES = {"O": "0", "I": "1", "L": "1"}
 # Cyrillic capitals that a Russian keyboard produces for the Latin letters they resemble.
 _CYRILLIC = dict(zip("АВЕКМНОРСТХ", "ABEKMH0PCTX"))
 _DIGITS = DIGITS
-_SEPARATORS = set(" -\u2010\u2011\u2012\u2013\u2014\u00a0\t_.")
+# Invisible marks come along when a code is copied out of a right-to-left e-mail (isolates, the
+# word joiners that keep it on one line, direction marks): they are separators too.
+_SEPARATORS = set(" -\u2010\u2011\u2012\u2013\u2014\u00a0\t_."
+                  "\u2060\u2066\u2067\u2068\u2069\u200e\u200f")
 
 
 def _gf32_double(value: int) -> int:
@@ -82,3 +88,28 @@ def parse(text: str) -> str | None:
 def display(code: str) -> str:
     """Group a normalised code by four for reading: 7K3M-9QX2-HR4T-B5."""
     return "-".join(code[i:i + 4] for i in range(0, len(code), 4))
+
+
+# A code as display() writes it, standing alone in a sentence.
+_DISPLAYED = re.compile(r"(?<![0-9A-Z-])[0-9A-Z]{4}(?:-[0-9A-Z]{4}){2}-[0-9A-Z]{2}(?![0-9A-Z-])")
+_WORD_JOINER = "\u2060"
+
+
+def unbroken_in_text(text: str) -> str:
+    """Every displayed code in a plain-text message kept whole: a word joiner after each dash
+    (no line break there) and the code isolated left to right (a right-to-left paragraph does
+    not reorder its groups). normalize() drops both, so a copied code still works."""
+    return _DISPLAYED.sub(
+        lambda m: "\u2066" + m.group(0).replace("-", "-" + _WORD_JOINER) + "\u2069", text)
+
+
+def unbroken_in_html(text: str) -> Markup:
+    """The text escaped, every displayed code in a left-to-right span that does not wrap."""
+    parts, last = [], 0
+    for match in _DISPLAYED.finditer(text):
+        parts.append(escape(text[last:match.start()]))
+        parts.append(Markup('<span dir="ltr" style="white-space:nowrap">%s</span>') % match.group(0))
+        last = match.end()
+    parts.append(escape(text[last:]))
+    return Markup("").join(parts)
+

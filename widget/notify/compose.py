@@ -209,11 +209,16 @@ def email_parts(organization: Organization, language: str, organisation_name: st
                 body: str, follow: str, link: str) -> tuple[str, str]:
     """(text, html) of an e-mail: the body, a line leading to the link, the automatic-message
     footer; in the organisation's colour and the language's direction."""
-    text = "\n\n".join(part for part in (body, f"{follow}\n{link}" if link else "",
+    direction = text_direction(language)
+    # In a right-to-left text part a code's groups would be reordered or split across lines;
+    # the HTML part keeps every code in one left-to-right span that does not wrap.
+    keep = codes.unbroken_in_text if direction == "rtl" else str
+    text = "\n\n".join(part for part in (keep(body), f"{keep(follow)}\n{link}" if link else "",
                                           str(EMAIL_AUTOMATIC)) if part)
-    html = render_template("email/notice.html", lang=language, dir=text_direction(language),
-                           organisation=organisation_name, subject=subject, body=body,
-                           follow=follow, link=link, automatic=str(EMAIL_AUTOMATIC),
+    html = render_template("email/notice.html", lang=language, dir=direction,
+                           organisation=organisation_name, subject=subject,
+                           body=codes.unbroken_in_html(body), follow=codes.unbroken_in_html(follow),
+                           link=link, automatic=str(EMAIL_AUTOMATIC),
                            colour=theme_colour(organization))
     return text, html
 
