@@ -1,7 +1,6 @@
 """Extensions made without an app; create_app binds them with init_app."""
 import sqlite3
 
-from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -12,6 +11,8 @@ from flask_wtf import CSRFProtect
 from sqlalchemy import MetaData, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase
+
+from widget.local_numbers import Babel
 
 
 class Base(DeclarativeBase):

@@ -12,6 +12,7 @@ from flask_babel import (force_locale, format_date, format_datetime, format_time
                          to_user_timezone)
 from persiantools.jdatetime import JalaliDate
 
+from widget.local_numbers import list_of, local_digits, local_number
 from widget.models._types import as_utc
 
 RIGHT_TO_LEFT = {"fa"}
@@ -77,32 +78,28 @@ def text_direction(language: str) -> str:
 
 
 def format_day(day: date | None) -> str:
-    """A date in the reader's locale; in Persian the Solar Hijri date first, then the Gregorian."""
+    """A date in the reader's locale; in Persian the Solar Hijri date first, then the Gregorian,
+    both in Persian digits."""
     if day is None:
         return ""
     gregorian = format_date(day, format="long")
     if str(get_locale()) == "fa":
-        return f"{_jalali(day)} ({gregorian})"
+        return local_digits(f"{_jalali(day)} ({gregorian})")
     return gregorian
 
 
 def format_moment(moment: datetime | None) -> str:
-    """A date and time in the reader's locale and the organisation's timezone."""
+    """A date and time in the reader's locale and the organisation's timezone, to the minute:
+    one format for every moment of a page, deadlines included."""
     if moment is None:
         return ""
-    moment = as_utc(moment)
-    text = format_datetime(moment, format="medium")
-    if str(get_locale()) == "fa":
-        return f"{_jalali(to_user_timezone(moment).date())} ({text})"
-    return text
+    local = to_user_timezone(as_utc(moment))
+    return f"{format_day(local.date())}, {local_digits(format_time(local, format='short'))}"
 
 
 def format_due(moment: datetime | None) -> str:
     """A deadline: its day in the reader's locale (Solar Hijri first in Persian) and the hour."""
-    if moment is None:
-        return ""
-    local = to_user_timezone(as_utc(moment))
-    return f"{format_day(local.date())}, {format_time(local, format='short')}"
+    return format_moment(moment)
 
 
 def machine_moment(moment: datetime) -> str:
@@ -120,6 +117,8 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["moment"] = format_moment
     app.jinja_env.filters["due"] = format_due
     app.jinja_env.filters["machine_moment"] = machine_moment
+    app.jinja_env.filters["number"] = local_number
+    app.jinja_env.filters["list_of"] = list_of
 
     @app.context_processor
     def language_context():

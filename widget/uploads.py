@@ -8,12 +8,14 @@ import struct
 import unicodedata
 import zipfile
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 import filetype
 from flask_babel import lazy_gettext as _l
 
 from widget.config import setting
 from widget.file_stores import FileStore, LocalFileStore, S3FileStore, s3_client
+from widget.local_numbers import list_of, local_number
 
 # Documents and images only, recognised by their bytes, never by the name a person gave them.
 ALLOWED_TYPES = {
@@ -175,7 +177,7 @@ def check_files(files: list[IncomingFile], limits: UploadLimits, already_count: 
             errors[incoming.field_key] = _l(
                 "“%(name)s” is a kind of file this form does not accept. It accepts: %(kinds)s.",
                 name=display_name(incoming.filename),
-                kinds=", ".join(str(name) for name in limits.type_names))
+                kinds=list_of(limits.type_names))
             continue
         problem = content_problem(incoming.data, ALLOWED_TYPES[content_type])
         if problem is not None:
@@ -321,8 +323,8 @@ def _boxes_along(data: bytes, start: int, end: int, path: tuple[bytes, ...]):
 
 
 def megabytes(size: int) -> str:
-    """A byte count as megabytes for people: 10485760 -> "10"."""
-    return f"{size / (1024 * 1024):g}"
+    """A byte count as megabytes for people, in the page's digits: 10485760 -> "10" ("۱۰")."""
+    return local_number(Decimal(f"{size / (1024 * 1024):g}"))
 
 
 def configured_limits() -> UploadLimits:

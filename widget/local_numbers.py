@@ -1,0 +1,146 @@
+"""Numbers in the digits of the page's language.
+
+Persian pages write numbers in Persian digits (۱۲۳). Babel knows each locale's own numbering
+system; the catalogs' messages take numbers as variables (`%(num)d working days`), so the
+translation domain below formats every number it is given in the locale's digits before it
+fills the message. Languages whose own digits are the Latin ones are left exactly as they were.
+"""
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from functools import cached_property
+
+import flask_babel
+from babel import Locale
+from babel.lists import format_list
+from babel.numbers import format_decimal
+from flask_babel import get_locale
+
+_NUMBER_FORMAT = re.compile(r"%\((\w+)\)d")
+
+
+# Babel gives each locale's numbering system and its separators, but writes 0-9 whatever the
+# system: the digits of the systems our languages use.
+_SYSTEM_DIGITS = {"arabext": "۰۱۲۳۴۵۶۷۸۹", "arab": "٠١٢٣٤٥٦٧٨٩"}
+
+
+def own_digits(locale: Locale | None) -> bool:
+    """True when the locale writes numbers in digits other than 0-9 (Persian)."""
+    return locale is not None and locale.default_numbering_system in _SYSTEM_DIGITS
+
+
+def _digits_of(locale: Locale) -> dict[int, str]:
+    return str.maketrans("0123456789", _SYSTEM_DIGITS[locale.default_numbering_system])
+
+
+def local_digits(text: str) -> str:
+    """The 0-9 in a formatted text (a date, a time) written in the page language's digits."""
+    locale = get_locale()
+    if not own_digits(locale):
+        return text
+    return text.translate(_digits_of(locale))
+
+
+def local_number(value) -> str:
+    """A number as the page's language writes it: 1234 -> ۱٬۲۳۴ in Persian, 1234 elsewhere."""
+    locale = get_locale()
+    if not own_digits(locale) or isinstance(value, bool):
+        return str(value)
+    return format_decimal(value, locale=locale, numbering_system="default").translate(
+        _digits_of(locale))
+
+
+def list_of(items) -> str:
+    """Names joined as the page's language joins a list ("PDF، تصویر و Word" in Persian); in a
+    right-to-left language each name is isolated, so that neighbouring Latin names keep their
+    places instead of reading as one left-to-right run."""
+    locale = get_locale()
+    names = [str(item) for item in items]
+    if locale is None:
+        return ", ".join(names)
+    if locale.character_order == "right-to-left":
+        names = [f"\u2068{name}\u2069" for name in names]
+    return format_list(names, style="standard", locale=locale)
+
+
+def _localised(variables: dict) -> dict:
+    return {name: local_number(value) if isinstance(value, (int, float, Decimal))
+            and not isinstance(value, bool) else value for name, value in variables.items()}
+
+
+class LocalNumbersDomain(flask_babel.Domain):
+    """Flask-Babel's domain, filling messages with numbers in the locale's own digits."""
+
+    def _fill(self, message: str, variables: dict) -> str:
+        if not variables:
+            return message
+        if not own_digits(get_locale()):
+            return message % variables
+        return _NUMBER_FORMAT.sub(r"%(\1)s", message) % _localised(variables)
+
+    def gettext(self, string, **variables):
+        return self._fill(self.get_translations().ugettext(string), variables)
+
+    def ngettext(self, singular, plural, num, **variables):
+        variables.setdefault("num", num)
+        return self._fill(self.get_translations().ungettext(singular, plural, num), variables)
+
+    def pgettext(self, context, string, **variables):
+        return self._fill(self.get_translations().upgettext(context, string), variables)
+
+    def npgettext(self, context, singular, plural, num, **variables):
+        variables.setdefault("num", num)
+        return self._fill(self.get_translations().unpgettext(context, singular, plural, num),
+                          variables)
+
+
+class Babel(flask_babel.Babel):
+    """Flask-Babel with the translation domain above, in Python and in templates."""
+
+    @cached_property
+    def domain_instance(self):
+        return LocalNumbersDomain(domain=self.domain)
+
+    def init_app(self, app, *args, **kwargs):
+        super().init_app(app, *args, **kwargs)
+        install_in_jinja(app.jinja_env)
+
+
+
+def install_in_jinja(env) -> None:
+    """Templates' _(), gettext() and ngettext() fill numbers the same way (Flask-Babel installs
+    Jinja's new-style callables, which fill messages themselves)."""
+    from jinja2 import pass_context
+    from markupsafe import Markup
+
+    def fill(context, message: str, variables: dict):
+        if own_digits(get_locale()):
+            message, variables = _NUMBER_FORMAT.sub(r"%(\1)s", message), _localised(variables)
+        if context.eval_ctx.autoescape:
+            message = Markup(message)
+        return message % variables if variables else message
+
+    translations = flask_babel.get_translations
+
+    @pass_context
+    def gettext(context, string, **variables):
+        return fill(context, translations().ugettext(string), variables)
+
+    @pass_context
+    def ngettext(context, singular, plural, num, **variables):
+        variables.setdefault("num", num)
+        return fill(context, translations().ungettext(singular, plural, num), variables)
+
+    @pass_context
+    def pgettext(context, message_context, string, **variables):
+        return fill(context, translations().upgettext(message_context, string), variables)
+
+    @pass_context
+    def npgettext(context, message_context, singular, plural, num, **variables):
+        variables.setdefault("num", num)
+        return fill(context, translations().unpgettext(message_context, singular, plural, num),
+                    variables)
+
+    env.globals.update(gettext=gettext, _=gettext, ngettext=ngettext, pgettext=pgettext,
+                       npgettext=npgettext)
