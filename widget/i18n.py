@@ -12,8 +12,10 @@ from flask_babel import (force_locale, format_date, format_datetime, format_time
                          to_user_timezone)
 from persiantools.jdatetime import JalaliDate
 
+from widget.calendars import parse_solar_hijri, solar_hijri_input
 from widget.local_numbers import list_of, local_digits, local_number
 from widget.models._types import as_utc
+from widget.untrusted import parse_day
 
 RIGHT_TO_LEFT = {"fa"}
 # Each language named in itself, for the switcher.
@@ -102,6 +104,23 @@ def format_due(moment: datetime | None) -> str:
     return format_moment(moment)
 
 
+def date_field_value(value: str) -> str:
+    """What a date field shows: in Persian a stored Gregorian day as Solar Hijri (۱۴۰۵/۰۹/۱۴);
+    anything else, as the person typed it."""
+    day = parse_day(value)
+    if day is None or str(get_locale()) != "fa":
+        return value
+    return solar_hijri_input(day)
+
+
+def date_field_other_calendar(value: str) -> str:
+    """The day a Persian date field holds, in the Gregorian calendar ("" when it holds none)."""
+    if str(get_locale()) != "fa":
+        return ""
+    day = parse_day(value) or parse_solar_hijri(value)
+    return local_digits(format_date(day, format="long")) if day else ""
+
+
 def machine_moment(moment: datetime) -> str:
     """A moment for <time datetime>: UTC to the second, e.g. 2026-11-23T19:22:40+00:00."""
     return as_utc(moment).isoformat(timespec="seconds")
@@ -119,6 +138,8 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["machine_moment"] = machine_moment
     app.jinja_env.filters["number"] = local_number
     app.jinja_env.filters["list_of"] = list_of
+    app.jinja_env.filters["date_field_value"] = date_field_value
+    app.jinja_env.filters["date_field_other_calendar"] = date_field_other_calendar
 
     @app.context_processor
     def language_context():

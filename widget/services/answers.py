@@ -13,6 +13,7 @@ from decimal import Decimal, InvalidOperation
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
 
+from widget.calendars import parse_solar_hijri
 from widget.contacts import NotAMobile, e164, phone_number, sms_number
 from widget.models import Field, FieldType
 from widget.textnorm import fold_digits, strip_controls
@@ -70,7 +71,7 @@ def _clean_date(field: Field, values: list[str], region: str):
     text = fold_digits(values[0] if values else "").strip()
     if not text:
         return ""
-    day = parse_day(text)
+    day = parse_day(text) or parse_solar_hijri(text)
     if day is not None:
         return day.isoformat()
     if _WRITTEN_DAY.fullmatch(text) and not EARLIEST_YEAR <= int(text[:-6]) <= LATEST_YEAR:
