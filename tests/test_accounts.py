@@ -112,7 +112,7 @@ def test_sign_up_confirm_with_the_code_and_land_signed_in_in_the_cabinet(client,
                       "Path=/w/test/"):
         assert attribute in cookie
     cabinet = client.get("/w/test/en/account/")
-    assert cabinet.status_code == 200 and "Signed in as Ngô Thị Hằng" in cabinet.get_data(as_text=True)
+    assert cabinet.status_code == 200 and "Signed in as <bdi>Ngô Thị Hằng</bdi>" in cabinet.get_data(as_text=True)
     account = db.session.scalar(select(Account))
     assert account.email_verified_at is not None and account.phone_verified_at is None
     # The code was used: the same code does not confirm twice.

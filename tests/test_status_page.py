@@ -63,7 +63,7 @@ def test_the_handler_can_be_shown_by_role_only(client, db, worked_on, office):
     office["org"].show_executor_name = False
     db.session.commit()
     html, _ = open_status(client, worked_on.code)
-    assert "Operator HN" not in html and "A specialist of Unit HN" in html
+    assert "Operator HN" not in html and "A specialist of <bdi>Unit HN</bdi>" in html
 
 
 def test_paused_refused_and_ready_are_explained(client, office, received, clock):

@@ -10,6 +10,7 @@ import pytz
 from flask import Flask, current_app, g, request
 from flask_babel import (force_locale, format_date, format_datetime, format_time, get_locale,
                          to_user_timezone)
+from markupsafe import Markup
 from persiantools.jdatetime import JalaliDate
 
 from widget.calendars import parse_solar_hijri, solar_hijri_input
@@ -121,6 +122,11 @@ def date_field_other_calendar(value: str) -> str:
     return local_digits(format_date(day, format="long")) if day else ""
 
 
+def isolated(value) -> Markup:
+    """A value of its own direction (a name, an address, a code) set inside a sentence: <bdi>."""
+    return Markup("<bdi>%s</bdi>") % value
+
+
 def machine_moment(moment: datetime) -> str:
     """A moment for <time datetime>: UTC to the second, e.g. 2026-11-23T19:22:40+00:00."""
     return as_utc(moment).isoformat(timespec="seconds")
@@ -138,6 +144,7 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["machine_moment"] = machine_moment
     app.jinja_env.filters["number"] = local_number
     app.jinja_env.filters["list_of"] = list_of
+    app.jinja_env.filters["isolated"] = isolated
     app.jinja_env.filters["date_field_value"] = date_field_value
     app.jinja_env.filters["date_field_other_calendar"] = date_field_other_calendar
 
