@@ -11,6 +11,7 @@ from flask import Flask, current_app, g, request
 from flask_babel import (force_locale, format_date, format_datetime, format_time, get_locale,
                          to_user_timezone)
 from markupsafe import Markup
+from babel.dates import get_timezone_gmt
 from persiantools.jdatetime import JalaliDate
 
 from widget.calendars import parse_solar_hijri, solar_hijri_input
@@ -127,6 +128,15 @@ def isolated(value) -> Markup:
     return Markup("<bdi>%s</bdi>") % value
 
 
+def organisation_zone(moment: datetime) -> dict[str, str | int]:
+    """The organisation's time zone at a moment, for a page that shows it only to people whose
+    own zone differs (their browser compares offsets: aliases such as Asia/Saigon agree):
+    its offset as the reader's language writes it (GMT+07:00) and in minutes."""
+    local = to_user_timezone(as_utc(moment))
+    return {"name": local_digits(get_timezone_gmt(local, width="long", locale=get_locale())),
+            "offset": int(local.utcoffset().total_seconds() // 60)}
+
+
 def machine_moment(moment: datetime) -> str:
     """A moment for <time datetime>: UTC to the second, e.g. 2026-11-23T19:22:40+00:00."""
     return as_utc(moment).isoformat(timespec="seconds")
@@ -145,6 +155,7 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["number"] = local_number
     app.jinja_env.filters["list_of"] = list_of
     app.jinja_env.filters["isolated"] = isolated
+    app.jinja_env.filters["organisation_zone"] = organisation_zone
     app.jinja_env.filters["date_field_value"] = date_field_value
     app.jinja_env.filters["date_field_other_calendar"] = date_field_other_calendar
 

@@ -57,6 +57,13 @@
       .observe(document.documentElement);
   }
 
+  // Deadlines are in the organisation's time zone: name it when this browser's zone differs
+  // at that moment (offsets compared, so that aliases of one zone agree).
+  Array.prototype.forEach.call(document.querySelectorAll(".organisation-zone[data-offset]"), function (zone) {
+    var mine = -new Date(zone.getAttribute("data-at")).getTimezoneOffset();
+    if (mine !== Number(zone.getAttribute("data-offset"))) { zone.hidden = false; }
+  });
+
   // A code in the fragment (#7K3M-...) never reaches a server by itself: post it, then forget it.
   var codeForm = document.querySelector("form[data-fragment-code]");
   var fragment = decodeURIComponent(window.location.hash.slice(1));
