@@ -1,0 +1,244 @@
+"""The floor the benchmark compares Frontdesk with: a minimal app on Frontdesk's own schema doing
+only what a submission and a lookup must do, with Frontdesk's own code for each of those steps.
+
+A submission (POST /w/<site>/<lang>/f/<slug>, the product's URL and body):
+  - verify the signed form token (widget.security.read_form_token) and that it names this
+    site, form and published version;
+  - validate the answers with widget.services.answers.clean_answers, the product's validation;
+  - in one transaction: take the organisation's change position (the API's change feed needs
+    it, as widget.models.changes explains), INSERT the request (its nonce makes a replay fail on
+    the unique index, and the replay then shows the first receipt), its "received" event and
+    ONE outbox row, the promise the delivery worker composes the person's notices from;
+  - render a small translated receipt (code, form, sent on, due by).
+A lookup (POST /w/<site>/<lang>/track): parse the code (widget.codes), one SELECT through the
+code's unique index, a small translated page with the status.
+
+Everything that does not change per request is read once at start-up, as a per-process cache
+would hold it: the site, the form version and its fields, the organisation's work calendar,
+the compiled translations and templates. No Flask-Babel, Flask-WTF or ORM on the hot path:
+SQLAlchemy Core statements, Babel's Translations and a Jinja environment of its own.
+
+    FRONTDESK_DATABASE_URL=... FRONTDESK_SECRET_KEY=... gunicorn -w 2 floor_app:app
+
+(bench_core.py runs it with the same settings as Frontdesk, on Frontdesk's database.)
+"""
+from __future__ import annotations
+
+import json
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+
+from babel.dates import format_date, format_datetime  # noqa: E402
+from babel.support import Translations  # noqa: E402
+from flask import Flask, abort, request  # noqa: E402
+from jinja2 import Environment  # noqa: E402
+from sqlalchemy import create_engine, insert, select  # noqa: E402
+from sqlalchemy.dialects import postgresql, sqlite  # noqa: E402
+from sqlalchemy.exc import IntegrityError  # noqa: E402
+
+from widget import codes  # noqa: E402
+from widget.models import EventKind, OutboxChannel, Request, RequestStatus  # noqa: E402
+from widget.models._types import utcnow  # noqa: E402
+from widget.models.changes import ChangeCounter  # noqa: E402
+from widget.models.notify import OutboxItem  # noqa: E402
+from widget.models.requests import Event, new_open311_id  # noqa: E402
+from widget.security import TokenError, read_form_token  # noqa: E402
+from widget.services.answers import clean_answers  # noqa: E402
+from widget.workdays import WorkCalendar  # noqa: E402
+
+TRANSLATIONS = HERE.parent / "widget" / "translations"
+REQUESTS, EVENTS, OUTBOX = Request.__table__, Event.__table__, OutboxItem.__table__
+COUNTERS = ChangeCounter.__table__
+
+RECEIPT = """<!doctype html><html lang="{{ lang }}"><meta charset="utf-8">
+<title>{{ _("Receipt") }}</title>
+<h1>{{ _("Your request has been sent") }}</h1>
+<dl><dt>{{ _("Tracking code") }}</dt><dd><strong class="code tracking-code">{{ code }}</strong></dd>
+<dt>{{ _("Form") }}</dt><dd>{{ form_title }}</dd>
+<dt>{{ _("Sent on") }}</dt><dd>{{ sent_on }}</dd>
+<dt>{{ _("Answer due by") }}</dt><dd>{{ due_by }}</dd></dl>
+<p>{{ _("Keep this code: with it alone you can follow your request, read messages and download the answer.") }}</p>
+"""
+STATUS = """<!doctype html><html lang="{{ lang }}"><meta charset="utf-8">
+<title>{{ _("Request status") }}</title>
+<h1>{{ _("Request status") }}</h1>
+<dl><dt>{{ _("Tracking code") }}</dt><dd class="code">{{ code }}</dd>
+<dt>{{ _("Form") }}</dt><dd>{{ form_title }}</dd>
+<dt>{{ _("Status") }}</dt><dd class="status">{{ status }}</dd>
+<dt>{{ _("Answer due by") }}</dt><dd>{{ due_by }}</dd></dl>
+"""
+STATUS_WORDS = {RequestStatus.RECEIVED.value: "Received, waiting to be registered"}
+
+
+@dataclass(frozen=True)
+class FormConfig:
+    """What a submission to one form needs, read once at start-up."""
+
+    site_key: str
+    site_id: int
+    organization_id: int
+    country: str
+    timezone: str
+    form_id: int
+    slug: str
+    version_id: int
+    processing_days: int
+    unit_id: int | None
+    titles: dict
+    fields: tuple  # detached Field rows, as clean_answers takes them
+    calendar: WorkCalendar
+
+
+def read_form_configs(settings: dict) -> dict[tuple[str, str], FormConfig]:
+    """Every published form of every site, by (site key, form slug), through Frontdesk's models."""
+    from widget import create_app
+    from widget.extensions import db
+    from widget.services.catalogue import list_catalogue
+    from widget.models import Site
+
+    app = create_app(settings)
+    configs = {}
+    with app.app_context():
+        for site in db.session.scalars(select(Site)):
+            organization = site.organization
+            for section in list_catalogue(site):
+                for form in section.forms:
+                    version = form.current_version
+                    for field in version.fields:  # what clean_answers reads, loaded now
+                        _ = field.version.form.sends_sms, field.choices
+                    configs[site.key, form.slug] = FormConfig(
+                        site.key, site.id, organization.id, organization.country,
+                        organization.timezone or "UTC", form.id, form.slug, version.id,
+                        form.processing_days, form.unit_id, dict(form.titles or {}),
+                        tuple(version.fields), WorkCalendar.for_organization(organization))
+        db.session.expunge_all()
+        db.engine.dispose()
+    return configs
+
+
+def counter_statement(dialect_name: str, organization_id: int):
+    """Move the organisation's change counter on by one and return it (as the product does)."""
+    dialect = postgresql if dialect_name == "postgresql" else sqlite
+    statement = dialect.insert(COUNTERS).values(organization_id=organization_id, last_position=1)
+    return statement.on_conflict_do_update(
+        index_elements=[COUNTERS.c.organization_id],
+        set_={"last_position": COUNTERS.c.last_position + 1}).returning(COUNTERS.c.last_position)
+
+
+def first_contact(config: FormConfig, answers: dict) -> str:
+    """The e-mail address the notices will go to (the worker decides the rest)."""
+    return next((answers[field.key] for field in config.fields
+                 if field.type == "email" and answers.get(field.key)), "")
+
+
+def create_app() -> Flask:
+    settings = {key.removeprefix("FRONTDESK_"): value for key, value in os.environ.items()
+                if key.startswith("FRONTDESK_")}
+    secret_key = settings["SECRET_KEY"]
+    max_age = int(settings.get("FORM_TOKEN_MAX_AGE", 12 * 3600))
+    engine = create_engine(settings["DATABASE_URL"],
+                           json_serializer=lambda value: json.dumps(value, ensure_ascii=False))
+    configs = read_form_configs(settings)
+    by_site = {config.site_key: config for config in configs.values()}
+    languages = ("en", "vi", "fa", "ru")
+    translations = {lang: Translations.load(str(TRANSLATIONS), [lang]) for lang in languages}
+    templates = Environment(autoescape=True, extensions=["jinja2.ext.i18n"])
+    receipt, status = templates.from_string(RECEIPT), templates.from_string(STATUS)
+    app = Flask(__name__)
+
+    def render(template, lang: str, **values) -> str:
+        templates.install_gettext_translations(translations[lang], newstyle=True)
+        return template.render(lang=lang, **values)
+
+    def local_dates(config: FormConfig, lang: str, sent, due) -> tuple[str, str]:
+        return (format_datetime(sent, "medium", tzinfo=config.timezone, locale=lang),
+                format_date(config.calendar.local_date(due), "long", locale=lang))
+
+    @app.get("/healthz")
+    def healthz():
+        return "ok"
+
+    @app.post("/w/<site_key>/<lang>/f/<slug>")
+    def submit(site_key, lang, slug):
+        config = configs.get((site_key, slug))
+        if config is None or lang not in translations:
+            abort(404)
+        try:
+            token = read_form_token(secret_key, request.form.get("form_token", ""), max_age)
+        except TokenError:
+            abort(400)
+        if (token.site_id, token.form_id, token.version_id) != (
+                config.site_id, config.form_id, config.version_id):
+            abort(400)
+        raw = {key: request.form.getlist(key) for key in request.form}
+        answers, errors = clean_answers(config.fields, raw, config.country)
+        if errors:
+            return f"invalid: {', '.join(sorted(errors))}", 422
+        now = utcnow()
+        due = config.calendar.due_at(now, config.processing_days)
+        code = codes.generate()
+        try:
+            with engine.begin() as connection:
+                position = connection.scalar(counter_statement(engine.dialect.name,
+                                                               config.organization_id))
+                request_id = connection.execute(insert(REQUESTS).values(
+                    organization_id=config.organization_id, site_id=config.site_id,
+                    unit_id=config.unit_id, form_version_id=config.version_id,
+                    status=RequestStatus.RECEIVED.value, channel="web", language=lang, code=code,
+                    open311_id=new_open311_id(), submit_nonce=token.nonce, answers=answers,
+                    created_at=now, updated_at=now, submitted_at=now, due_at=due,
+                    lock_version=1, change_position=position)).inserted_primary_key[0]
+                event_id = connection.execute(insert(EVENTS).values(
+                    request_id=request_id, kind=EventKind.RECEIVED.value, created_at=now,
+                    data={"channel": "web"}, public=True)).inserted_primary_key[0]
+                connection.execute(insert(OUTBOX).values(
+                    organization_id=config.organization_id, request_id=request_id,
+                    event_id=event_id, channel=OutboxChannel.EMAIL.value,
+                    recipient=first_contact(config, answers), language=lang, body_text=""))
+        except IntegrityError:  # a replayed page: show the receipt of the request it wrote
+            with engine.connect() as connection:
+                row = connection.execute(select(REQUESTS.c.code, REQUESTS.c.submitted_at,
+                                                REQUESTS.c.due_at)
+                                         .where(REQUESTS.c.submit_nonce == token.nonce)).first()
+            if row is None:
+                raise
+            code, now, due = row
+        sent_on, due_by = local_dates(config, lang, now, due)
+        return render(receipt, lang, code=codes.display(code),
+                      form_title=config.titles.get(lang) or slug,
+                      sent_on=sent_on, due_by=due_by)
+
+    @app.post("/w/<site_key>/<lang>/track")
+    def lookup(site_key, lang):
+        config = by_site.get(site_key)
+        if config is None or lang not in translations:
+            abort(404)
+        code = codes.parse(request.form.get("code", ""))
+        if code is None:
+            return "typo", 422
+        with engine.connect() as connection:
+            row = connection.execute(
+                select(REQUESTS.c.code, REQUESTS.c.status, REQUESTS.c.due_at,
+                       REQUESTS.c.form_version_id)
+                .where(REQUESTS.c.code == code,
+                       REQUESTS.c.organization_id == config.organization_id,
+                       REQUESTS.c.status != RequestStatus.DRAFT.value)).first()
+        if row is None:
+            return "not found", 404
+        titles = next((c.titles for c in configs.values() if c.version_id == row.form_version_id),
+                      {})
+        gettext = translations[lang].gettext
+        return render(status, lang, code=row.code, form_title=titles.get(lang, ""),
+                      status=gettext(STATUS_WORDS.get(row.status, row.status)),
+                      due_by=format_date(config.calendar.local_date(row.due_at), "long",
+                                         locale=lang))
+
+    return app
+
+
+app = create_app() if "FRONTDESK_DATABASE_URL" in os.environ else None
