@@ -79,6 +79,7 @@ from harness import (ROOT, BenchError, RedisServer, Server, ensure_wrk, log,  # 
 
 THREADS, CONNECTIONS, WORKERS = 2, 8, 2
 TOKENS_PER_SECOND = 3000  # form tokens per bodies file and second of a round: none replayed
+SUBMIT_PATH, LOOKUP_PATH = "/w/demo/en/f/complaint", "/w/demo/en/track"
 MESSAGE = "The+bus+to+the+district+office+was+late+again+this+week"
 RATE_GOALS = {"SQLite": {"submit": 0.25, "lookup": 0.40},
               "PostgreSQL": {"submit": 0.20, "lookup": 0.30}}
@@ -263,12 +264,15 @@ def submit_targets(servers: dict, tmp: Path, baseline: BaselineData, data: AppDa
     files = {label: token_files(tmp, data, label, settings) for label in servers
              if label != BASELINE}
     files[BASELINE] = files[FLOOR]  # the baseline ignores the token
-    paths = {BASELINE: "/submit"}
-    return [Target(label, server, server.url + paths.get(label, "/w/demo/en/f/complaint"),
-                   'class="code"' if label == BASELINE else "tracking-code", files[label],
-                   cpu_sources[label], *((baseline.database, "entries") if label == BASELINE
-                                         else (data.database, "requests")))
-            for label, server in servers.items()]
+    targets = []
+    for label, server in servers.items():
+        if label == BASELINE:
+            url, marker, database, table = "/submit", 'class="code"', baseline.database, "entries"
+        else:
+            url, marker, database, table = SUBMIT_PATH, "tracking-code", data.database, "requests"
+        targets.append(Target(label, server, server.url + url, marker, files[label],
+                              cpu_sources[label], database, table))
+    return targets
 
 
 def lookup_targets(servers: dict, tmp: Path, baseline: BaselineData, data: AppData,
@@ -278,12 +282,15 @@ def lookup_targets(servers: dict, tmp: Path, baseline: BaselineData, data: AppDa
                              (f"code={code}" for code in baseline.sample))
     app_codes = write_lines(tmp / f"lookup-app-{data.rows}.txt",
                             (f"code={code}" for code in data.sample))
-    return [Target(label, server,
-                   server.url + ("/lookup" if label == BASELINE else "/w/demo/en/track"),
-                   'class="status"' if label == BASELINE else '<dd class="status">',
-                   [base_codes if label == BASELINE else app_codes] * (settings.rounds + 1),
-                   cpu_sources[label])
-            for label, server in servers.items()]
+    targets = []
+    for label, server in servers.items():
+        if label == BASELINE:
+            url, marker, codes = "/lookup", 'class="status"', base_codes
+        else:
+            url, marker, codes = LOOKUP_PATH, '<dd class="status">', app_codes
+        targets.append(Target(label, server, server.url + url, marker,
+                              [codes] * (settings.rounds + 1), cpu_sources[label]))
+    return targets
 
 
 def start_servers(stack: contextlib.ExitStack, tmp: Path, baseline: BaselineData,

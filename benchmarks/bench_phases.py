@@ -24,7 +24,7 @@ its module name ("cache") and counts as configuration lookup; a phase that no lo
 shows 0. A function matches by its qualified name (re.search). On PostgreSQL the figures are
 this process's CPU only (the server's is not sampled; bench_core.py counts it).
 
-Settings (environment): BENCH_PHASE_ROWS, BENCH_PHASE_REQUESTS (N, default 2000; --quick 300),
+Settings (environment): BENCH_PHASE_ROWS (else BENCH_ROWS if smaller), BENCH_PHASE_REQUESTS (N, default 2000; --quick 300),
 BENCH_KEEP=1, BENCH_DATABASE_URL / TEST_DATABASE_URL as for bench_core.py.
 """
 from __future__ import annotations
@@ -74,8 +74,7 @@ PHASES = [
         (r"widget\.uploads$", r"^(form_limits|configured_store)$"),
         (r"widget\.services\.submit$", r"^token_version$"),
         (r"widget\..*cache", None)]),
-    ("request query (lookup)", [(r"widget\.services\.track$",
-                                 r"^(find_request|request_for_status_token)$")]),
+    ("request query (lookup)", [(r"widget\.services\.(track|status\w*)$", None)]),
     ("writes + commit", [(r"widget\.services\.submit$", r"^(save_form|_mark_sent)$"),
                          (r"widget\.models\.changes$", None)]),
     ("page rendering", [(r"flask\.templating$", None), (r"jinja2", None),
@@ -308,7 +307,8 @@ def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description="CPU per phase of a submission and a lookup.")
     parser.add_argument("--quick", action="store_true", help="a small database, fewer requests")
     quick = parser.parse_args(argv).quick
-    rows = int(os.environ.get("BENCH_PHASE_ROWS", "20000" if quick else "200000"))
+    rows = int(os.environ.get("BENCH_PHASE_ROWS") or min(
+        int(os.environ.get("BENCH_ROWS", "200000")), 20000 if quick else 200000))
     requests = int(os.environ.get("BENCH_PHASE_REQUESTS", "300" if quick else "2000"))
     keep = os.environ.get("BENCH_KEEP", "") not in ("", "0")
     tmp = Path(tempfile.mkdtemp(prefix="frontdesk-phases-"))
