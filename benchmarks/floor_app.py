@@ -37,7 +37,7 @@ from babel.dates import format_date, format_datetime  # noqa: E402
 from babel.support import Translations  # noqa: E402
 from flask import Flask, abort, request  # noqa: E402
 from jinja2 import Environment  # noqa: E402
-from sqlalchemy import create_engine, insert, select  # noqa: E402
+from sqlalchemy import bindparam, create_engine, insert, select  # noqa: E402
 from sqlalchemy.dialects import postgresql, sqlite  # noqa: E402
 from sqlalchemy.exc import IntegrityError  # noqa: E402
 
@@ -54,8 +54,16 @@ from widget.workdays import WorkCalendar  # noqa: E402
 TRANSLATIONS = HERE.parent / "widget" / "translations"
 REQUESTS, EVENTS, OUTBOX = Request.__table__, Event.__table__, OutboxItem.__table__
 COUNTERS = ChangeCounter.__table__
-# Built once: executed with a dict of values, SQLAlchemy compiles each one once per process.
+LANGUAGES = ("en", "vi", "fa", "ru")
+# Built once and executed with a dict of values: SQLAlchemy compiles each once per process.
 INSERT_REQUEST, INSERT_EVENT, INSERT_OUTBOX = insert(REQUESTS), insert(EVENTS), insert(OUTBOX)
+LOOKUP = (select(REQUESTS.c.code, REQUESTS.c.status, REQUESTS.c.due_at,
+                 REQUESTS.c.form_version_id)
+          .where(REQUESTS.c.code == bindparam("code"),
+                 REQUESTS.c.organization_id == bindparam("organization_id"),
+                 REQUESTS.c.status != RequestStatus.DRAFT.value))
+REPLAYED = (select(REQUESTS.c.code, REQUESTS.c.submitted_at, REQUESTS.c.due_at)
+            .where(REQUESTS.c.submit_nonce == bindparam("nonce")))
 
 RECEIPT = """<!doctype html><html lang="{{ lang }}"><meta charset="utf-8">
 <title>{{ _("Receipt") }}</title>
@@ -138,31 +146,106 @@ def first_contact(config: FormConfig, answers: dict) -> str:
                  if field.type == "email" and answers.get(field.key)), "")
 
 
-def create_app() -> Flask:
-    settings = {key.removeprefix("FRONTDESK_"): value for key, value in os.environ.items()
-                if key.startswith("FRONTDESK_")}
-    secret_key = settings["SECRET_KEY"]
-    max_age = int(settings.get("FORM_TOKEN_MAX_AGE", 12 * 3600))
-    engine = create_engine(settings["DATABASE_URL"],
-                           json_serializer=lambda value: json.dumps(value, ensure_ascii=False))
-    configs = read_form_configs(settings)
-    by_site = {config.site_key: config for config in configs.values()}
-    counters = {config.organization_id: counter_statement(engine.dialect.name,
-                                                          config.organization_id)
-                for config in configs.values()}
-    languages = ("en", "vi", "fa", "ru")
-    translations = {lang: Translations.load(str(TRANSLATIONS), [lang]) for lang in languages}
-    templates = Environment(autoescape=True, extensions=["jinja2.ext.i18n"])
-    receipt, status = templates.from_string(RECEIPT), templates.from_string(STATUS)
-    app = Flask(__name__)
+class Floor:
+    """The floor's state, read once per process, and its two hot paths."""
 
-    def render(template, lang: str, **values) -> str:
-        templates.install_gettext_translations(translations[lang], newstyle=True)
+    def __init__(self, settings: dict):
+        self.secret_key = settings["SECRET_KEY"]
+        self.max_age = int(settings.get("FORM_TOKEN_MAX_AGE", 12 * 3600))
+        self.engine = create_engine(
+            settings["DATABASE_URL"],
+            json_serializer=lambda value: json.dumps(value, ensure_ascii=False))
+        self.configs = read_form_configs(settings)
+        self.by_site = {config.site_key: config for config in self.configs.values()}
+        self.titles = {config.version_id: config.titles for config in self.configs.values()}
+        self.counters = {config.organization_id: counter_statement(self.engine.dialect.name,
+                                                                   config.organization_id)
+                         for config in self.configs.values()}
+        self.translations = {lang: Translations.load(str(TRANSLATIONS), [lang])
+                             for lang in LANGUAGES}
+        self.templates = Environment(autoescape=True, extensions=["jinja2.ext.i18n"])
+        self.receipt = self.templates.from_string(RECEIPT)
+        self.status = self.templates.from_string(STATUS)
+
+    def render(self, template, lang: str, **values) -> str:
+        self.templates.install_gettext_translations(self.translations[lang], newstyle=True)
         return template.render(lang=lang, **values)
 
-    def local_dates(config: FormConfig, lang: str, sent, due) -> tuple[str, str]:
-        return (format_datetime(sent, "medium", tzinfo=config.timezone, locale=lang),
-                format_date(config.calendar.local_date(due), "long", locale=lang))
+    def submit(self, config: FormConfig, lang: str, form) -> tuple[str, int]:
+        """Token, validation, the rows, the receipt."""
+        try:
+            token = read_form_token(self.secret_key, form.get("form_token", ""), self.max_age)
+        except TokenError:
+            return "bad token", 400
+        if (token.site_id, token.form_id, token.version_id) != (
+                config.site_id, config.form_id, config.version_id):
+            return "bad token", 400
+        raw = {key: form.getlist(key) for key in form}
+        answers, errors = clean_answers(config.fields, raw, config.country)
+        if errors:
+            return f"invalid: {', '.join(sorted(errors))}", 422
+        try:
+            code, sent, due = self.write_request(config, lang, token.nonce, answers)
+        except IntegrityError:  # a replayed page: show the receipt of the request it wrote
+            with self.engine.connect() as connection:
+                row = connection.execute(REPLAYED, {"nonce": token.nonce}).first()
+            if row is None:
+                raise
+            code, sent, due = row
+        return self.render(
+            self.receipt, lang, code=codes.display(code),
+            form_title=config.titles.get(lang) or config.slug,
+            sent_on=format_datetime(sent, "medium", tzinfo=config.timezone, locale=lang),
+            due_by=format_date(config.calendar.local_date(due), "long", locale=lang)), 200
+
+    def write_request(self, config: FormConfig, lang: str, nonce: str, answers: dict):
+        """The change position, the request, its event and one outbox row, in one transaction;
+        returns (code, sent, due)."""
+        now = utcnow()
+        due = config.calendar.due_at(now, config.processing_days)
+        code = codes.generate()
+        with self.engine.begin() as connection:
+            position = connection.scalar(self.counters[config.organization_id])
+            request_id = connection.execute(INSERT_REQUEST, {
+                "organization_id": config.organization_id, "site_id": config.site_id,
+                "unit_id": config.unit_id, "form_version_id": config.version_id,
+                "status": RequestStatus.RECEIVED.value, "channel": "web", "language": lang,
+                "code": code, "open311_id": new_open311_id(), "submit_nonce": nonce,
+                "answers": answers, "created_at": now, "updated_at": now, "submitted_at": now,
+                "due_at": due, "lock_version": 1,
+                "change_position": position}).inserted_primary_key[0]
+            event_id = connection.execute(INSERT_EVENT, {
+                "request_id": request_id, "kind": EventKind.RECEIVED.value, "created_at": now,
+                "data": {"channel": "web"}, "public": True}).inserted_primary_key[0]
+            connection.execute(INSERT_OUTBOX, {
+                "organization_id": config.organization_id, "request_id": request_id,
+                "event_id": event_id, "channel": OutboxChannel.EMAIL.value,
+                "recipient": first_contact(config, answers), "language": lang,
+                "body_text": ""})
+        return code, now, due
+
+    def lookup(self, config: FormConfig, lang: str, typed: str) -> tuple[str, int]:
+        """One SELECT, the status page."""
+        code = codes.parse(typed)
+        if code is None:
+            return "typo", 422
+        with self.engine.connect() as connection:
+            row = connection.execute(LOOKUP, {"code": code,
+                                              "organization_id": config.organization_id}).first()
+        if row is None:
+            return "not found", 404
+        status = self.translations[lang].gettext(STATUS_WORDS.get(row.status, row.status))
+        return self.render(
+            self.status, lang, code=row.code,
+            form_title=self.titles.get(row.form_version_id, {}).get(lang, ""), status=status,
+            due_by=format_date(config.calendar.local_date(row.due_at), "long", locale=lang)), 200
+
+
+def create_app() -> Flask:
+    """The floor as a Flask app on the product's URLs, configured by FRONTDESK_* variables."""
+    floor = Floor({key.removeprefix("FRONTDESK_"): value for key, value in os.environ.items()
+                   if key.startswith("FRONTDESK_")})
+    app = Flask(__name__)
 
     @app.get("/healthz")
     def healthz():
@@ -170,80 +253,17 @@ def create_app() -> Flask:
 
     @app.post("/w/<site_key>/<lang>/f/<slug>")
     def submit(site_key, lang, slug):
-        config = configs.get((site_key, slug))
-        if config is None or lang not in translations:
+        config = floor.configs.get((site_key, slug))
+        if config is None or lang not in LANGUAGES:
             abort(404)
-        try:
-            token = read_form_token(secret_key, request.form.get("form_token", ""), max_age)
-        except TokenError:
-            abort(400)
-        if (token.site_id, token.form_id, token.version_id) != (
-                config.site_id, config.form_id, config.version_id):
-            abort(400)
-        raw = {key: request.form.getlist(key) for key in request.form}
-        answers, errors = clean_answers(config.fields, raw, config.country)
-        if errors:
-            return f"invalid: {', '.join(sorted(errors))}", 422
-        now = utcnow()
-        due = config.calendar.due_at(now, config.processing_days)
-        code = codes.generate()
-        try:
-            with engine.begin() as connection:
-                position = connection.scalar(counters[config.organization_id])
-                request_id = connection.execute(INSERT_REQUEST, {
-                    "organization_id": config.organization_id, "site_id": config.site_id,
-                    "unit_id": config.unit_id, "form_version_id": config.version_id,
-                    "status": RequestStatus.RECEIVED.value, "channel": "web", "language": lang,
-                    "code": code, "open311_id": new_open311_id(), "submit_nonce": token.nonce,
-                    "answers": answers, "created_at": now, "updated_at": now,
-                    "submitted_at": now, "due_at": due, "lock_version": 1,
-                    "change_position": position}).inserted_primary_key[0]
-                event_id = connection.execute(INSERT_EVENT, {
-                    "request_id": request_id, "kind": EventKind.RECEIVED.value,
-                    "created_at": now, "data": {"channel": "web"},
-                    "public": True}).inserted_primary_key[0]
-                connection.execute(INSERT_OUTBOX, {
-                    "organization_id": config.organization_id, "request_id": request_id,
-                    "event_id": event_id, "channel": OutboxChannel.EMAIL.value,
-                    "recipient": first_contact(config, answers), "language": lang,
-                    "body_text": ""})
-        except IntegrityError:  # a replayed page: show the receipt of the request it wrote
-            with engine.connect() as connection:
-                row = connection.execute(select(REQUESTS.c.code, REQUESTS.c.submitted_at,
-                                                REQUESTS.c.due_at)
-                                         .where(REQUESTS.c.submit_nonce == token.nonce)).first()
-            if row is None:
-                raise
-            code, now, due = row
-        sent_on, due_by = local_dates(config, lang, now, due)
-        return render(receipt, lang, code=codes.display(code),
-                      form_title=config.titles.get(lang) or slug,
-                      sent_on=sent_on, due_by=due_by)
+        return floor.submit(config, lang, request.form)
 
     @app.post("/w/<site_key>/<lang>/track")
     def lookup(site_key, lang):
-        config = by_site.get(site_key)
-        if config is None or lang not in translations:
+        config = floor.by_site.get(site_key)
+        if config is None or lang not in LANGUAGES:
             abort(404)
-        code = codes.parse(request.form.get("code", ""))
-        if code is None:
-            return "typo", 422
-        with engine.connect() as connection:
-            row = connection.execute(
-                select(REQUESTS.c.code, REQUESTS.c.status, REQUESTS.c.due_at,
-                       REQUESTS.c.form_version_id)
-                .where(REQUESTS.c.code == code,
-                       REQUESTS.c.organization_id == config.organization_id,
-                       REQUESTS.c.status != RequestStatus.DRAFT.value)).first()
-        if row is None:
-            return "not found", 404
-        titles = next((c.titles for c in configs.values() if c.version_id == row.form_version_id),
-                      {})
-        gettext = translations[lang].gettext
-        return render(status, lang, code=row.code, form_title=titles.get(lang, ""),
-                      status=gettext(STATUS_WORDS.get(row.status, row.status)),
-                      due_by=format_date(config.calendar.local_date(row.due_at), "long",
-                                         locale=lang))
+        return floor.lookup(config, lang, request.form.get("code", ""))
 
     return app
 
