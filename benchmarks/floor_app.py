@@ -36,6 +36,7 @@ sys.path.insert(0, str(HERE.parent))
 from babel.dates import format_date, format_datetime  # noqa: E402
 from babel.support import Translations  # noqa: E402
 from flask import Flask, abort, request  # noqa: E402
+from flask_babel import Babel  # noqa: E402
 from jinja2 import Environment  # noqa: E402
 from sqlalchemy import bindparam, create_engine, insert, select  # noqa: E402
 from sqlalchemy.dialects import postgresql, sqlite  # noqa: E402
@@ -246,6 +247,9 @@ def create_app() -> Flask:
     floor = Floor({key.removeprefix("FRONTDESK_"): value for key, value in os.environ.items()
                    if key.startswith("FRONTDESK_")})
     app = Flask(__name__)
+    # Only for the error messages of a refused answer (FieldError translates its message).
+    Babel(app, locale_selector=lambda: (request.view_args or {}).get("lang"),
+          default_translation_directories=str(TRANSLATIONS))
 
     @app.get("/healthz")
     def healthz():
