@@ -50,6 +50,7 @@ from harness import BenchError, log, warn_if_busy  # noqa: E402
 SUBMIT_PATH, LOOKUP_PATH = "/w/demo/en/f/complaint", "/w/demo/en/track"
 SAMPLE_EVERY = 0.001  # seconds of CPU
 OTHER = "Flask, Werkzeug and the view"
+WORKER_OTHER = "the worker's loop and the rest"
 
 # (phase, [(module pattern, function pattern or None), ...]); a sample goes to the first phase
 # any of whose rules matches any frame of its stack. Patterns are re.match for modules,
@@ -96,9 +97,9 @@ def matches(rules, stack) -> bool:
         for module, function in stack for module_rule, function_rule in rules)
 
 
-def phase_of(stack: tuple, phases: list) -> str:
+def phase_of(stack: tuple, phases: list, other: str) -> str:
     """The phase a sampled stack (outermost frame first) belongs to."""
-    return next((name for name, rules in phases if matches(rules, stack)), OTHER)
+    return next((name for name, rules in phases if matches(rules, stack)), other)
 
 
 def package_of(stack: tuple) -> str:
@@ -152,10 +153,10 @@ class Profile:
         return counter[key] / max(sum(counter.values()), 1)
 
 
-def classify(stacks: Counter, phases: list) -> tuple[Counter, Counter]:
+def classify(stacks: Counter, phases: list, other: str) -> tuple[Counter, Counter]:
     by_phase, by_package = Counter(), Counter()
     for stack, count in stacks.items():
-        phase = phase_of(stack, phases)
+        phase = phase_of(stack, phases, other)
         by_phase[phase] += count
         by_package[package_of(stack)] += count
     return by_phase, by_package
@@ -205,7 +206,7 @@ def profile_requests(app, label: str, path: str, bodies: list[str], marker: str)
     cpu = timed(app, form_environs(app, path, plain), marker)
     with StackSampler() as sampler:
         timed(app, form_environs(app, path, sampled), marker, sampler)
-    by_phase, by_package = classify(sampler.stacks, PHASES)
+    by_phase, by_package = classify(sampler.stacks, PHASES, OTHER)
     return Profile(label, len(plain), 1000 * cpu / len(plain), by_phase, by_package,
                    made=len(warm) + len(plain) + len(sampled))
 
@@ -254,7 +255,7 @@ def profile_worker(app, submissions: int, channels: dict) -> Profile:
         raise BenchError("the worker delivered nothing for the submissions")
     log(f"the worker delivered {sent} messages for {submissions} submissions "
         f"({', '.join(f'{name} {c.sent}' for name, c in channels.items() if c.sent)})")
-    by_phase, by_package = classify(sampler.stacks, WORKER_PHASES)
+    by_phase, by_package = classify(sampler.stacks, WORKER_PHASES, WORKER_OTHER)
     return Profile("worker, per submission", submissions, 1000 * cpu / submissions,
                    by_phase, by_package)
 
