@@ -204,9 +204,9 @@ def grow_sample(sample: list[str], existing: int, added: int,
     """Keep `sample` a uniform sample of (up to) SAMPLE_CODES codes over all rows when `added`
     rows join `existing` ones: the old codes to keep, and the offsets among the new rows whose
     codes join them."""
-    total = existing + added
     if added <= 0:
         return list(sample), set()
+    total = existing + added
     size = min(SAMPLE_CODES, total)
     from_new = min(added, round(size * added / total))
     kept = rng.sample(sample, min(len(sample), size - from_new))
