@@ -69,7 +69,7 @@ REPLAYED = (select(REQUESTS.c.code, REQUESTS.c.submitted_at, REQUESTS.c.due_at)
 RECEIPT = """<!doctype html><html lang="{{ lang }}"><meta charset="utf-8">
 <title>{{ _("Receipt") }}</title>
 <h1>{{ _("Your request has been sent") }}</h1>
-<dl><dt>{{ _("Tracking code") }}</dt><dd><strong class="code tracking-code">{{ code }}</strong></dd>
+<dl><dt>{{ _("Tracking code") }}</dt><dd><strong class="code tracking-code" dir="ltr">{{ code }}</strong></dd>
 <dt>{{ _("Form") }}</dt><dd>{{ form_title }}</dd>
 <dt>{{ _("Sent on") }}</dt><dd>{{ sent_on }}</dd>
 <dt>{{ _("Answer due by") }}</dt><dd>{{ due_by }}</dd></dl>
@@ -78,7 +78,7 @@ RECEIPT = """<!doctype html><html lang="{{ lang }}"><meta charset="utf-8">
 STATUS = """<!doctype html><html lang="{{ lang }}"><meta charset="utf-8">
 <title>{{ _("Request status") }}</title>
 <h1>{{ _("Request status") }}</h1>
-<dl><dt>{{ _("Tracking code") }}</dt><dd class="code">{{ code }}</dd>
+<dl><dt>{{ _("Tracking code") }}</dt><dd class="code" dir="ltr">{{ code }}</dd>
 <dt>{{ _("Form") }}</dt><dd>{{ form_title }}</dd>
 <dt>{{ _("Status") }}</dt><dd class="status">{{ status }}</dd>
 <dt>{{ _("Answer due by") }}</dt><dd>{{ due_by }}</dd></dl>
@@ -127,7 +127,7 @@ def read_form_configs(settings: dict) -> dict[tuple[str, str], FormConfig]:
                         organization.timezone or "UTC", form.id, form.slug, version.id,
                         form.processing_days, form.unit_id, dict(form.titles or {}),
                         tuple(version.fields), WorkCalendar.for_organization(organization))
-        db.session.expunge_all()
+        db.session.remove()  # the rows stay, detached, with what was loaded
         db.engine.dispose()
     return configs
 
@@ -247,6 +247,7 @@ def create_app() -> Flask:
     floor = Floor({key.removeprefix("FRONTDESK_"): value for key, value in os.environ.items()
                    if key.startswith("FRONTDESK_")})
     app = Flask(__name__)
+    app.extensions["floor"] = floor
     # Only for the error messages of a refused answer (FieldError translates its message).
     Babel(app, locale_selector=lambda: (request.view_args or {}).get("lang"),
           default_translation_directories=str(TRANSLATIONS))
