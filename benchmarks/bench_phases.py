@@ -9,13 +9,14 @@ It builds one database as bench_core.py does (BENCH_PHASE_ROWS requests, default
   1. N submissions (POST /w/demo/en/f/complaint, a fresh form token each) and N lookups
      (POST /w/demo/en/track) through the app's WSGI callable, without gunicorn or HTTP: the CPU
      time of the thread per request (time.thread_time) is the total;
-  2. the same again while a CPU-time sampler (SIGPROF every millisecond of CPU) reads the
-     stack and files each sample under the first PHASES entry one of its frames matches (any
+  2. the same again while a CPU-time sampler (SIGPROF every millisecond of CPU, or every tick
+     of the kernel's clock if that is coarser: 4 ms here) reads the stack and files each sample under the first PHASES entry one of its frames matches (any
      frame: e-mail templates rendered while composing notices are notices, not page
      rendering). A phase's CPU is its share of the samples times the total;
   3. the delivery worker (widget.notify.worker.run_once, until a poll claims nothing) sending
      what the N submissions queued to a local SMTP server (aiosmtpd, its own process): its CPU
-     per submission, and per phase likewise.
+     per submission, and per phase likewise (one run, sampled: the sampler's own cost, about
+     a percent, is in it).
 
 The phases are groups of modules and functions (see PHASES, WORKER_PHASES), not line numbers,
 so that they keep working while the code moves: notices composed in the request or in the
@@ -24,8 +25,9 @@ its module name ("cache") and counts as configuration lookup; a phase that no lo
 shows 0. A function matches by its qualified name (re.search). On PostgreSQL the figures are
 this process's CPU only (the server's is not sampled; bench_core.py counts it).
 
-Settings (environment): BENCH_PHASE_ROWS (else BENCH_ROWS if smaller), BENCH_PHASE_REQUESTS (N, default 2000; --quick 300),
-BENCH_KEEP=1, BENCH_DATABASE_URL / TEST_DATABASE_URL as for bench_core.py.
+Settings (environment): BENCH_PHASE_ROWS (else BENCH_ROWS if smaller), BENCH_PHASE_REQUESTS
+(N, default 2000; --quick 300), BENCH_KEEP=1, BENCH_DATABASE_URL / TEST_DATABASE_URL as for
+bench_core.py. Exit status 1 when something failed to run.
 """
 from __future__ import annotations
 
@@ -164,7 +166,7 @@ def classify(stacks: Counter, phases: list, other: str) -> tuple[Counter, Counte
 
 # ----------------------------------------------------------------------------- the requests
 
-def form_environs(app, path: str, bodies: list[str]) -> list[dict]:
+def form_environs(path: str, bodies: list[str]) -> list[dict]:
     """WSGI environs of form posts, built before any is timed."""
     from werkzeug.test import EnvironBuilder
 
@@ -202,10 +204,10 @@ def profile_requests(app, label: str, path: str, bodies: list[str], marker: str)
     """Warm up, time the requests, then sample the same number again."""
     count = len(bodies) // 3
     warm, plain, sampled = bodies[:min(count, 200)], bodies[count:2 * count], bodies[2 * count:]
-    timed(app, form_environs(app, path, warm), marker)
-    cpu = timed(app, form_environs(app, path, plain), marker)
+    timed(app, form_environs(path, warm), marker)
+    cpu = timed(app, form_environs(path, plain), marker)
     with StackSampler() as sampler:
-        timed(app, form_environs(app, path, sampled), marker, sampler)
+        timed(app, form_environs(path, sampled), marker, sampler)
     by_phase, by_package = classify(sampler.stacks, PHASES, OTHER)
     return Profile(label, len(plain), 1000 * cpu / len(plain), by_phase, by_package,
                    made=len(warm) + len(plain) + len(sampled))
