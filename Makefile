@@ -73,17 +73,19 @@ test: test-venv translations system-test-deps node_modules/.installed
 	$(BIN)/python -m tests.postgres_server $(BIN)/python -m pytest $(PARALLEL) --ignore=tests/e2e -q
 
 # The benchmarks (benchmarks/, each prints ratios against a baseline measured in the same run):
-# page weight in Chromium, mail, then the load benchmarks on SQLite and on a throwaway
-# PostgreSQL server (whatever database URL the shell exports is not used here).
-# BENCH_ROWS=20000 make bench for a quick try.
+# page weight in Chromium, mail, then the load benchmarks and the CPU per phase on SQLite and on
+# a throwaway PostgreSQL server (whatever database URL the shell exports is not used here).
+# BENCH_ROWS=20000 make bench for a quick try (docs/benchmarks.md: each script's --quick).
 BENCH_ENV := env -u BENCH_DATABASE_URL -u TEST_DATABASE_URL
 bench: test-venv translations system-test-deps
 	$(BENCH_ENV) $(BIN)/python benchmarks/bench_weight.py
 	$(BENCH_ENV) $(BIN)/python benchmarks/bench_mail.py
 	$(BENCH_ENV) $(BIN)/python benchmarks/bench_core.py
 	$(BENCH_ENV) $(BIN)/python benchmarks/bench_scale.py
+	$(BENCH_ENV) $(BIN)/python benchmarks/bench_phases.py
 	$(BENCH_ENV) $(BIN)/python -m tests.postgres_server $(BIN)/python benchmarks/bench_core.py
 	$(BENCH_ENV) $(BIN)/python -m tests.postgres_server $(BIN)/python benchmarks/bench_scale.py
+	$(BENCH_ENV) $(BIN)/python -m tests.postgres_server $(BIN)/python benchmarks/bench_phases.py
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .hypothesis

@@ -199,14 +199,49 @@ def _copy(database: Database, statement: str, rows) -> None:
                 copy.write_row(row)
 
 
-def build_baseline_db(database: Database, rows: int, rng: random.Random) -> list[str]:
-    """The baseline's table with `rows` entries; returns a sample of their codes."""
+def grow_sample(sample: list[str], existing: int, added: int,
+                rng: random.Random) -> tuple[list[str], set[int]]:
+    """Keep `sample` a uniform sample of (up to) SAMPLE_CODES codes over all rows when `added`
+    rows join `existing` ones: the old codes to keep, and the offsets among the new rows whose
+    codes join them."""
+    if added <= 0:
+        return list(sample), set()
+    total = existing + added
+    size = min(SAMPLE_CODES, total)
+    from_new = min(added, round(size * added / total))
+    kept = rng.sample(sample, min(len(sample), size - from_new))
+    return kept, set(rng.sample(range(added), from_new))
+
+
+@dataclass
+class BaselineData:
+    """The baseline's database: how many entries it holds and a sample of their codes."""
+
+    database: Database
+    rows: int = 0
+    sample: list[str] = field(default_factory=list)
+
+
+def build_baseline_db(database: Database, rows: int, rng: random.Random) -> BaselineData:
+    """The baseline's table with `rows` entries."""
     import baseline_app
 
     engine = baseline_app.make_engine(database.url)
     baseline_app.create_schema(engine)
     engine.dispose()
-    sample_at = set(rng.sample(range(rows), min(SAMPLE_CODES, rows)))
+    data = BaselineData(database)
+    add_baseline_entries(data, rows, rng)
+    return data
+
+
+def add_baseline_entries(data: BaselineData, count: int, rng: random.Random) -> None:
+    """`count` more entries in the baseline's table; the sample stays uniform over all."""
+    import baseline_app
+
+    if count <= 0:
+        return
+    database = data.database
+    kept, sample_at = grow_sample(data.sample, data.rows, count, rng)
     sample = []
     answers = json.dumps({key: ANSWERS[key] for key in ("topic", "message", "name", "email")})
     created = _stamp(datetime.now(timezone.utc) - timedelta(days=30))
@@ -220,18 +255,19 @@ def build_baseline_db(database: Database, rows: int, rng: random.Random) -> list
             yield code, answers, created
 
     if database.is_postgres:
-        _copy(database, "COPY entries (code, answers, created_at) FROM STDIN", entries(0, rows))
+        _copy(database, "COPY entries (code, answers, created_at) FROM STDIN", entries(0, count))
         vacuum_analyze(database)
     else:
         engine = baseline_app.make_engine(database.url)
         with engine.begin() as connection:
-            for start in range(0, rows, BATCH):
+            for start in range(0, count, BATCH):
                 connection.exec_driver_sql(
                     "INSERT INTO entries (code, answers, created_at) VALUES (?, ?, ?)",
-                    list(entries(start, min(start + BATCH, rows))))
+                    list(entries(start, min(start + BATCH, count))))
         engine.dispose()
-    rng.shuffle(sample)
-    return sample
+    data.sample = kept + sample
+    data.rows += count
+    rng.shuffle(data.sample)
 
 
 @dataclass
@@ -244,6 +280,7 @@ class AppData:
     settings: dict = field(default_factory=dict)  # create_app's overrides
     env: dict = field(default_factory=dict)       # the same as FRONTDESK_* variables
     sample: list[str] = field(default_factory=list)
+    rows: int = 0  # requests added in bulk (besides the demo data's)
 
 
 def app_settings(database: Database, upload_dir: Path) -> dict:
@@ -275,32 +312,58 @@ def build_app_db(database: Database, upload_dir: Path, rows: int,
                  rng: random.Random) -> AppData:
     """Frontdesk's schema (its migrations) and demo data, then `rows` sent complaints with the
     "received" event the app writes beside each."""
+    data = create_app_db(database, upload_dir)
+    add_requests(data, rows, rng)
+    return data
+
+
+def create_app_db(database: Database, upload_dir: Path) -> AppData:
+    """Frontdesk's schema (its migrations) and demo data; the ids the benchmarks post to."""
     from sqlalchemy import select
 
-    from widget import codes, create_app
+    from widget import create_app
     from widget.demo import load_demo_data
     from widget.extensions import db
-    from widget.models import EventKind, Form, Request, RequestStatus, Site
+    from widget.models import Form, Site
 
     settings = app_settings(database, upload_dir)
-    app = create_app(settings)
     env = {f"FRONTDESK_{key}": str(value).lower() if isinstance(value, bool) else str(value)
            for key, value in settings.items()}
+    app = create_app(settings)
     with app.app_context():
         migrate_quietly()
         load_demo_data("http://localhost:8000")
         site = db.session.scalar(select(Site).where(Site.key == "demo"))
         form = db.session.scalar(select(Form).where(Form.organization_id == site.organization_id,
                                                     Form.slug == "complaint"))
-        version = form.current_version
-        data = AppData(database, settings["SECRET_KEY"], site.id, form.id, version.id,
-                       settings, env)
-        fixed = (site.organization_id, site.id, version.id, RequestStatus.RECEIVED.value, "web",
-                 "en", json.dumps(ANSWERS), 1)
+        data = AppData(database, settings["SECRET_KEY"], site.id, form.id,
+                       form.current_version.id, settings, env)
+        db.session.remove()
+        db.engine.dispose()
+    return data
+
+
+def add_requests(data: AppData, count: int, rng: random.Random) -> None:
+    """`count` more sent complaints, each with the "received" event the app writes beside it,
+    inserted in bulk; data.sample stays a uniform sample of all their codes."""
+    from sqlalchemy import select
+
+    from widget import codes, create_app
+    from widget.extensions import db
+    from widget.models import EventKind, Request, RequestStatus, Site
+
+    if count <= 0:
+        return
+    database = data.database
+    kept, sample_at = grow_sample(data.sample, data.rows, count, rng)
+    sample: list[str] = []
+    app = create_app(data.settings)
+    with app.app_context():
+        site = db.session.get(Site, data.site_id)
+        fixed = (site.organization_id, site.id, data.version_id, RequestStatus.RECEIVED.value,
+                 "web", "en", json.dumps(ANSWERS), 1)
         first_id = (db.session.scalar(select(db.func.max(Request.id))) or 0) + 1
         db.session.commit()
-
-        sample_at = set(rng.sample(range(rows), min(SAMPLE_CODES, rows)))
         # Codes exactly as codes.generate() makes them (13 symbols + the Damm check symbol),
         # drawn from a seeded PRNG: secrets.choice would cost ~25 s per million codes.
         start_day = datetime.now(timezone.utc).replace(tzinfo=None) - timedelta(days=400)
@@ -311,8 +374,8 @@ def build_app_db(database: Database, upload_dir: Path, rows: int,
                 payload = "".join(rng.choices(codes.ALPHABET, k=codes.DATA_LENGTH))
                 code = payload + codes.check_symbol(payload)
                 if i in sample_at:
-                    data.sample.append(code)
-                moment = start_day + timedelta(seconds=i * 30)
+                    sample.append(code)
+                moment = start_day + timedelta(seconds=(data.rows + i) * 30)
                 stamp = _stamp(moment)
                 # Random like models.requests.new_open311_id, from the same seeded PRNG.
                 yield (first_id + i, code, f"{rng.getrandbits(80):020x}", stamp, stamp, stamp,
@@ -321,7 +384,7 @@ def build_app_db(database: Database, upload_dir: Path, rows: int,
         columns = ("id, code, open311_id, created_at, updated_at, submitted_at, due_at, organization_id, "
                    "site_id, form_version_id, status, channel, language, answers, lock_version")
         if database.is_postgres:
-            _copy(database, f"COPY requests ({columns}) FROM STDIN", requests(0, rows))
+            _copy(database, f"COPY requests ({columns}) FROM STDIN", requests(0, count))
             with db.engine.begin() as connection:
                 connection.exec_driver_sql(
                     "INSERT INTO events (request_id, kind, created_at, data) "
@@ -334,8 +397,8 @@ def build_app_db(database: Database, upload_dir: Path, rows: int,
             vacuum_analyze(database)
         else:
             with db.engine.begin() as connection:
-                for start in range(0, rows, BATCH):
-                    batch = list(requests(start, min(start + BATCH, rows)))
+                for start in range(0, count, BATCH):
+                    batch = list(requests(start, min(start + BATCH, count)))
                     connection.exec_driver_sql(
                         f"INSERT INTO requests ({columns}) "
                         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", batch)
@@ -343,13 +406,16 @@ def build_app_db(database: Database, upload_dir: Path, rows: int,
                         "INSERT INTO events (request_id, kind, created_at, data) "
                         "VALUES (?, ?, ?, ?)", [(row[0], received, row[3], "{}") for row in batch])
         # The rows read back through the models like rows the app wrote.
-        probe = db.session.scalar(select(Request).where(Request.code == data.sample[0]))
-        if (probe is None or probe.status != RequestStatus.RECEIVED.value or probe.due_at is None
-                or len(probe.events) != 1 or probe.answers != ANSWERS):
+        probe = db.session.scalar(select(Request).where(Request.code == sample[0])) if sample \
+            else None
+        if sample and (probe is None or probe.status != RequestStatus.RECEIVED.value
+                       or probe.due_at is None or len(probe.events) != 1
+                       or probe.answers != ANSWERS):
             raise BenchError("the inserted requests do not read back as sent requests")
         db.session.remove()
         db.engine.dispose()
-    if not all(codes.is_valid(code) for code in data.sample):
+    if not all(codes.is_valid(code) for code in sample):
         raise BenchError("generated codes fail widget.codes.is_valid")
+    data.sample = kept + sample
+    data.rows += count
     rng.shuffle(data.sample)
-    return data

@@ -179,6 +179,63 @@ class Server:
         self.stop()
 
 
+class RedisServer:
+    """A throwaway redis-server on a free loopback port (no persistence), for Flask-Limiter as
+    production runs it; stopped by its own pid."""
+
+    def __init__(self, tmp: Path):
+        path = shutil.which("redis-server")
+        if not path:
+            raise BenchError("redis-server is not installed (Debian: apt-get install redis-server)")
+        self.port = free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self._log = open(tmp / "redis.log", "ab")
+        self.process = subprocess.Popen(
+            [path, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+             "--appendonly", "no", "--dir", str(tmp)],
+            stdout=self._log, stderr=subprocess.STDOUT)
+        self._wait()
+
+    def _wait(self, timeout: float = 15) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                self.stop()
+                raise BenchError(f"redis-server exited ({self.process.returncode})")
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=1) as sock:
+                    sock.sendall(b"PING\r\n")
+                    if sock.recv(16).startswith(b"+PONG"):
+                        return
+            except OSError:
+                pass
+            time.sleep(0.1)
+        self.stop()
+        raise BenchError(f"redis-server did not answer on port {self.port}")
+
+    def cpu(self) -> float:
+        """CPU seconds used so far by the server."""
+        return process_cpu(self.process.pid)
+
+    def stop(self) -> None:
+        if self._log.closed:
+            return
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self._log.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *_exc):
+        self.stop()
+
+
 @dataclass
 class Load:
     """What one wrk run reported."""
