@@ -3,7 +3,7 @@ which notices they get how, and the back office's language. Every staff member h
 from __future__ import annotations
 
 from flask import current_app, flash, g, redirect, render_template, request, url_for
-from flask_babel import gettext as _, lazy_gettext as _l
+from flask_babel import gettext as _, lazy_gettext as _l, ngettext
 from flask_login import current_user
 
 from admin import bp
@@ -60,8 +60,8 @@ def for_me_read():
     """Mark the chosen notices read, or all of them."""
     chosen = None if request.form.get("all") else posted_ids(request.form.getlist("notice"))
     marked = staff_notices.mark_read(current_staff(), chosen)
-    flash(_("%(num)d notices marked read.", num=marked) if marked != 1
-          else _("One notice marked read."), "success")
+    flash(ngettext("%(num)d notice marked read.", "%(num)d notices marked read.", marked),
+          "success")
     return redirect(url_for("admin.for_me"))
 
 
