@@ -46,10 +46,14 @@ DEADLINE_MARKS = {THREE_HOURS: "staff_deadline_3h", ONE_DAY: "staff_deadline_1d"
 
 # --- written with the event ---------------------------------------------------------------------
 
+# An @ that starts a word: "@Lan", "(@lan@hn.vn"; not the @ inside an address written out.
+MENTION = re.compile(r"(?:^|[\s(\[,;:])@\w", re.UNICODE)
+
+
 def _note_pending(session: Session, _context, _instances) -> None:
     for obj in list(session.new):
         if (isinstance(obj, Event) and obj.kind in WATCHED
-                and (obj.kind != EventKind.NOTE.value or "@" in (obj.note or ""))):
+                and (obj.kind != EventKind.NOTE.value or MENTION.search(obj.note or ""))):
             session.add(PendingStaffNotice(event=obj))
 
 
@@ -82,11 +86,12 @@ def _executor_or_unit(request: Request) -> list[StaffUser]:
 
 
 def mentioned_in(note: str, candidates: list[StaffUser]) -> list[StaffUser]:
-    """The colleagues a note names: @ and their e-mail address or their name, in any case."""
+    """The colleagues a note names: @ and their e-mail address or their name, in any case,
+    starting a word and ending one."""
     text = note.casefold()
-    return [staff for staff in candidates
-            if f"@{staff.email.casefold()}" in text
-            or re.search(rf"@{re.escape(staff.name.casefold())}(?!\w)", text)]
+    return [staff for staff in candidates if any(
+        re.search(rf"(?:^|[\s(\[,;:])@{re.escape(name.casefold())}(?![\w@.-]*\w)", text)
+        for name in (staff.email, staff.name))]
 
 
 def recipients(event: Event) -> list[tuple[StaffUser, str, dict]]:
