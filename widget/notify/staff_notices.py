@@ -165,7 +165,8 @@ def compose_pending(limit: int = 200) -> int:
                                  .limit(limit).with_for_update(skip_locked=True)).all()
     for row in pending:
         event = row.event
-        for staff, kind, data in recipients(event):
+        # Gone with its request (a database without enforced foreign keys keeps the row).
+        for staff, kind, data in recipients(event) if event is not None else ():
             tell(staff, kind, event.request, event, data)
         db.session.delete(row)
     db.session.commit()
