@@ -26,7 +26,7 @@ from widget.i18n import format_due, reading_as, text_direction
 from widget.models import (Event, EventKind, Organization, OutboxChannel, PendingStaffNotice, Request,
                            ScheduledNotice, StaffNotice, StaffNoticeChannel, StaffNoticeKind,
                            StaffNoticeSwitch, StaffUser, Unit)
-from widget.models.people import staff_units
+from widget.models.people import Role, staff_units
 from widget.models._types import utcnow
 from widget.notify.compose import theme_colour
 from widget.notify.outbox import enqueue
@@ -74,7 +74,7 @@ def _unit_staff(request: Request, unit_id: int | None) -> list[StaffUser]:
     """The people of a unit; for a request of no unit, the administrators (who alone see it)."""
     statement = select(StaffUser).where(StaffUser.organization_id == request.organization_id)
     if unit_id is None:
-        statement = statement.where(StaffUser.role == "admin")
+        statement = statement.where(StaffUser.role == Role.ADMIN.value)
     else:
         statement = statement.where(StaffUser.id.in_(
             select(staff_units.c.staff_user_id).where(staff_units.c.unit_id == unit_id)))
@@ -180,9 +180,9 @@ def _naive(moment: datetime) -> datetime:
 
 
 def _working_day_seconds(calendar: WorkCalendar) -> int:
-    today = datetime(2000, 1, 1)
-    return int((datetime.combine(today, calendar.day_end)
-                - datetime.combine(today, calendar.day_start)).total_seconds())
+    any_day = datetime(2000, 1, 1)
+    return int((datetime.combine(any_day, calendar.day_end)
+                - datetime.combine(any_day, calendar.day_start)).total_seconds())
 
 
 def queue_deadline_notices(now: datetime | None = None) -> int:
