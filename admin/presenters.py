@@ -44,6 +44,8 @@ STAFF_EVENT_LABELS = {EventKind.CITIZEN_MESSAGE.value: _l("Message from the pers
 VIEWS = {
     View.NEW.value: _l("New"),
     View.MINE.value: _l("Mine"),
+    View.WAITING_FOR_US.value: _l("Waiting for us"),
+    View.WAITING_FOR_PERSON.value: _l("Waiting for the person"),
     View.OVERDUE.value: _l("Overdue"),
     View.DUE_SOON.value: _l("Due soon"),
     View.PAUSED.value: _l("Paused"),

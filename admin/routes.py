@@ -18,6 +18,7 @@ from widget.services.access import AdministratorsOnly, NotFound, find_for_staff
 from widget.services.deliveries import deliveries_of
 from widget.services.inbox import forms_of, list_inbox
 from widget.services.messaging import mark_citizen_messages_read
+from widget.services.staff_notices import note_look, unread_of
 from widget.services.workflow import executors_for
 from widget.untrusted import parse_id
 from widget.uploads import configured_store
@@ -79,6 +80,7 @@ def inbox():
     page = list_inbox(staff, query)
     return render_template(
         "admin/inbox.html", page=page, rows=inbox_rows(page.requests), query=query,
+        unread=unread_of(staff, [req.id for req in page.requests]),
         params=params, problems=problems, statuses=INBOX_STATUSES, forms=forms_of(staff))
 
 
@@ -89,6 +91,7 @@ def detail(request_id):
     req = find_for_staff(staff, request_id)
     unread = {m.id for m in req.messages if not m.from_staff and m.read_at is None}
     mark_citizen_messages_read(staff, req)
+    note_look(staff, req)
     return render_detail(req, unread=unread, letter_template=request.args.get("letter_template"))
 
 

@@ -135,7 +135,8 @@ def back_office_pages(client, language: str) -> dict[str, str]:
     db.session.commit()
     with client.session_transaction() as session:
         session["_user_id"] = token
-    for view in ("new", "mine", "overdue", "due_soon", "paused", "all"):
+    for view in ("new", "mine", "waiting_for_us", "waiting_for_person", "overdue", "due_soon",
+                 "paused", "all"):
         pages[f"inbox {view}"] = client.get(f"/admin/?view={view}")
     pages["inbox bad filters"] = client.get("/admin/?view=all&form=x&from=someday&status=nope")
     # Not the demo card holder's draft: staff never see drafts (it is "not found").
@@ -168,6 +169,7 @@ def back_office_pages(client, language: str) -> dict[str, str]:
     for area in ADMIN_AREAS:
         for name, (response, status) in area(client, admin).items():
             pages[name], area_expected[name] = response, status
+    pages.update(staff_notice_pages(client, admin, received))
     pages["not found"] = client.get("/admin/requests/999999")
     pages["desk"] = client.get("/admin/requests/new")
     # Unpublished forms (a new one of the form builder's) are not offered at the desk: 404.
@@ -183,10 +185,27 @@ def back_office_pages(client, language: str) -> dict[str, str]:
     expected = {"login failed": 422, "inbox bad filters": 200, "refused action": 422,
                 "refused wording": 422, "detail change refused": 422, "system refused": 422,
                 "webhook refused": 422, "form approval refused": 422,
-                "conflict": 409, "not found": 404, "desk errors": 422} | area_expected
+                "conflict": 409, "not found": 404, "desk errors": 422,
+                "my notices refused": 422} | area_expected
     assert {name: response.status_code for name, response in pages.items()} == {
         name: expected.get(name, 200) for name in pages}
     return {name: response.get_data(as_text=True) for name, response in pages.items()}
+
+
+def staff_notice_pages(client, staff, request) -> dict:
+    """{page name: response} for a staff member's own pages, with one notice of every kind."""
+    from widget.models import StaffNoticeKind
+    from widget.notify.staff_notices import tell
+
+    for kind in StaffNoticeKind:
+        tell(staff, kind.value, request, None, {"window": "3h"})
+    tell(staff, "new_in_unit", request, None, {"from_unit_id": request.unit_id, "reason": "Nhầm đơn vị"})
+    from widget.extensions import db
+    db.session.commit()
+    return {"for me": client.get("/admin/for-me"),
+            "for me unread": client.get("/admin/for-me?show=unread"),
+            "my notices": client.get("/admin/me/notices"),
+            "my notices refused": client.post("/admin/me/notices", data={"on": "nope:email"})}
 
 
 def account_admin_pages(client) -> dict:

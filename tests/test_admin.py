@@ -217,7 +217,7 @@ def test_inbox_has_views_with_counts_and_readable_rows(client, office, make):
     html = html_of(client.get("/admin/"))
     counts = dict(re.findall(r'view=(\w+)"[^>]*>[^<]+<span class="count">(\d+)<', html))
     assert counts == {"new": "1", "mine": "1", "overdue": "1", "due_soon": "0", "paused": "1",
-                      "all": "4"}
+                      "waiting_for_us": "3", "waiting_for_person": "1", "all": "4"}
     assert codes.display(new.code) in html and "Not registered" in html and "Lan Nguyen" in html
     assert "Form-Hn" in html and "Received, waiting to be registered" in html
     html = html_of(client.get("/admin/?view=all"))

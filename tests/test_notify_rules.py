@@ -228,7 +228,10 @@ def test_a_bad_wording_never_renders_half(app):
 
 
 def test_every_public_event_gives_a_notice_or_is_silent_on_purpose():
-    silent = {EventKind.DRAFT_SAVED, EventKind.CITIZEN_MESSAGE, EventKind.NOTE, EventKind.STARTED}
+    silent = {EventKind.DRAFT_SAVED, EventKind.CITIZEN_MESSAGE, EventKind.NOTE, EventKind.STARTED,
+              # Staff are told of a transfer (widget.notify.staff_notices); the person's notice
+              # of it comes with the transfer action.
+              EventKind.TRANSFERRED}
     for kind in EventKind:
         key = notice_key(kind.value, {}, "web", S.IN_PROGRESS.value)
         assert (key is None) == (kind in silent), kind

@@ -68,11 +68,13 @@ def create_app(config: dict | None = None) -> Flask:
     from widget.api.open311 import bp as open311_bp
     from widget import i18n
     from widget.cli import register_commands
+    from widget.notify.staff_notices import watch_events
     from widget.public import bp as public_bp
     from widget.services.staff_sessions import staff_for_session
     from widget.web import register_web_hooks
 
     login.user_loader(staff_for_session)
+    watch_events()  # every event that may concern staff leaves a row for the worker
     login.login_view = "admin.login"
 
     babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=i18n.select_timezone)

@@ -86,7 +86,8 @@ def register_commands(app: Flask) -> None:
         if once:
             policy = worker.policy_from_config(app.config)
             channels = worker.channels_from_config(app.config)
-            noticed = worker.scheduled(app.config) + worker.recoveries(app.config)
+            noticed = (worker.scheduled(app.config) + worker.recoveries(app.config)
+                       + worker.staff_notices())
             total = 0
             while claimed := worker.run_once(channels, worker.worker_name(), policy, batch):
                 total += claimed

@@ -41,7 +41,10 @@ def best_language(requested: str | None = None, site_default: str | None = None)
 
 
 def select_locale() -> str:
-    """Flask-Babel's locale selector: the language in the URL wins; it survives without cookies."""
+    """Flask-Babel's locale selector: the language in the URL wins; it survives without cookies.
+    A staff member who chose a language in the back office reads it there (g.reader_language)."""
+    if g.get("reader_language"):
+        return g.reader_language
     if request and request.view_args and request.view_args.get("lang") in supported_languages():
         return request.view_args["lang"]
     return best_language(request.args.get("lang") if request else None)

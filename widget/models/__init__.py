@@ -16,6 +16,8 @@ from widget.models.people import Role, StaffSession, StaffUser
 from widget.models.requests import (OPEN_STATUSES, Attachment, Channel, Event, EventKind,
                                     FeeStatus, Handover, JournalCounter, Letter, Message,
                                     PauseReason, Request, RequestStatus)
+from widget.models.staff_notices import (PendingStaffNotice, RequestLook, StaffNotice,
+                                         StaffNoticeChannel, StaffNoticeKind, StaffNoticeSwitch)
 
 __all__ = [
     "AccountGroup", "ChangeCounter", "FormAccess", "HelpPage", "Skin", "Theme", "UnitKind",
@@ -28,4 +30,6 @@ __all__ = [
     "Field", "FieldType", "Form", "FormGroup", "FormVersion", "Handover", "JournalCounter",
     "Letter", "Message", "Organization", "PauseReason", "Request", "RequestStatus", "Role",
     "Site", "StaffSession", "StaffUser", "Unit",
+    "PendingStaffNotice", "RequestLook", "StaffNotice", "StaffNoticeChannel", "StaffNoticeKind",
+    "StaffNoticeSwitch",
 ]

@@ -36,7 +36,10 @@ class StaffUser(db.Model):
     password_hash: Mapped[str] = mapped_column(String(255))
     role: Mapped[str] = mapped_column(String(20), default=Role.OPERATOR.value)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # The language of their notices, and of the back office once they pick it there
+    # (language_chosen); until then the back office follows the browser.
     language: Mapped[str] = mapped_column(String(8), default="en")
+    language_chosen: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None]
     # A connected back-office system's identity (ApiClient): never signs in, never an executor.

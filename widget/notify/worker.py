@@ -25,6 +25,7 @@ from widget.notify.channels.webhook import WebhookChannel
 from widget.notify.outbox import Claimed, RetryPolicy, claim, release, settle
 from widget.notify.recovery import answer_code_recoveries
 from widget.notify.schedule import run_schedule
+from widget.notify.staff_notices import compose_pending, queue_deadline_notices
 from widget.notify.webhooks import signing_secret
 from widget.services import account_sessions, one_time, staff_sessions
 from widget.services.draft_expiry import forget_expired_drafts
@@ -195,6 +196,7 @@ def scheduled(config: Mapping) -> int:
         queued = run_schedule(config["FRONTDESK_NOTIFY_DUE_SOON_HOURS"],
                               config["FRONTDESK_DRAFT_MAX_AGE_DAYS"],
                               config["FRONTDESK_NOTIFY_DRAFT_WARNING_DAYS"])
+        queued += queue_deadline_notices()
         forget_expired_drafts(config["FRONTDESK_DRAFT_MAX_AGE_DAYS"], configured_store())
         one_time.forget_old()
         account_sessions.forget_expired()
@@ -208,6 +210,14 @@ def recoveries(config: Mapping) -> int:
     """Answer the asks for lost codes (queues their messages)."""
     try:
         return answer_code_recoveries(config["FRONTDESK_RECOVERY_SMS_DAILY_BUDGET"])
+    finally:
+        db.session.remove()
+
+
+def staff_notices() -> int:
+    """Tell staff of the events recorded since the last look (queues their e-mails)."""
+    try:
+        return compose_pending()
     finally:
         db.session.remove()
 
@@ -228,6 +238,7 @@ def run(app: Flask, stop: threading.Event, channels: Mapping[str, Channel] | Non
                     scheduled(app.config)
                     next_schedule = time.monotonic() + SCHEDULE_EVERY
                 recoveries(app.config)
+                staff_notices()
                 claimed = run_once(channels, worker, policy, batch, unrecorded)
             except Exception as error:  # the database may be restarting: wait and go on
                 if is_database_outage(error):

@@ -10,7 +10,8 @@ from sqlalchemy import Select, String, cast, func, or_, select
 
 from widget import codes
 from widget.extensions import db
-from widget.models import OPEN_STATUSES, Form, FormVersion, Request, RequestStatus, StaffUser
+from widget.models import (OPEN_STATUSES, Form, FormVersion, Message, PauseReason, Request,
+                           RequestStatus, StaffUser)
 from widget.models._types import utcnow
 from widget.services.access import visible_to
 from widget.workdays import WorkCalendar
@@ -21,7 +22,9 @@ DUE_SOON_HOURS = 24  # working hours
 
 class View(str, enum.Enum):
     NEW = "new"            # received, waiting for registration
-    MINE = "mine"          # assigned to me, still open
+    MINE = "mine"          # assigned to me, waiting for me: open, or its result ready
+    WAITING_FOR_US = "waiting_for_us"          # open, and the next move is ours
+    WAITING_FOR_PERSON = "waiting_for_person"  # paused for the person, who has not written since
     OVERDUE = "overdue"    # open and past the deadline
     DUE_SOON = "due_soon"  # open, due within DUE_SOON_HOURS working hours
     PAUSED = "paused"
@@ -56,11 +59,29 @@ class InboxPage:
     counts: dict[str, int]
 
 
+# Paused for what only the person can give: documents, or the pause they asked for.
+PERSON_PAUSES = (PauseReason.SUPPLEMENT.value, PauseReason.PERSON_REQUEST.value)
+
+
+def _person_wrote_last():
+    """The person's latest message is newer than the organisation's latest (unanswered)."""
+    theirs = select(func.max(Message.created_at)).where(
+        Message.request_id == Request.id, Message.from_staff.is_(False)).scalar_subquery()
+    ours = select(func.max(Message.created_at)).where(
+        Message.request_id == Request.id, Message.from_staff.is_(True)).scalar_subquery()
+    return theirs.is_not(None) & (ours.is_(None) | (theirs > ours))
+
+
 def _view_condition(view: View, staff: StaffUser, now: datetime, calendar: WorkCalendar):
     open_ = Request.status.in_(OPEN_STATUSES)
+    paused = Request.status == RequestStatus.PAUSED.value
+    waiting_for_person = paused & Request.pause_reason.in_(PERSON_PAUSES) & ~_person_wrote_last()
     return {
         View.NEW: Request.status == RequestStatus.RECEIVED.value,
-        View.MINE: open_ & (Request.executor_id == staff.id),
+        View.MINE: Request.status.in_(OPEN_STATUSES + (RequestStatus.RESULT_READY.value,))
+        & (Request.executor_id == staff.id),
+        View.WAITING_FOR_US: open_ & (~paused | _person_wrote_last()),
+        View.WAITING_FOR_PERSON: waiting_for_person,
         View.OVERDUE: open_ & (Request.due_at < now),
         View.DUE_SOON: open_ & (Request.due_at >= now) & (
             Request.due_at <= calendar.add_working_seconds(now, DUE_SOON_HOURS * 3600)),
