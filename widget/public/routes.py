@@ -19,11 +19,12 @@ from widget.services.form_access import may_use_form
 from widget.services.help_pages import published_help
 from widget.services.messaging import send_citizen_message
 from widget.services.recover import ask_for_codes
+from widget.services.status_page import status_page
 from widget.services.themes import theme_for_site, theme_stylesheet
 from widget.services.themes import theme_logo as theme_logo_bytes
 from widget.services.submit import Action, Outcome, Policy, Submission, save_form
 from widget.services.track import (LookupProblem, citizen_file, find_draft, find_request,
-                                   request_for_status_token)
+                                   request_for_page, request_for_status_token)
 from widget.config import setting
 from widget.untrusted import parse_id
 from widget.uploads import IncomingFile, configured_store, form_limits
@@ -225,9 +226,10 @@ def track_reply(lang):
                              form_limits(req.organization, req.form_version.form),
                              configured_store(), page_served_at=access.served_at)
     except NotAllowed as error:
-        return render_status(req, lang, reply_error=error.message,
-                              reply_text=request.form.get("body", ""), status=422)
-    return render_status(req, lang, notice="message_sent")
+        return render_status(request_for_page(req.id), lang, reply_error=error.message,
+                             reply_text=request.form.get("body", ""), status=422)
+    # Read again: the message's commit expired the request, and the page shows the new one.
+    return render_status(request_for_page(req.id), lang, notice="message_sent")
 
 
 @bp.post("/<lang>/track/file/<id:attachment_id>")
@@ -245,8 +247,9 @@ def track_file(lang, attachment_id):
 def render_status(req, lang, notice=None, reply_error=None, reply_text="", status=200):
     """A request's status page, with the token that lets it reply and download."""
     g.private_page = True
+    page = status_page(req)
     return render_template(
-        "public/status.html", req=req, rows=answer_rows(req, lang),
+        "public/status.html", req=req, page=page, rows=answer_rows(req, lang, page.files),
         access=issue_status_token(current_app.secret_key, req.id), notice=notice,
         reply_error=reply_error, reply_text=reply_text), status
 
