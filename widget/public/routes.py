@@ -6,7 +6,7 @@ from flask import abort, current_app, g, redirect, render_template, request, url
 from widget import i18n
 from widget.extensions import limiter
 from widget.public import bp
-from widget.public.forms import CodeForm, ContactForm, EnvelopeForm
+from widget.public.forms import CodeForm, ContactForm
 from widget.public.presenters import answer_rows, draft_values, qr_svg
 from widget.downloads import disposition, file_response
 from widget.security import (TokenError, is_cross_site_post, issue_form_token, issue_status_token,
@@ -137,18 +137,19 @@ def form_page(lang, slug):
 @limiter.limit(lambda: setting("RATE_LIMIT_SUBMIT"))
 def form_post(lang, slug):
     form = published_form(g.site, slug) or abort(404)
-    envelope = EnvelopeForm()
+    # The envelope (token, button, honeypot) read as plain fields: a Flask-WTF form built per
+    # post only to read three strings cost more than the reading.
+    form_token = request.form.get("form_token", "")
     values = {key: request.form.getlist(key) for key in request.form}
     try:
-        token = read_form_token(current_app.secret_key, envelope.form_token.data,
-                                setting("FORM_TOKEN_MAX_AGE"))
+        token = read_form_token(current_app.secret_key, form_token, setting("FORM_TOKEN_MAX_AGE"))
     except TokenError as error:
         # Keep what was typed and give the person a fresh page to send it from.
         return render_form(form, form.current_version, values, notice=error.reason, status=400)
     submission = Submission(
         site=g.site, form=form, token=token,
-        action=Action.DRAFT if envelope.action.data == Action.DRAFT.value else Action.SEND,
-        language=lang, raw=values, honeypot=envelope.website.data or "",
+        action=Action.DRAFT if request.form.get("action") == Action.DRAFT.value else Action.SEND,
+        language=lang, raw=values, honeypot=request.form.get("website", ""),
         files=_incoming_files(), account=g.account, handover=request.form.get("_handover", ""),
         remove_attachment_ids={parse_id(i) for i in request.form.getlist("remove_attachment")} - {None},
     )
@@ -172,10 +173,10 @@ def form_post(lang, slug):
     if result.outcome is Outcome.STORE_DOWN:
         # Nothing was sent or saved; the same page (and token) may be sent again.
         return render_form(form, version, values, draft=result.request, notice="store_down",
-                           token=envelope.form_token.data, status=503)
+                           token=form_token, status=503)
     return render_form(form, version, values, draft=result.request, errors=result.errors,
                         notice="too_fast" if result.outcome is Outcome.TOO_FAST else None,
-                        token=envelope.form_token.data, status=422)
+                        token=form_token, status=422)
 
 
 @bp.route("/<lang>/track", methods=["GET", "POST"])
