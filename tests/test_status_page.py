@@ -9,6 +9,7 @@ import pytest
 
 import widget.services.workflow as workflow
 from tests import backoffice
+from tests.template_loads import no_lazy_loads_in
 from widget import codes
 from widget.models import Message
 from widget.services import messaging
@@ -18,6 +19,14 @@ clock, office, received = backoffice.clock, backoffice.office, backoffice.receiv
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\n%%EOF\n"
 LIMITS = UploadLimits(10_000, 3, 20_000)
 ACCESS = re.compile(r'name="access" value="([^"]+)"')
+
+
+@pytest.fixture(autouse=True)
+def _pages_load_in_their_services(app):
+    """The status page and the cabinet read what they show in their services: a lazy load from
+    their templates raises here."""
+    with no_lazy_loads_in(app, "public/status.html", "public/_answers.html"):
+        yield
 
 
 @pytest.fixture
@@ -164,3 +173,94 @@ def test_a_reply_that_keeps_losing_races_is_refused_with_its_text_kept(
     assert wanted.startswith("Hồ sơ") and page.status_code == 422
     assert wanted in html and "Tôi sẽ đến" in html
     assert db.session.query(Message).filter_by(from_staff=False).count() == 0
+
+
+# -- what staff write for the person -------------------------------------------------------------
+
+def test_what_staff_write_for_the_person_is_on_the_status_page(client, office, received, clock):
+    people = office["people"]
+    clock("2026-10-16 10:00")
+    request = received()
+    workflow.register_request(people["op"], request.id, request.lock_version)
+    workflow.change_deadline(people["head"], request.id, request.lock_version,
+                             backoffice.at("2026-10-30 10:00").date(),
+                             "The land registry answers <slowly> in October")
+    html, _ = open_status(client, request.code)
+    assert "The land registry answers &lt;slowly&gt; in October" in html  # open: why it moved
+    workflow.pause_request(people["op"], request.id, request.lock_version, "supplement",
+                           "Bring the original deed, page 2")
+    html, _ = open_status(client, request.code)
+    assert html.count("Bring the original deed, page 2") == 2  # the notice and the timeline
+    workflow.resume_request(people["op"], request.id, request.lock_version)
+    workflow.mark_result_ready(people["op"], request.id, request.lock_version, "desk",
+                               "Window 4, bring your passport")
+    html, _ = open_status(client, request.code)
+    assert html.count("Window 4, bring your passport") == 2
+    assert html.count("Bring the original deed, page 2") == 1  # no longer why it waits
+    refused = received()
+    workflow.refuse_request(people["op"], refused.id, refused.lock_version, "Not our district")
+    assert "Not our district" in open_status(client, refused.code)[0]
+
+
+def test_notes_that_stay_among_staff_never_reach_the_page(client, db, office, received, clock):
+    from widget.services import fees
+    people = office["people"]
+    clock("2026-10-16 10:00")
+    request = received()
+    workflow.register_request(people["op"], request.id, request.lock_version)
+    fees.request_fee(people["op"], request.id, request.lock_version, "50000")
+    fees.waive_fee(people["head"], request.id, request.lock_version, "SECRET: the director's cousin")
+    messaging.add_internal_note(people["op"], request.id, "SECRET: call back")
+    html, _ = open_status(client, request.code)
+    assert "SECRET" not in html
+
+
+@pytest.mark.parametrize("lang", ["en", "vi", "fa", "ru"])
+def test_a_note_staff_wrote_in_the_persons_language_is_shown_in_it(client, db, office, received,
+                                                                     clock, lang):
+    from widget.models import Event
+    people = office["people"]
+    clock("2026-10-16 10:00")
+    request = received(language=lang)
+    workflow.register_request(people["op"], request.id, request.lock_version)
+    workflow.pause_request(people["op"], request.id, request.lock_version, "supplement",
+                           "Bring the deed")
+    written = {"vi": "Mang theo giấy tờ nhà đất", "fa": "سند ملک را بیاورید",
+               "ru": "Принесите документ о собственности"}
+    event = db.session.query(Event).filter_by(request_id=request.id, kind="paused").one()
+    event.data = {**event.data, "notes": written}
+    db.session.commit()
+    html, _ = open_status(client, request.code, lang=lang)
+    assert (written.get(lang) or "Bring the deed") in html
+    assert all(text not in html for other, text in written.items() if other != lang)
+
+
+def test_the_cabinet_lists_what_staff_wrote_shortened_between_words(client, db, office, received,
+                                                                     clock):
+    from widget.excerpt import excerpt
+    from widget.models import Account
+    from widget.models._types import utcnow
+    from widget.passwords import hash_password
+    people = office["people"]
+    account = Account(organization_id=office["org"].id, name="Lan", email="lan@example.org",
+                      password_hash=hash_password(backoffice.PASSWORD), email_verified_at=utcnow(),
+                      language="vi")
+    db.session.add(account)
+    db.session.commit()
+    clock("2026-10-16 10:00")
+    request = received(language="vi")
+    request.account_id = account.id
+    db.session.commit()
+    reason = ("Hồ sơ thiếu bản sao công chứng giấy chứng nhận quyền sử dụng đất và bản vẽ hiện "
+              "trạng; xin bổ sung tại bộ phận một cửa trước ngày hai mươi tháng mười một, mang "
+              "theo căn cước công dân bản gốc để đối chiếu")
+    workflow.refuse_request(people["op"], request.id, request.lock_version, reason)
+    signed_in = client.post("/w/test/vi/account/signin", headers={"Sec-Fetch-Site": "same-origin"},
+                            data={"contact": "lan@example.org", "password": backoffice.PASSWORD})
+    assert signed_in.status_code == 303
+    listing = client.get("/w/test/vi/account/").get_data(as_text=True)
+    shown = excerpt(reason, 160)
+    assert shown != reason and shown.endswith("…") and shown in listing
+    assert reason.startswith(shown[:-1]) and reason[len(shown) - 1] == " "  # cut between words
+    page = client.get(f"/w/test/vi/account/requests/{request.id}").get_data(as_text=True)
+    assert reason in page  # the request's own page has it whole

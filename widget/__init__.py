@@ -8,7 +8,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from widget import request_guard
+from widget import request_guard, template_speed
 from widget.config import INSTANCE_DIR, PROJECT_ROOT, load_config
 from widget.extensions import babel, csrf, db, limiter, login, mail, migrate
 from widget.uploads import FORM_ALLOWANCE
@@ -79,6 +79,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=i18n.select_timezone)
     i18n.register_template_helpers(app)
+    template_speed.install(app)
     app.register_blueprint(public_bp)
     app.register_blueprint(admin_bp)
     # Machines authenticate with a key in a header, not a cookie: no CSRF token to carry.

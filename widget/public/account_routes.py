@@ -19,6 +19,7 @@ from widget.public.routes import COOKIE, render_form, render_status
 from widget.security import TokenError, issue_challenge_token, read_challenge_token
 from widget.services import account_sessions, accounts, cabinet
 from widget.services.accounts import InvalidInput
+from widget.services.track import request_for_page
 from widget.untrusted import parse_id
 
 
@@ -184,8 +185,8 @@ def own_request(lang, request_id):
     req = cabinet.own_request(account, request_id)
     if req is None or req.is_draft:
         abort(404)
-    cabinet.mark_read(account, request_id=req.id)  # its notices are read now
-    return render_status(req, lang)
+    cabinet.mark_read(account, request_id=req.id)  # its notices are read now (a commit)
+    return render_status(request_for_page(req.id), lang)
 
 
 @bp.get("/<lang>/account/drafts/<id:request_id>")

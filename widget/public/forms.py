@@ -1,7 +1,7 @@
 """Flask-WTF forms for the fixed parts of widget posts; the fields of a request form are
 dynamic and checked by widget.services.answers, the one validation every channel shares."""
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, StringField
+from wtforms import StringField
 from wtforms.validators import DataRequired, InputRequired, Length
 
 
@@ -9,15 +9,6 @@ class WidgetForm(FlaskForm):
     class Meta:
         # Signed form tokens replace cookie-bound CSRF in the iframe (see widget.security).
         csrf = False
-
-
-class EnvelopeForm(WidgetForm):
-    """What every request-form post carries besides the answers."""
-
-    form_token = HiddenField(validators=[InputRequired()])
-    # The honeypot: hidden from people (and from screen readers), filled in by naive bots.
-    website = StringField()
-    action = HiddenField()
 
 
 class CodeForm(WidgetForm):

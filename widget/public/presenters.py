@@ -4,14 +4,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-import segno
 from flask_babel import format_decimal, lazy_gettext as _l
 from flask_babel import gettext as _
 
-from widget import codes
+from widget import codes, qr
 from widget.i18n import format_day
 from widget.models import (Channel, EventKind, FieldType, Handover, PauseReason, Request,
                            RequestStatus)
+from widget.services.status_page import public_note
 from widget.services.submit import HANDOVER_KEY
 from widget.uploads import megabytes
 
@@ -106,12 +106,14 @@ def amount(value) -> str:
     return format_decimal(value, format="#,##0.##") if value is not None else ""
 
 
-def answer_rows(request: Request, language: str) -> list[AnswerRow]:
-    """Each field of the request's form version with what was sent, in the reader's language."""
+def answer_rows(request: Request, language: str, files=None) -> list[AnswerRow]:
+    """Each field of the request's form version with what was sent, in the reader's language
+    (files: the request's own files as read already, each with field_key and filename)."""
     rows = []
+    files = request.attachments if files is None else files
     for field in request.form_version.fields:
         if field.type == FieldType.FILE.value:
-            names = [a.filename for a in request.attachments if a.field_key == field.key]
+            names = [a.filename for a in files if a.field_key == field.key]
             if names:
                 rows.append(AnswerRow(field.label(language), names))
             continue
@@ -138,11 +140,7 @@ def _display_value(field, value, language: str):
 
 def qr_svg(url: str) -> str:
     """An inline SVG QR code for a URL (its fragment included), titled for screen readers."""
-    # A fixed mask: choosing the best of eight costs most of a submission's time, and any
-    # mask scans.
-    return segno.make(url, error="m", mask=0).svg_inline(
-        scale=3, border=2, dark="#000", light="#fff",
-        title=_("QR code that opens the status page of this request"))
+    return qr.qr_svg(url, _("QR code that opens the status page of this request"))
 
 
 def display_code(code: str | None) -> str:
@@ -152,7 +150,7 @@ def display_code(code: str | None) -> str:
 TEMPLATE_FILTERS = {"code": display_code, "status_label": status_label,
                     "event_label": event_label, "timeline_label": timeline_label,
                     "pause_reason_label": pause_reason_label, "handover_label": handover_label,
-                    "amount": amount, "megabytes": megabytes}
+                    "amount": amount, "megabytes": megabytes, "public_note": public_note}
 
 
 def draft_values(draft: Request) -> dict[str, list[str]]:

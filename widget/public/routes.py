@@ -6,7 +6,7 @@ from flask import abort, current_app, g, redirect, render_template, request, url
 from widget import i18n
 from widget.extensions import limiter
 from widget.public import bp
-from widget.public.forms import CodeForm, ContactForm, EnvelopeForm
+from widget.public.forms import CodeForm, ContactForm
 from widget.public.presenters import answer_rows, draft_values, qr_svg
 from widget.downloads import disposition, file_response
 from widget.security import (TokenError, is_cross_site_post, issue_form_token, issue_status_token,
@@ -19,11 +19,12 @@ from widget.services.form_access import may_use_form
 from widget.services.help_pages import published_help
 from widget.services.messaging import send_citizen_message
 from widget.services.recover import ask_for_codes
+from widget.services.status_page import status_page
 from widget.services.themes import theme_for_site, theme_stylesheet
 from widget.services.themes import theme_logo as theme_logo_bytes
 from widget.services.submit import Action, Outcome, Policy, Submission, save_form
 from widget.services.track import (LookupProblem, citizen_file, find_draft, find_request,
-                                   request_for_status_token)
+                                   request_for_page, request_for_status_token)
 from widget.config import setting
 from widget.untrusted import parse_id
 from widget.uploads import IncomingFile, configured_store, form_limits
@@ -136,18 +137,19 @@ def form_page(lang, slug):
 @limiter.limit(lambda: setting("RATE_LIMIT_SUBMIT"))
 def form_post(lang, slug):
     form = published_form(g.site, slug) or abort(404)
-    envelope = EnvelopeForm()
+    # The envelope (token, button, honeypot) read as plain fields: a Flask-WTF form built per
+    # post only to read three strings cost more than the reading.
+    form_token = request.form.get("form_token", "")
     values = {key: request.form.getlist(key) for key in request.form}
     try:
-        token = read_form_token(current_app.secret_key, envelope.form_token.data,
-                                setting("FORM_TOKEN_MAX_AGE"))
+        token = read_form_token(current_app.secret_key, form_token, setting("FORM_TOKEN_MAX_AGE"))
     except TokenError as error:
         # Keep what was typed and give the person a fresh page to send it from.
         return render_form(form, form.current_version, values, notice=error.reason, status=400)
     submission = Submission(
         site=g.site, form=form, token=token,
-        action=Action.DRAFT if envelope.action.data == Action.DRAFT.value else Action.SEND,
-        language=lang, raw=values, honeypot=envelope.website.data or "",
+        action=Action.DRAFT if request.form.get("action") == Action.DRAFT.value else Action.SEND,
+        language=lang, raw=values, honeypot=request.form.get("website", ""),
         files=_incoming_files(), account=g.account, handover=request.form.get("_handover", ""),
         remove_attachment_ids={parse_id(i) for i in request.form.getlist("remove_attachment")} - {None},
     )
@@ -171,10 +173,10 @@ def form_post(lang, slug):
     if result.outcome is Outcome.STORE_DOWN:
         # Nothing was sent or saved; the same page (and token) may be sent again.
         return render_form(form, version, values, draft=result.request, notice="store_down",
-                           token=envelope.form_token.data, status=503)
+                           token=form_token, status=503)
     return render_form(form, version, values, draft=result.request, errors=result.errors,
                         notice="too_fast" if result.outcome is Outcome.TOO_FAST else None,
-                        token=envelope.form_token.data, status=422)
+                        token=form_token, status=422)
 
 
 @bp.route("/<lang>/track", methods=["GET", "POST"])
@@ -225,9 +227,10 @@ def track_reply(lang):
                              form_limits(req.organization, req.form_version.form),
                              configured_store(), page_served_at=access.served_at)
     except NotAllowed as error:
-        return render_status(req, lang, reply_error=error.message,
-                              reply_text=request.form.get("body", ""), status=422)
-    return render_status(req, lang, notice="message_sent")
+        return render_status(request_for_page(req.id), lang, reply_error=error.message,
+                             reply_text=request.form.get("body", ""), status=422)
+    # Read again: the message's commit expired the request, and the page shows the new one.
+    return render_status(request_for_page(req.id), lang, notice="message_sent")
 
 
 @bp.post("/<lang>/track/file/<id:attachment_id>")
@@ -245,8 +248,9 @@ def track_file(lang, attachment_id):
 def render_status(req, lang, notice=None, reply_error=None, reply_text="", status=200):
     """A request's status page, with the token that lets it reply and download."""
     g.private_page = True
+    page = status_page(req)
     return render_template(
-        "public/status.html", req=req, rows=answer_rows(req, lang),
+        "public/status.html", req=req, page=page, rows=answer_rows(req, lang, page.files),
         access=issue_status_token(current_app.secret_key, req.id), notice=notice,
         reply_error=reply_error, reply_text=reply_text), status
 

@@ -2,7 +2,7 @@
 they add to it, the notification box, and asks to change registered details."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
@@ -10,6 +10,7 @@ from sqlalchemy import func, select, update
 
 from widget import codes
 from widget.contacts import parse_contact
+from widget.excerpt import excerpt
 from widget.extensions import db
 from widget.models import (REGISTERED_DETAILS, Account, ChangeStatus, CodePurpose, DetailChange,
                            InboxItem, OneTimeCode, Request, RequestStatus, Site)
@@ -18,10 +19,13 @@ from widget.models.changes import note_changed
 from widget.notify.compose import contacts
 from widget.services import one_time
 from widget.services.accounts import WRONG_CODE, CodeSent, InvalidInput, send_code
+from widget.services.status_page import current_note, note_events
 from widget.services.track import LookupProblem, find_request
 from widget.textnorm import strip_controls
 
 INBOX_PAGE = 50
+# How much of what staff wrote a cabinet's list shows beside each request; the page has it all.
+NOTE_EXCERPT = 160
 
 
 @dataclass
@@ -30,6 +34,12 @@ class Cabinet:
     drafts: list[Request]
     on_behalf: list[Request]  # an agent's: sent for other people
     unread: int
+    notes: dict[int, list] = field(default_factory=dict)  # request id -> its note events
+
+    def note(self, request: Request, language: str) -> str:
+        """What staff last wrote for the person about where the request stands, shortened."""
+        return excerpt(current_note(request.status, self.notes.get(request.id, []), language),
+                       NOTE_EXCERPT)
 
 
 def cabinet(account: Account) -> Cabinet:
@@ -41,9 +51,10 @@ def cabinet(account: Account) -> Cabinet:
         on_behalf = db.session.scalars(select(Request).where(
             Request.agent_id == account.id, Request.status != RequestStatus.DRAFT.value)
             .order_by(Request.submitted_at.desc(), Request.id.desc()).limit(100)).all()
-    return Cabinet(requests=[r for r in mine if not r.is_draft],
-                   drafts=[r for r in mine if r.is_draft], on_behalf=on_behalf,
-                   unread=unread_count(account))
+    sent = [r for r in mine if not r.is_draft]
+    return Cabinet(requests=sent, drafts=[r for r in mine if r.is_draft], on_behalf=on_behalf,
+                   unread=unread_count(account),
+                   notes=note_events([r.id for r in [*sent, *on_behalf]]))
 
 
 def own_request(account: Account, request_id: int) -> Request | None:

@@ -102,13 +102,33 @@ def save_form(sub: Submission, policy: Policy) -> SaveResult:
     version = token_version(sub.site, sub.form, sub.token)
     if version is None:
         return SaveResult(Outcome.BAD_TOKEN)
-    earlier = _written_by_token(sub)
+    if sub.token.draft_id is not None:
+        return _save(sub, policy, version, _written_by_token(sub))
+    # A page's first post: whether it wrote a row already (a double click, a reload) is told by
+    # the INSERT's unique nonce, not by a SELECT before every first post; the outcomes that
+    # write nothing look for that row themselves.
+    return _save(sub, policy, version, None, looked=False)
+
+
+def _save(sub: Submission, policy: Policy, version: FormVersion, earlier: Request | None,
+          looked: bool = True) -> SaveResult:
+    """save_form once the row this page wrote before (earlier) was looked for, or not yet."""
+    def unless_written(result: SaveResult) -> SaveResult:
+        # What this page wrote before wins over an outcome that writes nothing: a sent
+        # request's receipt again, or the draft it saved, worked on as if found first.
+        written = None if looked else _written_by_token(sub)
+        if written is None:
+            return result
+        if not written.is_draft:
+            return SaveResult(Outcome.REPLAYED, written)
+        return _save(sub, policy, version, written)
+
     if earlier is not None and not earlier.is_draft:
         return SaveResult(Outcome.REPLAYED, earlier)
     if sub.honeypot:
-        return SaveResult(Outcome.SPAM)
+        return unless_written(SaveResult(Outcome.SPAM))
     if sub.token.age() < policy.min_fill_seconds:
-        return SaveResult(Outcome.TOO_FAST)
+        return unless_written(SaveResult(Outcome.TOO_FAST))
 
     draft = earlier
     kept = [a for a in (draft.attachments if draft else []) if a.id not in sub.remove_attachment_ids]
@@ -124,16 +144,19 @@ def save_form(sub: Submission, policy: Policy) -> SaveResult:
     else:
         answers = _typed_answers(version, sub.raw)
     if errors:
-        return SaveResult(Outcome.INVALID, draft, errors)
+        return unless_written(SaveResult(Outcome.INVALID, draft, errors))
 
     try:
         stored_keys = save_all(policy.store, [item.data for item in new_files])
     except StoreUnavailable:
-        return SaveResult(Outcome.STORE_DOWN, draft)  # before any row: nothing to undo
+        # Before any row: nothing to undo.
+        return unless_written(SaveResult(Outcome.STORE_DOWN, draft))
     removed_keys = []
     try:
+        # Its files given as a list, even empty: a collection only read on a new object stays
+        # unloaded, and the receipt would read it again after the commit.
         request = draft or Request(organization=sub.site.organization, site=sub.site,
-                                   form_version=version, channel=Channel.WEB.value)
+                                   form_version=version, channel=Channel.WEB.value, attachments=[])
         if draft is None and sub.account is not None:
             if sub.account.is_agent:
                 request.agent = sub.account
@@ -167,6 +190,8 @@ def save_form(sub: Submission, policy: Policy) -> SaveResult:
         winner = _written_by_token(sub)
         if winner is None:
             raise
+        if not looked and winner.is_draft:
+            return _save(sub, policy, version, winner)  # this page saved a draft before
         return SaveResult(Outcome.REPLAYED if not winner.is_draft else Outcome.DRAFT_SAVED, winner)
     except Exception:
         db.session.rollback()
