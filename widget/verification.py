@@ -19,10 +19,12 @@ from widget.services.letter_verification import (display_verification_code, is_i
 
 bp = Blueprint("verify", __name__, url_prefix="/v")
 MAX_UPLOAD = 20 * 1024 * 1024  # a letter is some tens of kilobytes; a bigger file is not it
+# One count for typed codes, links and uploads: however a guess arrives, it is one guess.
+_lookups = limiter.shared_limit(lambda: setting("RATE_LIMIT_LOOKUP"), scope="letter-verification")
 
 
 @bp.get("/")
-@limiter.limit(lambda: setting("RATE_LIMIT_LOOKUP"))
+@_lookups
 def verify_form():
     """Where a typed verification code goes; the code in the URL opens its letter."""
     typed = request.args.get("code")
@@ -37,7 +39,7 @@ def verify_form():
 
 
 @bp.route("/<code>", methods=["GET", "POST"])
-@limiter.limit(lambda: setting("RATE_LIMIT_LOOKUP"))
+@_lookups
 def verify_letter(code):
     """What the organisation issued under this code; with a PDF posted, whether it is that."""
     g.private_page = True  # no cache keeps a page that answers about a posted file
