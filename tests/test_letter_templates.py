@@ -81,8 +81,8 @@ def test_a_template_is_kept_only_when_every_brace_is_a_known_placeholder(app, ad
     ("Dear {}", "{}"),
 ])
 @pytest.mark.parametrize("language, words", [
-    ("en", "Not a placeholder of letters"), ("ru", "Это не подстановка писем"),
-    ("vi", "Không phải là chỗ điền của thư"), ("fa", "جای‌نگهدار نامه نیست")])
+    ("en", "Not a placeholder of letters"), ("ru", "В письмах нельзя использовать"),
+    ("vi", "Không phải trường thay thế của thư"), ("fa", "متغیر نامعتبر برای نامه")])
 def test_an_unknown_placeholder_is_refused_by_name_in_the_readers_language(
         app, admin, typed, named, language, words):
     with force_locale(language):
