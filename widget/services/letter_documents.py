@@ -9,10 +9,11 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 from flask_babel import force_locale, gettext as _
 
+from widget.file_stores import FileStore, save_all
 from widget.i18n import format_day, text_direction
 from widget.letters.pdf import LetterDocument, render_letter
 from widget.models import LETTER_DOCUMENT, Attachment, Letter, Request
-from widget.services.letter_verification import display_verification_code
+from widget.services.letter_verification import display_verification_code, new_verification_code
 
 
 def verification_url(code: str) -> str:
@@ -44,17 +45,20 @@ def document_of(request: Request, letter: Letter, now: datetime,
             issued_at=now)
 
 
-def rendered_document(request: Request, letter: Letter, now: datetime,
-                      enclosures: list[str]) -> tuple[bytes, str]:
-    """The letter's PDF and its SHA-256."""
+def attach_document(request: Request, letter: Letter, now: datetime, store: FileStore,
+                    enclosures: list[str]) -> str:
+    """Issue the letter as a document: give it a verification code and its issuer, render its
+    PDF, store it and attach it as the letter's file; returns the storage key (for the caller
+    to delete should the change fail after it)."""
+    letter.verification_code = new_verification_code()
+    letter.unit, letter.journal_number = request.unit, request.journal_number
     data = render_letter(document_of(request, letter, now, enclosures))
-    return data, hashlib.sha256(data).hexdigest()
-
-
-def document_attachment(request: Request, letter: Letter, data: bytes, sha256: str,
-                        key: str) -> Attachment:
-    """The stored document as the letter's file, which the person downloads."""
-    name = f"letter-{(letter.journal_number or letter.verification_code[:8]).replace('/', '-')}.pdf"
-    return Attachment(request_id=request.id, field_key=LETTER_DOCUMENT, filename=name,
-                      content_type="application/pdf", size=len(data), sha256=sha256,
-                      storage_key=key)
+    letter.document_sha256 = hashlib.sha256(data).hexdigest()
+    key = save_all(store, [data])[0]
+    # Named by what identifies it in every language: the journal number (else the code).
+    name = f"{(letter.journal_number or letter.verification_code).replace('/', '-')}.pdf"
+    letter.attachments.append(Attachment(
+        request_id=request.id, field_key=LETTER_DOCUMENT, filename=name,
+        content_type="application/pdf", size=len(data), sha256=letter.document_sha256,
+        storage_key=key))
+    return key

@@ -14,9 +14,8 @@ from widget.models import (LETTER_DOCUMENT, Attachment, Event, EventKind, Letter
 from widget.models._types import utcnow
 from widget.notify.compose import queue_notices
 from widget.services.access import NotAllowed, find_for_staff
-from widget.services.letter_documents import document_attachment, rendered_document
+from widget.services.letter_documents import attach_document
 from widget.services.letter_templates import letter_gap
-from widget.services.letter_verification import new_verification_code
 from widget.services.page_replays import made_since
 from widget.services.workflow import apply_action
 from widget.textnorm import strip_controls
@@ -131,13 +130,8 @@ def issue_letter(staff: StaffUser, request_id: int, title: str, body: str,
 
     def change(request: Request, now: datetime) -> Event:
         letter = Letter(staff_user_id=staff.id, title=title, body=body or None, created_at=now,
-                        attachments=_stored(request, checked, store, keys),
-                        verification_code=new_verification_code(), unit=request.unit,
-                        journal_number=request.journal_number)
-        data, sha256 = rendered_document(request, letter, now, [f.filename for f in checked])
-        letter.document_sha256 = sha256
-        keys.extend(save_all(store, [data]))
-        letter.attachments.append(document_attachment(request, letter, data, sha256, keys[-1]))
+                        attachments=_stored(request, checked, store, keys))
+        keys.append(attach_document(request, letter, now, store, [f.filename for f in checked]))
         request.letters.append(letter)
         return Event(kind=EventKind.LETTER_ISSUED.value, data={"title": title})
     with _deleted_on_failure(store, keys):
