@@ -47,6 +47,9 @@ LETTERS = {
            ["Answer to your request", "Dear Ms Lan,", "Your permit is granted.",
             "People's Committee of Ward 5", "Civil status"]),
 }
+# The line that sends a reader to the verification page, in the person's language.
+VERIFY_LABEL = {"vi": "Mã xác minh", "ru": "Код проверки", "en": "Verification code",
+                "fa": "کد تأیید"}
 # The issue date in each person's calendar: Solar Hijri first in Persian.
 ISSUE_DAY = {"vi": "20 tháng 10, 2026", "ru": "20 октября 2026", "en": "October 20, 2026",
              "fa": "مهر"}
@@ -103,7 +106,7 @@ def test_the_letter_is_a_pdf_in_the_persons_language_with_its_fonts_embedded(
     text = text_of(data)
     for words in expected:
         assert words in text, (language, words, text)
-    assert ISSUE_DAY[language] in text
+    assert ISSUE_DAY[language] in text and VERIFY_LABEL[language] in text
     assert letter.journal_number == request.journal_number and request.journal_number in text
     assert parse_verification_code(letter.verification_code) == letter.verification_code
     assert f"/v/{letter.verification_code}" in text
