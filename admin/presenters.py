@@ -194,10 +194,10 @@ def letter_draft(kind: str | None, request: Request) -> tuple[str, str] | None:
 def _answer_texts(request: Request, language: str) -> dict[str, str]:
     """Each answer as the person reads it, by field key (files and empty answers left out)."""
     texts = {}
-    for field in request.form_version.fields:
-        value = request.answers.get(field.key)
-        if field.type == FieldType.FILE.value or value in (None, "", []):
+    for form_field in request.form_version.fields:
+        value = request.answers.get(form_field.key)
+        if form_field.type == FieldType.FILE.value or value in (None, "", []):
             continue
-        shown = display_answer(field, value, language)
-        texts[field.key] = ", ".join(map(str, shown)) if isinstance(shown, list) else str(shown)
+        shown = display_answer(form_field, value, language)
+        texts[form_field.key] = ", ".join(map(str, shown)) if isinstance(shown, list) else str(shown)
     return texts

@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 import widget.services.workflow as workflow
 from tests import backoffice
 from tests.test_admin import html_of, sign_in
-from tests.test_status_page import ACCESS, LIMITS, PDF, open_status
+from tests.test_status_page import LIMITS, PDF, open_status
 from widget.extensions import db as _db
 from widget.models import LETTER_DOCUMENT, Attachment, Letter
 from widget.services import messaging

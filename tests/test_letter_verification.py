@@ -8,12 +8,16 @@ import io
 import pytest
 from sqlalchemy import select
 
-from tests.test_letter_documents import (clock, document_bytes, issue, office,  # noqa: F401
-                                         received, registered, store)
+from tests import test_letter_documents as documents
+from tests.test_letter_documents import document_bytes, issue
 from widget.extensions import db as _db, limiter
 from widget.models import Letter, Site
 from widget.services.letter_verification import (display_verification_code,
                                                  new_verification_code)
+
+
+clock, office, received = documents.clock, documents.office, documents.received
+registered, store = documents.registered, documents.store
 
 
 def html_of(response) -> str:

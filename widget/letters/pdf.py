@@ -30,12 +30,12 @@ class LetterDocument:
     right_to_left: bool
     organisation: str
     unit: str
-    journal_line: str       # "Journal number 2026/17", or the tracking code before registration
+    journal_line: str       # "Journal number HN-2026-000017"; empty before registration
     date_line: str          # the issue date in the person's calendar
     title: str
     body: str
     verify_url: str         # what the QR code opens
-    verify_line: str        # "Check this letter at ... with the code ..."
+    verify_line: str        # where and with which code to check the letter
     enclosures: tuple[str, ...] = ()
     issued_at: datetime | None = None  # the document's creation date (fixed: same bytes again)
 

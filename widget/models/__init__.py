@@ -6,18 +6,17 @@ from widget.models.audit import AuditEntry
 from widget.models.branding import HelpPage, Skin, Theme
 from widget.models.changes import ChangeCounter
 from widget.models.forms import Field, FieldType, Form, FormAccess, FormGroup, FormVersion
-from widget.models.letters import LetterTemplate
 from widget.models.integrations import (ApiClient, FormProposal, IdempotencyRecord,
                                         ProposalStatus)
+from widget.models.letters import LetterTemplate
 from widget.models.notify import (AttemptOutcome, CodeRecovery, DeliveryAttempt, NotificationRule,
                                   NotificationTemplate, OutboxChannel, OutboxItem, OutboxStatus,
                                   ScheduledNotice)
 from widget.models.org import Organization, Site, Unit, UnitKind
 from widget.models.people import Role, StaffSession, StaffUser
-from widget.models.requests import (OPEN_STATUSES, Attachment, Channel, Event, EventKind,
-                                    FeeStatus, Handover, JournalCounter, LETTER_DOCUMENT,
-                                    Letter, Message,
-                                    PauseReason, Request, RequestStatus)
+from widget.models.requests import (LETTER_DOCUMENT, OPEN_STATUSES, Attachment, Channel, Event,
+                                    EventKind, FeeStatus, Handover, JournalCounter, Letter,
+                                    Message, PauseReason, Request, RequestStatus)
 
 __all__ = [
     "AccountGroup", "ChangeCounter", "FormAccess", "HelpPage", "Skin", "Theme", "UnitKind",
@@ -28,6 +27,7 @@ __all__ = [
     "NotificationRule", "NotificationTemplate", "OutboxChannel", "OutboxItem", "OutboxStatus",
     "ScheduledNotice", "Channel", "Event", "EventKind", "FeeStatus",
     "Field", "FieldType", "Form", "FormGroup", "FormVersion", "Handover", "JournalCounter",
-    "LETTER_DOCUMENT", "Letter", "LetterTemplate", "Message", "Organization", "PauseReason", "Request", "RequestStatus", "Role",
+    "LETTER_DOCUMENT", "Letter", "LetterTemplate", "Message", "Organization", "PauseReason",
+    "Request", "RequestStatus", "Role",
     "Site", "StaffSession", "StaffUser", "Unit",
 ]

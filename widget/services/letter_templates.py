@@ -46,7 +46,6 @@ PLACEHOLDERS: dict[str, LazyString] = {
     "unit": _l("the name of the unit handling the request"),
     "sender": _l("the unit and the organisation, as a letter is signed"),
 }
-ANSWER_PREFIX = "answer."
 ANSWER_HINT = "{answer.KEY}"
 _TOKEN = re.compile(r"\{([^{}]*)\}")
 _ANSWER_KEY = re.compile(r"answer\.([a-z][a-z0-9_]{0,63})")
