@@ -28,6 +28,8 @@ AUDIT_ACTIONS = {
     "notice_channel": _l("Notice turned on or off"),
     "notice_wording": _l("Notice wording changed"),
     "notice_wording_reset": _l("Notice wording reset"),
+    "letter_template": _l("Letter template changed"),
+    "letter_template_reset": _l("Letter template reset"),
     "retry_dead_letter": _l("Undelivered message sent again"),
     "account_agent": _l("Agent permission changed"),
     "detail_change": _l("Registered details change decided"),

@@ -10,11 +10,12 @@ from flask_babel import force_locale, gettext as _, lazy_gettext as _l, to_user_
 from widget.contacts import name_in_answers
 from widget.extensions import db
 from widget.i18n import format_day, format_due
-from widget.models import (Attachment, Channel, Event, EventKind, FeeStatus, Handover,
+from widget.models import (Attachment, Channel, Event, EventKind, FeeStatus, FieldType, Handover,
                            Message, PauseReason, Request, RequestStatus, StaffUser)
 from widget.models._types import as_utc, utcnow
-from widget.public.presenters import amount, display_code, timeline_label
+from widget.public.presenters import amount, display_answer, display_code, timeline_label
 from widget.services.inbox import Sort, View
+from widget.services.letter_templates import KINDS, fill, wording_for
 from widget.services.workflow import ALLOWED_FROM, OPEN
 
 # The widget words these for the person ("waiting for you to..."); staff read them about the person.
@@ -56,11 +57,7 @@ SORTS = {
     Sort.NEWEST.value: _l("Newest first"),
     Sort.OLDEST.value: _l("Oldest first"),
 }
-LETTER_TEMPLATES = {
-    "answer": _l("Answer"),
-    "supplement": _l("Request for documents"),
-    "refusal": _l("Refusal"),
-}
+LETTER_TEMPLATES = KINDS
 
 
 def label(labels: dict, value: str | None) -> str:
@@ -169,32 +166,40 @@ def available_actions(staff: StaffUser, request: Request) -> set[str]:
     return actions
 
 
-def letter_draft(template: str | None, request: Request) -> tuple[str, str] | None:
-    """A letter's title and text from a template, in the person's language, names filled in."""
-    if template not in LETTER_TEMPLATES:
+def letter_draft(kind: str | None, request: Request) -> tuple[str, str] | None:
+    """A letter's title and text from the organisation's template, in the person's language,
+    its placeholders filled; an answer the request lacks stays a placeholder staff must replace."""
+    if kind not in LETTER_TEMPLATES:
         return None
     language = request.language
+    wording = wording_for(request.organization_id, kind, language)
     with force_locale(language):
+        today = to_user_timezone(utcnow()).date()
+        unit = request.unit.name(language) if request.unit else ""
         values = {
             "name": person_name(request) or _("Sir or Madam"),
+            "code": display_code(request.code),
             "number": request.journal_number or display_code(request.code),
+            "form": request.form_version.form.title(language),
             "date": format_day(to_user_timezone(as_utc(request.submitted_at)).date())
             if request.submitted_at else "",
-            "form": request.form_version.form.title(language),
-            "sender": (request.unit.name(language) + ", " if request.unit else "")
-            + request.organization.name(language),
+            "today": format_day(today),
+            "due": format_due(request.due_at) if request.due_at else "",
+            "organisation": request.organization.name(language),
+            "unit": unit,
+            "sender": (unit + ", " if unit else "") + request.organization.name(language),
         }
-        if template == "answer":
-            return (_("Answer to your request %(number)s", **values),
-                    _("Dear %(name)s,\n\nIn answer to your request %(number)s of %(date)s "
-                      "(%(form)s):\n\n…\n\nYours sincerely,\n%(sender)s", **values))
-        if template == "supplement":
-            return (_("Documents needed for your request %(number)s", **values),
-                    _("Dear %(name)s,\n\nTo go on with your request %(number)s of %(date)s "
-                      "(%(form)s), we need the following documents:\n\n…\n\nThe time we wait "
-                      "for them is added to the deadline.\n\nYours sincerely,\n%(sender)s",
-                      **values))
-        return (_("Refusal of your request %(number)s", **values),
-                _("Dear %(name)s,\n\nWe cannot grant your request %(number)s of %(date)s "
-                  "(%(form)s) for the following reason:\n\n…\n\nYours sincerely,\n%(sender)s",
-                  **values))
+        answers = _answer_texts(request, language)
+        return fill(wording.title, values, answers), fill(wording.body, values, answers)
+
+
+def _answer_texts(request: Request, language: str) -> dict[str, str]:
+    """Each answer as the person reads it, by field key (files and empty answers left out)."""
+    texts = {}
+    for form_field in request.form_version.fields:
+        value = request.answers.get(form_field.key)
+        if form_field.type == FieldType.FILE.value or value in (None, "", []):
+            continue
+        shown = display_answer(form_field, value, language)
+        texts[form_field.key] = ", ".join(map(str, shown)) if isinstance(shown, list) else str(shown)
+    return texts

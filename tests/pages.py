@@ -49,8 +49,36 @@ def widget_pages(client, language: str) -> dict[str, str]:
     keep("spam refused", client.post(f"{base}/f/complaint", data={
         "form_token": form_token(pages["form complaint"]), "website": "x"}))
     keep("not found", client.get(f"{base}/f/no-such-form"))
+    pages.update(verification_pages(client, language))
     pages.update(account_pages(client, language))
     return pages
+
+
+def verification_pages(client, language: str) -> dict[str, str]:
+    """The public page that verifies the demo letter: asked for a code, the letter, a genuine
+    and a changed file, an unknown code."""
+    import io
+
+    from sqlalchemy import select
+
+    from widget.extensions import db
+    from widget.models import Letter
+    from widget.uploads import configured_store
+
+    letter = db.session.scalars(select(Letter).where(Letter.verification_code.is_not(None))).first()
+    document = configured_store().read(letter.document.storage_key)
+    base = f"/v/{letter.verification_code}?lang={language}"
+
+    def compare(data: bytes):
+        return client.post(base, data={"document": (io.BytesIO(data), "letter.pdf")},
+                           content_type="multipart/form-data")
+    responses = {"verify": client.get(f"/v/?lang={language}"), "verified letter": client.get(base),
+                 "verified file": compare(document), "changed file": compare(document + b" "),
+                 "verify unknown": client.get(f"/v/00000000000000000?lang={language}")}
+    expected = {"changed file": 422, "verify unknown": 404}
+    assert {name: r.status_code for name, r in responses.items()} == {
+        name: expected.get(name, 200) for name in responses}
+    return {name: response.get_data(as_text=True) for name, response in responses.items()}
 
 
 def account_pages(client, language: str) -> dict[str, str]:
@@ -162,6 +190,10 @@ def back_office_pages(client, language: str) -> dict[str, str]:
         f"/admin/notifications/settings/result_ready.post/email/{language}")
     pages["refused wording"] = client.post(
         f"/admin/notifications/settings/registered/sms/{language}", data={"body": "{nope}"})
+    pages["letter templates"] = client.get("/admin/letter-templates")
+    pages["letter template"] = client.get(f"/admin/letter-templates/refusal/{language}")
+    pages["refused letter template"] = client.post(
+        f"/admin/letter-templates/refusal/{language}", data={"title": "{nope}", "body": "{"})
     pages.update(account_admin_pages(client))
     pages.update(integration_pages(client, admin))
     pages["administration"] = client.get("/admin/administration")
@@ -183,7 +215,8 @@ def back_office_pages(client, language: str) -> dict[str, str]:
     assert sent.status_code == 302, "the desk entry was not sent"
     pages["desk receipt"] = client.get(sent.location)
     expected = {"login failed": 422, "inbox bad filters": 200, "refused action": 422,
-                "refused wording": 422, "detail change refused": 422, "system refused": 422,
+                "refused wording": 422, "refused letter template": 422,
+                "detail change refused": 422, "system refused": 422,
                 "webhook refused": 422, "form approval refused": 422,
                 "conflict": 409, "not found": 404, "desk errors": 422,
                 "my notices refused": 422} | area_expected

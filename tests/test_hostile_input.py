@@ -204,10 +204,11 @@ def letter_of(request: Request) -> Attachment:
 
 def test_a_status_page_downloads_no_file_of_another_request(client, world):
     """With a valid code for one request, the ids of another's files (the person's upload, their
-    reply's file, staff's message file, the letter; another organisation's) answer exactly as an
-    id that does not exist, and leak neither bytes nor names."""
+    reply's file, staff's message file, the letter's PDF and the document rendered from it;
+    another organisation's) answer exactly as an id that does not exist, and leak neither bytes
+    nor names."""
     theirs = files_of(world["sent"]) | files_of(world["foreign"])
-    assert len(theirs) == 5
+    assert len(theirs) == 6
     access = ACCESS.search(status_page(client, world["by_system"].code)).group(1)
     missing = client.post(f"/w/test/en/track/file/{max(a.id for a in theirs.values()) + 99}",
                           data={"access": access})
@@ -417,8 +418,9 @@ def test_a_staff_message_note_or_letter_sent_again_from_its_page_is_kept_once(ap
     before = snapshot(app)
     assert all_three(served) == [302, 302, 302]
     written = snapshot(app)
+    # The message's file, and the letter's document (rendered as it is issued).
     assert (written["Message"], written["Letter"], written["stored files"]) == (
-        before["Message"] + 1, before["Letter"] + 1, before["stored files"] + 1)
+        before["Message"] + 1, before["Letter"] + 1, before["stored files"] + 2)
     assert written["OutboxItem"] > before["OutboxItem"]  # the person is told of both
     assert all_three(served) == [302, 302, 302]  # "done", as the first time...
     assert snapshot(app) == written  # ...and nothing new: no message, note, letter or notice

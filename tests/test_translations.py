@@ -105,8 +105,9 @@ def english_in(html: str, english_words: set[str]) -> set[str]:
     """English interface words on a page (Vietnamese is Latin script too, so compare words)."""
     parser = _VisibleText()
     parser.feed(html)
-    # {code}, {due}...: placeholder names an organisation types into its own wordings.
-    text = re.sub(r"\{\w+\}", " ", " ".join(parser.parts))
+    # {code}, {due}, {answer.KEY}...: placeholder names an organisation types into its own
+    # wordings and letter templates.
+    text = re.sub(r"\{[\w.]+\}", " ", " ".join(parser.parts))
     words = {word.lower() for word in re.findall(r"[A-Za-z]{4,}", text)}
     return words & english_words
 

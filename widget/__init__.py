@@ -71,6 +71,7 @@ def create_app(config: dict | None = None) -> Flask:
     from widget.notify.staff_notices import watch_events
     from widget.public import bp as public_bp
     from widget.services.staff_sessions import staff_for_session
+    from widget.verification import bp as verify_bp
     from widget.web import register_web_hooks
 
     login.user_loader(staff_for_session)
@@ -91,6 +92,9 @@ def create_app(config: dict | None = None) -> Flask:
     # The widget's forms are protected by signed form tokens, not cookie-bound CSRF tokens
     # (third-party cookies are blocked in the iframe): see widget.security.
     csrf.exempt(public_bp)
+    # The verification page changes nothing: a posted PDF is only compared, never kept.
+    csrf.exempt(verify_bp)
+    app.register_blueprint(verify_bp)
     register_web_hooks(app)
     register_commands(app)
     if settings["PROXY_COUNT"]:

@@ -14,7 +14,9 @@ from widget.models import (Account, ApiClient, Event, Field, Form, FormGroup, Fo
 from widget.models._types import utcnow
 from widget.notify.compose import to_inbox
 from widget.passwords import hash_password
+from widget.services.letter_documents import attach_document
 from widget.services.workflow import next_journal_number
+from widget.uploads import configured_store
 from widget.workdays import WorkCalendar
 
 DEMO_SITE_KEY = "demo"
@@ -297,6 +299,7 @@ def _demo_requests(organization: Organization, site: Site, staff: dict[str, Staf
     forms = {form.slug: form for form in db.session.scalars(
         select(Form).where(Form.organization_id == organization.id))}
     now = utcnow()
+    letters: list[tuple[Request, Letter]] = []
     for slug, status, days_ago, executor_key, extra in DEMO_REQUESTS:
         form = forms[slug]
         sent = now - timedelta(days=days_ago, hours=2)
@@ -331,8 +334,10 @@ def _demo_requests(organization: Organization, site: Site, staff: dict[str, Staf
             request.events.append(Event(kind="result_ready", created_at=now - timedelta(hours=3),
                                         data={"handover": extra["handover"]}))
         if extra.get("letter"):
-            request.letters.append(Letter(staff_user_id=staff[executor_key].id, title=DEMO_LETTER[0],
-                                          body=DEMO_LETTER[1], created_at=now - timedelta(hours=4)))
+            letter = Letter(staff_user_id=staff[executor_key].id, title=DEMO_LETTER[0],
+                            body=DEMO_LETTER[1], created_at=now - timedelta(hours=4))
+            request.letters.append(letter)
+            letters.append((request, letter))
             request.events.append(Event(kind="letter_issued", created_at=now - timedelta(hours=4),
                                         data={"title": DEMO_LETTER[0]}, actor=staff[executor_key].name))
         if extra.get("refusal"):
@@ -351,4 +356,7 @@ def _demo_requests(organization: Organization, site: Site, staff: dict[str, Staf
             request.events.append(Event(kind="staff_message", created_at=now - timedelta(hours=20)))
             request.events.append(Event(kind="citizen_message", created_at=now - timedelta(hours=4)))
         db.session.add(request)
+    db.session.flush()  # the letters' documents are files of requests with ids
+    for request, letter in letters:
+        attach_document(request, letter, letter.created_at, configured_store(), [])
 

@@ -8,14 +8,15 @@ from widget.models.changes import ChangeCounter
 from widget.models.forms import Field, FieldType, Form, FormAccess, FormGroup, FormVersion
 from widget.models.integrations import (ApiClient, FormProposal, IdempotencyRecord,
                                         ProposalStatus)
+from widget.models.letters import LetterTemplate
 from widget.models.notify import (AttemptOutcome, CodeRecovery, DeliveryAttempt, NotificationRule,
                                   NotificationTemplate, OutboxChannel, OutboxItem, OutboxStatus,
                                   ScheduledNotice)
 from widget.models.org import Organization, Site, Unit, UnitKind
 from widget.models.people import Role, StaffSession, StaffUser
-from widget.models.requests import (OPEN_STATUSES, Attachment, Channel, Event, EventKind,
-                                    FeeStatus, Handover, JournalCounter, Letter, Message,
-                                    PauseReason, Request, RequestStatus)
+from widget.models.requests import (LETTER_DOCUMENT, OPEN_STATUSES, Attachment, Channel, Event,
+                                    EventKind, FeeStatus, Handover, JournalCounter, Letter,
+                                    Message, PauseReason, Request, RequestStatus)
 from widget.models.staff_notices import (PendingStaffNotice, RequestLook, StaffNotice,
                                          StaffNoticeChannel, StaffNoticeKind, StaffNoticeSwitch)
 
@@ -28,7 +29,8 @@ __all__ = [
     "NotificationRule", "NotificationTemplate", "OutboxChannel", "OutboxItem", "OutboxStatus",
     "ScheduledNotice", "Channel", "Event", "EventKind", "FeeStatus",
     "Field", "FieldType", "Form", "FormGroup", "FormVersion", "Handover", "JournalCounter",
-    "Letter", "Message", "Organization", "PauseReason", "Request", "RequestStatus", "Role",
+    "LETTER_DOCUMENT", "Letter", "LetterTemplate", "Message", "Organization", "PauseReason",
+    "Request", "RequestStatus", "Role",
     "Site", "StaffSession", "StaffUser", "Unit",
     "PendingStaffNotice", "RequestLook", "StaffNotice", "StaffNoticeChannel", "StaffNoticeKind",
     "StaffNoticeSwitch",

@@ -228,6 +228,10 @@ class Message(db.Model):
         back_populates="message", order_by="Attachment.id", cascade="all, delete-orphan")
 
 
+# The field_key of the Attachment that holds a letter's rendered document.
+LETTER_DOCUMENT = "letter_document"
+
+
 class Letter(db.Model):
     """The organisation's answer: an uploaded PDF, or a text written from a template."""
 
@@ -239,10 +243,24 @@ class Letter(db.Model):
     title: Mapped[str] = mapped_column(String(200))
     body: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The PDF document rendered at issue (its Attachment's field_key is LETTER_DOCUMENT): what
+    # the public verification page, opened by this random code, vouches for. Letters issued
+    # before documents existed have none of these.
+    verification_code: Mapped[str | None] = mapped_column(String(20), unique=True)
+    document_sha256: Mapped[str | None] = mapped_column(String(64))
+    # The issuer as printed on the document, kept even if the request moves to another unit.
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
+    journal_number: Mapped[str | None] = mapped_column(String(40))
 
     request: Mapped[Request] = relationship(back_populates="letters")
+    unit: Mapped[Unit | None] = relationship()
     attachments: Mapped[list[Attachment]] = relationship(
         back_populates="letter", order_by="Attachment.id", cascade="all, delete-orphan")
+
+    @property
+    def document(self) -> Attachment | None:
+        """The PDF rendered when the letter was issued, if it was."""
+        return next((a for a in self.attachments if a.field_key == LETTER_DOCUMENT), None)
 
 
 class JournalCounter(db.Model):

@@ -124,6 +124,11 @@ def answer_rows(request: Request, language: str, files=None) -> list[AnswerRow]:
     return rows
 
 
+def display_answer(field, value, language: str):
+    """One answer as the person reads it: a text, or a list of texts for several choices."""
+    return _display_value(field, value, language)
+
+
 def _display_value(field, value, language: str):
     if field.type == FieldType.CHECKBOX.value:
         return _("Yes") if value else _("No")

@@ -9,10 +9,13 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from widget.extensions import db
 from widget.file_stores import FileStore, delete_quietly, save_all
-from widget.models import Attachment, Event, EventKind, Letter, Message, Request, StaffUser
+from widget.models import (LETTER_DOCUMENT, Attachment, Event, EventKind, Letter, Message,
+                           Request, StaffUser)
 from widget.models._types import utcnow
 from widget.notify.compose import queue_notices
 from widget.services.access import NotAllowed, find_for_staff
+from widget.services.letter_documents import attach_document
+from widget.services.letter_templates import letter_gap
 from widget.services.page_replays import made_since
 from widget.services.workflow import apply_action
 from widget.textnorm import strip_controls
@@ -102,9 +105,10 @@ def issue_letter(staff: StaffUser, request_id: int, title: str, body: str,
                  pdf: IncomingFile | None, limits: UploadLimits, store: FileStore,
                  page_served_at: float | None = None,
                  expected_version: int | None = None) -> Request:
-    """Answer with a letter: an uploaded PDF, a text written from a template, or both. Issued
-    once per page, as a message is. With `expected_version`, a request changed meanwhile is a
-    Conflict."""
+    """Answer with a letter: a text written from a template, an uploaded PDF enclosed, or both.
+    Every letter becomes a PDF document rendered here once, stored with its SHA-256 and a
+    verification code; a text still holding a gap for staff to fill is refused. Issued once per
+    page, as a message is. With `expected_version`, a request changed meanwhile is a Conflict."""
     title = strip_controls(title or "").strip()[:LETTER_TITLE_MAX_LENGTH]
     body = _clean_body(body, required=False)
     checked = _checked([pdf] if pdf is not None else [], limits)
@@ -114,9 +118,12 @@ def issue_letter(staff: StaffUser, request_id: int, title: str, body: str,
         raise NotAllowed(_l("Please give the letter a title."))
     if not body and not checked:
         raise NotAllowed(_l("Please write the letter or attach it as a PDF."))
+    if (gap := letter_gap(title) or letter_gap(body)) is not None:
+        raise NotAllowed(_l("The letter still has a gap to fill: %(gap)s. Please replace it "
+                            "with the words it stands for, then issue the letter.", gap=gap))
     request = find_for_staff(staff, request_id)
     if any(letter.staff_user_id == staff.id and letter.title == title
-           and (letter.body or "") == body and _same_files(letter.attachments, checked)
+           and (letter.body or "") == body and _same_files(_enclosures(letter), checked)
            for letter in made_since(request.letters, page_served_at)):
         return request
     keys: list[str] = []
@@ -124,10 +131,15 @@ def issue_letter(staff: StaffUser, request_id: int, title: str, body: str,
     def change(request: Request, now: datetime) -> Event:
         letter = Letter(staff_user_id=staff.id, title=title, body=body or None, created_at=now,
                         attachments=_stored(request, checked, store, keys))
+        keys.append(attach_document(request, letter, now, store, [f.filename for f in checked]))
         request.letters.append(letter)
         return Event(kind=EventKind.LETTER_ISSUED.value, data={"title": title})
     with _deleted_on_failure(store, keys):
         return apply_action(staff, request_id, expected_version, "letter", change)
+
+
+def _enclosures(letter: Letter) -> list[Attachment]:
+    return [a for a in letter.attachments if a.field_key != LETTER_DOCUMENT]
 
 
 def send_citizen_message(request: Request, body: str, files: list[IncomingFile],
