@@ -13,6 +13,9 @@ from tests.test_widget_routes import ALL_TYPES
 
 VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source",
         "track", "wbr"}
+# Names of techniques that the translations themselves write in Latin letters, one word each (a
+# single left-to-right word needs no isolation).
+TECHNICAL_NAMES = {"QR", "PDF", "SHA-256"}
 LATIN_RUN = re.compile(r"[A-Za-z@+0-9][^\u0600-\u06FF]*[A-Za-z0-9)]")
 
 
@@ -41,7 +44,8 @@ class _Unisolated(HTMLParser):
         if any(isolated for _, isolated in self.stack):
             return
         data = re.sub("\u2068[^\u2069]*\u2069", " ", data)  # first-strong isolates (FSI ... PDI)
-        self.found += [m.group(0) for m in LATIN_RUN.finditer(data)]
+        self.found += [m.group(0) for m in LATIN_RUN.finditer(data)
+                       if m.group(0) not in TECHNICAL_NAMES]
 
 
 def unisolated_latin(html: str) -> list[str]:

@@ -110,37 +110,52 @@ class Babel(flask_babel.Babel):
 
 def install_in_jinja(env) -> None:
     """Templates' _(), gettext() and ngettext() fill numbers the same way (Flask-Babel installs
-    Jinja's new-style callables, which fill messages themselves)."""
-    from jinja2 import pass_context
+    Jinja's new-style callables, which fill messages themselves). A page translates twenty to
+    fifty strings: each locale's catalogue is looked up once per process (Flask-Babel keeps them
+    for the process too), keyed by the Locale, whose hash is cheap."""
+    from jinja2 import pass_eval_context
     from markupsafe import Markup
 
-    def fill(context, message: str, variables: dict):
-        if own_digits(get_locale()):
+    catalogues: dict = {}
+
+    def catalogue():
+        locale = get_locale()
+        try:
+            return catalogues[locale], locale
+        except KeyError:
+            catalogues[locale] = flask_babel.get_translations()
+            return catalogues[locale], locale
+
+    def fill(eval_context, locale, message: str, variables: dict):
+        if variables and own_digits(locale):
             message, variables = _NUMBER_FORMAT.sub(r"%(\1)s", message), _localised(variables)
-        if context.eval_ctx.autoescape:
+        if eval_context.autoescape:
             message = Markup(message)
         return message % variables if variables else message
 
-    translations = flask_babel.get_translations
+    @pass_eval_context
+    def gettext(eval_context, string, **variables):
+        translations, locale = catalogue()
+        return fill(eval_context, locale, translations.ugettext(string), variables)
 
-    @pass_context
-    def gettext(context, string, **variables):
-        return fill(context, translations().ugettext(string), variables)
-
-    @pass_context
-    def ngettext(context, singular, plural, num, **variables):
+    @pass_eval_context
+    def ngettext(eval_context, singular, plural, num, **variables):
         variables.setdefault("num", num)
-        return fill(context, translations().ungettext(singular, plural, num), variables)
+        translations, locale = catalogue()
+        return fill(eval_context, locale, translations.ungettext(singular, plural, num), variables)
 
-    @pass_context
-    def pgettext(context, message_context, string, **variables):
-        return fill(context, translations().upgettext(message_context, string), variables)
-
-    @pass_context
-    def npgettext(context, message_context, singular, plural, num, **variables):
-        variables.setdefault("num", num)
-        return fill(context, translations().unpgettext(message_context, singular, plural, num),
+    @pass_eval_context
+    def pgettext(eval_context, message_context, string, **variables):
+        translations, locale = catalogue()
+        return fill(eval_context, locale, translations.upgettext(message_context, string),
                     variables)
+
+    @pass_eval_context
+    def npgettext(eval_context, message_context, singular, plural, num, **variables):
+        variables.setdefault("num", num)
+        translations, locale = catalogue()
+        return fill(eval_context, locale,
+                    translations.unpgettext(message_context, singular, plural, num), variables)
 
     env.globals.update(gettext=gettext, _=gettext, ngettext=ngettext, pgettext=pgettext,
                        npgettext=npgettext)
