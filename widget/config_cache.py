@@ -26,6 +26,7 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from widget.extensions import db
 from widget.config_values import (EMPTY, FieldConfig, FormConfig, GroupConfig, HelpPageConfig,
                                   NoticeWording, OrganizationConfig, SiteConfig, ThemeConfig,
                                   VersionConfig, freeze)
@@ -120,10 +121,11 @@ def process_cache() -> ConfigCache:
     return current_app.extensions.setdefault("frontdesk.config_cache", ConfigCache())
 
 
-def site_and_configuration(session: Session, key: str
+def site_and_configuration(key: str, session: Session | None = None
                            ) -> tuple[SiteConfig, Configuration] | tuple[None, None]:
     """The site a widget URL names and its organisation's current configuration, for one
     statement when the cache is current: (None, None) when there is no such site."""
+    session = session or db.session
     row = session.execute(
         select(Organization.id, Organization.config_version)
         .join(Site, Site.organization_id == Organization.id).where(Site.key == key)).first()
@@ -135,9 +137,11 @@ def site_and_configuration(session: Session, key: str
     return (site, configuration) if site is not None else (None, None)
 
 
-def configuration_of(session: Session, organization_id: int) -> Configuration | None:
+def configuration_of(organization_id: int, session: Session | None = None
+                     ) -> Configuration | None:
     """An organisation's current configuration, checked with one statement (for callers that
     have no site: the notice worker, the API)."""
+    session = session or db.session
     version = session.scalar(select(Organization.config_version)
                              .where(Organization.id == organization_id))
     if version is None:
@@ -145,16 +149,19 @@ def configuration_of(session: Session, organization_id: int) -> Configuration | 
     return process_cache().current(session, organization_id, version)
 
 
-def notice_rules(session: Session, organization_id: int) -> Mapping[tuple[str, str], bool]:
-    """The organisation's notice rules: (event key, channel) -> enabled, over the defaults."""
-    configuration = configuration_of(session, organization_id)
+def notice_rules(organization_id: int, session: Session | None = None
+                 ) -> Mapping[tuple[str, str], bool]:
+    """The organisation's notice rules: (event key, channel) -> enabled, over the defaults
+    (one statement when the cache is current)."""
+    configuration = configuration_of(organization_id, session)
     return configuration.notice_rules if configuration is not None else EMPTY
 
 
-def notice_wordings(session: Session, organization_id: int
+def notice_wordings(organization_id: int, session: Session | None = None
                     ) -> Mapping[tuple[str, str, str], NoticeWording]:
-    """The organisation's own wordings: (event key, channel, language) -> NoticeWording."""
-    configuration = configuration_of(session, organization_id)
+    """The organisation's own wordings: (event key, channel, language) -> NoticeWording (one
+    statement when the cache is current)."""
+    configuration = configuration_of(organization_id, session)
     return configuration.notice_wordings if configuration is not None else EMPTY
 
 

@@ -106,10 +106,12 @@ def amount(value) -> str:
     return format_decimal(value, format="#,##0.##") if value is not None else ""
 
 
-def answer_rows(request: Request, language: str) -> list[AnswerRow]:
-    """Each field of the request's form version with what was sent, in the reader's language."""
+def answer_rows(request: Request, language: str, fields=None) -> list[AnswerRow]:
+    """Each field of the request's form version with what was sent, in the reader's language;
+    `fields` are that version's fields when the caller has them already (the configuration
+    cache's), else they are read."""
     rows = []
-    for field in request.form_version.fields:
+    for field in fields if fields is not None else request.form_version.fields:
         if field.type == FieldType.FILE.value:
             names = [a.filename for a in request.attachments if a.field_key == field.key]
             if names:

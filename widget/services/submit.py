@@ -16,10 +16,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from widget import codes
+from widget.config_values import FormConfig, SiteConfig
 from widget.extensions import db
 from widget.file_stores import FileStore, StoreUnavailable, delete_quietly, save_all
 from widget.models import (Account, Attachment, AuditEntry, Channel, Event, EventKind, Form,
-                           FormVersion, Request, RequestStatus, Site, StaffUser)
+                           FormVersion, Organization, Request, RequestStatus, Site,
+                           StaffUser)
 from widget.models._types import utcnow
 from widget.notify.compose import queue_notices
 from widget.security import FormToken
@@ -53,10 +55,12 @@ class Outcome(str, enum.Enum):
 
 @dataclass
 class Submission:
-    """Everything a form post carries, parsed out of the HTTP request by the view."""
+    """Everything a form post carries, parsed out of the HTTP request by the view. The site and
+    the form are the configuration cache's frozen values (or models: only their ids and
+    settings are read, never their relationships)."""
 
-    site: Site
-    form: Form
+    site: Site | SiteConfig
+    form: Form | FormConfig
     token: FormToken
     action: Action
     language: str
@@ -132,8 +136,8 @@ def save_form(sub: Submission, policy: Policy) -> SaveResult:
         return SaveResult(Outcome.STORE_DOWN, draft)  # before any row: nothing to undo
     removed_keys = []
     try:
-        request = draft or Request(organization=sub.site.organization, site=sub.site,
-                                   form_version=version, channel=Channel.WEB.value)
+        request = draft or Request(organization_id=sub.site.organization_id, site_id=sub.site.id,
+                                   form_version_id=version.id, channel=Channel.WEB.value)
         if draft is None and sub.account is not None:
             if sub.account.is_agent:
                 request.agent = sub.account
@@ -153,7 +157,7 @@ def save_form(sub: Submission, policy: Policy) -> SaveResult:
         # Kept with a draft too: the choice is back when the draft is resumed.
         request.handover = sub.handover if sub.handover in (sub.form.handovers or []) else None
         if sub.action is Action.SEND:
-            _mark_sent(request, sub.form)
+            _mark_sent(request, sub.form, sub.site.organization)
             outcome = Outcome.SENT
         else:
             request.resume_code = request.resume_code or codes.generate()
@@ -207,7 +211,7 @@ def _handover_problem(form: Form, chosen: str) -> dict:
     return {}
 
 
-def _mark_sent(request: Request, form: Form) -> None:
+def _mark_sent(request: Request, form: Form | FormConfig, organization) -> None:
     now = utcnow()
     if request.handover is None and len(form.handovers or []) == 1:
         request.handover = form.handovers[0]  # the only way there is
@@ -216,10 +220,14 @@ def _mark_sent(request: Request, form: Form) -> None:
     request.resume_code = None  # a sent draft can no longer be resumed
     request.submitted_at = now
     request.unit_id = form.unit_id
-    request.due_at = WorkCalendar.for_organization(request.organization).due_at(
+    request.due_at = WorkCalendar.for_organization(organization).due_at(
         now, form.processing_days)
     received = Event(kind=EventKind.RECEIVED.value, created_at=now, data={"channel": request.channel})
     request.events.append(received)
+    if request.form_version is None:  # made from the configuration cache's ids (save_form)
+        # Composing notices reads the request's organisation and form as models.
+        request.organization = db.session.get(Organization, request.organization_id)
+        request.form_version = db.session.get(FormVersion, request.form_version_id)
     queue_notices(request, [received])
 
 
@@ -255,7 +263,7 @@ def file_on_behalf(staff: StaffUser, form: Form, channel: Channel, language: str
                               content_type=item.content_type, size=len(item.data),
                               sha256=item.sha256, storage_key=key)
                               for item, key in zip(new_files, stored_keys)])
-        _mark_sent(request, form)
+        _mark_sent(request, form, staff.organization)
         request.events[-1].actor = staff.name
         request.events[-1].staff_user_id = staff.id
         db.session.add(request)
