@@ -283,3 +283,222 @@ def test_a_change_kept_in_a_savepoint_moves_the_version_at_the_outer_commit(worl
     assert _versions(db) == before or True  # not committed yet: other sessions see nothing
     db.session.commit()
     assert all(after > before[key] for key, after in _versions(db).items())
+
+
+# The cache itself.
+
+@pytest.fixture
+def site(create_site):
+    return create_site()
+
+
+@pytest.fixture
+def form(site, create_form):
+    return create_form(site, slug="permit", fields=[
+        {"key": "name", "type": "text", "required": True, "max_length": 50},
+        {"key": "colour", "type": "choice", "choices": [
+            {"value": "red", "labels": {"en": "Red"}}, {"value": "blue", "labels": {"en": "Blue"}}]},
+    ])
+
+
+def _no_models_in(value, db, seen=None) -> None:
+    """Walk a snapshot: frozen containers and frozen dataclasses all the way, no ORM object."""
+    seen = seen if seen is not None else set()
+    if id(value) in seen:
+        return
+    seen.add(id(value))
+    assert not isinstance(value, (db.Model, list, dict, set)), type(value)
+    if dataclasses.is_dataclass(value):
+        assert type(value).__dataclass_params__.frozen, type(value)
+        for item in dataclasses.fields(value):
+            _no_models_in(getattr(value, item.name), db, seen)
+    elif isinstance(value, (MappingProxyType, tuple, frozenset)):
+        items = value.items() if isinstance(value, MappingProxyType) else value
+        for item in items:
+            _no_models_in(item, db, seen)
+
+
+def test_the_cache_holds_frozen_values_and_no_model(db, site, form):
+    cached_site, configuration = site_and_configuration("test")
+    _no_models_in(configuration, db)
+    permit = configuration.published_form(cached_site, "permit")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        permit.slug = "other"
+    with pytest.raises(TypeError):
+        permit.titles["en"] = "Changed"
+    with pytest.raises(TypeError):
+        permit.current_version.fields[1].choices[0]["value"] = "green"
+    assert permit.current_version.fields[1].choice_label("blue", "en") == "Blue"
+    assert site_and_configuration("test")[1] is configuration  # nothing moved: the same one
+    assert site_and_configuration("nope") == (None, None)
+
+
+def _get(client, path="/w/test/en/f/permit"):
+    response = client.get(path)
+    return response.status_code, response.get_data(as_text=True)
+
+
+def test_every_kind_of_change_shows_on_the_next_request(client, db, site, form):
+    from widget.models import Form, Site
+    assert "Permit" in _get(client)[1]
+    form = db.session.get(Form, form.id)
+    form.titles = {**form.titles, "en": "Building permit"}
+    db.session.commit()
+    assert "Building permit" in _get(client)[1]
+    db.session.execute(update(Site).values(allowed_origins=["https://city.example"]))
+    db.session.commit()
+    response = client.get("/w/test/en/f/permit")
+    assert "https://city.example" in response.headers["Content-Security-Policy"]
+    db.session.execute(update(Form).values(is_published=False))
+    db.session.commit()
+    assert _get(client)[0] == 404
+    assert "Building permit" not in _get(client, "/w/test/en/")[1]
+
+
+def test_threads_reading_while_a_writer_changes_configuration_see_no_torn_or_stale_snapshot(
+        app, db, site, form):
+    """The writer changes the form's title and the site's name together; every reader sees
+    both from the same commit, and never one older than the last commit it knew of."""
+    from widget.models import Form, Site
+    committed = [0]
+    problems: list[str] = []
+    done = threading.Event()
+
+    def read() -> None:
+        while not done.is_set():
+            floor = committed[0]
+            with app.app_context():
+                cached_site, configuration = site_and_configuration("test")
+                title = configuration.published_form(cached_site, "permit").titles["en"]
+                name = cached_site.name
+                db.session.remove()
+            seen = int(title.rpartition(" ")[2]) if title.startswith("Round") else 0
+            if name != f"Site {seen}" and not (seen == 0 and name == "Site test"):
+                problems.append(f"torn: {title!r} with {name!r}")
+            if seen < floor:
+                problems.append(f"stale: round {seen} after round {floor} was committed")
+
+    readers = [threading.Thread(target=read) for _ in range(4)]
+    for reader in readers:
+        reader.start()
+    try:
+        for round_ in range(1, 25):
+            with app.app_context():
+                db.session.get(Form, form.id).titles = {"en": f"Round {round_}"}
+                db.session.get(Site, site.id).name = f"Site {round_}"
+                db.session.commit()
+                db.session.remove()
+            committed[0] = round_
+    finally:
+        done.set()
+        for reader in readers:
+            reader.join()
+    assert problems == []
+    with app.app_context():
+        cached_site, configuration = site_and_configuration("test")
+        assert configuration.published_form(cached_site, "permit").titles["en"] == "Round 24"
+
+
+class Peer:
+    """Another process of the app on the same database (tests/config_cache_peer.py)."""
+
+    def __init__(self, settings: dict):
+        import json
+        self._json = json
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "tests.config_cache_peer", json.dumps(settings)],
+            cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+            env={**os.environ, "PYTHONWARNINGS": "ignore"})
+        assert self._answer() == {"ready": True}
+
+    def _answer(self) -> dict:
+        line = self.process.stdout.readline()
+        assert line, "the peer process ended"
+        return self._json.loads(line)
+
+    def ask(self, command: str) -> dict:
+        """Send one command, return its answer."""
+        self.process.stdin.write(command + "\n")
+        self.process.stdin.flush()
+        return self._answer()
+
+    def close(self) -> None:
+        """End the peer (closing its stdin ends its loop)."""
+        self.process.stdin.close()
+        self.process.wait(timeout=30)
+        self.process.stdout.close()
+
+
+def test_a_change_made_in_one_process_shows_in_the_other_on_its_next_request(
+        app_settings, client, db, site, form):
+    peer = Peer(app_settings)
+    try:
+        assert "Permit" in peer.ask("GET /w/test/en/f/permit")["body"]  # its cache is warm
+        assert "Permit" in _get(client)[1]                               # and so is this one
+        from widget.models import Form
+        form = db.session.get(Form, form.id)
+        form.titles = {**form.titles, "en": "Changed here"}
+        db.session.commit()
+        assert "Changed here" in peer.ask("GET /w/test/en/f/permit")["body"]
+        assert peer.ask("TITLE permit Changed there") == {"done": True}
+        assert "Changed there" in _get(client)[1]
+        assert "Changed there" in peer.ask("GET /w/test/en/")["body"]
+    finally:
+        peer.close()
+
+
+class Statements:
+    """The SQL statements the app sends while the block runs."""
+
+    def __init__(self, engine):
+        self.engine, self.sent = engine, []
+
+    def _note(self, _connection, _cursor, statement, *_args):
+        self.sent.append(statement)
+
+    def __enter__(self):
+        event.listen(self.engine, "before_cursor_execute", self._note)
+        return self
+
+    def __exit__(self, *_exc):
+        event.remove(self.engine, "before_cursor_execute", self._note)
+
+    def reading_configuration(self) -> list[str]:
+        """The statements that read configuration tables for their own sake (not a request
+        read with its organisation and form joined)."""
+        import re
+        read = [(statement, set(re.findall(r'(?:FROM|JOIN)\s+"?(\w+)', statement)))
+                for statement in self.sent if statement.lstrip().upper().startswith("SELECT")]
+        return [statement for statement, tables in read
+                if tables & CONFIG_TABLES and "requests" not in tables]
+
+
+def _send(client, token):
+    response = client.post("/w/test/en/f/permit", data={
+        "form_token": token, "action": "send", "name": "Lan", "colour": "red"},
+        content_type="multipart/form-data")
+    assert response.status_code == 200
+    return tracking_code(response.get_data(as_text=True))
+
+
+def test_a_warm_cache_reads_configuration_once_per_page_submission_and_lookup(
+        client, db, site, form):
+    token = form_token(_get(client)[1])
+    code = _send(client, form_token(_get(client)[1]))   # warms the cache
+    with Statements(db.engine) as page:
+        assert _get(client)[0] == 200
+    with Statements(db.engine) as catalogue:
+        assert _get(client, "/w/test/en/")[0] == 200
+    with Statements(db.engine) as submission:
+        _send(client, token)
+    with Statements(db.engine) as lookup:
+        assert client.post("/w/test/en/track", data={"code": code}).status_code == 200
+    # The organisation's version, read with the site: the cache answers the rest.
+    assert len(page.sent) == 1 and len(catalogue.sent) == 1
+    assert len(lookup.reading_configuration()) == 1
+    assert len(lookup.sent) <= 5, lookup.sent
+    # The submission: the version with the site, then what composing its notices reads as models
+    # (the request's organisation, site, form version, fields, form, notice rules and wordings),
+    # until the worker composes them.
+    assert len(submission.reading_configuration()) <= 6, submission.reading_configuration()
+    assert len(submission.sent) <= 13, submission.sent

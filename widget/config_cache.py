@@ -90,6 +90,18 @@ class Configuration:
                      if version.id == version_id), None)
 
 
+# Each statement of a rebuild sees what is committed when it runs (autocommit reads on SQLite,
+# READ COMMITTED on PostgreSQL): a change committed between two of them would tear the snapshot,
+# half before and half after. The version is read again at the end, and the snapshot kept only
+# when it did not move meanwhile (a sequence lock); it is read again when it did.
+REBUILD_ATTEMPTS = 10
+
+
+def _version(session: Session, organization_id: int) -> int | None:
+    return session.scalar(select(Organization.config_version)
+                          .where(Organization.id == organization_id))
+
+
 class ConfigCache:
     """The snapshots of one process, by organisation id."""
 
@@ -106,9 +118,13 @@ class ConfigCache:
             snapshot = self._snapshots.get(organization_id)
             if snapshot is not None and snapshot.version == version:
                 return snapshot  # another thread rebuilt it while this one waited
-            snapshot = load_configuration(session, organization_id)
-            self._snapshots[organization_id] = snapshot
-            return snapshot
+            for _attempt in range(REBUILD_ATTEMPTS):
+                snapshot = load_configuration(session, organization_id)
+                if _version(session, organization_id) == snapshot.version:
+                    # Nothing was committed while it was read: not torn, and kept.
+                    self._snapshots[organization_id] = snapshot
+                    return snapshot
+            return snapshot  # changing all the time: used for this request, not kept
 
     def forget(self) -> None:
         """Drop every snapshot (tests; a database restored under a running process)."""
@@ -142,8 +158,7 @@ def configuration_of(organization_id: int, session: Session | None = None
     """An organisation's current configuration, checked with one statement (for callers that
     have no site: the notice worker, the API)."""
     session = session or db.session
-    version = session.scalar(select(Organization.config_version)
-                             .where(Organization.id == organization_id))
+    version = _version(session, organization_id)
     if version is None:
         return None
     return process_cache().current(session, organization_id, version)
