@@ -211,7 +211,9 @@ def _handover_problem(form: Form, chosen: str) -> dict:
     return {}
 
 
-def _mark_sent(request: Request, form: Form | FormConfig, organization) -> None:
+def _mark_sent(request: Request, form: Form | FormConfig, organization=None) -> None:
+    """Send the request: its code, due date (in `organization`'s calendar, by default the
+    request's), timeline event and notices."""
     now = utcnow()
     if request.handover is None and len(form.handovers or []) == 1:
         request.handover = form.handovers[0]  # the only way there is
@@ -220,10 +222,15 @@ def _mark_sent(request: Request, form: Form | FormConfig, organization) -> None:
     request.resume_code = None  # a sent draft can no longer be resumed
     request.submitted_at = now
     request.unit_id = form.unit_id
-    request.due_at = WorkCalendar.for_organization(organization).due_at(
+    request.due_at = WorkCalendar.for_organization(organization or request.organization).due_at(
         now, form.processing_days)
     received = Event(kind=EventKind.RECEIVED.value, created_at=now, data={"channel": request.channel})
     request.events.append(received)
+    _queue_notices(request, received)
+
+
+def _queue_notices(request: Request, received: Event) -> None:
+    """The person's notices of a new request, in its transaction."""
     if request.form_version is None:  # made from the configuration cache's ids (save_form)
         # Composing notices reads the request's organisation and form as models.
         request.organization = db.session.get(Organization, request.organization_id)
@@ -263,7 +270,7 @@ def file_on_behalf(staff: StaffUser, form: Form, channel: Channel, language: str
                               content_type=item.content_type, size=len(item.data),
                               sha256=item.sha256, storage_key=key)
                               for item, key in zip(new_files, stored_keys)])
-        _mark_sent(request, form, staff.organization)
+        _mark_sent(request, form)
         request.events[-1].actor = staff.name
         request.events[-1].staff_user_id = staff.id
         db.session.add(request)
