@@ -11,7 +11,7 @@ import os
 import subprocess
 import sys
 import threading
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from types import MappingProxyType
@@ -22,7 +22,7 @@ from sqlalchemy import (JSON, BigInteger, Boolean, Date, DateTime, Integer, Nume
 from sqlalchemy.orm import make_transient
 
 from tests.conftest import form_token, tracking_code
-from widget.config_cache import process_cache, site_and_configuration
+from widget.config_cache import site_and_configuration
 from widget.models import Organization
 from widget.models.config_version import CONFIG_TABLES, DATA_TABLES
 
@@ -280,7 +280,6 @@ def test_a_change_kept_in_a_savepoint_moves_the_version_at_the_outer_commit(worl
     before = _versions(db)
     with db.session.begin_nested():
         db.session.execute(update(db.metadata.tables["themes"]).values(name="Kept"))
-    assert _versions(db) == before or True  # not committed yet: other sessions see nothing
     db.session.commit()
     assert all(after > before[key] for key, after in _versions(db).items())
 

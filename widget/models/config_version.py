@@ -21,10 +21,11 @@ number, so a busy desk never empties the cache.
 from __future__ import annotations
 
 import re
+
 from sqlalchemy import TextClause, event, inspect, select, update
 from sqlalchemy.orm import ORMExecuteState, Session, attributes
 
-from widget.models.forms import Field, FormVersion, Form
+from widget.models.forms import Field, Form, FormVersion
 from widget.models.org import Organization
 
 # What the widget reads as configuration: a change to any of these moves the version.

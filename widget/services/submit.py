@@ -234,6 +234,7 @@ def _queue_notices(request: Request, received: Event) -> None:
     if request.form_version is None:  # made from the configuration cache's ids (save_form)
         # Composing notices reads the request's organisation and form as models.
         request.organization = db.session.get(Organization, request.organization_id)
+        request.site = db.session.get(Site, request.site_id)
         request.form_version = db.session.get(FormVersion, request.form_version_id)
     queue_notices(request, [received])
 
