@@ -232,9 +232,9 @@ def _mark_sent(request: Request, form: Form | FormConfig, organization=None) -> 
 def _queue_notices(request: Request, received: Event) -> None:
     """The person's notices of a new request, in its transaction."""
     if request.form_version is None:  # made from the configuration cache's ids (save_form)
-        # Composing notices reads the request's organisation and form as models.
+        # Composing notices reads the request's organisation and form as models (and its site,
+        # for a link, once the request is flushed).
         request.organization = db.session.get(Organization, request.organization_id)
-        request.site = db.session.get(Site, request.site_id)
         request.form_version = db.session.get(FormVersion, request.form_version_id)
     queue_notices(request, [received])
 
