@@ -352,9 +352,9 @@ def effective_limits(org_limits: dict | None, form_limits: dict | None,
             value = min(value, form_limits[key] * scale)
         return min(value, ceiling * scale) if ceiling and scale == MEGABYTE else value
 
-    types = frozenset(org_limits["types"]) if isinstance(org_limits.get("types"), list) \
+    types = frozenset(org_limits["types"]) if isinstance(org_limits.get("types"), (list, tuple)) \
         else defaults.types
-    if isinstance(form_limits.get("types"), list):
+    if isinstance(form_limits.get("types"), (list, tuple)):
         types &= frozenset(form_limits["types"])
     return UploadLimits(narrowest("max_file_mb", defaults.max_file_bytes, MEGABYTE),
                         narrowest("max_files", defaults.max_files, 1),

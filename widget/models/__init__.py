@@ -5,6 +5,7 @@ from widget.models.accounts import (REGISTERED_DETAILS, Account, AccountGroup, A
 from widget.models.audit import AuditEntry
 from widget.models.branding import HelpPage, Skin, Theme
 from widget.models.changes import ChangeCounter
+from widget.models import config_version  # noqa: F401  the session events that move it
 from widget.models.forms import Field, FieldType, Form, FormAccess, FormGroup, FormVersion
 from widget.models.integrations import (ApiClient, FormProposal, IdempotencyRecord,
                                         ProposalStatus)

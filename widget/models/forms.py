@@ -181,6 +181,13 @@ class Field(db.Model):
 
     version: Mapped[FormVersion] = relationship(back_populates="fields")
 
+    @property
+    def form_sends_sms(self) -> bool:
+        """Whether the form this field is on sends SMS (Form.sends_sms): its phone fields are
+        then SMS destinations."""
+        version = self.version
+        return version is not None and version.form is not None and version.form.sends_sms
+
     def label(self, language: str) -> str:
         """The field's label in a language."""
         return localized(self.labels, language)

@@ -41,6 +41,9 @@ class Organization(db.Model):
     # {"max_file_mb": 10, "max_total_mb": 25, "max_files": 5, "types": ["pdf", "jpg", ...]};
     # a missing key means the deployment's default.
     upload_limits: Mapped[dict] = mapped_column(JSON, default=dict, server_default="{}")
+    # Moves with every change of the organisation's configuration, in the same transaction
+    # (widget.models.config_version): what each process's cache checks once per request.
+    config_version: Mapped[int] = mapped_column(default=0, server_default="0")
 
     units: Mapped[list[Unit]] = relationship(back_populates="organization")
     sites: Mapped[list[Site]] = relationship(back_populates="organization")

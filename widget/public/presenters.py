@@ -106,12 +106,13 @@ def amount(value) -> str:
     return format_decimal(value, format="#,##0.##") if value is not None else ""
 
 
-def answer_rows(request: Request, language: str, files=None) -> list[AnswerRow]:
+def answer_rows(request: Request, language: str, files=None, fields=None) -> list[AnswerRow]:
     """Each field of the request's form version with what was sent, in the reader's language
-    (files: the request's own files as read already, each with field_key and filename)."""
+    (files: the request's own files as read already, each with field_key and filename; fields:
+    that version's fields when the caller has them already, the configuration cache's)."""
     rows = []
     files = request.attachments if files is None else files
-    for field in request.form_version.fields:
+    for field in fields if fields is not None else request.form_version.fields:
         if field.type == FieldType.FILE.value:
             names = [a.filename for a in files if a.field_key == field.key]
             if names:

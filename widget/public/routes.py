@@ -14,13 +14,13 @@ from widget.security import (TokenError, is_cross_site_post, issue_form_token, i
 from widget.services.access import NotAllowed
 from widget.services.account_sessions import account_for_session
 from widget.services.accounts import profile_values
-from widget.services.catalogue import for_person, list_catalogue, published_form, site_by_key
+from widget.config_cache import site_and_configuration
+from widget.services.catalogue import for_person
 from widget.services.form_access import may_use_form
-from widget.services.help_pages import published_help
 from widget.services.messaging import send_citizen_message
 from widget.services.recover import ask_for_codes
 from widget.services.status_page import status_page
-from widget.services.themes import theme_for_site, theme_stylesheet
+from widget.services.themes import theme_stylesheet
 from widget.services.themes import theme_logo as theme_logo_bytes
 from widget.services.submit import Action, Outcome, Policy, Submission, save_form
 from widget.services.track import (LookupProblem, citizen_file, find_draft, find_request,
@@ -36,11 +36,12 @@ COOKIE = "fd_account"
 
 @bp.url_value_preprocessor
 def load_site(_endpoint, values):
-    """Every widget URL names its site (and, but for the entry, its language)."""
-    site = site_by_key(values.pop("site_key"))
+    """Every widget URL names its site (and, but for the entry, its language). The site comes
+    from this process's configuration cache (frozen values), checked in the same statement."""
+    site, configuration = site_and_configuration(values.pop("site_key"))
     if site is None:
         abort(404)
-    g.site = site
+    g.site, g.config = site, configuration
     g.frame_origins = site.allowed_origins
     token = request.cookies.get(COOKIE)
     g.account = account_for_session(site.organization, token) if token else None
@@ -69,7 +70,7 @@ def entry():
     """Where the loader points the iframe: pick the language, then the catalogue or a form."""
     language = i18n.best_language(request.args.get("lang"), g.site.default_language)
     form_slug = request.args.get("form", "")
-    if form_slug and published_form(g.site, form_slug):
+    if form_slug and g.config.published_form(g.site, form_slug):
         return redirect(url_for(".form_page", lang=language, slug=form_slug))
     return redirect(url_for(".catalogue", lang=language))
 
@@ -77,7 +78,7 @@ def entry():
 @bp.context_processor
 def site_theme():
     """The site's theme for base.html: its stylesheet and logo addresses (versioned)."""
-    theme = theme_for_site(g.site) if "site" in g else None
+    theme = g.config.theme_for(g.site) if "site" in g else None
     if theme is None:
         return {}
     version = _theme_version(theme)
@@ -101,7 +102,7 @@ def _cacheable(response, theme):
 @bp.get("/theme.css")
 def theme_css():
     """The site's theme as a stylesheet: skin, colours, the filtered custom CSS."""
-    theme = theme_for_site(g.site) or abort(404)
+    theme = g.config.theme_for(g.site) or abort(404)
     response = current_app.response_class(theme_stylesheet(theme), mimetype="text/css")
     return _cacheable(response, theme)
 
@@ -109,7 +110,7 @@ def theme_css():
 @bp.get("/logo")
 def theme_logo():
     """The site's theme logo (an image checked on its bytes when uploaded)."""
-    theme = theme_for_site(g.site)
+    theme = g.config.theme_for(g.site)
     if theme is None or not theme.logo_key:
         abort(404)
     response = current_app.response_class(theme_logo_bytes(theme), mimetype=theme.logo_type)
@@ -119,24 +120,24 @@ def theme_logo():
 
 @bp.get("/<lang>/")
 def catalogue(lang):
-    sections = for_person(list_catalogue(g.site), g.account)
+    sections = for_person(g.config.catalogue(g.site), g.account)
     # Listed but not usable yet: forms for anyone signed in, shown with a note to sign in.
     sign_in_first = {form.id for section in sections for form in section.forms
                      if not may_use_form(form, g.account)}
     return render_template("public/catalogue.html", sections=sections, sign_in_first=sign_in_first,
-                           help_pages=published_help(g.site))
+                           help_pages=g.config.help_pages)
 
 
 @bp.get("/<lang>/f/<slug>")
 def form_page(lang, slug):
-    form = published_form(g.site, slug) or abort(404)
+    form = g.config.published_form(g.site, slug) or abort(404)
     return render_form(form, form.current_version, values={})
 
 
 @bp.post("/<lang>/f/<slug>")
 @limiter.limit(lambda: setting("RATE_LIMIT_SUBMIT"))
 def form_post(lang, slug):
-    form = published_form(g.site, slug) or abort(404)
+    form = g.config.published_form(g.site, slug) or abort(404)
     # The envelope (token, button, honeypot) read as plain fields: a Flask-WTF form built per
     # post only to read three strings cost more than the reading.
     form_token = request.form.get("form_token", "")
@@ -158,18 +159,21 @@ def form_post(lang, slug):
     if result.outcome is Outcome.NOT_ALLOWED:
         return render_closed(form)
     if result.outcome in (Outcome.SENT, Outcome.REPLAYED):
+        shown = form.version(result.request.form_version_id)
         return render_template("public/receipt.html", req=result.request,
-                               rows=answer_rows(result.request, lang),
+                               rows=answer_rows(result.request, lang, shown and shown.fields),
+                               receipt_organization=g.site.organization, receipt_form=form,
                                qr=qr_svg(_status_url(lang) + "#" + result.request.code),
                                host_event="submitted")
     if result.outcome is Outcome.DRAFT_SAVED:
-        return render_form(form, result.request.form_version, values, draft=result.request,
-                            host_event="draft-saved")
+        return render_form(form, form.version(result.request.form_version_id)
+                           or result.request.form_version, values, draft=result.request,
+                           host_event="draft-saved")
     if result.outcome is Outcome.BAD_TOKEN:
         abort(400)
     if result.outcome is Outcome.SPAM:
         return render_template("public/refused.html"), 422
-    version = next(v for v in form.versions if v.id == token.version_id)
+    version = form.version(token.version_id)
     if result.outcome is Outcome.STORE_DOWN:
         # Nothing was sent or saved; the same page (and token) may be sent again.
         return render_form(form, version, values, draft=result.request, notice="store_down",
@@ -249,8 +253,10 @@ def render_status(req, lang, notice=None, reply_error=None, reply_text="", statu
     """A request's status page, with the token that lets it reply and download."""
     g.private_page = True
     page = status_page(req)
+    shown = g.config.form_version(req.form_version_id)
     return render_template(
-        "public/status.html", req=req, page=page, rows=answer_rows(req, lang, page.files),
+        "public/status.html", req=req, page=page,
+        rows=answer_rows(req, lang, page.files, shown and shown.fields),
         access=issue_status_token(current_app.secret_key, req.id), notice=notice,
         reply_error=reply_error, reply_text=reply_text), status
 
@@ -309,7 +315,7 @@ def render_form(form, version, values, draft=None, errors=None, notice=None, tok
     return render_template(
         "public/form.html", form=form, version=version, values=values, draft=draft,
         errors=errors or {}, notice=notice, token=token, host_event=host_event,
-        upload_limits=form_limits(g.site.organization, form), help_pages=published_help(g.site),
+        upload_limits=form_limits(g.site.organization, form), help_pages=g.config.help_pages,
     ), status
 
 

@@ -115,8 +115,7 @@ def _promises_sms(field: Field) -> bool:
     mobile number among ALL the phone fields of a form, so on a form that sends SMS
     (Form.sends_sms) every phone field is an SMS destination, and takes a mobile number only;
     on a form that sends none a phone field is a number to call, and a landline is fine."""
-    version = field.version
-    return version is not None and version.form is not None and version.form.sends_sms
+    return field.form_sends_sms
 
 
 def _clean_choice(field: Field, values: list[str], region: str):

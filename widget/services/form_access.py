@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from widget.config_values import FormConfig
 from widget.extensions import db
 from widget.models import Account, AccountGroup, Form, FormAccess, StaffUser
 from widget.services.access import (ActionError, NotAllowed, NotFound, organisation_row,
@@ -29,7 +30,7 @@ class FormNotFound(NotFound):
         ActionError.__init__(self, _l("This form does not exist or is not yours to see."))
 
 
-def may_use_form(form: Form, account: Account | None) -> bool:
+def may_use_form(form: Form | FormConfig, account: Account | None) -> bool:
     """Whether the person (signed in to `account`, or None) may open, save and send the form."""
     access = form.access or FormAccess.EVERYONE.value
     if access == FormAccess.EVERYONE.value:
@@ -41,6 +42,8 @@ def may_use_form(form: Form, account: Account | None) -> bool:
     if access == FormAccess.AGENTS.value:
         return account.is_agent
     if access == FormAccess.NAMED.value:
+        if isinstance(form, FormConfig):  # the cache's frozen copy: the ids are at hand
+            return account.id in form.allowed_account_ids or account.id in form.allowed_member_ids
         return (any(named.id == account.id for named in form.allowed_accounts)
                 or any(member.id == account.id
                        for group in form.allowed_groups for member in group.members))

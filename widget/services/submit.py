@@ -16,10 +16,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from widget import codes
+from widget.config_values import FormConfig, SiteConfig
 from widget.extensions import db
 from widget.file_stores import FileStore, StoreUnavailable, delete_quietly, save_all
 from widget.models import (Account, Attachment, AuditEntry, Channel, Event, EventKind, Form,
-                           FormVersion, Request, RequestStatus, Site, StaffUser)
+                           FormVersion, Organization, Request, RequestStatus, Site,
+                           StaffUser)
 from widget.models._types import utcnow
 from widget.notify.compose import queue_notices
 from widget.security import FormToken
@@ -53,10 +55,12 @@ class Outcome(str, enum.Enum):
 
 @dataclass
 class Submission:
-    """Everything a form post carries, parsed out of the HTTP request by the view."""
+    """Everything a form post carries, parsed out of the HTTP request by the view. The site and
+    the form are the configuration cache's frozen values (or models: only their ids and
+    settings are read, never their relationships)."""
 
-    site: Site
-    form: Form
+    site: Site | SiteConfig
+    form: Form | FormConfig
     token: FormToken
     action: Action
     language: str
@@ -155,8 +159,9 @@ def _save(sub: Submission, policy: Policy, version: FormVersion, earlier: Reques
     try:
         # Its files given as a list, even empty: a collection only read on a new object stays
         # unloaded, and the receipt would read it again after the commit.
-        request = draft or Request(organization=sub.site.organization, site=sub.site,
-                                   form_version=version, channel=Channel.WEB.value, attachments=[])
+        request = draft or Request(organization_id=sub.site.organization_id, site_id=sub.site.id,
+                                   form_version_id=version.id, channel=Channel.WEB.value,
+                                   attachments=[])
         if draft is None and sub.account is not None:
             if sub.account.is_agent:
                 request.agent = sub.account
@@ -176,7 +181,7 @@ def _save(sub: Submission, policy: Policy, version: FormVersion, earlier: Reques
         # Kept with a draft too: the choice is back when the draft is resumed.
         request.handover = sub.handover if sub.handover in (sub.form.handovers or []) else None
         if sub.action is Action.SEND:
-            _mark_sent(request, sub.form)
+            _mark_sent(request, sub.form, sub.site.organization)
             outcome = Outcome.SENT
         else:
             request.resume_code = request.resume_code or codes.generate()
@@ -232,7 +237,9 @@ def _handover_problem(form: Form, chosen: str) -> dict:
     return {}
 
 
-def _mark_sent(request: Request, form: Form) -> None:
+def _mark_sent(request: Request, form: Form | FormConfig, organization=None) -> None:
+    """Send the request: its code, due date (in `organization`'s calendar, by default the
+    request's), timeline event and notices."""
     now = utcnow()
     if request.handover is None and len(form.handovers or []) == 1:
         request.handover = form.handovers[0]  # the only way there is
@@ -241,10 +248,20 @@ def _mark_sent(request: Request, form: Form) -> None:
     request.resume_code = None  # a sent draft can no longer be resumed
     request.submitted_at = now
     request.unit_id = form.unit_id
-    request.due_at = WorkCalendar.for_organization(request.organization).due_at(
+    request.due_at = WorkCalendar.for_organization(organization or request.organization).due_at(
         now, form.processing_days)
     received = Event(kind=EventKind.RECEIVED.value, created_at=now, data={"channel": request.channel})
     request.events.append(received)
+    _queue_notices(request, received)
+
+
+def _queue_notices(request: Request, received: Event) -> None:
+    """The person's notices of a new request, in its transaction."""
+    if request.form_version is None:  # made from the configuration cache's ids (save_form)
+        # Composing notices reads the request's organisation and form as models (and its site,
+        # for a link, once the request is flushed).
+        request.organization = db.session.get(Organization, request.organization_id)
+        request.form_version = db.session.get(FormVersion, request.form_version_id)
     queue_notices(request, [received])
 
 
