@@ -1,5 +1,5 @@
 """reminders and concise SMS: form reminders with their own wording; an SMS name, a price per
-part, and diacritics chosen or left to the country
+part, and diacritics chosen or left to the country; the notice an outbox row carries
 
 Revision ID: 0018
 Revises: 0012
@@ -31,6 +31,9 @@ def upgrade():
     )
     with op.batch_alter_table('form_reminders', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_form_reminders_form_id'), ['form_id'], unique=False)
+    with op.batch_alter_table('outbox', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('notice', sa.String(length=64), nullable=True))
+        batch_op.create_index('ix_outbox_org_notice_created', ['organization_id', 'notice', 'created_at'], unique=False)
     with op.batch_alter_table('organizations', schema=None) as batch_op:
         batch_op.add_column(sa.Column('sms_name', sa.String(length=40), server_default='', nullable=False))
         batch_op.add_column(sa.Column('sms_part_price', sa.Numeric(precision=12, scale=4), nullable=True))
@@ -49,6 +52,9 @@ def downgrade():
                               server_default=sa.false())
         batch_op.drop_column('sms_part_price')
         batch_op.drop_column('sms_name')
+    with op.batch_alter_table('outbox', schema=None) as batch_op:
+        batch_op.drop_index('ix_outbox_org_notice_created')
+        batch_op.drop_column('notice')
     with op.batch_alter_table('form_reminders', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_form_reminders_form_id'))
     op.drop_table('form_reminders')

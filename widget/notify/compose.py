@@ -116,6 +116,7 @@ def queue_notice(request: Request, key: str, extra: dict[str, str],
         item = enqueue(request.organization.id, OutboxChannel(channel), reachable[channel], text,
                        language=request.language, subject=subject, html_body=html)
         item.request, item.event = request, event  # objects: both may not have an id yet
+        item.notice = key  # for the delivery report: who was told what
         items.append(item)
     return items
 
