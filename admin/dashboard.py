@@ -7,7 +7,7 @@ from flask_babel import format_date, format_decimal, format_percent, get_locale
 from flask_babel import gettext as _, lazy_gettext as _l
 
 from admin import bp
-from admin.auth import administrators_only
+from admin.auth import unit_heads_and_administrators
 from admin.hub import admin_section
 from admin.routes import current_staff
 from widget.i18n import text_direction
@@ -79,7 +79,7 @@ def _charts(data: Dashboard) -> dict:
                _l("Charts of the requests: per day and form, by status, on time, overdue."),
                order=5)
 @bp.get("/dashboard")
-@administrators_only
+@unit_heads_and_administrators
 def dashboard_page():
     """The dashboard for the last 7, 30 or 90 days."""
     typed = request.args.get("days", str(DEFAULT_DAYS))

@@ -9,10 +9,11 @@ from datetime import date
 
 from babel.numbers import format_decimal as babel_decimal
 from flask import current_app, render_template
-from flask_babel import format_decimal, gettext as _, to_user_timezone
+from flask_babel import format_decimal, to_user_timezone
 from sqlalchemy import select
 
 from widget import codes
+from widget.answer_text import answer_text
 from widget.contacts import parse_contact
 from widget.extensions import db
 from widget.i18n import format_day, format_due, reading_as, text_direction
@@ -296,31 +297,8 @@ def status_link(request: Request) -> str:
 def answer_values(request: Request, language: str) -> dict[str, str]:
     """The request's own answers by field key, as the person reads them: a form reminder's
     wording quotes them ("{card_number}"). Files and unanswered fields are empty."""
-    values = {}
-    for field in request.form_version.fields:
-        value = request.answers.get(field.key)
-        values[field.key] = "" if value in (None, "", []) else _answer_text(field, value, language)
-    return values
-
-
-def _answer_text(field, value, language: str) -> str:
-    kind = field.type
-    try:
-        if kind == FieldType.DATE.value:
-            return format_day(date.fromisoformat(str(value)))
-        if kind == FieldType.NUMBER.value:
-            return format_decimal(value)
-    except (ValueError, TypeError, ArithmeticError):
-        return str(value)
-    if kind == FieldType.CHECKBOX.value:
-        return str(_("Yes") if value else _("No"))
-    if kind == FieldType.CHOICE.value:
-        return field.choice_label(value, language)
-    if kind == FieldType.MULTI_CHOICE.value and isinstance(value, list):
-        return ", ".join(field.choice_label(item, language) for item in value)
-    if kind == FieldType.FILE.value or not isinstance(value, str):
-        return ""
-    return " ".join(value.split())
+    return {field.key: answer_text(field, request.answers.get(field.key), language)
+            for field in request.form_version.fields}
 
 
 def _common_values(request: Request, language: str) -> dict[str, str]:
