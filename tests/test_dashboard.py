@@ -127,10 +127,12 @@ def test_the_page_shows_charts_and_the_same_numbers(client, db, office, admin, m
     response = client.get(DASHBOARD)
     html = html_of(response)
     assert response.status_code == 200 and commits == [] and audits(db) == []
-    assert html.count('role="img"') == 4  # four charts, each an image with a name...
+    # Four charts, each drawn for a screen and for a phone (one shows), each an image with a name...
+    assert html.count('role="img"') == 8
     for chart in ("chart-per-day", "chart-statuses", "chart-on-time", "chart-overdue"):
-        assert f'aria-labelledby="{chart}-title {chart}-desc"' in html
-        assert f'<title id="{chart}-title">' in html
+        for drawn in (chart, f"{chart}-narrow"):
+            assert f'aria-labelledby="{drawn}-title {drawn}-desc"' in html
+            assert f'<title id="{drawn}-title">' in html
     assert html.count("<details>") == html.count("<table>") == 4  # ...and its numbers in a table
     assert '<option value="30" selected>' in html
     assert "4 requests received." in html
