@@ -1,6 +1,7 @@
 """The administrators' dashboard: its numbers against known requests (days in the organisation's
 time zone, statuses, closed on time, overdue by unit), charts as accessible inline SVG with
-escaped labels, mirrored in Persian. Administrators only; reading it changes nothing."""
+escaped labels, mirrored in Persian. Administrators, and unit heads for their own units;
+reading it changes nothing."""
 from __future__ import annotations
 
 from datetime import timedelta

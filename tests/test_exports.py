@@ -1,6 +1,7 @@
 """The administrators' export of requests: CSV and Excel files of what the inbox's filters pick,
 for the whole organisation and nothing else, audited, written while streamed (memory does not
-grow with the number of rows). Administrators only. Formula cells neutralised: in
+grow with the number of rows). Administrators, and unit heads for their own units. With a form
+chosen, a column per field; a laid-out workbook. Formula cells neutralised: in
 test_hostile_input.py."""
 from __future__ import annotations
 

@@ -84,7 +84,8 @@ def answer_columns(staff: StaffUser, form_id: int) -> list[tuple[str, dict]]:
     version's order first, then keys only older versions had (their requests still hold them)."""
     fields = db.session.execute(
         select(Field.key, Field.labels, Field.type).join(FormVersion).join(Form)
-        .where(Form.id == form_id, Form.organization_id == staff.organization_id)
+        .where(Form.id == form_id, Form.organization_id == staff.organization_id,
+               FormVersion.published_at.is_not(None))  # a draft's fields hold no answer yet
         .order_by(FormVersion.number.desc(), Field.position)).all()
     columns: dict[str, dict] = {}
     for key, labels, kind in fields:
