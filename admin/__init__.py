@@ -10,5 +10,5 @@ from admin import (accounts, actions, auth, deliveries, desk, hub, integrations,
                    notices, routes, staff_notices)
 # The administration areas (each registers itself on the Administration page).
 from admin import (dashboard, exports, form_access, form_builder, form_groups,  # noqa: E402,F401
-                   help_pages, letter_templates, organisation, sites, staff_users, themes,
-                   upload_limits)
+                   form_reminders, help_pages, letter_templates, notice_report, organisation,
+                   sites, staff_users, themes, upload_limits)

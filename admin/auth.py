@@ -12,7 +12,7 @@ from admin import bp
 from admin.forms import LoginForm
 from widget.extensions import limiter
 from widget.i18n import use_timezone
-from widget.services.access import require_admin
+from widget.services.access import require_admin, require_unit_head
 from widget.services.signin_lock import LOCK_AFTER, LOCK_FOR
 from widget.services.staff import sign_in
 from widget.services.staff_sessions import end_session, sign_out_everywhere
@@ -35,6 +35,17 @@ def require_staff():
     g.private_page = True  # personal data: never stored by the browser or a proxy
     use_timezone(current_user.organization.timezone)  # deadlines in the organisation's time
     return None
+
+
+def unit_heads_and_administrators(view):
+    """For the reports of a unit's work (export, dashboard): unit heads see their own units'
+    requests, administrators every unit's; other staff get "page not found"."""
+    @wraps(view)
+    def gated(*args, **kwargs):
+        require_unit_head(current_user._get_current_object())
+        return view(*args, **kwargs)
+    gated.unit_heads_too = True  # what tests/test_admin_gate.py looks for
+    return gated
 
 
 def administrators_only(view):

@@ -5,15 +5,16 @@ from __future__ import annotations
 from flask import render_template, request
 from flask_babel import format_date, format_decimal, format_percent, get_locale
 from flask_babel import gettext as _, lazy_gettext as _l
+from markupsafe import Markup
 
 from admin import bp
-from admin.auth import administrators_only
+from admin.auth import unit_heads_and_administrators
 from admin.hub import admin_section
 from admin.routes import current_staff
 from widget.i18n import text_direction
 from widget.public.presenters import STATUS_LABELS
 from widget.services.dashboard import PERIODS, Dashboard, dashboard
-from widget.svg_charts import PALETTE, Series, bars, stacked_columns
+from widget.svg_charts import NARROW, PALETTE, WIDTH, Series, bars, stacked_columns
 
 DEFAULT_DAYS = 30
 MOST_FORMS = len(PALETTE) - 1  # the other forms share the last colour
@@ -55,31 +56,48 @@ def _charts(data: Dashboard) -> dict:
         "units": units,
         "day_totals": [sum(one.values[day] for one in series) for day in range(data.days)],
         "overall_share": _percent(data.overall.percent),
+        **_both_widths(data, period, series, statuses, months, units, rtl),
+    }
+
+
+def _drawn(data: Dashboard, period: str, series, statuses, months, units, rtl: bool,
+           width: int, suffix: str) -> dict:
+    return {
         "per_day": stacked_columns(
-            "chart-per-day", _("Requests received per day and form"),
+            "chart-per-day" + suffix, _("Requests received per day and form"),
             _("%(period)s: %(count)s requests. The table below has every number.",
               period=period, count=_number(data.received)),
-            [format_date(day, "d MMM") for day in data.day_list], series, rtl, _number),
+            [format_date(day, "d MMM") for day in data.day_list], series, rtl, _number, width=width),
         "status_mix": bars(
-            "chart-statuses", _("Status of the requests received in the period"),
-            period, statuses, rtl=rtl, colour=PALETTE[0]),
+            "chart-statuses" + suffix, _("Status of the requests received in the period"),
+            period, statuses, rtl=rtl, colour=PALETTE[0], width=width),
         "on_time": bars(
-            "chart-on-time", _("Share of requests closed on time, by month"),
+            "chart-on-time" + suffix, _("Share of requests closed on time, by month"),
             _("Closed no later than their deadline: %(share)s overall.",
               share=_percent(data.overall.percent)),
-            months, maximum=100, rtl=rtl, colour=PALETTE[2]),
+            months, maximum=100, rtl=rtl, colour=PALETTE[2], width=width),
         "overdue": bars(
-            "chart-overdue", _("Overdue requests by unit"),
+            "chart-overdue" + suffix, _("Overdue requests by unit"),
             _("Requests still open past their deadline, now."), units, rtl=rtl,
-            colour=PALETTE[1]),
+            colour=PALETTE[1], width=width),
     }
+
+
+def _both_widths(data: Dashboard, period: str, series, statuses, months, units,
+                 rtl: bool) -> dict:
+    """Each chart drawn twice, for a screen and for a phone (reports.css shows one): scaled
+    down, a screen's chart would have 5-pixel text on a 360-pixel phone."""
+    wide = _drawn(data, period, series, statuses, months, units, rtl, WIDTH, "")
+    narrow = _drawn(data, period, series, statuses, months, units, rtl, NARROW, "-narrow")
+    return {name: Markup('<div class="chart-wide">{}</div><div class="chart-narrow">{}</div>')
+            .format(wide[name], narrow[name]) for name in wide}
 
 
 @admin_section(_l("Dashboard"),
                _l("Charts of the requests: per day and form, by status, on time, overdue."),
                order=5)
 @bp.get("/dashboard")
-@administrators_only
+@unit_heads_and_administrators
 def dashboard_page():
     """The dashboard for the last 7, 30 or 90 days."""
     typed = request.args.get("days", str(DEFAULT_DAYS))

@@ -6,7 +6,7 @@ from flask import Response, render_template, request, stream_with_context
 from flask_babel import get_locale, gettext as _, lazy_gettext as _l
 
 from admin import bp
-from admin.auth import administrators_only
+from admin.auth import unit_heads_and_administrators
 from admin.forms import INBOX_STATUSES, inbox_query
 from admin.hub import admin_section
 from admin.presenters import CHANNELS, VIEWS
@@ -19,6 +19,9 @@ from widget.spreadsheets import csv_chunks, xlsx_chunks
 EXPORT = "/export"
 MIMETYPES = {"csv": "text/csv; charset=utf-8",
              "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+# Excel column widths, in characters, of the fixed columns (codes, moments, contacts...); the
+# answers' columns are sized by their header.
+COLUMN_WIDTHS = [22, 18, 30, 24, 16, 14, 17, 17, 17, 17, 22, 26, 30, 17, 10]
 # The inbox opens on new requests; an export is of every request unless a view is chosen.
 DEFAULT_VIEW = View.ALL.value
 
@@ -30,6 +33,7 @@ def _header() -> list[str]:
 
 
 def _cells(rows, yes: str, no: str):
+    """Each export row as the file's cells: the fixed columns, then the form's answers."""
     # Labels are translated once, not per row: a large file repeats the same few words.
     statuses = {key: str(text) for key, text in STATUS_LABELS.items()}
     channels = {key: str(text) for key, text in CHANNELS.items()}
@@ -38,12 +42,14 @@ def _cells(rows, yes: str, no: str):
         yield [display_code(row.code), row.journal_number, row.form, row.unit,
                statuses.get(row.status, row.status), channels.get(row.channel, row.channel),
                row.received, row.registered, row.due, row.closed, row.executor, row.person,
-               row.email, row.phone, yes if row.overdue else no]
+               row.email, row.phone, yes if row.overdue else no, *row.answers]
 
 
 def _export_page(params: dict, problems: dict | None = None, status: int = 200):
     staff = current_staff()
-    units = sorted(staff.organization.units, key=lambda unit: unit.code)
+    # A unit head chooses among their own units (the export holds only theirs anyway).
+    units = sorted(staff.organization.units if staff.is_admin else staff.units,
+                   key=lambda unit: unit.code)
     return render_template(
         "admin/export.html", params=params, problems=problems or {}, forms=forms_of(staff),
         units=units, statuses=INBOX_STATUSES, views=VIEWS), status
@@ -58,14 +64,14 @@ def _typed(values) -> dict:
 @admin_section(_l("Export requests"),
                _l("Download the requests you choose as a CSV or Excel file."), order=60)
 @bp.get(EXPORT)
-@administrators_only
+@unit_heads_and_administrators
 def export_page():
     """The filters of an export and its two buttons (filters may come in the address)."""
     return _export_page(_typed(request.args))
 
 
 @bp.post(EXPORT)
-@administrators_only
+@unit_heads_and_administrators
 def export_download():
     """The file of every request matching the filters, written while it is sent."""
     typed = _typed(request.form)
@@ -78,8 +84,9 @@ def export_download():
     export: RequestExport = export_requests(current_staff(), query, file_format, str(get_locale()))
     yes, no = _("Yes"), _("No")
     rows = _cells(export.rows, yes, no)
-    chunks = (csv_chunks(_header(), rows) if file_format == "csv" else
-              xlsx_chunks(_header(), rows, _("Requests")))
+    header = _header() + export.fields
+    chunks = (csv_chunks(header, rows) if file_format == "csv" else
+              xlsx_chunks(header, rows, _("Requests"), widths=COLUMN_WIDTHS))
     filename = f"requests-{export.day.isoformat()}.{file_format}"
     response = Response(stream_with_context(chunks), mimetype=MIMETYPES[file_format])
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'

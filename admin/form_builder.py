@@ -23,6 +23,7 @@ from widget.services.form_builder import (FormSettings, NoSuchForm, create_form,
 from widget.services.form_fields import (FieldInput, FieldRefused, add_field, choices_text,
                                          move_field, remove_field, update_field)
 from widget.services.form_proposals import LANGUAGES
+from widget.services.form_reminders import form_fields, reminders_of
 from widget.uploads import form_limits
 
 FORMS = "/forms"
@@ -118,13 +119,14 @@ def _builder_page(form_id: int, where: str | None = None, problems: dict | None 
     form = _form(form_id)
     version = version_to_edit(form)
     fields = [_field_values(field) for field in (version.fields if version else [])]
-    if where and where not in ("settings", "new", "publish") and typed is not None:
+    if where and where not in ("settings", "new", "publish", "reminders") and typed is not None:
         fields = [typed if values["key"] == where else values for values in fields]
     return render_template(
         "admin/form_builder.html", form=form, version=version, fields=fields,
         units=unit_choices(staff), groups=group_choices(staff), where=where,
         problems=problems or {}, typed=typed or {},
-        languages_preview=setting("LANGUAGES")), status
+        languages_preview=setting("LANGUAGES"), reminders=reminders_of(staff, form.id),
+        reminder_fields=form_fields(form)), status
 
 
 def _settings_typed() -> FormSettings:

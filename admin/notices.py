@@ -3,7 +3,7 @@ organisation's own wording of each (with a live SMS counter), and how its SMS ar
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _, lazy_gettext as _l
+from flask_babel import format_decimal, gettext as _, lazy_gettext as _l
 
 from admin import bp
 from admin.auth import administrators_only
@@ -43,10 +43,17 @@ def _overview(problems: dict[str, str] | None = None, error: str | None = None,
     """The settings page; after a refusal, why, and what was typed."""
     notices = notice_overview(current_staff())
     organization = current_staff().organization
-    sms = typed or {"without_diacritics": organization.sms_without_diacritics,
+    sms = typed or {"without_diacritics": organization.sms_drops_diacritics,
                     "max_segments": organization.sms_max_segments}
     return render_template("admin/notice_settings.html", notices=notices, sms=sms,
                            problems=problems or {}, error=error), status
+
+
+def _cost_per_thousand(parts: int, part_price) -> str | None:
+    """What 1,000 messages of this many parts cost, in the reader's locale; None: no price set."""
+    if part_price is None:
+        return None
+    return format_decimal(part_price * parts * 1000, format="#,##0.##")
 
 
 def _wording_page(wording: Wording, subject: str, body: str,
@@ -57,6 +64,8 @@ def _wording_page(wording: Wording, subject: str, body: str,
     return render_template(
         "admin/notice_wording.html", wording=wording, subject=subject, body=body,
         problems=problems or {}, sms=sms_text.analyse(counted), placeholder_hints=PLACEHOLDERS,
+        cost=_cost_per_thousand(sms_text.segments(counted), wording.part_price),
+        part_price="" if wording.part_price is None else format(wording.part_price.normalize(), "f"),
         text_dir=text_direction(wording.language), max_body=MAX_BODY), status
 
 

@@ -59,7 +59,8 @@ def organisation_save():
         closed_days=form.get("closed_days", ""),
         show_executor_name=form.get("show_executor_name") == "1",
         sms_without_diacritics=form.get("sms_without_diacritics") == "1",
-        sms_max_segments=form.get("sms_max_segments", ""), theme_color=form.get("theme_color", ""))
+        sms_max_segments=form.get("sms_max_segments", ""), theme_color=form.get("theme_color", ""),
+        sms_name=form.get("sms_name", ""), sms_part_price=form.get("sms_part_price", ""))
     try:
         changed = update_organisation(current_staff(), typed)
     except SettingsRefused as refused:

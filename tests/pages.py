@@ -184,6 +184,7 @@ def back_office_pages(client, language: str) -> dict[str, str]:
     assert registered.status_code == 302, "the demo request could not be registered"
     pages["request with notifications"] = client.get(f"/admin/requests/{received.id}")
     pages["dead letters"] = client.get("/admin/notifications/dead")
+    pages["who was notified"] = client.get("/admin/notifications/report")
     pages["notification settings"] = client.get("/admin/notifications/settings")
     pages["sms wording"] = client.get(f"/admin/notifications/settings/registered/sms/{language}")
     pages["email wording"] = client.get(

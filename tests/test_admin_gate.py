@@ -36,8 +36,21 @@ def test_every_view_of_the_administration_areas_is_for_administrators_only(app):
     area_views = [(rule.endpoint, view) for rule, view in admin_rules(app)
                   if view.__module__ in AREA_MODULES]
     assert len(area_views) >= len(AREA_MODULES)
+    # The reports of a unit's work (export, dashboard) are its heads' too, scoped to their units.
     assert [endpoint for endpoint, view in area_views
-            if not getattr(view, "administrators_only", False)] == []
+            if not getattr(view, "administrators_only", False)
+            and not getattr(view, "unit_heads_too", False)] == []
+    assert {endpoint for endpoint, view in area_views if getattr(view, "unit_heads_too", False)} \
+        == {"admin.export_page", "admin.export_download", "admin.dashboard_page"}
+
+
+def test_operators_find_no_report_of_a_units_work(app, client, office):
+    app.config["WTF_CSRF_ENABLED"] = False
+    sign_in(client, office["people"]["op"])
+    for rule, view in admin_rules(client.application):
+        if getattr(view, "unit_heads_too", False):
+            for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+                assert client.open(url_of(rule), method=method).status_code == 404, rule.rule
 
 
 

@@ -1,6 +1,7 @@
 """The administrators' export of requests: CSV and Excel files of what the inbox's filters pick,
 for the whole organisation and nothing else, audited, written while streamed (memory does not
-grow with the number of rows). Administrators only. Formula cells neutralised: in
+grow with the number of rows). Administrators, and unit heads for their own units. With a form
+chosen, a column per field; a laid-out workbook. Formula cells neutralised: in
 test_hostile_input.py."""
 from __future__ import annotations
 
@@ -72,8 +73,8 @@ def xlsx_sheet(response):
 
 # --- who may export ---------------------------------------------------------------------------
 
-@pytest.mark.parametrize("who", ["op", "head", "op_xd"])
-def test_only_administrators_have_the_export(client, db, office, make, who):
+@pytest.mark.parametrize("who", ["op", "op_xd"])
+def test_only_administrators_and_unit_heads_have_the_export(client, db, office, make, who):
     make()
     sign_in(client, office["people"][who])
     for response in (client.get(EXPORT), client.get(f"{EXPORT}?view=all"),
@@ -146,7 +147,7 @@ def test_the_csv_file_has_every_request_of_the_organisation(client, db, office, 
     # Moments in the organisation's time (Hanoi), not UTC: sent late in the evening of the 16th.
     assert lan[6] == "2026-10-16 23:30" and lan[8] == "2026-10-20 17:00" and lan[9] == ""
     assert lan[12] == "lan@example.org"
-    assert lan[13] == "'+84912345678"  # a leading + is a formula start: neutralised
+    assert lan[13] == "+84912345678"  # a plain phone number runs nothing: no leading quote
     assert lan[14] == "Yes"
     assert ivan[0] == codes.display(closed.code)
     assert ivan[3:6] == ["Unit XD", "Closed", "At the desk"]
@@ -314,3 +315,55 @@ def test_bulk_rows_read_back_in_the_file(client, db, office, admin):
     rows = csv_rows(download(client))[1:]
     assert len(rows) == 1_234
     assert re.fullmatch(r"Person number \d+", rows[0][11]) and rows[-1][12].endswith("@example.org")
+
+
+# --- the form's answers, phone numbers, the workbook's layout, unit heads ----------------------
+
+def test_a_chosen_forms_answers_have_a_column_each(client, db, office, admin, make):
+    from widget.models import Field
+    version = office["forms"]["HN"].versions[0]
+    version.fields.append(Field(position=10, key="expiry", type="date",
+                                labels={"en": "Card expiry", "vi": "Hạn thẻ"}))
+    version.fields.append(Field(position=11, key="kind", type="choice", labels={"en": "Kind"},
+                                choices=[{"value": "new", "labels": {"en": "New card"}}]))
+    db.session.commit()
+    make(answers={"name": "Lan", "message": "=HYPERLINK(\"http://x\")", "expiry": "2027-01-15",
+                  "kind": "new", "phone": "+84 912 345 678"})
+    make(unit="XD")  # another form: not in a file of form HN
+    sign_in(client, admin)
+    form = str(office["forms"]["HN"].id)
+    header, *rows = csv_rows(client.post(EXPORT, data={"format": "csv", "form": form}))
+    assert header == HEADER + ["Name", "Message", "Email", "Phone", "Card expiry", "Kind"]
+    [row] = rows
+    assert row[15:] == ["Lan", "'=HYPERLINK(\"http://x\")", "", "+84 912 345 678",
+                        "January 15, 2027", "New card"]
+    sheet = xlsx_sheet(client.post(EXPORT, data={"format": "xlsx", "form": form}))
+    cells = {cell.column_letter: cell for cell in sheet[2]}
+    assert [cell.value for cell in sheet[1]][15:] == header[15:]
+    # Text cells, never formulas: the phone keeps its +, the formula is shown as typed.
+    assert (cells["N"].value, cells["N"].data_type) == ("+84 912 345 678", "s")
+    assert (cells["Q"].value, cells["Q"].data_type) == ("=HYPERLINK(\"http://x\")", "s")
+
+
+def test_the_workbook_has_widths_a_frozen_header_and_a_filter(client, db, admin, make):
+    make()
+    make(unit="XD")
+    sign_in(client, admin)
+    sheet = xlsx_sheet(client.post(EXPORT, data={"format": "xlsx"}))
+    assert sheet.freeze_panes == "A2"
+    assert sheet.auto_filter.ref == "A1:O3"
+    widths = [sheet.column_dimensions[letter].width for letter in "ABCDEFGHIJKLMNO"]
+    assert all(width >= len(title) for width, title in zip(widths, HEADER))
+    assert sheet.column_dimensions["G"].width >= 16  # "2026-10-16 23:30" fits
+
+
+@pytest.mark.parametrize("who, units", [("admin", {"Unit HN", "Unit XD"}), ("head", {"Unit HN"})])
+def test_unit_heads_export_their_own_units_only(client, db, office, make, who, units):
+    make()
+    make(unit="XD")
+    sign_in(client, office["people"][who])
+    page = html_of(client.get(EXPORT))
+    assert ("Unit XD" in page) == (who == "admin")  # a head chooses among their own units
+    header, *rows = csv_rows(download(client))
+    assert {row[3] for row in rows} == units
+    assert audits(db, "requests_exported")[0].staff_user_id == office["people"][who].id

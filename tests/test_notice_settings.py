@@ -94,7 +94,7 @@ def test_only_administrators_change_notification_settings(db, office, who):
     assert db.session.scalar(select(func.count(NotificationRule.id))) == 0
     assert templates(db) == [] and audits(db) == []
     org = db.session.get(Organization, office["org"].id)
-    assert (org.sms_without_diacritics, org.sms_max_segments) == (False, 3)
+    assert (org.sms_without_diacritics, org.sms_max_segments) == (None, 3)  # not chosen
 
 
 def test_the_overview_lists_every_notice_with_its_channels_and_wordings(db, office, admin,
@@ -305,7 +305,8 @@ def test_the_editor_shows_the_default_in_its_language_until_there_is_an_own_word
                                                    str(NOTICES["refused"].body))
     assert wording.own is False
     assert wording.placeholders == ("code", "due", "form", "number", "organisation", "reason")
-    assert (wording.without_diacritics, wording.max_segments) == (False, 3)
+    # A Vietnamese organisation that has not chosen: without diacritics, by default.
+    assert (wording.without_diacritics, wording.max_segments) == (True, 3)
     save_wording(admin, "refused", "email", "vi", "", "Từ chối {code}: {reason}", LANGUAGES)
     wording = wording_of(admin, "refused", "email", "vi", LANGUAGES)
     assert wording.own and wording.body == "Từ chối {code}: {reason}"
@@ -344,7 +345,7 @@ def test_sms_settings_are_saved_audited_and_used(db, office, admin, received, co
     org = db.session.get(Organization, office["org"].id)
     assert (org.sms_without_diacritics, org.sms_max_segments) == (True, 1)
     entry, = audits(db, "sms_settings")
-    assert entry.before == {"sms_without_diacritics": False, "sms_max_segments": 3}
+    assert entry.before == {"sms_without_diacritics": True, "sms_max_segments": 3}  # by default
     assert entry.after == {"sms_without_diacritics": True, "sms_max_segments": 1}
     body = compose(request, "registered", "sms", {})[1]
     assert body.startswith("Ho so ") and body.endswith(" da duoc tiep nhan - cam on")
@@ -398,7 +399,7 @@ def test_the_settings_page_shows_every_notice_with_switches_and_wording_links(cl
     closed = html[html.index('id="notice-closed"'):html.index('id="notice-letter_issued"')]
     assert closed.count("own wording") == 1
     assert f'href="{wording_url("closed", "sms", "fa")}" lang="fa"' in closed
-    assert 'name="without_diacritics" value="1" aria-describedby' in html  # not checked
+    assert 'name="without_diacritics" value="1" checked' in html  # Vietnam's default
     assert 'name="max_segments" min="1" max="10" step="1" required value="3"' in html
     assert html.count('name="csrf_token"') == 3 * len(NOTICES) + 2  # and signing out
 
@@ -442,7 +443,9 @@ def test_the_sms_settings_form(client, db, office, admin):
     assert db.session.get(Organization, office["org"].id).sms_without_diacritics is False
 
 
-def test_the_editor_shows_the_default_text_placeholders_and_sms_figures(client, admin):
+def test_the_editor_shows_the_default_text_placeholders_and_sms_figures(client, db, admin):
+    admin.organization.sms_without_diacritics = False  # turned on: counted as written
+    db.session.commit()
     sign_in(client, admin)
     html = html_of(client.get(wording_url("refused", "sms", "vi")))
     body = default_body("refused", "vi")

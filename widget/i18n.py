@@ -8,7 +8,7 @@ from types import SimpleNamespace
 
 import pytz
 from flask import Flask, current_app, g, request
-from flask_babel import (force_locale, format_date, format_datetime, format_time, get_locale,
+from flask_babel import (force_locale, format_date, format_time, get_locale,
                          to_user_timezone)
 from markupsafe import Markup
 from babel.dates import get_timezone_gmt

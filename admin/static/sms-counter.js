@@ -118,6 +118,11 @@
   if (!field) { return; }
   var strip = counter.getAttribute("data-strip") === "1";
   var maxSegments = parseInt(counter.getAttribute("data-max-segments"), 10);
+  // The price of one part, when the organisation set one: the cost of 1,000 messages follows.
+  var partPrice = counter.hasAttribute("data-part-price") ?
+    parseFloat(counter.getAttribute("data-part-price")) : NaN;
+  var money = new Intl.NumberFormat(document.documentElement.lang || undefined,
+                                    {maximumFractionDigits: 2});
 
   function show() {
     // Kept as the server keeps it: line ends as LF, no surrounding white space.
@@ -128,6 +133,11 @@
       var value = String(info[name]);
       if (target && target.textContent !== value) { target.textContent = value; }
     });
+    var cost = counter.querySelector("[data-sms=cost]");
+    if (cost && !isNaN(partPrice)) {
+      var shown = money.format(partPrice * info.segments * 1000);
+      if (cost.textContent !== shown) { cost.textContent = shown; }
+    }
     var over = counter.querySelector("[data-sms=over]");
     if (over) { over.hidden = !(info.segments > maxSegments); }
   }

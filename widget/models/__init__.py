@@ -15,6 +15,7 @@ from widget.models.notify import (AttemptOutcome, CodeRecovery, DeliveryAttempt,
                                   ScheduledNotice)
 from widget.models.org import Organization, Site, Unit, UnitKind
 from widget.models.people import Role, StaffSession, StaffUser
+from widget.models.reminders import FormReminder
 from widget.models.requests import (LETTER_DOCUMENT, OPEN_STATUSES, Attachment, Channel, Event,
                                     EventKind, FeeStatus, Handover, JournalCounter, Letter,
                                     Message, PauseReason, Request, RequestStatus)
@@ -29,9 +30,9 @@ __all__ = [
     "OPEN_STATUSES", "Attachment", "AttemptOutcome", "AuditEntry", "CodeRecovery", "DeliveryAttempt",
     "NotificationRule", "NotificationTemplate", "OutboxChannel", "OutboxItem", "OutboxStatus",
     "ScheduledNotice", "Channel", "Event", "EventKind", "FeeStatus",
-    "Field", "FieldType", "Form", "FormGroup", "FormVersion", "Handover", "JournalCounter",
-    "LETTER_DOCUMENT", "Letter", "LetterTemplate", "Message", "Organization", "PauseReason",
-    "Request", "RequestStatus", "Role",
+    "Field", "FieldType", "Form", "FormGroup", "FormReminder", "FormVersion", "Handover",
+    "JournalCounter", "LETTER_DOCUMENT", "Letter", "LetterTemplate", "Message", "Organization",
+    "PauseReason", "Request", "RequestStatus", "Role",
     "Site", "StaffSession", "StaffUser", "Unit",
     "PendingStaffNotice", "RequestLook", "StaffNotice", "StaffNoticeChannel", "StaffNoticeKind",
     "StaffNoticeSwitch",

@@ -42,7 +42,10 @@ class OutboxItem(db.Model):
 
     __tablename__ = "outbox"
     # The worker's claim query: due rows by status and time.
-    __table_args__ = (Index("ix_outbox_status_next", "status", "next_attempt_at"),)
+    __table_args__ = (Index("ix_outbox_status_next", "status", "next_attempt_at"),
+                      # The delivery report: an organisation's notices of a kind over a period.
+                      Index("ix_outbox_org_notice_created", "organization_id", "notice",
+                            "created_at"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
@@ -51,6 +54,9 @@ class OutboxItem(db.Model):
     api_client_id: Mapped[int | None] = mapped_column(ForeignKey("api_clients.id"))
     event_id: Mapped[int | None] = mapped_column(ForeignKey("events.id"))
     channel: Mapped[str] = mapped_column(String(20))
+    # The notice it carries (a catalog key: "registered", "reminder"...), for "who was notified";
+    # None for webhooks, account messages and rows older than the column.
+    notice: Mapped[str | None] = mapped_column(String(64))
     # An e-mail address, a phone number, or a webhook's URL (up to 500, as ApiClient.webhook_url).
     recipient: Mapped[str] = mapped_column(String(500))
     language: Mapped[str] = mapped_column(String(8), default="en")

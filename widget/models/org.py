@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 import enum
+from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from sqlalchemy import JSON, Boolean, Column, ForeignKey, String, Table, false, true
+from sqlalchemy import JSON, Boolean, Column, ForeignKey, Numeric, String, Table, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from widget.extensions import db
@@ -32,7 +33,12 @@ class Organization(db.Model):
     # Whether the person sees the handler's name, or only their role.
     show_executor_name: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     # SMS written without Vietnamese diacritics fit 160 characters a segment instead of 70.
-    sms_without_diacritics: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # None: not chosen, so the country decides (see sms_drops_diacritics).
+    sms_without_diacritics: Mapped[bool | None] = mapped_column(Boolean)
+    # The name SMS sign with (a letter counts; "UBND P.1"); empty: the organisation's name.
+    sms_name: Mapped[str] = mapped_column(String(40), default="", server_default="")
+    # What one SMS part costs, for the editor's "per 1,000 messages"; None: not shown.
+    sms_part_price: Mapped[Decimal | None] = mapped_column(Numeric(12, 4))
     # Longer SMS are cut to this many segments: each segment is paid for.
     sms_max_segments: Mapped[int] = mapped_column(default=3, server_default="3")
     # The organisation's colour in its e-mails (a #rrggbb hex; branding the widget is the admin's).
@@ -51,6 +57,14 @@ class Organization(db.Model):
     def name(self, language: str) -> str:
         """The organisation's name in a language."""
         return localized(self.names, language)
+
+    @property
+    def sms_drops_diacritics(self) -> bool:
+        """Whether its SMS lose their diacritics: as chosen, else by default in Vietnam, where
+        people expect SMS without them (seed 001) and they cost 160 characters a part, not 70."""
+        if self.sms_without_diacritics is None:
+            return self.country == "VN"
+        return self.sms_without_diacritics
 
 
 class UnitKind(str, enum.Enum):

@@ -7,16 +7,19 @@ import string
 from collections.abc import Iterable
 from datetime import date
 
+from babel.numbers import format_decimal as babel_decimal
 from flask import current_app, render_template
-from flask_babel import format_decimal
+from flask_babel import format_decimal, to_user_timezone
 from sqlalchemy import select
 
 from widget import codes
+from widget.answer_text import answer_text
 from widget.contacts import parse_contact
 from widget.extensions import db
 from widget.i18n import format_day, format_due, reading_as, text_direction
-from widget.models import (Event, FieldType, InboxItem, NotificationRule, NotificationTemplate, Organization,
-                           OutboxChannel, OutboxItem, Request)
+from widget.models import (Event, FieldType, FormReminder, InboxItem, NotificationRule,
+                           NotificationTemplate, Organization, OutboxChannel, OutboxItem, Request)
+from widget.models._types import as_utc
 from widget.notify import sms_text
 from widget.notify.catalog import (ALL_PLACEHOLDERS, EMAIL, EMAIL_AUTOMATIC, EMAIL_FOLLOW,
                                    EMAIL_FOLLOW_ANY, INBOX, NOTICES, SMS, notice_key)
@@ -25,6 +28,11 @@ from widget.notify.webhooks import queue_webhooks
 
 
 DEFAULT_COLOUR = "#0b5cad"
+# Countries whose SMS write dates and amounts short (16/12 17:00, 30.000đ): seed 001's Vietnam.
+CONCISE_SMS_COUNTRIES = frozenset({"VN"})
+# A notice whose staff note would take an SMS past this many parts links to the status page.
+NOTE_PARTS = 2
+NOTE_PLACEHOLDERS = ("note", "reason")
 
 
 class TemplateError(ValueError):
@@ -95,11 +103,12 @@ def queue_notices(request: Request, events: Iterable[Event]) -> list[OutboxItem]
 
 
 def queue_notice(request: Request, key: str, extra: dict[str, str],
-                 event: Event | None = None) -> list[OutboxItem]:
-    """One notice to the person on every channel its rules allow and they can be reached on:
-    the outbox for e-mail and SMS, the notification box of their account at once."""
+                 event: Event | None = None, only: set[str] | None = None) -> list[OutboxItem]:
+    """One notice to the person on every channel its rules allow (or `only` those, a form
+    reminder's own) and they can be reached on: the outbox for e-mail and SMS, the
+    notification box of their account at once."""
     reachable = contacts(request)
-    channels = channels_for(request, key)
+    channels = channels_for(request, key, only)
     if INBOX in channels and request.account is not None:
         to_inbox(request, key, extra)
     items = []
@@ -108,6 +117,7 @@ def queue_notice(request: Request, key: str, extra: dict[str, str],
         item = enqueue(request.organization.id, OutboxChannel(channel), reachable[channel], text,
                        language=request.language, subject=subject, html_body=html)
         item.request, item.event = request, event  # objects: both may not have an id yet
+        item.notice = key  # for the delivery report: who was told what
         items.append(item)
     return items
 
@@ -133,10 +143,10 @@ def organisation_channels(organization_id: int, key: str) -> set[str]:
     return channels
 
 
-def channels_for(request: Request, key: str) -> set[str]:
-    """The channels a notice goes on for this request: the organisation's, less SMS where the
-    form has SMS off or is settled the same day."""
-    channels = organisation_channels(request.organization_id, key)
+def channels_for(request: Request, key: str, only: set[str] | None = None) -> set[str]:
+    """The channels a notice goes on for this request: the organisation's (or `only` those),
+    less SMS where the form has SMS off or is settled the same day."""
+    channels = organisation_channels(request.organization_id, key) if only is None else set(only)
     form = request.form_version.form
     if not form.sends_sms:
         channels.discard(SMS)
@@ -156,13 +166,29 @@ def compose(request: Request, key: str, channel: str, extra: dict[str, str]) -> 
     organisation's wording if it has its own."""
     organization = request.organization
     with reading_as(request.language, organization.timezone):
-        return render_notice(organization, key, channel, request.language,
-                             _values(request, request.language, extra), status_link(request))
+        values = _values(request, request.language, extra)
+        if channel == SMS and organization.country in CONCISE_SMS_COUNTRIES:
+            values |= concise_values(request, extra)
+        return render_notice(organization, key, channel, request.language, values,
+                             status_link(request))
+
+
+def concise_values(request: Request, extra: dict) -> dict[str, str]:
+    """Dates and amounts as a Vietnamese SMS writes them (seed 001): 16/12 17:00 for a
+    deadline, 22/09/2018 for a day, 30.000đ for a fee; call it reading as the person."""
+    values = {name: value.strftime("%d/%m/%Y") for name, value in extra.items()
+              if isinstance(value, date)}
+    if request.due_at:
+        values["due"] = to_user_timezone(as_utc(request.due_at)).strftime("%d/%m %H:%M")
+    if request.fee_amount is not None:
+        # Whole dong: the currency has no smaller unit in use.
+        values["amount"] = babel_decimal(request.fee_amount, "#,##0", locale="vi") + "đ"
+    return values
 
 
 def _values(request: Request, language: str, extra: dict) -> dict[str, str]:
     """Every placeholder's value for a notice about a request; call it reading as the person."""
-    return _common_values(request, language) | {
+    return answer_values(request, language) | _common_values(request, language) | {
         name: format_day(value) if isinstance(value, date) else value
         for name, value in extra.items()}
 
@@ -179,14 +205,31 @@ def worded(organization: Organization, key: str, channel: str, language: str,
     subject_text, body_text = str(notice.subject), str(notice.body)
     if wording is not None:
         subject_text, body_text = wording.subject or subject_text, wording.body
+    body_text = reminder_wording(values.get("reminder_id"), language) or body_text
     return fill(subject_text, values), fill(body_text, values)
+
+
+def reminder_wording(reminder_id: str | None, language: str) -> str | None:
+    """A form reminder's own wording in a language, if it has one (checked when it was saved;
+    the catalog's wording of "reminder" otherwise)."""
+    if not reminder_id:
+        return None
+    reminder = db.session.get(FormReminder, int(reminder_id))
+    return (reminder.wordings or {}).get(language) if reminder is not None else None
 
 
 def render_notice(organization: Organization, key: str, channel: str, language: str,
                   values: dict[str, str], link: str) -> tuple[str, str, str]:
     """(subject, text, html) of a notice with its values; call it reading as the recipient."""
+    if channel == SMS and organization.sms_name:
+        values = values | {"organisation": organization.sms_name}
     subject, body = worded(organization, key, channel, language, values)
     if channel == SMS:
+        notes = {name: link for name in NOTE_PLACEHOLDERS if values.get(name)}
+        if link and notes and sms_text.segments(sms_letters(organization, body)) > NOTE_PARTS:
+            # Staff's note would make the SMS long (or be cut mid-word): the status page
+            # shows it whole, so the SMS points there instead.
+            body = worded(organization, key, channel, language, values | notes)[1]
         return "", sms_body(organization, body), ""
     # One request's page is reached with its code; several requests' from the track page.
     follow = fill(str(EMAIL_FOLLOW if values.get("code") else EMAIL_FOLLOW_ANY), values)
@@ -198,11 +241,16 @@ def sms_body(organization: Organization, body: str, min_segments: int = 1) -> st
     """An SMS as the organisation writes them: GSM-7 typography, without diacritics if it chose
     so, cut to its number of parts (but never below `min_segments`). Every SMS is composed here,
     so what the editor counts, the outbox keeps and the gateway sends are the same text."""
-    if organization.sms_without_diacritics:
-        body = sms_text.strip_diacritics(body)  # which ends with to_gsm
-    else:
-        body = sms_text.to_gsm(body)
-    return sms_text.truncate_to_segments(body, max(organization.sms_max_segments, min_segments))
+    return sms_text.truncate_to_segments(sms_letters(organization, body),
+                                         max(organization.sms_max_segments, min_segments))
+
+
+def sms_letters(organization: Organization, body: str) -> str:
+    """An SMS's text before it is cut to length: GSM-7 typography, and without diacritics where
+    the organisation sends them so (by default in Vietnam)."""
+    if organization.sms_drops_diacritics:
+        return sms_text.strip_diacritics(body)  # which ends with to_gsm
+    return sms_text.to_gsm(body)
 
 
 def email_parts(organization: Organization, language: str, organisation_name: str, subject: str,
@@ -249,6 +297,13 @@ def status_link(request: Request) -> str:
     if site is None or not request.code:
         return ""
     return track_link(site, request.language, codes.display(request.code))
+
+
+def answer_values(request: Request, language: str) -> dict[str, str]:
+    """The request's own answers by field key, as the person reads them: a form reminder's
+    wording quotes them ("{card_number}"). Files and unanswered fields are empty."""
+    return {field.key: answer_text(field, request.answers.get(field.key), language)
+            for field in request.form_version.fields}
 
 
 def _common_values(request: Request, language: str) -> dict[str, str]:

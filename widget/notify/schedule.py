@@ -4,13 +4,14 @@ several workers, or a restart, never send one twice; a deadline that moves warns
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, exists, select
 from sqlalchemy.exc import IntegrityError
 
 from widget import codes
 from widget.extensions import db
-from widget.models import Form, Request, RequestStatus, ScheduledNotice
+from widget.models import Form, FormReminder, Organization, Request, RequestStatus, ScheduledNotice
 from widget.models._types import as_utc, utcnow
 from widget.notify.compose import queue_notice
 
@@ -18,6 +19,9 @@ from widget.notify.compose import queue_notice
 RUNNING = (RequestStatus.RECEIVED.value, RequestStatus.REGISTERED.value,
            RequestStatus.IN_PROGRESS.value)
 DUE_SOON, REMINDER, DRAFT_EXPIRING = "due_soon", "reminder", "draft_expiring"
+# Local hours a form reminder may go out in (from 09:00, before 20:00): not at night, and
+# after the morning's queue has settled.
+REMINDER_HOURS = (time(9), time(20))
 
 
 def queue_due_soon_warnings(hours: float, now: datetime | None = None) -> int:
@@ -53,6 +57,41 @@ def queue_date_reminders(today: date | None = None) -> int:
     return given
 
 
+def queue_form_reminders(now: datetime | None = None) -> int:
+    """The reminders administrators set on forms (FormReminder): each request is reminded once
+    per reminder and date, in the reminder's own channels and wording, and only at a sensible
+    hour of the organisation's day (a reminder found at 3 a.m. waits for the morning); return
+    how many requests were reminded."""
+    now = as_utc(now or utcnow())
+    given = 0
+    for reminder in db.session.scalars(select(FormReminder).order_by(FormReminder.id)).all():
+        form = db.session.get(Form, reminder.form_id)
+        local = now.astimezone(ZoneInfo(form_zone(form)))
+        if not REMINDER_HOURS[0] <= local.time() < REMINDER_HOURS[1]:
+            continue
+        kind = f"{REMINDER}.{reminder.id}"
+        window = timedelta(days=reminder.days_before)
+        due = []
+        for request in _sent_requests_of(form):
+            day = _answered_day(request, reminder.date_field)
+            if day is not None and day - window <= local.date() <= day:
+                due.append((request.id, day))
+        for request_id, day in due:
+            moment = datetime.combine(day, time(), timezone.utc)
+            if _given(request_id, kind, moment):
+                continue
+            values = {"field": "", "date": day, "reminder_id": str(reminder.id)}
+            given += _give_once(request_id, kind, lambda request, values=values, moment=moment: (
+                moment, values | {"field": _field_label(request, reminder.date_field)}),
+                key=REMINDER, only=set(reminder.channels))
+    return given
+
+
+def form_zone(form: Form) -> str:
+    """The time zone a form's reminders keep hours in: its organisation's."""
+    return db.session.get(Organization, form.organization_id).timezone or "UTC"
+
+
 def queue_draft_expiry_notices(max_age_days: int, days_before: int,
                                now: datetime | None = None) -> int:
     """Tell the person whose unsent draft will be deleted in `days_before` days, with the code
@@ -76,16 +115,18 @@ def queue_draft_expiry_notices(max_age_days: int, days_before: int,
 def run_schedule(due_soon_hours: float, draft_max_age_days: int, draft_warning_days: int) -> int:
     """Everything time has set off by now."""
     return (queue_due_soon_warnings(due_soon_hours) + queue_date_reminders()
+            + queue_form_reminders()
             + queue_draft_expiry_notices(draft_max_age_days, draft_warning_days))
 
 
-def _give_once(request_id: int, kind: str, what) -> bool:
-    """Queue one notice and its ScheduledNotice together; a second worker's copy fails on the
-    unique constraint and is rolled back."""
+def _give_once(request_id: int, kind: str, what, key: str | None = None,
+               only: set[str] | None = None) -> bool:
+    """Queue one notice (`key`, by default the kind) and its ScheduledNotice together; a second
+    worker's copy fails on the unique constraint and is rolled back."""
     request = db.session.get(Request, request_id)
     moment, values = what(request)
     db.session.add(ScheduledNotice(request_id=request.id, kind=kind, moment=moment))
-    queue_notice(request, kind, values)
+    queue_notice(request, key or kind, values, only=only)
     try:
         db.session.commit()
     except IntegrityError:
@@ -105,11 +146,17 @@ def _sent_requests_of(form: Form):
 def _reminder_day(request: Request, form: Form, today: date) -> date | None:
     """The date to remind of, when today is within the reminder's window and not past it (a
     new date, say a renewed card's, is reminded of again)."""
-    try:
-        day = date.fromisoformat(str(request.answers.get(form.reminder_field) or ""))
-    except ValueError:
+    day = _answered_day(request, form.reminder_field)
+    if day is None:
         return None
     return day if day - timedelta(days=form.reminder_days) <= today <= day else None
+
+
+def _answered_day(request: Request, key: str) -> date | None:
+    try:
+        return date.fromisoformat(str((request.answers or {}).get(key) or ""))
+    except ValueError:
+        return None
 
 
 def _given(request_id: int, kind: str, moment: datetime) -> bool:

@@ -34,6 +34,21 @@ class AdministratorsOnly(NotAllowed):
         super().__init__(_l("Only an administrator may do this."))
 
 
+class HeadsOnly(AdministratorsOnly):
+    """Reports of a unit's work (its export, its dashboard) are for its heads and the
+    administrators; the back office hides them from others as it hides administration."""
+
+    def __init__(self):
+        NotAllowed.__init__(self, _l("Only a unit head or an administrator may do this."))
+
+
+def require_unit_head(staff: StaffUser) -> None:
+    """Raise HeadsOnly unless the staff member heads units or administers (a connected system
+    never does); what they then see is scoped by visible_to."""
+    if not staff.is_unit_head or staff.is_system:
+        raise HeadsOnly()
+
+
 def require_admin(staff: StaffUser) -> None:
     """Raise AdministratorsOnly unless the staff member is an administrator (a connected system's
     identity never is: it acts through the API only)."""

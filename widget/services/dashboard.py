@@ -14,7 +14,7 @@ from sqlalchemy import case, func, select
 from widget.extensions import db
 from widget.models import OPEN_STATUSES, Form, FormVersion, Request, StaffUser, Unit
 from widget.models._types import localized, utcnow
-from widget.services.access import NotAllowed, require_admin, visible_to
+from widget.services.access import NotAllowed, require_unit_head, visible_to
 
 PERIODS = (7, 30, 90)
 
@@ -68,8 +68,9 @@ def _bucket(column, bounds: list[datetime]):
 
 
 def dashboard(staff: StaffUser, days: int, language: str, now: datetime | None = None) -> Dashboard:
-    """The dashboard's numbers for the last `days` days (one of PERIODS), today included."""
-    require_admin(staff)
+    """The dashboard's numbers for the last `days` days (one of PERIODS), today included, of
+    the requests the staff member may see (unit heads: their units')."""
+    require_unit_head(staff)
     if days not in PERIODS:
         raise NotAllowed(_l("Please choose 7, 30 or 90 days."))
     now = now or utcnow()

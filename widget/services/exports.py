@@ -10,12 +10,13 @@ from zoneinfo import ZoneInfo
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
+from widget.answer_text import answer_text
 from widget.contacts import name_in_answers
 from widget.extensions import db
 from widget.models import (OPEN_STATUSES, Field, FieldType, Form, FormVersion, Request, StaffUser,
                            Unit)
 from widget.models._types import as_utc, localized, utcnow
-from widget.services.access import NotAllowed, require_admin
+from widget.services.access import NotAllowed, require_unit_head
 from widget.services.audit_log import record_change
 from widget.services.inbox import InboxQuery, filtered_requests
 
@@ -45,6 +46,7 @@ class ExportRow:
     email: str
     phone: str
     overdue: bool
+    answers: list[str]     # the chosen form's fields, in RequestExport.fields order
 
 
 @dataclass
@@ -52,13 +54,15 @@ class RequestExport:
     count: int             # rows the file has (counted before it is written)
     day: date              # today in the organisation's time zone, for the file name
     rows: Iterator[ExportRow]
+    fields: list[str]      # labels of the chosen form's fields (a column each); none without a form
 
 
 def export_requests(staff: StaffUser, query: InboxQuery, file_format: str, language: str,
                     now: datetime | None = None) -> RequestExport:
-    """Every request of the organisation matching the query, to be written as they are read;
-    the export is audited (filters, format, row count) before the first row. Commits."""
-    require_admin(staff)
+    """Every request the staff member may see (administrators: the organisation's; unit heads:
+    their units') matching the query, to be written as they are read; the export is audited
+    (filters, format, row count) before the first row. Commits."""
+    require_unit_head(staff)
     if file_format not in FORMATS:
         raise NotAllowed(_l("Please choose CSV or Excel."))
     now = now or utcnow()
@@ -69,8 +73,25 @@ def export_requests(staff: StaffUser, query: InboxQuery, file_format: str, langu
     db.session.commit()
     zone = ZoneInfo(staff.organization.timezone)
     rows = statement.with_only_columns(*COLUMNS).order_by(Request.id)
+    columns = answer_columns(staff, query.form_id) if query.form_id else []
     return RequestExport(count, now.astimezone(zone).date(),
-                         _rows(staff, rows, language, zone, now))
+                         _rows(staff, rows, language, zone, now, [key for key, _ in columns]),
+                         [localized(labels, language) or key for key, labels in columns])
+
+
+def answer_columns(staff: StaffUser, form_id: int) -> list[tuple[str, dict]]:
+    """(key, labels) of every field a form's versions have had, files left out: the newest
+    version's order first, then keys only older versions had (their requests still hold them)."""
+    fields = db.session.execute(
+        select(Field.key, Field.labels, Field.type).join(FormVersion).join(Form)
+        .where(Form.id == form_id, Form.organization_id == staff.organization_id,
+               FormVersion.published_at.is_not(None))  # a draft's fields hold no answer yet
+        .order_by(FormVersion.number.desc(), Field.position)).all()
+    columns: dict[str, dict] = {}
+    for key, labels, kind in fields:
+        if kind != FieldType.FILE.value and key not in columns:
+            columns[key] = labels or {}
+    return list(columns.items())
 
 
 def _filters(query: InboxQuery) -> dict:
@@ -82,7 +103,7 @@ def _filters(query: InboxQuery) -> dict:
 
 
 def _rows(staff: StaffUser, statement, language: str, zone: ZoneInfo,
-          now: datetime) -> Iterator[ExportRow]:
+          now: datetime, answer_keys: list[str]) -> Iterator[ExportRow]:
     # The few things rows point at (forms, units, staff) are read once, up front.
     org = staff.organization_id
     versions = {vid: localized(titles, language) for vid, titles in db.session.execute(
@@ -113,7 +134,14 @@ def _rows(staff: StaffUser, statement, language: str, zone: ZoneInfo,
             email=_first_answer(own_fields, answers, FieldType.EMAIL.value),
             phone=_first_answer(own_fields, answers, FieldType.PHONE.value),
             overdue=bool(row.status in OPEN_STATUSES and row.due_at
-                         and as_utc(row.due_at) < now))
+                         and as_utc(row.due_at) < now),
+            answers=_answers(own_fields, answers, answer_keys, language))
+
+
+def _answers(fields: list[Field], answers: dict, keys: list[str], language: str) -> list[str]:
+    by_key = {field.key: field for field in fields}
+    return [answer_text(by_key[key], answers.get(key), language) if key in by_key else ""
+            for key in keys]
 
 
 def _first_answer(fields: list[Field], answers: dict, field_type: str) -> str:

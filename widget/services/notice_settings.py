@@ -5,6 +5,7 @@ from __future__ import annotations
 import string
 from collections.abc import Iterable
 from dataclasses import dataclass
+from decimal import Decimal
 
 from flask_babel import force_locale, lazy_gettext as _l
 from flask_babel.speaklater import LazyString
@@ -93,6 +94,7 @@ class Wording:
     placeholders: tuple[str, ...]
     without_diacritics: bool
     max_segments: int
+    part_price: Decimal | None = None  # what one SMS part costs, for the counter
 
 
 def _check_notice(key: str, channel: str, channels: tuple[str, ...] = CHANNELS) -> None:
@@ -186,8 +188,8 @@ def wording_of(staff: StaffUser, key: str, channel: str, language: str,
     organization = db.session.get(Organization, staff.organization_id)
     return Wording(key, NOTICE_NAMES.get(key, key), channel, language,
                    subject if channel == EMAIL else "", body, template is not None,
-                   tuple(sorted(notice.placeholders)), organization.sms_without_diacritics,
-                   organization.sms_max_segments)
+                   tuple(sorted(notice.placeholders)), organization.sms_drops_diacritics,
+                   organization.sms_max_segments, organization.sms_part_price)
 
 
 def clean_text(text: str | None) -> str:
@@ -280,7 +282,7 @@ def save_sms_settings(staff: StaffUser, without_diacritics: bool, max_segments: 
         raise NotAllowed(_l("An SMS may have from %(min)d to %(max)d parts.",
                             min=MIN_SEGMENTS, max=MAX_SEGMENTS))
     organization = db.session.get(Organization, staff.organization_id)
-    before = {"sms_without_diacritics": organization.sms_without_diacritics,
+    before = {"sms_without_diacritics": organization.sms_drops_diacritics,
               "sms_max_segments": organization.sms_max_segments}
     after = {"sms_without_diacritics": bool(without_diacritics), "sms_max_segments": max_segments}
     if before == after:

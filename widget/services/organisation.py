@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 import zoneinfo
 from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 from functools import cache
 
 import holidays
@@ -29,6 +30,8 @@ NAME_MAX = 200
 CLOSED_DAYS_MAX = 400   # more than a year of extra closed days is a mistake, not a calendar
 HOUR = re.compile(r"([01][0-9]|2[0-3]):[0-5][0-9]")
 COLOR = re.compile(r"#[0-9a-fA-F]{6}")
+SMS_NAME_MAX = 40  # the column's width; a short name is the point
+PRICE_MAX, PRICE_STEP = Decimal("99999999.9999"), Decimal("0.0001")  # what Numeric(12, 4) holds
 UNIT_CODE = re.compile(r"[A-Z0-9][A-Z0-9_-]{0,15}")
 
 
@@ -62,6 +65,8 @@ class OrganisationSettings:
     sms_without_diacritics: bool
     sms_max_segments: str
     theme_color: str
+    sms_name: str = ""          # the short name SMS sign with
+    sms_part_price: str = ""    # what one SMS part costs, for the counter; empty: not shown
 
     @classmethod
     def of(cls, organization: Organization) -> OrganisationSettings:
@@ -71,9 +76,11 @@ class OrganisationSettings:
                    day_start=organization.day_start, day_end=organization.day_end,
                    closed_days="\n".join(organization.closed_days or ()),
                    show_executor_name=organization.show_executor_name,
-                   sms_without_diacritics=organization.sms_without_diacritics,
+                   sms_without_diacritics=organization.sms_drops_diacritics,
                    sms_max_segments=str(organization.sms_max_segments),
-                   theme_color=organization.theme_color)
+                   theme_color=organization.theme_color, sms_name=organization.sms_name or "",
+                   sms_part_price="" if organization.sms_part_price is None
+                   else format(organization.sms_part_price.normalize(), "f"))
 
 
 @cache
@@ -110,6 +117,20 @@ def _closed_days(text: str) -> list[str] | None:
     return sorted(days)
 
 
+def _price(text: str | None) -> Decimal | None | bool:
+    """A typed price of one SMS part: None when empty, False when it is no price."""
+    text = (text or "").strip().replace(",", ".")
+    if not text:
+        return None
+    try:
+        price = Decimal(text)
+    except InvalidOperation:
+        return False
+    if not price.is_finite() or not 0 <= price <= PRICE_MAX or price != price.quantize(PRICE_STEP):
+        return False
+    return price
+
+
 def _checked_settings(typed: OrganisationSettings) -> dict:
     """The settings to store, or SettingsRefused naming every field that is wrong."""
     problems, values = {}, {}
@@ -143,6 +164,14 @@ def _checked_settings(typed: OrganisationSettings) -> dict:
     if not MIN_SEGMENTS <= values["sms_max_segments"] <= MAX_SEGMENTS:
         problems["sms_max_segments"] = _l("An SMS may have from %(min)d to %(max)d parts.",
                                           min=MIN_SEGMENTS, max=MAX_SEGMENTS)
+    values["sms_name"] = " ".join(strip_controls(typed.sms_name or "").split())
+    if len(values["sms_name"]) > SMS_NAME_MAX:
+        problems["sms_name"] = _l("The name in SMS may have at most %(max)d characters.",
+                                  max=SMS_NAME_MAX)
+    values["sms_part_price"] = _price(typed.sms_part_price)
+    if values["sms_part_price"] is False:
+        problems["sms_part_price"] = _l("Please enter the price of one SMS part as a number, for "
+                                        "example 350 or 0.05, or leave it empty.")
     values["theme_color"] = (typed.theme_color or "").strip().lower()
     if not COLOR.fullmatch(values["theme_color"]):
         problems["theme_color"] = _l("Please enter a colour as # and six hexadecimal digits, for "
@@ -165,8 +194,12 @@ def update_organisation(staff: StaffUser, typed: OrganisationSettings) -> bool:
         return False
     for name in changed:
         setattr(organization, name, values[name])
-    record_change(staff, "organisation_updated", {name: before[name] for name in changed},
-                  {name: values[name] for name in changed})
+    # Audited as JSON: a price as its text.
+    plain = {name: str(value) if isinstance(value, Decimal) else value
+             for name, value in before.items()}
+    record_change(staff, "organisation_updated", {name: plain[name] for name in changed},
+                  {name: str(values[name]) if isinstance(values[name], Decimal) else values[name]
+                   for name in changed})
     db.session.commit()
     return True
 
