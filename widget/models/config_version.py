@@ -33,7 +33,7 @@ CONFIG_TABLES = frozenset({
     "organizations", "units", "sites", "site_forms", "themes", "help_pages",
     "form_groups", "forms", "form_versions", "fields", "form_allowed_accounts",
     "form_allowed_groups", "account_groups", "account_group_members",
-    "notification_rules", "notification_templates",
+    "notification_rules", "notification_templates", "form_reminders", "letter_templates",
 })
 # What people and staff write while working: never moves the version.
 DATA_TABLES = frozenset({
@@ -41,7 +41,8 @@ DATA_TABLES = frozenset({
     "change_counters", "code_recoveries", "delivery_attempts", "detail_changes", "events",
     "form_proposals", "idempotency_records", "inbox_items", "journal_counters", "letters",
     "messages", "one_time_codes", "outbox", "requests", "scheduled_notices", "staff_sessions",
-    "staff_units", "staff_users",
+    "staff_units", "staff_users", "notice_promises", "pending_staff_notices", "staff_notices",
+    "staff_notice_switches", "request_looks",
 })
 
 _TOUCHED = "frontdesk.config_touched"
@@ -67,10 +68,9 @@ def _organisation_of(session: Session, row) -> int | str:
     organization_id = getattr(row, "organization_id", None)
     if organization_id is not None:
         return organization_id
-    form_id = None
-    if isinstance(row, FormVersion):
-        form_id = row.form_id
-    elif isinstance(row, Field):
+    # A form version, a form's reminder...: whatever names its form.
+    form_id = getattr(row, "form_id", None)
+    if isinstance(row, Field):
         form_id = session.scalar(select(FormVersion.form_id).where(
             FormVersion.id == row.version_id)) if row.version_id is not None else None
     if form_id is not None:
