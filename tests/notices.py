@@ -1,8 +1,10 @@
 """Test helper: notices are composed by the delivery worker from the promise a change writes."""
 from __future__ import annotations
 
+from widget.notify import worker
+
 
 def compose_promised() -> int:
-    """Run the worker's composition once, as a worker poll would; return how many promises it
-    kept."""
-    return 0
+    """Compose what the changes promised, as one poll of a delivery worker does (without
+    delivering); return how many promises were kept."""
+    return worker.compose_promised()

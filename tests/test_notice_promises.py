@@ -5,23 +5,28 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from tests import backoffice
+from tests.conftest import form_token
 from tests.notices import compose_promised
 from widget import codes
-from widget.models import (Account, Event, InboxItem, NotificationRule, NotificationTemplate,
-                           OutboxItem, Request, RequestStatus as S)
+from widget.models import (Account, Event, InboxItem, NoticePromise, NotificationRule,
+                           NotificationTemplate, OutboxItem, Request, RequestStatus as S)
 from widget.notify.catalog import NOTICES
 from widget.notify.compose import queue_notice, queue_notices
 
 clock, office = backoffice.clock, backoffice.office
 GOLDEN = Path(__file__).parent / "files" / "notice_golden.json"
+# One submission's statements: 21 while its notices were composed in the request (rules,
+# two wordings, an outbox row per channel), 16 with one promise row instead.
+SUBMISSION_STATEMENTS = 16
 LANGUAGES = ("en", "vi", "fa", "ru")
 CONTACTS = {"name": "Lan", "email": "lan@example.org", "phone": "+84912345678"}
 # Every extra placeholder any notice has, with a value that shows where it lands.
@@ -149,3 +154,151 @@ def test_the_worker_composes_the_same_bytes_as_the_request_did(db, people):
     assert outputs.keys() == golden.keys()
     for case, written in outputs.items():
         assert written == golden[case], case
+
+
+def _statements_of(app, action) -> list[str]:
+    statements = []
+
+    def count(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement.split("\n")[0][:90])
+    with app.app_context():
+        engine = db_engine()
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        action()
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    return statements
+
+
+def db_engine():
+    from widget.extensions import db
+    return db.engine
+
+
+def test_a_submission_writes_its_notices_promise_in_fewer_statements(app, client, db, office):
+    form = office["forms"]["HN"]
+    page = client.get(f"/w/test/vi/f/{form.slug}").get_data(as_text=True)
+    data = {"form_token": form_token(page), "name": "Lan", "email": "lan@example.org",
+            "phone": "0912 345 678"}
+    statements = _statements_of(app, lambda: client.post(f"/w/test/vi/f/{form.slug}", data=data))
+    assert len(statements) == SUBMISSION_STATEMENTS, "\n".join(statements)
+    assert not [line for line in statements if "outbox" in line or "notification_" in line]
+    assert [line for line in statements if "notice_promises" in line] == [
+        line for line in statements if line.startswith("INSERT INTO notice_promises")] != []
+    # One worker poll later the person has their e-mail and SMS.
+    assert db.session.scalars(select(OutboxItem.channel)).all() == []
+    assert compose_promised() == 1
+    assert sorted(db.session.scalars(select(OutboxItem.channel))) == ["email", "sms"]
+
+
+# --- nothing lost, nothing twice --------------------------------------------------------------
+
+def _one_promise(db, people, key="refused", note="Not ours to decide."):
+    request = db.session.get(Request, people["vi"].id)
+    event = Event(kind=key, note=note)
+    request.events.append(event)
+    queue_notices(request, [event])
+    db.session.commit()
+    return request
+
+
+class Crash(Exception):
+    """A composition that breaks half-way (after the box item and the first message)."""
+
+
+def _breaking_on_second_channel(monkeypatch, error):
+    from widget.notify import compose
+    real, calls = compose.compose, []
+
+    def breaking(*args, **kwargs):
+        calls.append(args)
+        if len(calls) == 2:
+            raise error
+        return real(*args, **kwargs)
+    monkeypatch.setattr(compose, "compose", breaking)
+    return lambda: monkeypatch.setattr(compose, "compose", real)
+
+
+def test_a_composition_that_breaks_half_way_is_redone_later_once(db, people, monkeypatch,
+                                                                   frozen_clock):
+    _one_promise(db, people)
+    mend = _breaking_on_second_channel(monkeypatch, Crash("half-way"))
+    assert compose_promised() == 0
+    assert _written(db) == []  # neither the box item nor the first message was kept
+    db.session.expire_all()
+    promise = db.session.scalars(select(NoticePromise)).one()
+    assert (promise.attempts, promise.last_error) == (1, "Crash: half-way")
+    mend()
+    assert compose_promised() == 0  # put off a while, not hammered
+    frozen_clock.shift(timedelta(minutes=2))
+    assert compose_promised() == 1
+    assert [row[0] for row in _written(db)] == ["email", "sms", "inbox"]
+    assert compose_promised() == 0
+    assert [row[0] for row in _written(db)] == ["email", "sms", "inbox"]
+    assert db.session.scalars(select(NoticePromise)).all() == []
+
+
+def test_a_worker_that_dies_mid_composition_leaves_the_promise_for_the_next(db, people,
+                                                                            monkeypatch):
+    _one_promise(db, people)
+    mend = _breaking_on_second_channel(monkeypatch, SystemExit(1))  # the process goes away
+    with pytest.raises(SystemExit):
+        compose_promised()
+    db.session.rollback()  # what its closed connection does
+    db.session.remove()
+    mend()
+    assert _written(db) == []
+    assert compose_promised() == 1  # at once: nothing was noted against it
+    assert [row[0] for row in _written(db)] == ["email", "sms", "inbox"]
+
+
+def test_a_later_change_does_not_reword_a_notice_not_composed_yet(db, people, office):
+    request = db.session.get(Request, people["en"].id)
+    first = Event(kind="deadline_changed")
+    request.events.append(first)
+    queue_notices(request, [first])
+    db.session.commit()
+    request.due_at = backoffice.at("2026-12-01 17:00")
+    request.journal_number = "HN-2026-999999"
+    second = Event(kind="deadline_changed")
+    request.events.append(second)
+    queue_notices(request, [second])
+    db.session.commit()
+    assert compose_promised() == 2
+    sms = db.session.scalars(select(OutboxItem.body_text).where(OutboxItem.channel == "sms")
+                             .order_by(OutboxItem.id)).all()
+    assert "October 23, 2026" in sms[0] and "December 1, 2026" in sms[1]
+
+
+def test_two_workers_never_compose_one_promise_twice(app, db, people, monkeypatch):
+    _one_promise(db, people)
+    from widget.notify import compose
+    real, inside, go_on = compose.write_notices, threading.Event(), threading.Event()
+
+    def pausing(*args, **kwargs):
+        inside.set()
+        assert go_on.wait(10)
+        return real(*args, **kwargs)
+    monkeypatch.setattr("widget.notify.promises.write_notices", pausing)
+    kept = {}
+
+    def work(name):
+        with app.app_context():
+            kept[name] = compose_promised()
+
+    first = threading.Thread(target=work, args=("first",))
+    first.start()
+    assert inside.wait(10)  # the first worker holds the promise, composing
+    inside.clear()
+    second = threading.Thread(target=work, args=("second",))
+    second.start()
+    if db.engine.dialect.name == "postgresql":
+        second.join(10)  # skips the locked promise at once, not waiting for the first
+        assert kept == {"second": 0} and not inside.is_set()
+    go_on.set()
+    first.join(10)
+    second.join(10)
+    assert sorted(kept.values()) == [0, 1]
+    db.session.remove()
+    assert [row[0] for row in _written(db)] == ["email", "sms", "inbox"]

@@ -9,8 +9,8 @@ from widget.models.forms import Field, FieldType, Form, FormAccess, FormGroup, F
 from widget.models.integrations import (ApiClient, FormProposal, IdempotencyRecord,
                                         ProposalStatus)
 from widget.models.notify import (AttemptOutcome, CodeRecovery, DeliveryAttempt, NotificationRule,
-                                  NotificationTemplate, OutboxChannel, OutboxItem, OutboxStatus,
-                                  ScheduledNotice)
+                                  NoticePromise, NotificationTemplate, OutboxChannel, OutboxItem,
+                                  OutboxStatus, ScheduledNotice)
 from widget.models.org import Organization, Site, Unit, UnitKind
 from widget.models.people import Role, StaffSession, StaffUser
 from widget.models.requests import (OPEN_STATUSES, Attachment, Channel, Event, EventKind,
@@ -23,7 +23,7 @@ __all__ = [
     "REGISTERED_DETAILS", "Account", "AccountSession", "ChangeStatus", "CodePurpose", "DetailChange",
     "InboxItem", "OneTimeCode",
     "OPEN_STATUSES", "Attachment", "AttemptOutcome", "AuditEntry", "CodeRecovery", "DeliveryAttempt",
-    "NotificationRule", "NotificationTemplate", "OutboxChannel", "OutboxItem", "OutboxStatus",
+    "NoticePromise", "NotificationRule", "NotificationTemplate", "OutboxChannel", "OutboxItem", "OutboxStatus",
     "ScheduledNotice", "Channel", "Event", "EventKind", "FeeStatus",
     "Field", "FieldType", "Form", "FormGroup", "FormVersion", "Handover", "JournalCounter",
     "Letter", "Message", "Organization", "PauseReason", "Request", "RequestStatus", "Role",
