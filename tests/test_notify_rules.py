@@ -15,6 +15,7 @@ from sqlalchemy import select
 import widget.services.workflow as workflow
 from tests import backoffice
 from tests.conftest import form_token
+from tests.notices import compose_promised
 from widget.models import (EventKind, NotificationRule, NotificationTemplate, OutboxItem,
                            RequestStatus as S)
 from widget.notify import sms_text
@@ -30,6 +31,8 @@ CONTACTS = {"name": "Lan", "email": "lan@example.org", "phone": "+84912345678"}
 
 
 def rows(db, request=None) -> list[OutboxItem]:
+    """The outbox rows, once the worker composed what the changes promised."""
+    compose_promised()
     query = select(OutboxItem).order_by(OutboxItem.id)
     if request is not None:
         query = query.where(OutboxItem.request_id == request.id)
