@@ -118,8 +118,8 @@ class RequestState:
 def stored_values(extra: dict) -> dict:
     """A notice's own placeholder values as a promise keeps them (JSON): dates tagged, so
     that they are formatted in the reader's language when the notice is composed."""
-    return {name: [type(value).__name__, value.isoformat()] if isinstance(value, date)
-            else value for name, value in extra.items()}
+    return {name: ["datetime" if isinstance(value, datetime) else "date", value.isoformat()]
+            if isinstance(value, date) else value for name, value in extra.items()}
 
 
 def read_values(stored: dict) -> dict:
@@ -146,7 +146,9 @@ def queue_notice(request: Request, key: str, extra: dict,
     """Promise one notice to the person, in the caller's transaction: one small row, from
     which the delivery worker composes it on every channel its rules allow and the person
     can be reached on (write_notices). Nothing is read from the database here."""
-    promise = NoticePromise(organization_id=request.organization.id, notice_key=key,
+    # A new request has its organisation's id only once flushed; a stored one without loading it.
+    organization_id = request.organization_id or request.organization.id
+    promise = NoticePromise(organization_id=organization_id, notice_key=key,
                             values=stored_values(extra), state=RequestState.of(request).stored())
     promise.request, promise.event = request, event  # objects: both may not have an id yet
     db.session.add(promise)
