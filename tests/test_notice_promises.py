@@ -302,3 +302,25 @@ def test_two_workers_never_compose_one_promise_twice(app, db, people, monkeypatc
     assert sorted(kept.values()) == [0, 1]
     db.session.remove()
     assert [row[0] for row in _written(db)] == ["email", "sms", "inbox"]
+
+
+def test_a_signed_in_persons_box_gets_the_notice_within_a_second_of_worker_rest(app):
+    from widget.notify import worker
+    idle = next(param for param in app.cli.commands["worker"].params if param.name == "idle")
+    assert idle.default == worker.IDLE_SECONDS < 1
+    assert worker.run.__defaults__[-1] == worker.IDLE_SECONDS
+
+
+def test_a_draft_deleted_before_its_expiry_notice_was_composed_takes_the_promise_along(
+        app, db, people):
+    from widget.services.draft_expiry import forget_expired_drafts
+    from widget.uploads import configured_store
+    request = db.session.get(Request, people["en"].id)
+    request.status, request.code, request.resume_code = S.DRAFT.value, None, "7KQ2M9XD4TAB"
+    request.updated_at = backoffice.at("2026-01-01 09:00")
+    queue_notice(request, "draft_expiring", {"date": backoffice.at("2026-10-16 09:00"),
+                                             "resume_code": "7KQ2-M9XD-4TAB"})
+    db.session.commit()
+    assert forget_expired_drafts(30, configured_store()) == 1
+    assert db.session.scalars(select(NoticePromise)).all() == []
+    assert compose_promised() == 0 and _written(db) == []

@@ -47,16 +47,17 @@ def keep_promises(limit: int = 50, policy: RetryPolicy = RetryPolicy(),
         .order_by(NoticePromise.next_attempt_at, NoticePromise.id).limit(limit)
         .with_for_update(skip_locked=True, of=NoticePromise)
         .execution_options(populate_existing=True)).all()
-    current = None
+    current = None  # the promise being kept: the one to blame when the batch fails
     try:
-        for current in promises:
-            keep(current)
+        for promise in promises:
+            current = promise.id
+            keep(promise)
         db.session.commit()
     except Exception as error:
         db.session.rollback()
         if is_database_outage(error) or current is None:
             raise
-        _put_off(current.id, error, policy)
+        _put_off(current, error, policy)
         return 0
     return len(promises)
 
