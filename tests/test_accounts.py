@@ -374,6 +374,7 @@ def test_claiming_sends_the_code_to_the_requests_contact_not_the_accounts(client
                                                                             make_account):
     receipt = send_form(app.test_client(), {"name": "Lan", "message": "Before", "email": "old@example.org"})
     code = tracking_code(receipt.get_data(as_text=True))
+    compose_promised()  # the "received" notice, composed by a worker in the meantime
     account = make_account(email="lan@example.org")
     signed_in_client(client)
     asked = post(client, "claim", {"code": code})

@@ -324,3 +324,17 @@ def test_a_draft_deleted_before_its_expiry_notice_was_composed_takes_the_promise
     assert forget_expired_drafts(30, configured_store()) == 1
     assert db.session.scalars(select(NoticePromise)).all() == []
     assert compose_promised() == 0 and _written(db) == []
+
+
+def test_notices_composed_late_go_out_before_messages_caused_after_them(db, people, frozen_clock):
+    from widget.models import OutboxChannel
+    from widget.notify.outbox import RetryPolicy, claim, enqueue
+    request = _one_promise(db, people)  # the worker is away for ten minutes
+    changed = db.session.scalars(select(NoticePromise.created_at)).one()
+    frozen_clock.shift(timedelta(minutes=10))
+    enqueue(request.organization_id, OutboxChannel.EMAIL, "lan@example.org", "a later code")
+    db.session.commit()
+    compose_promised()
+    claimed = claim("w", 10, RetryPolicy())
+    assert [item.body_text for item in claimed][-1] == "a later code"
+    assert {item.created_at for item in claimed[:-1]} == {changed}

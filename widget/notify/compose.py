@@ -172,7 +172,9 @@ def write_notices(request: Request, key: str, extra: dict, state: RequestState,
                        request_id=request.id, event_id=event_id, language=request.language,
                        subject=subject, html_body=html)
         if created_at is not None:
-            item.created_at = created_at  # when the change was made, as the history shows it
+            # When the change was made, as the history shows it; and due since then, so that
+            # it goes out before messages caused later (a worker claims the oldest due first).
+            item.created_at = item.next_attempt_at = created_at
         items.append(item)
     return items
 
