@@ -73,7 +73,8 @@ def people(db, office, clock):
     org.theme_color = "#aa3300"
     db.session.add_all([
         NotificationTemplate(organization_id=org.id, event_key="refused", channel="sms",
-                             language="vi", body="{organisation}: hồ sơ {code} bị từ chối: {reason}"),
+                             language="vi",
+                             body="{organisation}: hồ sơ {code} bị từ chối: {reason}"),
         NotificationTemplate(organization_id=org.id, event_key="received.web", channel="email",
                              language="ru", subject="Заявка {code}",
                              body="{organisation} получила {form}, ответ до {due}."),
@@ -125,10 +126,9 @@ def _matrix(db, people) -> dict[str, list]:
     outputs = {}
     for language, request in people.items():
         for key in sorted(NOTICES):
-            extra = dict(EXTRA, date=backoffice.at("2026-11-02 08:00").replace(
-                tzinfo=None) + timedelta(0))
-            if key == "draft_expiring":  # the worker passes an aware moment
-                extra["date"] = backoffice.at("2026-11-02 08:00")
+            # A reminder's day comes naive from the answers; a draft's expiry is an aware moment.
+            moment = backoffice.at("2026-11-02 08:00")
+            extra = dict(EXTRA, date=moment if key == "draft_expiring" else moment.replace(tzinfo=None))
             queue_notice(db.session.get(Request, request.id), key, extra)
             db.session.commit()
             compose_promised()
@@ -156,13 +156,12 @@ def test_the_worker_composes_the_same_bytes_as_the_request_did(db, people):
         assert written == golden[case], case
 
 
-def _statements_of(app, action) -> list[str]:
+def _statements_of(engine, action) -> list[str]:
+    """The first line of each SQL statement `action` runs."""
     statements = []
 
     def count(conn, cursor, statement, parameters, context, executemany):
         statements.append(statement.split("\n")[0][:90])
-    with app.app_context():
-        engine = db_engine()
     event.listen(engine, "before_cursor_execute", count)
     try:
         action()
@@ -171,17 +170,12 @@ def _statements_of(app, action) -> list[str]:
     return statements
 
 
-def db_engine():
-    from widget.extensions import db
-    return db.engine
-
-
-def test_a_submission_writes_its_notices_promise_in_fewer_statements(app, client, db, office):
+def test_a_submission_writes_its_notices_promise_in_fewer_statements(client, db, office):
     form = office["forms"]["HN"]
     page = client.get(f"/w/test/vi/f/{form.slug}").get_data(as_text=True)
     data = {"form_token": form_token(page), "name": "Lan", "email": "lan@example.org",
             "phone": "0912 345 678"}
-    statements = _statements_of(app, lambda: client.post(f"/w/test/vi/f/{form.slug}", data=data))
+    statements = _statements_of(db.engine, lambda: client.post(f"/w/test/vi/f/{form.slug}", data=data))
     assert len(statements) == SUBMISSION_STATEMENTS, "\n".join(statements)
     assert not [line for line in statements if "outbox" in line or "notification_" in line]
     assert [line for line in statements if "notice_promises" in line] == [
