@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from tests import backoffice
 from tests.conftest import (SERVER_DATABASE_URL, IsolatedClient, form_token, new_form, new_site,
                             settings_for, tracking_code)
+from tests.notices import compose_promised
 from widget import codes, create_app
 from widget.extensions import db as _db
 from widget.models import (Account, Attachment, AuditEntry, CodeRecovery, DetailChange, Event,
@@ -223,7 +224,9 @@ COUNTED = (Request, Event, Message, Letter, Attachment, OutboxItem, InboxItem, A
 
 
 def snapshot(app) -> dict:
-    """What an attack must not change: rows of every kind, and the files in the store."""
+    """What an attack must not change: rows of every kind, and the files in the store (notices
+    as the worker composes them from what the changes promised)."""
+    compose_promised()
     counts = {model.__name__: _db.session.scalar(select(func.count()).select_from(model))
               for model in COUNTED}
     root = app.config["FRONTDESK_UPLOAD_DIR"]

@@ -106,10 +106,11 @@ class Database:
             return {"site_id": site.id, "form_id": form.id, "version_id": form.versions[0].id}
 
     def unsent(self, worker: str | None = None) -> int:
-        """Outbox rows still queued or being sent (or those `worker` is sending)."""
+        """Outbox rows still queued or being sent, and notices promised but not composed yet
+        (or the rows `worker` is sending)."""
         from sqlalchemy import func, select
 
-        from widget.models import OutboxItem, OutboxStatus
+        from widget.models import NoticePromise, OutboxItem, OutboxStatus
         query = select(func.count()).select_from(OutboxItem)
         if worker is None:
             query = query.where(OutboxItem.status.in_((OutboxStatus.QUEUED.value,
@@ -118,7 +119,9 @@ class Database:
             query = query.where(OutboxItem.status == OutboxStatus.SENDING.value,
                                 OutboxItem.claimed_by == worker)
         with self.session() as session:
-            return session.scalar(query)
+            promised = 0 if worker else session.scalar(
+                select(func.count()).select_from(NoticePromise))
+            return session.scalar(query) + promised
 
 
 

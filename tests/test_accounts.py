@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.conftest import form_token, settings_for, tracking_code
+from tests.notices import compose_promised
 from widget.models import (Account, AccountSession, DetailChange, InboxItem, OneTimeCode,
                            OutboxItem, Request)
 from widget.models._types import utcnow
@@ -71,6 +72,8 @@ def challenge(response) -> str:
 
 
 def outbox(db, recipient=None) -> list[OutboxItem]:
+    """The outbox rows, once the worker composed what the changes promised."""
+    compose_promised()
     query = select(OutboxItem).order_by(OutboxItem.id)
     if recipient:
         query = query.where(OutboxItem.recipient == recipient)
@@ -324,7 +327,9 @@ def test_a_signed_in_person_gets_a_prefilled_form_and_the_request_in_the_cabinet
     assert request.account_id == account.id and request.agent_id is None
     cabinet = client.get("/w/test/en/account/").get_data(as_text=True)
     assert code in cabinet
-    # The "received" notice is in the box, in the account's language.
+    # The "received" notice is in the box, in the account's language, one worker poll later.
+    assert db.session.scalars(select(InboxItem)).all() == []
+    compose_promised()
     item, = db.session.scalars(select(InboxItem))
     assert item.request_id == request.id and item.subject == f"Request {code} received"
     assert item.read_at is None
@@ -369,6 +374,7 @@ def test_claiming_sends_the_code_to_the_requests_contact_not_the_accounts(client
                                                                             make_account):
     receipt = send_form(app.test_client(), {"name": "Lan", "message": "Before", "email": "old@example.org"})
     code = tracking_code(receipt.get_data(as_text=True))
+    compose_promised()  # the "received" notice, composed by a worker in the meantime
     account = make_account(email="lan@example.org")
     signed_in_client(client)
     asked = post(client, "claim", {"code": code})

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from tests import backoffice
+from tests.notices import compose_promised
 from widget.models import AuditEntry, Event, Form, FormProposal, OutboxItem, StaffUser
 from widget.services.api_clients import create_api_client, revoke_api_client
 from widget.services.form_proposals import decide_proposal
@@ -124,6 +125,7 @@ def test_an_action_is_the_back_offices_own_with_audit_and_notices(client, db, of
     audit = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "register"))
     assert audit.request_id == request.id
     assert db.session.get(StaffUser, audit.staff_user_id).is_system
+    compose_promised()
     channels = {item.channel for item in db.session.scalars(
         select(OutboxItem).where(OutboxItem.request_id == request.id))}
     assert {"email", "sms"} <= channels  # the person hears as if staff had clicked

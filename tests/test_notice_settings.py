@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 import widget.services.workflow as workflow
 from tests import backoffice, test_admin
+from tests.notices import compose_promised
 from tests.test_admin import HOSTILE, html_of, sign_in
 from tests.vnu import html_errors
 from widget import codes
@@ -155,6 +156,7 @@ def test_a_channel_switch_changes_where_the_notice_goes_and_is_audited(db, offic
     assert channels_for(request, "closed") == {"email", "sms", "inbox"}
     assert set_channel(admin, "registered", "email", False) is True
     workflow.register_request(office["people"]["op"], request.id, request.lock_version)
+    compose_promised()
     queued = db.session.scalars(select(OutboxItem.channel).where(
         OutboxItem.request_id == request.id)).all()
     assert queued == ["sms"]
@@ -272,6 +274,7 @@ def test_a_saved_wording_is_what_the_next_message_says(db, office, admin, receiv
     vietnamese = received(answers=dict(CONTACTS), language="vi")
     workflow.register_request(office["people"]["op"], request.id, request.lock_version)
     workflow.register_request(office["people"]["op"], vietnamese.id, vietnamese.lock_version)
+    compose_promised()
     items = {(item.request_id, item.channel): item for item in db.session.scalars(
         select(OutboxItem).where(OutboxItem.event_id.is_not(None)))}
     number, code = db.session.get(Request, request.id).journal_number, codes.display(request.code)

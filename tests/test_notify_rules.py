@@ -17,6 +17,7 @@ import widget.services.workflow as workflow
 from tests import backoffice
 from tests.conftest import form_token
 from widget import codes
+from tests.notices import compose_promised
 from widget.models import (EventKind, NotificationRule, NotificationTemplate, OutboxItem,
                            RequestStatus as S)
 from widget.notify import sms_text
@@ -32,6 +33,8 @@ CONTACTS = {"name": "Lan", "email": "lan@example.org", "phone": "+84912345678"}
 
 
 def rows(db, request=None) -> list[OutboxItem]:
+    """The outbox rows, once the worker composed what the changes promised."""
+    compose_promised()
     query = select(OutboxItem).order_by(OutboxItem.id)
     if request is not None:
         query = query.where(OutboxItem.request_id == request.id)

@@ -15,6 +15,7 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 from sqlalchemy import func, select
 
+from tests.notices import compose_promised
 from widget import codes
 from widget.models import (AuditEntry, Event, OutboxItem, Request, RequestStatus, Role, Unit)
 from widget.services import messaging, workflow
@@ -291,6 +292,7 @@ def test_post_files_a_request_like_the_widget(client, db, desk):
     assert received.data == {"channel": "web", "via": "open311"}
     assert db.session.scalar(select(AuditEntry).where(AuditEntry.request_id == request.id)).action \
         == "open311_request"
+    compose_promised()
     outbox = db.session.scalars(select(OutboxItem).where(OutboxItem.request_id == request.id)).all()
     assert {(item.channel, item.recipient) for item in outbox} == {("email", EMAIL),
                                                                   ("sms", PHONE_E164)}

@@ -73,7 +73,7 @@ def register_commands(app: Flask) -> None:
     @app.cli.command("worker")
     @click.option("--once", is_flag=True, help="Deliver what is due now, then stop.")
     @click.option("--batch", default=50, show_default=True, help="Messages claimed at a time.")
-    @click.option("--idle", default=1.0, show_default=True, help="Seconds to rest when nothing is due.")
+    @click.option("--idle", default=0.5, show_default=True, help="Seconds to rest when nothing is due.")
     def worker_command(once, batch, idle):
         """Deliver queued notifications (e-mail, SMS) until stopped (SIGTERM or Ctrl-C)."""
         from widget.notify import worker

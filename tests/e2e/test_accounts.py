@@ -18,6 +18,7 @@ from playwright.sync_api import expect
 
 from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS
 from tests.e2e.test_widget import CODE_RE, open_host
+from tests.notices import compose_promised
 from widget.models import Request
 
 pytestmark = pytest.mark.e2e
@@ -86,7 +87,9 @@ def test_sign_up_send_a_prefilled_form_and_find_it_in_the_cabinet(page, host_url
     expect(mine).to_have_count(1)
     expect(mine).to_contain_text(code)
     expect(mine).to_contain_text("Received, waiting to be registered")
-    # The "received" notice waits in the box; opening the request reads it.
+    # The "received" notice waits in the box one worker poll later; opening the request reads it.
+    live_app.query(lambda session: compose_promised())
+    widget.get_by_role("link", name="My requests").first.click()
     expect(widget.locator(".inbox-link .badge")).to_contain_text("1")
     widget.get_by_role("link", name="Notifications").first.click()
     expect(widget.locator(".inbox li.unread")).to_contain_text(code)

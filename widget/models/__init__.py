@@ -11,8 +11,8 @@ from widget.models.integrations import (ApiClient, FormProposal, IdempotencyReco
                                         ProposalStatus)
 from widget.models.letters import LetterTemplate
 from widget.models.notify import (AttemptOutcome, CodeRecovery, DeliveryAttempt, NotificationRule,
-                                  NotificationTemplate, OutboxChannel, OutboxItem, OutboxStatus,
-                                  ScheduledNotice)
+                                  NoticePromise, NotificationTemplate, OutboxChannel, OutboxItem,
+                                  OutboxStatus, ScheduledNotice)
 from widget.models.org import Organization, Site, Unit, UnitKind
 from widget.models.people import Role, StaffSession, StaffUser
 from widget.models.reminders import FormReminder
@@ -28,7 +28,7 @@ __all__ = [
     "REGISTERED_DETAILS", "Account", "AccountSession", "ChangeStatus", "CodePurpose", "DetailChange",
     "InboxItem", "OneTimeCode",
     "OPEN_STATUSES", "Attachment", "AttemptOutcome", "AuditEntry", "CodeRecovery", "DeliveryAttempt",
-    "NotificationRule", "NotificationTemplate", "OutboxChannel", "OutboxItem", "OutboxStatus",
+    "NoticePromise", "NotificationRule", "NotificationTemplate", "OutboxChannel", "OutboxItem", "OutboxStatus",
     "ScheduledNotice", "Channel", "Event", "EventKind", "FeeStatus",
     "Field", "FieldType", "Form", "FormGroup", "FormReminder", "FormVersion", "Handover",
     "JournalCounter", "LETTER_DOCUMENT", "Letter", "LetterTemplate", "Message", "Organization",

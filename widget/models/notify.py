@@ -5,7 +5,7 @@ import enum
 import uuid
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from widget.extensions import db
@@ -79,6 +79,35 @@ class OutboxItem(db.Model):
     event: Mapped[Event | None] = relationship()
     history: Mapped[list[DeliveryAttempt]] = relationship(
         back_populates="item", order_by="DeliveryAttempt.id", cascade="all, delete-orphan")
+
+
+class NoticePromise(db.Model):
+    """The notices a change owes the person, written in the change's own transaction: the
+    delivery worker composes them (outbox rows, the account's box) and deletes this row in one
+    transaction, so they exist exactly once, however often a worker dies on the way."""
+
+    __tablename__ = "notice_promises"
+    __table_args__ = (Index("ix_notice_promises_due", "next_attempt_at", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"))
+    request_id: Mapped[int] = mapped_column(ForeignKey("requests.id"), index=True)
+    event_id: Mapped[int | None] = mapped_column(ForeignKey("events.id"))
+    notice_key: Mapped[str] = mapped_column(String(64))
+    # The notice's own placeholder values, and the request's changing parts as they were at
+    # the change (its deadline, number, fee): a later change must not reword this notice.
+    values: Mapped[dict] = mapped_column(JSON, default=dict)
+    state: Mapped[dict] = mapped_column(JSON, default=dict)
+    # The channels a form reminder chose ("sms", "email", "inbox"); None: the organisation's rules.
+    only_channels: Mapped[list | None] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # A composition that failed (a bug, a wording gone bad) is tried again later, never dropped.
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_error: Mapped[str | None] = mapped_column(String(500))
+
+    request: Mapped[Request] = relationship()
+    event: Mapped[Event | None] = relationship()
 
 
 class DeliveryAttempt(db.Model):

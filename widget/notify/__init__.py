@@ -1,5 +1,7 @@
-"""The notification engine: domain events -> rules -> templates -> outbox rows -> channels.
+"""The notification engine: domain events -> notice promises -> rules -> templates -> outbox rows
+-> channels.
 
-Rows are written in the same transaction as the change that caused them (a transactional
-outbox) and delivered later by `flask --app widget worker`; nothing is sent inside a web request.
+A change writes one promise row per notice in its own transaction; the delivery worker
+(`flask --app widget worker`) composes the notices from it into outbox rows (and the account's
+box) and delivers them later. Nothing is composed or sent inside a web request.
 """

@@ -1,11 +1,15 @@
-"""Turning new timeline events into outbox rows: which notices, to whom, on which channels, in
-whose words. Called by the services in the transaction that records the events."""
+"""Turning new timeline events into notices: which notices, to whom, on which channels, in
+whose words. The services call queue_notices in the transaction that records the events: it
+writes one promise row per notice (and the webhooks' outbox rows); the delivery worker composes
+the notices from the promise (widget.notify.promises), with the functions below."""
 from __future__ import annotations
 
 import re
 import string
 from collections.abc import Iterable
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
 
 from babel.numbers import format_decimal as babel_decimal
 from flask import current_app, render_template
@@ -17,8 +21,9 @@ from widget.answer_text import answer_text
 from widget.contacts import parse_contact
 from widget.extensions import db
 from widget.i18n import format_day, format_due, reading_as, text_direction
-from widget.models import (Event, FieldType, FormReminder, InboxItem, NotificationRule,
-                           NotificationTemplate, Organization, OutboxChannel, OutboxItem, Request)
+from widget.models import (Event, FieldType, FormReminder, InboxItem, NoticePromise,
+                           NotificationRule, NotificationTemplate, Organization, OutboxChannel,
+                           OutboxItem, Request)
 from widget.models._types import as_utc
 from widget.notify import sms_text
 from widget.notify.catalog import (ALL_PLACEHOLDERS, EMAIL, EMAIL_AUTOMATIC, EMAIL_FOLLOW,
@@ -90,45 +95,112 @@ def contacts(request: Request) -> dict[str, str]:
     return found
 
 
+@dataclass(frozen=True)
+class RequestState:
+    """What a notice names of a request that later changes may alter (its deadline, journal
+    number, fee), as it was at the change the notice tells of."""
+
+    code: str | None
+    due_at: datetime | None
+    journal_number: str | None
+    fee_amount: Decimal | None
+
+    @classmethod
+    def of(cls, request: Request) -> RequestState:
+        """The request as it is now, in this (maybe uncommitted) transaction."""
+        return cls(request.code, request.due_at, request.journal_number, request.fee_amount)
+
+    def stored(self) -> dict:
+        """The state as a promise keeps it (JSON)."""
+        return {"code": self.code, "due_at": self.due_at.isoformat() if self.due_at else None,
+                "journal_number": self.journal_number,
+                "fee_amount": str(self.fee_amount) if self.fee_amount is not None else None}
+
+    @classmethod
+    def from_stored(cls, data: dict) -> RequestState:
+        """The state a promise kept."""
+        due, fee = data.get("due_at"), data.get("fee_amount")
+        return cls(data.get("code"), datetime.fromisoformat(due) if due else None,
+                   data.get("journal_number"), Decimal(fee) if fee is not None else None)
+
+
+def stored_values(extra: dict) -> dict:
+    """A notice's own placeholder values as a promise keeps them (JSON): dates tagged, so
+    that they are formatted in the reader's language when the notice is composed."""
+    return {name: ["datetime" if isinstance(value, datetime) else "date", value.isoformat()]
+            if isinstance(value, date) else value for name, value in extra.items()}
+
+
+def read_values(stored: dict) -> dict:
+    """The placeholder values a promise kept, dates as dates again."""
+    kinds = {"datetime": datetime.fromisoformat, "date": date.fromisoformat}
+    return {name: kinds[value[0]](value[1]) if isinstance(value, list) else value
+            for name, value in stored.items()}
+
+
 def queue_notices(request: Request, events: Iterable[Event]) -> list[OutboxItem]:
-    """Outbox rows for these new events, added to the caller's (uncommitted) transaction: the
-    person's notices, and the webhooks of the systems that asked for these events."""
+    """Promise the person the notices of these new events, and queue the webhooks of the
+    systems that asked for them, in the caller's (uncommitted) transaction; return the
+    webhooks' outbox rows (the notices are composed by the delivery worker)."""
     events = list(events)
-    queued = []
     for event in events:
         key = notice_key(event.kind, event.data or {}, request.channel, request.status)
         if key is not None and event.public is not False:  # None: not flushed yet, public by default
-            queued += queue_notice(request, key, event_values(request, event), event)
-    return queued + queue_webhooks(request, events)
+            queue_notice(request, key, event_values(request, event), event)
+    return queue_webhooks(request, events)
 
 
-def queue_notice(request: Request, key: str, extra: dict[str, str],
-                 event: Event | None = None, only: set[str] | None = None) -> list[OutboxItem]:
-    """One notice to the person on every channel its rules allow (or `only` those, a form
-    reminder's own) and they can be reached on: the outbox for e-mail and SMS, the
-    notification box of their account at once."""
+def queue_notice(request: Request, key: str, extra: dict, event: Event | None = None,
+                 only: set[str] | None = None) -> NoticePromise:
+    """Promise one notice to the person, in the caller's transaction: one small row, from
+    which the delivery worker composes it on every channel its rules allow (or `only` those, a
+    form reminder's own) and the person can be reached on (write_notices). Nothing is read from
+    the database here."""
+    # A new request has its organisation's id only once flushed; a stored one without loading it.
+    organization_id = request.organization_id or request.organization.id
+    promise = NoticePromise(organization_id=organization_id, notice_key=key,
+                            values=stored_values(extra), state=RequestState.of(request).stored(),
+                            only_channels=sorted(only) if only is not None else None)
+    promise.request, promise.event = request, event  # objects: both may not have an id yet
+    db.session.add(promise)
+    return promise
+
+
+def write_notices(request: Request, key: str, extra: dict, state: RequestState,
+                  event_id: int | None = None, created_at: datetime | None = None,
+                  only: set[str] | None = None) -> list[OutboxItem]:
+    """One notice to the person on every channel its rules allow (or `only` those) and they can
+    be reached on: the outbox for e-mail and SMS, the notification box of their account; in the
+    caller's transaction (the worker's, which keeps the promise in the same one)."""
     reachable = contacts(request)
     channels = channels_for(request, key, only)
     if INBOX in channels and request.account is not None:
-        to_inbox(request, key, extra)
+        to_inbox(request, key, extra, state, created_at)
     items = []
     for channel in sorted(channels & reachable.keys()):
-        subject, text, html = compose(request, key, channel, extra)
+        subject, text, html = compose(request, key, channel, extra, state)
         item = enqueue(request.organization.id, OutboxChannel(channel), reachable[channel], text,
-                       language=request.language, subject=subject, html_body=html)
-        item.request, item.event = request, event  # objects: both may not have an id yet
+                       request_id=request.id, event_id=event_id, language=request.language,
+                       subject=subject, html_body=html)
         item.notice = key  # for the delivery report: who was told what
+        if created_at is not None:
+            # When the change was made, as the history shows it; and due since then, so that
+            # it goes out before messages caused later (a worker claims the oldest due first).
+            item.created_at = item.next_attempt_at = created_at
         items.append(item)
     return items
 
 
-def to_inbox(request: Request, key: str, extra: dict[str, str]) -> InboxItem:
+def to_inbox(request: Request, key: str, extra: dict, state: RequestState | None = None,
+             created_at: datetime | None = None) -> InboxItem:
     """The notice in the account's box, worded as its e-mail (nothing to send: it is there)."""
     account = request.account
     with reading_as(account.language, request.organization.timezone):
         subject, body = worded(request.organization, key, EMAIL, account.language,
-                               _values(request, account.language, extra))
+                               _values(request, account.language, extra, state))
     item = InboxItem(account_id=account.id, request=request, subject=subject, body=body)
+    if created_at is not None:
+        item.created_at = created_at  # the box shows when it happened, not when it was worded
     db.session.add(item)
     return item
 
@@ -161,34 +233,39 @@ def event_values(request: Request, event: Event) -> dict[str, str]:
             "item_number": data.get("item_number", "")}
 
 
-def compose(request: Request, key: str, channel: str, extra: dict[str, str]) -> tuple[str, str, str]:
+def compose(request: Request, key: str, channel: str, extra: dict,
+            state: RequestState | None = None) -> tuple[str, str, str]:
     """(subject, text, html) of one notice about a request, in the person's language and the
-    organisation's wording if it has its own."""
+    organisation's wording if it has its own; `state`: the request as the notice tells it
+    (by default as it is now)."""
     organization = request.organization
+    state = state or RequestState.of(request)
     with reading_as(request.language, organization.timezone):
-        values = _values(request, request.language, extra)
+        values = _values(request, request.language, extra, state)
         if channel == SMS and organization.country in CONCISE_SMS_COUNTRIES:
-            values |= concise_values(request, extra)
+            values |= concise_values(request, extra, state)
         return render_notice(organization, key, channel, request.language, values,
-                             status_link(request))
+                             status_link(request, state.code))
 
 
-def concise_values(request: Request, extra: dict) -> dict[str, str]:
+def concise_values(request: Request, extra: dict, state: RequestState) -> dict[str, str]:
     """Dates and amounts as a Vietnamese SMS writes them (seed 001): 16/12 17:00 for a
     deadline, 22/09/2018 for a day, 30.000đ for a fee; call it reading as the person."""
     values = {name: value.strftime("%d/%m/%Y") for name, value in extra.items()
               if isinstance(value, date)}
-    if request.due_at:
-        values["due"] = to_user_timezone(as_utc(request.due_at)).strftime("%d/%m %H:%M")
-    if request.fee_amount is not None:
+    if state.due_at:
+        values["due"] = to_user_timezone(as_utc(state.due_at)).strftime("%d/%m %H:%M")
+    if state.fee_amount is not None:
         # Whole dong: the currency has no smaller unit in use.
-        values["amount"] = babel_decimal(request.fee_amount, "#,##0", locale="vi") + "đ"
+        values["amount"] = babel_decimal(state.fee_amount, "#,##0", locale="vi") + "đ"
     return values
 
 
-def _values(request: Request, language: str, extra: dict) -> dict[str, str]:
+def _values(request: Request, language: str, extra: dict,
+            state: RequestState | None = None) -> dict[str, str]:
     """Every placeholder's value for a notice about a request; call it reading as the person."""
-    return answer_values(request, language) | _common_values(request, language) | {
+    return answer_values(request, language) | _common_values(
+        request, language, state or RequestState.of(request)) | {
         name: format_day(value) if isinstance(value, date) else value
         for name, value in extra.items()}
 
@@ -291,12 +368,12 @@ def track_link(site, language: str, code: str = "") -> str:
     return f"{base}/w/{site.key}/{language}/track" + (f"#{code}" if code else "")
 
 
-def status_link(request: Request) -> str:
+def status_link(request: Request, code: str | None) -> str:
     """A request's status page, opened with its code."""
     site = request.site or next(iter(request.organization.sites), None)
-    if site is None or not request.code:
+    if site is None or not code:
         return ""
-    return track_link(site, request.language, codes.display(request.code))
+    return track_link(site, request.language, codes.display(code))
 
 
 def answer_values(request: Request, language: str) -> dict[str, str]:
@@ -306,17 +383,17 @@ def answer_values(request: Request, language: str) -> dict[str, str]:
             for field in request.form_version.fields}
 
 
-def _common_values(request: Request, language: str) -> dict[str, str]:
-    code = codes.display(request.code) if request.code else ""
+def _common_values(request: Request, language: str, state: RequestState) -> dict[str, str]:
+    code = codes.display(state.code) if state.code else ""
     # Every placeholder has a value (empty where a notice does not use it), so that a wording
     # checked against its notice's placeholders always fills.
     return empty_values() | {
         "code": code,
         "form": request.form_version.form.title(language),
         "organisation": request.organization.name(language),
-        "due": format_due(request.due_at) if request.due_at else "",
-        "number": request.journal_number or code,
-        "amount": format_decimal(request.fee_amount, format="#,##0.##")
-        if request.fee_amount is not None else "",
+        "due": format_due(state.due_at) if state.due_at else "",
+        "number": state.journal_number or code,
+        "amount": format_decimal(state.fee_amount, format="#,##0.##")
+        if state.fee_amount is not None else "",
     }
 

@@ -1,5 +1,6 @@
-"""The delivery worker: claims due outbox rows, sends each through its channel, settles the
-outcome. `flask --app widget worker` runs it; any number may run at once."""
+"""The delivery worker: composes the notices the changes promised, claims due outbox rows, sends
+each through its channel, settles the outcome. `flask --app widget worker` runs it; any number
+may run at once."""
 from __future__ import annotations
 
 import logging
@@ -23,6 +24,7 @@ from widget.notify.channels.address_guard import parse_networks
 from widget.notify.channels.email import EmailChannel
 from widget.notify.channels.webhook import WebhookChannel
 from widget.notify.outbox import Claimed, RetryPolicy, claim, release, settle
+from widget.notify.promises import keep_promises
 from widget.notify.recovery import answer_code_recoveries
 from widget.notify.schedule import run_schedule
 from widget.notify.staff_notices import compose_pending, queue_deadline_notices
@@ -32,6 +34,11 @@ from widget.services.draft_expiry import forget_expired_drafts
 from widget.uploads import configured_store
 
 SCHEDULE_EVERY = 60.0  # seconds between two looks for time-based notices
+# Seconds a worker rests when nothing was due: a signed-in person's box shows a new notice
+# at most this long (plus its composition) after the change.
+IDLE_SECONDS = 0.5
+# Batches of promises composed before a round of deliveries, so neither starves the other.
+PROMISE_BATCHES = 10
 
 log = logging.getLogger("frontdesk.worker")
 
@@ -159,13 +166,15 @@ def attempt(item: OutboxItem, channel: Channel | None) -> Result:
 
 def run_once(channels: Mapping[str, Channel], worker: str, policy: RetryPolicy,
              batch: int = 50, unrecorded: Unrecorded | None = None) -> int:
-    """Record what an earlier batch left unrecorded, claim one batch and deliver it; return how
-    many rows were claimed. If the database goes away mid-batch, what is not recorded yet waits
-    in `unrecorded` (pass the same one next time) and the outage error is raised."""
+    """Record what an earlier batch left unrecorded, compose the notices promised so far, claim
+    one batch and deliver it; return how many rows were claimed. If the database goes away
+    mid-batch, what is not recorded yet waits in `unrecorded` (pass the same one next time) and
+    the outage error is raised."""
     unrecorded = unrecorded if unrecorded is not None else Unrecorded()
     items: list[OutboxItem] = []
     try:
         unrecorded.record(worker, policy)
+        compose_promised(batch, policy)
         items = claim(worker, batch, policy)
         claimed = [Claimed(item.id, item.attempts) for item in items]
         for index, item in enumerate(items):
@@ -186,6 +195,18 @@ def run_once(channels: Mapping[str, Channel], worker: str, policy: RetryPolicy,
             getattr(channel, "close", lambda: None)()
         db.session.remove()
     return len(items)
+
+
+def compose_promised(batch: int = 50, policy: RetryPolicy = RetryPolicy()) -> int:
+    """Compose the notices the changes promised (up to PROMISE_BATCHES batches); return how
+    many promises were kept."""
+    kept = 0
+    for _ in range(PROMISE_BATCHES):
+        done = keep_promises(batch, policy)
+        kept += done
+        if done < batch:
+            break
+    return kept
 
 
 def scheduled(config: Mapping) -> int:
@@ -223,7 +244,7 @@ def staff_notices() -> int:
 
 
 def run(app: Flask, stop: threading.Event, channels: Mapping[str, Channel] | None = None,
-        batch: int = 50, idle_seconds: float = 1.0) -> None:
+        batch: int = 50, idle_seconds: float = IDLE_SECONDS) -> None:
     """Deliver until `stop` is set, resting `idle_seconds` whenever nothing was due."""
     worker = worker_name()
     with app.app_context():

@@ -12,8 +12,8 @@ from sqlalchemy import delete, select, update
 
 from widget.extensions import db
 from widget.file_stores import FileStore, delete_quietly
-from widget.models import (Attachment, AuditEntry, Event, InboxItem, Letter, Message, OneTimeCode,
-                           OutboxItem, Request, RequestStatus, ScheduledNotice)
+from widget.models import (Attachment, AuditEntry, Event, InboxItem, Letter, Message, NoticePromise,
+                           OneTimeCode, OutboxItem, Request, RequestStatus, ScheduledNotice)
 from widget.models._types import utcnow
 
 BATCH = 200  # drafts per transaction: a backlog is worked off a batch a minute, without long locks
@@ -36,7 +36,8 @@ def forget_expired_drafts(max_age_days: int, store: FileStore, now: datetime | N
     event_ids = select(Event.id).where(Event.request_id.in_(ids))
     db.session.execute(update(OutboxItem).where(OutboxItem.event_id.in_(event_ids))
                        .values(event_id=None))
-    for model in (Attachment, ScheduledNotice, Event, Message, Letter):
+    # A notice not composed yet about a deleted draft (its expiry warning) has nobody to tell.
+    for model in (NoticePromise, Attachment, ScheduledNotice, Event, Message, Letter):
         db.session.execute(delete(model).where(model.request_id.in_(ids)))
     db.session.execute(delete(Request).where(Request.id.in_(ids)))
     db.session.commit()
