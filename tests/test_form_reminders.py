@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import func, select
 
 from tests import backoffice, test_admin
+from tests.notices import compose_promised
 from tests.test_admin import html_of, sign_in
 from widget import codes
 from widget.models import Field, FormReminder, OutboxItem, Request, RequestStatus
@@ -59,6 +60,8 @@ def person(db, office, form, expiry: str, language="vi") -> Request:
 
 
 def outbox(db, request) -> dict[str, OutboxItem]:
+    """What the person was sent once the delivery worker composed the promised notices."""
+    compose_promised()
     return {item.channel: item for item in db.session.scalars(
         select(OutboxItem).where(OutboxItem.request_id == request.id))}
 

@@ -161,7 +161,7 @@ def form_post(lang, slug):
     if result.outcome in (Outcome.SENT, Outcome.REPLAYED):
         shown = form.version(result.request.form_version_id)
         return render_template("public/receipt.html", req=result.request,
-                               rows=answer_rows(result.request, lang, shown and shown.fields),
+                               rows=answer_rows(result.request, lang, fields=shown and shown.fields),
                                receipt_organization=g.site.organization, receipt_form=form,
                                qr=qr_svg(_status_url(lang) + "#" + result.request.code),
                                host_event="submitted")
