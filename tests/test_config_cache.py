@@ -131,7 +131,13 @@ def _unique_columns(table) -> set[str]:
 def _copyable(table) -> bool:
     """A new row can be made as a copy: one integer key of its own, unique columns that are not
     all keys of other rows."""
-    return table.autoincrement_column is not None
+    key = table.autoincrement_column
+    if key is None:
+        return False
+    # A row unique by other rows' keys alone (pending_staff_notices.event_id: one per event) has
+    # no copy; one unique by a key and a value of its own (forms: organisation and slug) has.
+    unique = _unique_columns(table) - {key.name}
+    return not unique or not all(table.columns[name].foreign_keys for name in unique)
 
 
 @pytest.fixture

@@ -33,7 +33,7 @@ def _moment(value: datetime | None) -> str | None:
 def subscribers(request: Request) -> list[ApiClient]:
     """The organisation's active systems with a webhook that may see this request."""
     clients = db.session.scalars(select(ApiClient).where(
-        ApiClient.organization_id == request.organization.id, ApiClient.revoked_at.is_(None),
+        ApiClient.organization_id == request.organization_id, ApiClient.revoked_at.is_(None),
         ApiClient.webhook_url.is_not(None)).order_by(ApiClient.id))
     return [client for client in clients if client.staff_user.is_active and may_see(client, request)]
 

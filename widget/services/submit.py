@@ -20,7 +20,7 @@ from widget.config_values import FormConfig, SiteConfig
 from widget.extensions import db
 from widget.file_stores import FileStore, StoreUnavailable, delete_quietly, save_all
 from widget.models import (Account, Attachment, AuditEntry, Channel, Event, EventKind, Form,
-                           FormVersion, Organization, Request, RequestStatus, Site,
+                           FormVersion, Request, RequestStatus, Site,
                            StaffUser)
 from widget.models._types import utcnow
 from widget.notify.compose import queue_notices
@@ -256,12 +256,9 @@ def _mark_sent(request: Request, form: Form | FormConfig, organization=None) -> 
 
 
 def _queue_notices(request: Request, received: Event) -> None:
-    """The person's notices of a new request, in its transaction."""
-    if request.form_version is None:  # made from the configuration cache's ids (save_form)
-        # Composing notices reads the request's organisation and form as models (and its site,
-        # for a link, once the request is flushed).
-        request.organization = db.session.get(Organization, request.organization_id)
-        request.form_version = db.session.get(FormVersion, request.form_version_id)
+    """The person's notices of a new request, in its transaction: promises the worker composes
+    (nothing of the organisation or the form is read here; a webhook's payload loads what it
+    names only when a connected system listens)."""
     queue_notices(request, [received])
 
 
