@@ -54,6 +54,7 @@ AUDIT_ACTIONS = {
     "fee_waived": _l("Fee waived"),
     "post_sent": _l("Sent by post"),
     "post_received": _l("Received by post"),
+    "transfer": _l("Request moved to another unit"),
 }
 
 

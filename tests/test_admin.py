@@ -338,12 +338,12 @@ ALWAYS = {"message", "note", "letter", "post_sent", "post_received"}
 
 
 @pytest.mark.parametrize("status, who, expected", [
-    ("received", "op", {"register", "refuse", "fee_request"}),
-    ("received", "head", {"register", "refuse", "fee_request", "deadline"}),
-    ("registered", "op", {"start", "pause", "result_ready", "refuse", "fee_request"}),
+    ("received", "op", {"register", "refuse", "fee_request", "transfer"}),
+    ("received", "head", {"register", "refuse", "fee_request", "deadline", "transfer"}),
+    ("registered", "op", {"start", "pause", "result_ready", "refuse", "fee_request", "transfer"}),
     ("registered", "head", {"start", "pause", "result_ready", "refuse", "fee_request", "assign",
-                            "deadline"}),
-    ("paused", "op", {"resume", "refuse", "fee_request"}),
+                            "deadline", "transfer"}),
+    ("paused", "op", {"resume", "refuse", "fee_request", "transfer"}),
     ("result_ready", "op", {"close"}),
     ("closed", "head", set()),
 ])

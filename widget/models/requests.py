@@ -81,6 +81,7 @@ class EventKind(str, enum.Enum):
     FEE_WAIVED = "fee_waived"
     POST_SENT = "post_sent"
     POST_RECEIVED = "post_received"
+    TRANSFERRED = "transferred"      # moved to another unit: data from_unit_id, to_unit_id, reason
 
 
 def new_open311_id() -> str:
