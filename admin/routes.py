@@ -15,6 +15,7 @@ from widget.downloads import file_response
 from widget.models import Request, StaffUser
 from widget.public.presenters import answer_rows
 from widget.services.access import AdministratorsOnly, NotFound, find_for_staff
+from widget.services.bulk import bulk_executors
 from widget.services.deliveries import deliveries_of
 from widget.services.inbox import forms_of, list_inbox
 from widget.services.messaging import mark_citizen_messages_read
@@ -80,7 +81,8 @@ def inbox():
     page = list_inbox(staff, query)
     return render_template(
         "admin/inbox.html", page=page, rows=inbox_rows(page.requests), query=query,
-        params=params, problems=problems, statuses=INBOX_STATUSES, forms=forms_of(staff))
+        params=params, problems=problems, statuses=INBOX_STATUSES, forms=forms_of(staff),
+        executors=bulk_executors(staff) if staff.is_unit_head else None)
 
 
 @bp.get(f"/requests/<{ID}:request_id>")
