@@ -179,7 +179,7 @@ AUDIT_FIELDS = {
     "selected": _l("Ticked requests"),
     "sessions_ended": _l("Sessions ended"),
     "show_executor_name": _l("Executor's name shown"),
-    "show_on_home": _l("Shown on the home page"),
+    "show_on_home": _l("Shown on the first page"),
     "skin": _l("Style"),
     "slug": _l("Identifier"),
     "sms_enabled": _l("SMS"),
