@@ -6,8 +6,8 @@ bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="template
                static_folder="static")
 
 # The views register themselves on bp (imported last: they import bp from here).
-from admin import (accounts, actions, auth, deliveries, desk, hub, integrations,  # noqa: E402,F401
-                   notices, routes, staff_notices)
+from admin import (accounts, actions, auth, bulk, deliveries, desk, hub,  # noqa: E402,F401
+                   integrations, notices, routes, staff_notices)
 # The administration areas (each registers itself on the Administration page).
 from admin import (dashboard, exports, form_access, form_builder, form_groups,  # noqa: E402,F401
                    form_reminders, help_pages, letter_templates, notice_report, organisation,

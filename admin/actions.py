@@ -14,7 +14,7 @@ from admin import bp
 from admin.forms import ACTION_FORMS, served_moment
 from admin.routes import ID, current_staff, render_detail
 from widget.extensions import db
-from widget.services import fees, messaging, workflow
+from widget.services import fees, messaging, transfer, workflow
 from widget.services.access import ActionError, Conflict, NotAllowed, NotFound, find_for_staff
 from widget.untrusted import parse_id
 from widget.uploads import IncomingFile, configured_limits, configured_store
@@ -93,6 +93,9 @@ ACTIONS: dict[str, Action] = {
                         _l("The postal item is recorded.")),
     "post_received": Action(lambda s, r, v, f: fees.record_post_received(
         s, r, v, f.item_number.data), _l("The arrival by post is recorded.")),
+    "transfer": Action(lambda s, r, v, f: transfer.transfer_request(s, r, v, _id(
+        f.unit.data, _l("Please choose an active unit of the organisation.")), f.reason.data),
+        _l("The request is moved to the other unit.")),
 }
 
 
@@ -115,4 +118,8 @@ def act(request_id, action):
         return render_detail(find_for_staff(staff, request_id), failed=action, failed_form=form,
                              error=error.message, status=409 if isinstance(error, Conflict) else 422)
     flash(str(spec.done), "success")
+    try:
+        find_for_staff(staff, request_id)
+    except NotFound:  # moved to a unit this staff member does not see: back to the inbox
+        return redirect(url_for("admin.inbox"))
     return redirect(url_for("admin.detail", request_id=request_id))

@@ -71,7 +71,10 @@ def safe_next(target: str | None) -> str | None:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["FRONTDESK_RATE_LIMIT_LOGIN"], methods=["POST"])
+# Per address, failures only: the desks of an office often share one address, and a day of
+# their sign-ins must never lock them out. Guessing is stopped per account (signin_lock).
+@limiter.limit(lambda: current_app.config["FRONTDESK_RATE_LIMIT_STAFF_SIGNIN_FAILURES"],
+               methods=["POST"], deduct_when=lambda response: response.status_code != 302)
 def login():
     """Sign in with e-mail address and password."""
     next_url = safe_next(request.args.get("next"))

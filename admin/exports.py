@@ -81,7 +81,12 @@ def export_download():
         problems["format"] = _l("Please choose CSV or Excel.")
     if problems:
         return _export_page(typed, {key: str(text) for key, text in problems.items()}, 422)
-    export: RequestExport = export_requests(current_staff(), query, file_format, str(get_locale()))
+    return export_file(export_requests(current_staff(), query, file_format, str(get_locale())),
+                       file_format)
+
+
+def export_file(export: RequestExport, file_format: str) -> Response:
+    """An export as the CSV or Excel download, written while it is sent."""
     yes, no = _("Yes"), _("No")
     rows = _cells(export.rows, yes, no)
     header = _header() + export.fields

@@ -135,6 +135,7 @@ def _settings_typed() -> FormSettings:
         processing_days=request.form.get("processing_days", ""),
         sms_enabled=request.form.get("sms_enabled") == "1",
         same_day=request.form.get("same_day") == "1",
+        transfer_restarts_clock=request.form.get("transfer_restarts_clock") == "1",
         handovers=request.form.getlist("handovers"), fee=request.form.get("fee", ""),
         unit_id=request.form.get("unit_id", ""), group_id=request.form.get("group_id", ""),
         is_published=request.form.get("is_published") == "1")

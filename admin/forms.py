@@ -56,6 +56,11 @@ class RefuseForm(ActionForm):
     reason = TextAreaField(_l("Reason for the refusal (the person reads it)"))
 
 
+class TransferForm(ActionForm):
+    unit = SelectField(_l("Unit to move it to"), validate_choice=False)
+    reason = TextAreaField(_l("Reason (only staff read it)"))
+
+
 class FeeRequestForm(ActionForm):
     amount = StringField(_l("Amount"))
 
@@ -123,7 +128,7 @@ ACTION_FORMS: dict[str, type[FlaskForm]] = {
     "result_ready": ResultReadyForm, "refuse": RefuseForm, "close": ActionForm,
     "message": MessageForm, "note": NoteForm, "letter": LetterForm,
     "fee_request": FeeRequestForm, "fee_paid": FeePaidForm, "fee_waive": FeeWaiveForm,
-    "post_sent": PostForm, "post_received": PostForm,
+    "post_sent": PostForm, "post_received": PostForm, "transfer": TransferForm,
 }
 INBOX_STATUSES = [status.value for status in RequestStatus if status is not RequestStatus.DRAFT]
 

@@ -5,17 +5,18 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from flask_babel import force_locale, gettext as _, lazy_gettext as _l, to_user_timezone
+from flask_babel import force_locale, get_locale, gettext as _, lazy_gettext as _l, to_user_timezone
 
 from widget.contacts import name_in_answers
 from widget.extensions import db
 from widget.i18n import format_day, format_due
 from widget.models import (Attachment, Channel, Event, EventKind, FeeStatus, FieldType, Handover,
-                           Message, PauseReason, Request, RequestStatus, StaffUser)
+                           Message, PauseReason, Request, RequestStatus, StaffUser, Unit)
 from widget.models._types import as_utc, utcnow
 from widget.public.presenters import amount, display_answer, display_code, timeline_label
 from widget.services.inbox import Sort, View
 from widget.services.letter_templates import KINDS, fill, wording_for
+from widget.services.transfer import may_transfer
 from widget.services.workflow import ALLOWED_FROM, OPEN
 
 # The widget words these for the person ("waiting for you to..."); staff read them about the person.
@@ -134,6 +135,11 @@ def _details(event: Event) -> list[str]:
                   hours=f"{data['waited_seconds'] / 3600:.1f}")]
     if kind == K.RESULT_READY.value:
         return [label(HANDOVERS, data.get("handover")), event.note]
+    if kind == K.TRANSFERRED.value:
+        units = [db.session.get(Unit, data[key]) if data.get(key) else None
+                 for key in ("from_unit_id", "to_unit_id")]
+        names = [unit.name(str(get_locale())) if unit else _("no unit") for unit in units]
+        return [_("From %(old)s to %(new)s", old=names[0], new=names[1]), data.get("reason")]
     if kind == K.LETTER_ISSUED.value:
         return [data.get("title", "")]
     if kind in (K.FEE_REQUESTED.value, K.FEE_PAID.value):
@@ -153,6 +159,8 @@ def available_actions(staff: StaffUser, request: Request) -> set[str]:
     """The actions whose forms the request's page offers this staff member now."""
     actions = {name for name, statuses in ALLOWED_FROM.items() if request.status in statuses}
     actions |= {"message", "note", "letter", "post_sent", "post_received"}
+    if may_transfer(staff, request):
+        actions.add("transfer")
     if staff.is_unit_head and request.status in OPEN:
         actions.add("deadline")
         if request.status != RequestStatus.RECEIVED.value:

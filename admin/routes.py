@@ -15,10 +15,12 @@ from widget.downloads import file_response
 from widget.models import Request, StaffUser
 from widget.public.presenters import answer_rows
 from widget.services.access import AdministratorsOnly, NotFound, find_for_staff
+from widget.services.bulk import bulk_executors
 from widget.services.deliveries import deliveries_of
 from widget.services.inbox import forms_of, list_inbox
 from widget.services.messaging import mark_citizen_messages_read
 from widget.services.staff_notices import note_look, unread_of
+from widget.services.transfer import transfer_targets
 from widget.services.workflow import executors_for
 from widget.untrusted import parse_id
 from widget.uploads import configured_store
@@ -81,7 +83,8 @@ def inbox():
     return render_template(
         "admin/inbox.html", page=page, rows=inbox_rows(page.requests), query=query,
         unread=unread_of(staff, [req.id for req in page.requests]),
-        params=params, problems=problems, statuses=INBOX_STATUSES, forms=forms_of(staff))
+        params=params, problems=problems, statuses=INBOX_STATUSES, forms=forms_of(staff),
+        executors=bulk_executors(staff) if staff.is_unit_head else None)
 
 
 @bp.get(f"/requests/<{ID}:request_id>")
@@ -128,6 +131,10 @@ def _fill_choices(forms: dict, req: Request, staff: StaffUser, lang: str) -> Non
         forms["register"].unit.choices = [(str(unit.id), unit.name(lang))
                                           for unit in req.organization.units]
         forms["register"].unit.data = forms["register"].unit.data or str(req.unit_id or "")
+    if "transfer" in forms:
+        # No unit chosen beforehand: moving a request is a decision, never a default.
+        forms["transfer"].unit.choices = [("", _("Choose a unit"))] + [
+            (str(unit.id), unit.name(lang)) for unit in transfer_targets(staff, req)]
     if "assign" in forms:
         forms["assign"].executor.choices = [("", _("Choose a colleague"))] + [
             (str(person.id), person.name) for person in executors_for(req)]

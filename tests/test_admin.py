@@ -153,7 +153,7 @@ def test_a_failed_sign_in_says_the_same_for_every_mistake(client, office):
 
 
 def test_sign_in_attempts_are_rate_limited(limited_app):
-    limited = limited_app(RATE_LIMIT_LOGIN="2 per minute")
+    limited = limited_app(RATE_LIMIT_STAFF_SIGNIN_FAILURES="2 per minute")
     limited.config["WTF_CSRF_ENABLED"] = False
     client = limited.test_client()
     statuses = [client.post("/admin/login", data={"email": "a@b.c", "password": "x"}).status_code
@@ -338,12 +338,12 @@ ALWAYS = {"message", "note", "letter", "post_sent", "post_received"}
 
 
 @pytest.mark.parametrize("status, who, expected", [
-    ("received", "op", {"register", "refuse", "fee_request"}),
-    ("received", "head", {"register", "refuse", "fee_request", "deadline"}),
-    ("registered", "op", {"start", "pause", "result_ready", "refuse", "fee_request"}),
+    ("received", "op", {"register", "refuse", "fee_request", "transfer"}),
+    ("received", "head", {"register", "refuse", "fee_request", "deadline", "transfer"}),
+    ("registered", "op", {"start", "pause", "result_ready", "refuse", "fee_request", "transfer"}),
     ("registered", "head", {"start", "pause", "result_ready", "refuse", "fee_request", "assign",
-                            "deadline"}),
-    ("paused", "op", {"resume", "refuse", "fee_request"}),
+                            "deadline", "transfer"}),
+    ("paused", "op", {"resume", "refuse", "fee_request", "transfer"}),
     ("result_ready", "op", {"close"}),
     ("closed", "head", set()),
 ])

@@ -24,7 +24,7 @@ office, received = backoffice.office, backoffice.received
 FROZEN = datetime(2026, 10, 20, 3, 0, tzinfo=timezone.utc)
 WINDOW = {"start_date": "2026-10-01T00:00:00Z", "end_date": "2026-10-25T00:00:00Z"}
 ACTIONS = ("register", "assign", "start", "pause", "resume", "result", "refuse", "close",
-           "deadline", "messages", "fee", "letters")
+           "deadline", "messages", "fee", "letters", "transfer")
 
 
 @pytest.fixture

@@ -158,7 +158,7 @@ def test_settings_apply_at_once_and_are_audited(client, db, office, admin, form)
     assert response.status_code == 302
     stored = fresh(db, Form, form.id)
     assert stored.titles == {"en": "Water connection", "vi": "Đấu nối nước"}
-    assert stored.descriptions == {"en": "<p>Bring <b>ID</b></p>x()"}
+    assert stored.descriptions == {"en": "<p>Bring <b>ID</b></p>"}  # the script's text goes too
     assert (stored.processing_days, stored.fee_amount, stored.handovers) == (7, Decimal("12.50"),
                                                                              ["desk", "post"])
     assert stored.same_day and stored.sms_enabled and stored.is_published

@@ -57,6 +57,9 @@ DEFAULTS: dict[str, object] = {
     "STAFF_SESSION_HOURS": 8,
     "SECURE_COOKIES": False,
     "RATE_LIMIT_LOGIN": "5 per minute;50 per day",
+    # Failed staff sign-ins per client address: a flood guard only (a whole office may share
+    # one address; successful sign-ins never count, and guessing is stopped per account).
+    "RATE_LIMIT_STAFF_SIGNIN_FAILURES": "60 per minute;600 per day",
     # Calls one API key may make (the REST API; Open311 too).
     "RATE_LIMIT_API": "600 per minute",
     # The address people reach the widget at: links in e-mails point there.

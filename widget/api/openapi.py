@@ -321,6 +321,12 @@ def document() -> dict:
                 {"expected_version": 3, "date": "2026-11-06", "reason": "Site visit needed"},
                 {"properties": {"date": {"type": "string", "format": "date"}, "reason": reason},
                  "required": ["date", "reason"]}),
+            "/requests/{request_id}/transfer": _action(
+                "transferRequest", "Move to another unit of the organisation, with a reason "
+                "staff read (the deadline stays, or restarts if the form says so)",
+                {"expected_version": 3, "unit_id": 2, "reason": "Land matters are unit XD's."},
+                {"properties": {"unit_id": ID_INTEGER, "reason": reason},
+                 "required": ["unit_id", "reason"]}),
             "/requests/{request_id}/messages": _action(
                 "sendMessage", "Write to the person", {"body": "We received your plan."},
                 {"properties": {"body": reason}, "required": ["body"]}),

@@ -11,7 +11,7 @@ from widget.api.fields import body, day, expected_version, integer, pdf, text
 from widget.api.keys import api_limit
 from widget.api.problems import Problem, idempotent, key_required
 from widget.downloads import file_response
-from widget.services import api_requests, fees, form_proposals, messaging, workflow
+from widget.services import api_requests, fees, form_proposals, messaging, transfer, workflow
 from widget.services.api_requests import BadCursor
 from widget.uploads import configured_limits, configured_store
 
@@ -120,6 +120,8 @@ _action("refuse", lambda s, r, d: workflow.refuse_request(
 _action("close", lambda s, r, d: workflow.close_request(s, r, expected_version(d)))
 _action("deadline", lambda s, r, d: workflow.change_deadline(
     s, r, expected_version(d), day(d, "date"), text(d, "reason")))
+_action("transfer", lambda s, r, d: transfer.transfer_request(
+    s, r, expected_version(d), integer(d, "unit_id", required=True), text(d, "reason")))
 _action("messages", lambda s, r, d: messaging.send_staff_message(
     s, r, text(d, "body"), [], configured_limits(), configured_store(),
     expected_version=expected_version(d)))

@@ -89,6 +89,10 @@ class Form(db.Model):
     sms_enabled: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     # Procedures settled on the spot (a certified copy...) send no SMS at all.
     same_day: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # A request moved to another unit keeps its deadline (False), or the new unit gets the
+    # form's whole processing time again from the day of the move (True).
+    transfer_restarts_clock: Mapped[bool] = mapped_column(Boolean, default=False,
+                                                          server_default=false())
     # A reminder N days before the date a field holds (a card's expiry), when both are set.
     reminder_field: Mapped[str | None] = mapped_column(String(64))
     reminder_days: Mapped[int | None]

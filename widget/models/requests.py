@@ -7,7 +7,8 @@ from datetime import datetime
 
 from decimal import Decimal
 
-from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, Index, Numeric, String, Text, true
+from sqlalchemy import (DDL, JSON, BigInteger, Boolean, ForeignKey, Index, Numeric, String, Text,
+                        event, true)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from widget.extensions import db
@@ -97,7 +98,10 @@ class Request(db.Model):
 
     __tablename__ = "requests"
     __table_args__ = (Index("ix_requests_org_status", "organization_id", "status"),
-                      Index("ix_requests_org_change_position", "organization_id", "change_position"))
+                      Index("ix_requests_org_change_position", "organization_id", "change_position"),
+                      # PostgreSQL: a trigram index, which serves LIKE '%words%' (pg_trgm).
+                      Index("ix_requests_search_text", "search_text", postgresql_using="gin",
+                            postgresql_ops={"search_text": "gin_trgm_ops"}))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"))
@@ -141,6 +145,9 @@ class Request(db.Model):
     # sent it on the person's behalf.
     account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"), index=True)
     agent_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"), index=True)
+    # What the inbox search looks in: answers, code and journal number folded (no case, no
+    # diacritics, phone numbers also as digits); kept by widget.search_text on every change.
+    search_text: Mapped[str | None] = mapped_column(Text)
     # Optimistic lock: an UPDATE that lost a race raises StaleDataError instead of overwriting.
     lock_version: Mapped[int] = mapped_column(default=1)
 
@@ -189,6 +196,11 @@ class Request(db.Model):
             if field.type == field_type and isinstance(self.answers.get(field.key), str):
                 return self.answers[field.key] or None
         return None
+
+
+# The trigram operators the search index uses (a trusted extension since PostgreSQL 13).
+event.listen(Request.__table__, "before_create", DDL(
+    "CREATE EXTENSION IF NOT EXISTS pg_trgm").execute_if(dialect="postgresql"))
 
 
 class Event(db.Model):

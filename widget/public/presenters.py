@@ -46,6 +46,7 @@ EVENT_LABELS = {
     EventKind.FEE_WAIVED.value: _l("Fee waived"),
     EventKind.POST_SENT.value: _l("Sent by post"),
     EventKind.POST_RECEIVED.value: _l("Received by post"),
+    EventKind.TRANSFERRED.value: _l("Passed to another unit"),
 }
 # Received at the desk or by post rather than online.
 CHANNEL_EVENT_LABELS = {

@@ -16,7 +16,7 @@ from widget.extensions import db
 from widget.models import (OPEN_STATUSES, Field, FieldType, Form, FormVersion, Request, StaffUser,
                            Unit)
 from widget.models._types import as_utc, localized, utcnow
-from widget.services.access import NotAllowed, require_unit_head
+from widget.services.access import NotAllowed, require_unit_head, visible_to
 from widget.services.audit_log import record_change
 from widget.services.inbox import InboxQuery, filtered_requests
 
@@ -60,20 +60,38 @@ class RequestExport:
 def export_requests(staff: StaffUser, query: InboxQuery, file_format: str, language: str,
                     now: datetime | None = None) -> RequestExport:
     """Every request the staff member may see (administrators: the organisation's; unit heads:
-    their units') matching the query, to be written as they are read; the export is audited
-    (filters, format, row count) before the first row. Commits."""
+    their units') matching the query, to be written as they are read; with a form chosen, a
+    column per field of it. The export is audited (filters, format, row count) before the first
+    row. Commits."""
     require_unit_head(staff)
+    now = now or utcnow()
+    columns = answer_columns(staff, query.form_id) if query.form_id else []
+    return _export(staff, filtered_requests(staff, query, now), {"filters": _filters(query)},
+                   file_format, language, now, columns)
+
+
+def export_selection(staff: StaffUser, request_ids: list[int], file_format: str, language: str,
+                     now: datetime | None = None) -> RequestExport:
+    """The requests a unit head chose in the inbox, those of them they may see, in the same file
+    as the inbox's export; audited (the ids, format, row count). Commits."""
+    if not staff.is_unit_head or staff.is_system:
+        raise NotAllowed(_l("Only a unit head or an administrator may do this."))
+    now = now or utcnow()
+    statement = select(Request).where(visible_to(staff), Request.id.in_(request_ids))
+    return _export(staff, statement, {"selected": sorted(request_ids)}, file_format, language,
+                   now, [])
+
+
+def _export(staff: StaffUser, statement, what: dict, file_format: str, language: str,
+            now: datetime, columns: list[tuple[str, dict]]) -> RequestExport:
     if file_format not in FORMATS:
         raise NotAllowed(_l("Please choose CSV or Excel."))
-    now = now or utcnow()
-    statement = filtered_requests(staff, query, now)
     count = db.session.scalar(select(func.count()).select_from(statement.subquery()))
     record_change(staff, "requests_exported", {},
-                  {"filters": _filters(query), "format": file_format, "rows": count})
+                  what | {"format": file_format, "rows": count})
     db.session.commit()
     zone = ZoneInfo(staff.organization.timezone)
     rows = statement.with_only_columns(*COLUMNS).order_by(Request.id)
-    columns = answer_columns(staff, query.form_id) if query.form_id else []
     return RequestExport(count, now.astimezone(zone).date(),
                          _rows(staff, rows, language, zone, now, [key for key, _ in columns]),
                          [localized(labels, language) or key for key, labels in columns])

@@ -53,6 +53,7 @@ class FormSettings:
     unit_id: str
     group_id: str
     is_published: bool
+    transfer_restarts_clock: bool = False
 
 
 # --- reading -------------------------------------------------------------------------------------
@@ -158,6 +159,7 @@ def _settings_snapshot(form: Form) -> dict:
     return {"titles": form.titles, "descriptions": form.descriptions,
             "processing_days": form.processing_days, "sms_enabled": form.sms_enabled,
             "same_day": form.same_day, "handovers": list(form.handovers or []),
+            "transfer_restarts_clock": form.transfer_restarts_clock,
             "fee_amount": None if form.fee_amount is None else str(form.fee_amount),
             "unit_id": form.unit_id, "group_id": form.group_id,
             "is_published": form.is_published}
@@ -199,6 +201,7 @@ def update_settings(admin: StaffUser, form_id: int, settings: FormSettings) -> F
     before = _settings_snapshot(form)
     form.titles, form.descriptions, form.processing_days = titles, descriptions, int(days)
     form.sms_enabled, form.same_day = settings.sms_enabled, settings.same_day
+    form.transfer_restarts_clock = settings.transfer_restarts_clock
     # In the Handover order, so that the widget offers them in a steady order.
     form.handovers = [item.value for item in Handover if item.value in settings.handovers]
     form.fee_amount, form.unit_id = fee, unit.id

@@ -3,20 +3,25 @@ from __future__ import annotations
 
 import enum
 import math
+import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import Select, String, cast, func, or_, select
+from sqlalchemy import Select, and_, func, or_, select, true
 
 from widget import codes
 from widget.extensions import db
 from widget.models import (OPEN_STATUSES, Form, FormVersion, Message, PauseReason, Request,
                            RequestStatus, StaffUser)
 from widget.models._types import utcnow
+from widget.search_text import digit_forms
 from widget.services.access import visible_to
+from widget.textnorm import fold_digits, fold_for_search
 from widget.workdays import WorkCalendar
 
 PAGE_SIZE = 25
+# What staff type for a phone number: digits with spaces, dashes, dots, brackets, a leading +.
+PHONE_LIKE = re.compile(r"^\s*\+?[\d\s().\-]+$")
 DUE_SOON_HOURS = 24  # working hours
 
 
@@ -90,16 +95,19 @@ def _view_condition(view: View, staff: StaffUser, now: datetime, calendar: WorkC
     }[view]
 
 
-def _text_condition(text: str):
+def _text_condition(text: str, region: str):
     text = text.strip()[:100]
+    # Every word, folded as the stored search text is (widget.search_text), somewhere in it:
+    # "tran thi hoa" finds Trần Thị Hoa, in any order, on both databases alike.
+    words = fold_for_search(text).split()
+    found = and_(true(), *(Request.search_text.contains(word, autoescape=True) for word in words))
+    # A phone number in any format finds the number however it was typed ("0912 345 678",
+    # +84912345678): both are kept as digits.
+    numbers = digit_forms(text, region) if PHONE_LIKE.match(fold_digits(text)) else []
+    if numbers:
+        found = or_(found, Request.search_text.contains(numbers[-1], autoescape=True))
     code = codes.parse(text)
-    if code:
-        return Request.code == code
-    # Journal numbers and words in what the person wrote (names, addresses...). SQLite folds
-    # only ASCII letters to lower case; PostgreSQL folds every script.
-    words = text.replace("%", "").replace("_", "")
-    return or_(Request.journal_number.ilike(f"%{words}%"),
-               func.lower(cast(Request.answers, String)).contains(words.lower()))
+    return or_(Request.code == code, found) if code else found
 
 
 def filtered_requests(staff: StaffUser, query: InboxQuery, now: datetime | None = None,
@@ -111,7 +119,7 @@ def filtered_requests(staff: StaffUser, query: InboxQuery, now: datetime | None 
     statement: Select = select(Request).where(
         visible_to(staff), _view_condition(query.view, staff, now, calendar))
     if query.text.strip():
-        statement = statement.where(_text_condition(query.text))
+        statement = statement.where(_text_condition(query.text, staff.organization.country))
     if query.form_id:
         statement = statement.where(Request.form_version_id.in_(
             select(FormVersion.id).where(FormVersion.form_id == query.form_id)))

@@ -94,7 +94,10 @@ def _change_and_commit(staff: StaffUser, request: Request, action: str,
         action=action, created_at=now,
         before={name: before[name] for name in changed},
         after={name: after[name] for name in changed} | (
-            {"note": events[0].note} if events and events[0].note else {})))
+            {"note": events[0].note} if events and events[0].note else {}) | (
+            # A staff-only reason lives in the event's data, not its note the person reads.
+            {"reason": events[0].data["reason"]}
+            if events and events[0].kind == EventKind.TRANSFERRED.value else {})))
     queue_notices(request, events)
     db.session.commit()
 
