@@ -10,6 +10,9 @@ from widget.public.presenters import STATUS_LABELS
 
 # A label per action the code writes; an action missing here is shown by its raw name.
 AUDIT_ACTIONS = {
+    "form_reminder_added": _l("Reminder added"),
+    "form_reminder_removed": _l("Reminder removed"),
+    "notice_report_exported": _l("Notice report exported"),
     # the organisation and its people
     "organisation_updated": _l("Organisation settings changed"),
     "unit_created": _l("Unit added"),
@@ -100,6 +103,14 @@ AUDIT_ACTIONS = {
 # A label per field name an entry's before/after values can hold; a missing one is shown by its
 # raw name (tests/test_audit_labels.py enumerates what the code writes).
 AUDIT_FIELDS = {
+    "config_version": _l("Configuration version"),
+    "from": _l("From"),
+    "to": _l("To"),
+    "notice": _l("Notice"),
+    "reminder_id": _l("Reminder"),
+    "sms_name": _l("Name in SMS"),
+    "sms_part_price": _l("Price of one SMS part"),
+    "title": _l("Title"),
     "access": _l("Who may use it"),
     "account": _l("Account"),
     "accounts": _l("Accounts"),

@@ -49,7 +49,7 @@ def titles(db) -> list[str]:
 def catalogue(client) -> list[str]:
     """The headings and form slugs of the widget's catalogue, in the order shown."""
     html = html_of(client.get("/w/test/en/"))
-    return re.findall(r"<h2 id=\"group-\d+\">([^<]+)</h2>|/f/([a-z-]+)\"", html)
+    return re.findall(r"<h2 id=\"group-\d+\">(?:<bdi>)?([^<]+)(?:</bdi>)?</h2>|/f/([a-z-]+)\"", html)
 
 
 def shown(client) -> list[str]:

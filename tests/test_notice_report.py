@@ -11,6 +11,7 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 
 from tests import backoffice, test_admin
+from tests.notices import compose_promised
 from tests.test_admin import html_of, sign_in
 from widget import codes
 from widget.models import AuditEntry, OutboxItem, OutboxStatus
@@ -32,6 +33,7 @@ def notified(db, office, received, create_site):
     request = received(answers=dict(CONTACTS))
     workflow.register_request(office["people"]["op"], request.id, request.lock_version)
     workflow.refuse_request(office["people"]["op"], request.id, request.lock_version, "Thiếu giấy")
+    compose_promised()  # the delivery worker composes the promised notices
     items = {(item.notice, item.channel): item for item in db.session.scalars(
         select(OutboxItem).where(OutboxItem.request_id == request.id))}
     registered_email, registered_sms = items["registered", "email"], items["registered", "sms"]

@@ -56,7 +56,7 @@ class _VisibleText(HTMLParser):
         self.parts, self._skip, self._untranslated, self._language = [], 0, 0, None
 
     def handle_starttag(self, tag, attrs):
-        if tag in {"script", "style", "svg"}:
+        if tag in {"script", "style", "svg", "textarea"}:  # a textarea holds data being edited
             self._skip += 1
         attributes = {name: (value or "") for name, value in attrs}
         if tag == "html":
@@ -72,7 +72,7 @@ class _VisibleText(HTMLParser):
                 self.parts.append(value)
 
     def handle_endtag(self, tag):
-        if tag in {"script", "style", "svg"}:
+        if tag in {"script", "style", "svg", "textarea"}:  # a textarea holds data being edited
             self._skip -= 1
         if self._untranslated and tag not in VOID_ELEMENTS:
             self._untranslated -= 1

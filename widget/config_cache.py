@@ -188,6 +188,7 @@ def _organization(row) -> OrganizationConfig:
         timezone=row.timezone, closed_days=freeze(row.closed_days or []), day_start=row.day_start,
         day_end=row.day_end, show_executor_name=row.show_executor_name,
         sms_without_diacritics=row.sms_without_diacritics, sms_max_segments=row.sms_max_segments,
+        sms_name=row.sms_name,
         theme_color=row.theme_color, upload_limits=freeze(row.upload_limits or {}))
 
 

@@ -17,6 +17,7 @@ from decimal import Decimal
 from types import MappingProxyType
 
 from widget.models._types import localized
+from widget.models.org import sms_drops_diacritics
 
 
 def freeze(value):
@@ -43,14 +44,20 @@ class OrganizationConfig:
     day_start: str
     day_end: str
     show_executor_name: bool
-    sms_without_diacritics: bool
+    sms_without_diacritics: bool | None
     sms_max_segments: int
+    sms_name: str
     theme_color: str
     upload_limits: Mapping
 
     def name(self, language: str) -> str:
         """The organisation's name in a language."""
         return localized(self.names, language)
+
+    @property
+    def sms_drops_diacritics(self) -> bool:
+        """As Organization.sms_drops_diacritics."""
+        return sms_drops_diacritics(self.sms_without_diacritics, self.country)
 
 
 @dataclass(frozen=True, slots=True)

@@ -62,9 +62,12 @@ class Organization(db.Model):
     def sms_drops_diacritics(self) -> bool:
         """Whether its SMS lose their diacritics: as chosen, else by default in Vietnam, where
         people expect SMS without them (seed 001) and they cost 160 characters a part, not 70."""
-        if self.sms_without_diacritics is None:
-            return self.country == "VN"
-        return self.sms_without_diacritics
+        return sms_drops_diacritics(self.sms_without_diacritics, self.country)
+
+
+def sms_drops_diacritics(chosen: bool | None, country: str) -> bool:
+    """An organisation's SMS lose their diacritics as it chose, else by default in Vietnam."""
+    return country == "VN" if chosen is None else chosen
 
 
 class UnitKind(str, enum.Enum):

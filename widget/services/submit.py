@@ -107,14 +107,14 @@ def save_form(sub: Submission, policy: Policy) -> SaveResult:
     if version is None:
         return SaveResult(Outcome.BAD_TOKEN)
     if sub.token.draft_id is not None:
-        return _save(sub, policy, version, _written_by_token(sub))
+        return _save_submission(sub, policy, version, _written_by_token(sub))
     # A page's first post: whether it wrote a row already (a double click, a reload) is told by
     # the INSERT's unique nonce, not by a SELECT before every first post; the outcomes that
     # write nothing look for that row themselves.
-    return _save(sub, policy, version, None, looked=False)
+    return _save_submission(sub, policy, version, None, looked=False)
 
 
-def _save(sub: Submission, policy: Policy, version: FormVersion, earlier: Request | None,
+def _save_submission(sub: Submission, policy: Policy, version: FormVersion, earlier: Request | None,
           looked: bool = True) -> SaveResult:
     """save_form once the row this page wrote before (earlier) was looked for, or not yet."""
     def unless_written(result: SaveResult) -> SaveResult:
@@ -125,7 +125,7 @@ def _save(sub: Submission, policy: Policy, version: FormVersion, earlier: Reques
             return result
         if not written.is_draft:
             return SaveResult(Outcome.REPLAYED, written)
-        return _save(sub, policy, version, written)
+        return _save_submission(sub, policy, version, written)
 
     if earlier is not None and not earlier.is_draft:
         return SaveResult(Outcome.REPLAYED, earlier)
@@ -196,7 +196,7 @@ def _save(sub: Submission, policy: Policy, version: FormVersion, earlier: Reques
         if winner is None:
             raise
         if not looked and winner.is_draft:
-            return _save(sub, policy, version, winner)  # this page saved a draft before
+            return _save_submission(sub, policy, version, winner)  # this page saved a draft before
         return SaveResult(Outcome.REPLAYED if not winner.is_draft else Outcome.DRAFT_SAVED, winner)
     except Exception:
         db.session.rollback()
