@@ -113,6 +113,9 @@ def test_a_request_from_the_widget_through_the_back_office_and_back(
     staff_page.get_by_role("button", name="Fill in the text").click()
     expect(staff_page.get_by_label("Title")).to_have_value(f"Answer to your request {journal}")
     expect(staff_page.get_by_label("Text of the letter")).to_have_value(re.compile("Yours sincerely"))
+    # The template leaves a gap (…) for the answer itself: a letter with a gap is not issued.
+    text = staff_page.get_by_label("Text of the letter")
+    text.fill(text.input_value().replace("...", "…").replace("…", "The permit is granted."))
     staff_page.get_by_label("The letter as a PDF file (optional)").set_input_files(str(sample_pdf))
     staff_page.get_by_role("button", name="Issue the letter").click()
     expect(staff_page.locator("#flash")).to_have_text("The letter is issued.")
@@ -130,11 +133,16 @@ def test_a_request_from_the_widget_through_the_back_office_and_back(
     expect(widget.locator(".status")).to_have_text("Result ready")
     expect(widget.locator(".notice.success")).to_contain_text("download it on this page")
     expect(widget.locator("article.letter h3")).to_have_text(f"Answer to your request {journal}")
+    letter = widget.locator("article.letter")
     with page.expect_download() as download_info:
-        widget.locator("article.letter").get_by_role("button", name=re.compile("Download")).click()
+        letter.get_by_role("button", name=f"Download {sample_pdf.name}").click()
     download = download_info.value
     assert download.suggested_filename == sample_pdf.name
     assert Path(download.path()).read_bytes() == sample_pdf.read_bytes()
+    # The letter itself, the PDF the product rendered, named by its journal number.
+    with page.expect_download() as download_info:
+        letter.get_by_role("button", name=f"Download {journal}.pdf").click()
+    assert Path(download_info.value.path()).read_bytes().startswith(b"%PDF")
     expect(widget.locator(".timeline .event")).to_have_text([
         "Result ready", "Answer letter issued", "Resumed", "Paused", "Work started",
         "Assigned to a specialist", "Registered", "Request received online"])
