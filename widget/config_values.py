@@ -17,6 +17,7 @@ from decimal import Decimal
 from types import MappingProxyType
 
 from widget.models._types import localized
+from widget.models.forms import FieldTexts
 from widget.models.org import sms_drops_diacritics
 
 
@@ -61,7 +62,7 @@ class OrganizationConfig:
 
 
 @dataclass(frozen=True, slots=True)
-class FieldConfig:
+class FieldConfig(FieldTexts):
     id: int
     version_id: int
     position: int
@@ -77,21 +78,6 @@ class FieldConfig:
     prefill: str | None
     choices: tuple
     form_sends_sms: bool                     # as Field.form_sends_sms
-
-    def label(self, language: str) -> str:
-        """The field's label in a language."""
-        return localized(self.labels, language)
-
-    def help(self, language: str) -> str:
-        """The field's help text in a language."""
-        return localized(self.helps, language)
-
-    def choice_label(self, value: str, language: str) -> str:
-        """The label of one choice value, or the value itself when it is unknown."""
-        for choice in self.choices:
-            if choice["value"] == value:
-                return localized(choice.get("labels"), language) or value
-        return value
 
 
 @dataclass(frozen=True, slots=True)

@@ -162,7 +162,29 @@ class FormVersion(db.Model):
     )
 
 
-class Field(db.Model):
+class FieldTexts:
+    """What a field says in a language: shared by the stored Field and the cached FieldConfig
+    (widget/config_values.py), which both have labels, helps and choices."""
+
+    __slots__ = ()
+
+    def label(self, language: str) -> str:
+        """The field's label in a language."""
+        return localized(self.labels, language)
+
+    def help(self, language: str) -> str:
+        """The field's help text in a language."""
+        return localized(self.helps, language)
+
+    def choice_label(self, value: str, language: str) -> str:
+        """The label of one choice value, or the value itself when it is unknown."""
+        for choice in self.choices:
+            if choice["value"] == value:
+                return localized(choice.get("labels"), language) or value
+        return value
+
+
+class Field(FieldTexts, db.Model):
     __tablename__ = "fields"
     __table_args__ = (UniqueConstraint("version_id", "key"),)
 
@@ -191,18 +213,3 @@ class Field(db.Model):
         then SMS destinations."""
         version = self.version
         return version is not None and version.form is not None and version.form.sends_sms
-
-    def label(self, language: str) -> str:
-        """The field's label in a language."""
-        return localized(self.labels, language)
-
-    def help(self, language: str) -> str:
-        """The field's help text in a language."""
-        return localized(self.helps, language)
-
-    def choice_label(self, value: str, language: str) -> str:
-        """The label of one choice value, or the value itself when it is unknown."""
-        for choice in self.choices:
-            if choice["value"] == value:
-                return localized(choice.get("labels"), language) or value
-        return value

@@ -27,6 +27,14 @@ class NotAllowed(ActionError):
     """The action is not possible in the request's state or for this person's role."""
 
 
+class FieldsRefused(NotAllowed):
+    """Something that cannot be saved; `problems` says what is wrong with which field."""
+
+    def __init__(self, problems: dict):
+        super().__init__(next(iter(problems.values())))
+        self.problems = problems
+
+
 class AdministratorsOnly(NotAllowed):
     """Administration is the administrators' business; the back office hides it from others."""
 

@@ -20,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from widget.extensions import db
 from widget.models import LetterTemplate, StaffUser
 from widget.models._types import utcnow
-from widget.services.access import NotAllowed, require_admin
+from widget.services.access import FieldsRefused, NotAllowed, require_admin
 from widget.services.audit_log import record_change
 from widget.textnorm import strip_controls
 
@@ -54,12 +54,8 @@ _ELLIPSIS = re.compile(r"…|\.\.\.")
 _SHOWN = 40  # at most this much of an odd placeholder is quoted back
 
 
-class TemplateRefused(NotAllowed):
-    """A template that cannot be saved; `problems` says what is wrong with which field."""
-
-    def __init__(self, problems: dict[str, LazyString]):
-        super().__init__(next(iter(problems.values())))
-        self.problems = problems
+class TemplateRefused(FieldsRefused):
+    """A letter template that cannot be saved; `problems` says what is wrong with which field."""
 
 
 @dataclass(frozen=True)

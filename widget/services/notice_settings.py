@@ -17,7 +17,7 @@ from widget.models import NotificationRule, NotificationTemplate, Organization, 
 from widget.models._types import utcnow
 from widget.notify.catalog import EMAIL, INBOX, NOTICES, SMS
 from widget.notify.compose import template_problems
-from widget.services.access import NotAllowed, require_admin
+from widget.services.access import FieldsRefused, NotAllowed, require_admin
 from widget.services.audit_log import record_change
 
 CHANNELS = (EMAIL, SMS, INBOX)
@@ -60,12 +60,8 @@ NOTICE_NAMES: dict[str, LazyString] = {
 }
 
 
-class WordingRefused(NotAllowed):
+class WordingRefused(FieldsRefused):
     """A wording that cannot be saved; `problems` says what is wrong with which field."""
-
-    def __init__(self, problems: dict[str, LazyString]):
-        super().__init__(next(iter(problems.values())))
-        self.problems = problems
 
 
 @dataclass(frozen=True)
