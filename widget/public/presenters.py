@@ -145,6 +145,13 @@ def qr_svg(url: str) -> str:
         title=_("QR code that opens the status page of this request"))
 
 
+def file_size(size: int) -> str:
+    """An attached file's size for people, in the page's language: "240 KB", "3.5 MB"."""
+    if size < 1024 * 1024:
+        return _("%(size)s KB", size=format_decimal(max(1, round(size / 1024))))
+    return _("%(size)s MB", size=format_decimal(round(size / (1024 * 1024), 1)))
+
+
 def display_code(code: str | None) -> str:
     return codes.display(code) if code else ""
 
@@ -152,7 +159,7 @@ def display_code(code: str | None) -> str:
 TEMPLATE_FILTERS = {"code": display_code, "status_label": status_label,
                     "event_label": event_label, "timeline_label": timeline_label,
                     "pause_reason_label": pause_reason_label, "handover_label": handover_label,
-                    "amount": amount, "megabytes": megabytes}
+                    "amount": amount, "megabytes": megabytes, "file_size": file_size}
 
 
 def draft_values(draft: Request) -> dict[str, list[str]]:

@@ -146,7 +146,7 @@ def form_post(lang, slug):
         return render_form(form, form.current_version, values, notice=error.reason, status=400)
     submission = Submission(
         site=g.site, form=form, token=token,
-        action=Action.DRAFT if envelope.action.data == Action.DRAFT.value else Action.SEND,
+        action=_action(envelope.action.data),
         language=lang, raw=values, honeypot=envelope.website.data or "",
         files=_incoming_files(), account=g.account, handover=request.form.get("_handover", ""),
         remove_attachment_ids={parse_id(i) for i in request.form.getlist("remove_attachment")} - {None},
@@ -171,10 +171,22 @@ def form_post(lang, slug):
     if result.outcome is Outcome.STORE_DOWN:
         # Nothing was sent or saved; the same page (and token) may be sent again.
         return render_form(form, version, values, draft=result.request, notice="store_down",
-                           token=envelope.form_token.data, status=503)
+                           errors=result.errors, token=envelope.form_token.data, status=503)
+    if result.outcome is Outcome.KEPT:
+        # The same page in the language of the URL it was posted to: same token, same answers.
+        return render_form(form, version, values, draft=result.request, errors=result.errors,
+                           token=envelope.form_token.data)
     return render_form(form, version, values, draft=result.request, errors=result.errors,
                         notice="too_fast" if result.outcome is Outcome.TOO_FAST else None,
                         token=envelope.form_token.data, status=422)
+
+
+def _action(posted: str | None) -> Action:
+    """Which button sent the form; anything unknown is the main one, Send."""
+    try:
+        return Action(posted)
+    except ValueError:
+        return Action.SEND
 
 
 @bp.route("/<lang>/track", methods=["GET", "POST"])
@@ -305,6 +317,7 @@ def render_form(form, version, values, draft=None, errors=None, notice=None, tok
     return render_template(
         "public/form.html", form=form, version=version, values=values, draft=draft,
         errors=errors or {}, notice=notice, token=token, host_event=host_event,
+        language_form_slug=form.slug,
         upload_limits=form_limits(g.site.organization, form), help_pages=published_help(g.site),
     ), status
 

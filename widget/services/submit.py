@@ -3,6 +3,11 @@
 One function, save_form, serves both buttons of the form because they share every check: the
 form token, the spam checks, the files. Replays are harmless: the token's nonce is stored on the
 row it wrote, so a double click or a resent page finds that row and shows the same receipt.
+
+A page that comes back (with errors, or in another language) keeps its files: they are held on
+a draft row under the page's token nonce, with no resume code, so only that page (its signed
+token) reaches them, and they go with the request when it is sent. Nobody can resume such a row;
+the worker deletes it with its files once its token has expired (services/draft_expiry.py).
 """
 from __future__ import annotations
 
@@ -37,6 +42,7 @@ HANDOVER_KEY = "_handover"
 class Action(str, enum.Enum):
     SEND = "send"
     DRAFT = "draft"
+    LANGUAGE = "language"  # show the page in another language: nothing checked, files held
 
 
 class Outcome(str, enum.Enum):
@@ -49,6 +55,7 @@ class Outcome(str, enum.Enum):
     SPAM = "spam"              # the hidden honeypot field was filled
     NOT_ALLOWED = "not_allowed"  # the form is not open to this person (form_access)
     STORE_DOWN = "store_down"  # the file store did not answer: nothing stored, nothing sent
+    KEPT = "kept"              # the page again (another language): what was typed, files held
 
 
 @dataclass
@@ -107,13 +114,15 @@ def save_form(sub: Submission, policy: Policy) -> SaveResult:
         return SaveResult(Outcome.REPLAYED, earlier)
     if sub.honeypot:
         return SaveResult(Outcome.SPAM)
-    if sub.token.age() < policy.min_fill_seconds:
+    if sub.action is not Action.LANGUAGE and sub.token.age() < policy.min_fill_seconds:
         return SaveResult(Outcome.TOO_FAST)
 
     draft = earlier
     kept = [a for a in (draft.attachments if draft else []) if a.id not in sub.remove_attachment_ids]
     new_files, errors = check_files(sub.files, policy.upload_limits, already_count=len(kept),
                                     already_bytes=sum(a.size for a in kept))
+    if sub.action is Action.LANGUAGE:
+        return _page_again(Outcome.KEPT, sub, version, draft, new_files, errors, policy)
     files_present: dict[str, int] = {}
     for item in [*kept, *new_files]:
         files_present[item.field_key] = files_present.get(item.field_key, 0) + 1
@@ -124,29 +133,20 @@ def save_form(sub: Submission, policy: Policy) -> SaveResult:
     else:
         answers = _typed_answers(version, sub.raw)
     if errors:
-        return SaveResult(Outcome.INVALID, draft, errors)
+        return _page_again(Outcome.INVALID, sub, version, draft, new_files, errors, policy)
 
     try:
         stored_keys = save_all(policy.store, [item.data for item in new_files])
     except StoreUnavailable:
         return SaveResult(Outcome.STORE_DOWN, draft)  # before any row: nothing to undo
-    removed_keys = []
     try:
-        request = draft or Request(organization=sub.site.organization, site=sub.site,
-                                   form_version=version, channel=Channel.WEB.value)
-        if draft is None and sub.account is not None:
+        request = draft or _new_row(sub, version)
+        if sub.account is not None and (draft is None or _only_holds_files(draft)):
             if sub.account.is_agent:
                 request.agent = sub.account
             else:
                 request.account = sub.account
-        for attachment in list(request.attachments):
-            if attachment.id in sub.remove_attachment_ids:
-                removed_keys.append(attachment.storage_key)
-                request.attachments.remove(attachment)
-        for item, key in zip(new_files, stored_keys):
-            request.attachments.append(Attachment(
-                field_key=item.field_key, filename=item.filename, content_type=item.content_type,
-                size=len(item.data), sha256=item.sha256, storage_key=key))
+        removed_keys = _change_files(request, new_files, stored_keys, sub.remove_attachment_ids)
         request.answers = answers
         request.language = sub.language
         request.submit_nonce = sub.token.nonce
@@ -174,6 +174,85 @@ def save_form(sub: Submission, policy: Policy) -> SaveResult:
         raise
     delete_quietly(policy.store, removed_keys)
     return SaveResult(outcome, request)
+
+
+def _new_row(sub: Submission, version: FormVersion) -> Request:
+    return Request(organization=sub.site.organization, site=sub.site, form_version=version,
+                   channel=Channel.WEB.value)
+
+
+def _only_holds_files(row: Request) -> bool:
+    """True for a row that only holds a returned page's files: no draft anyone saved."""
+    return row.is_draft and row.resume_code is None
+
+
+def _change_files(request: Request, new_files: list, stored_keys: list[str],
+                  remove_ids: set[int]) -> list[str]:
+    """Attach the new files (already stored under stored_keys) and detach those the person
+    ticked; return the storage keys to delete once the change is committed."""
+    removed_keys = []
+    for attachment in list(request.attachments):
+        if attachment.id in remove_ids:
+            removed_keys.append(attachment.storage_key)
+            request.attachments.remove(attachment)
+    for item, key in zip(new_files, stored_keys):
+        request.attachments.append(Attachment(
+            field_key=item.field_key, filename=item.filename, content_type=item.content_type,
+            size=len(item.data), sha256=item.sha256, storage_key=key))
+    return removed_keys
+
+
+def _page_again(outcome: Outcome, sub: Submission, version: FormVersion, draft: Request | None,
+                new_files: list, errors: dict, policy: Policy) -> SaveResult:
+    """The page comes back (errors, another language): hold its files for its token, so that
+    they are there when it is sent. What was typed comes back in the page itself, and a saved
+    draft's answers stay as they were saved."""
+    present = draft.attachments if draft else []
+    removing = {a.id for a in present} & sub.remove_attachment_ids
+    staying = [a for a in present if a.id not in removing]
+    new_files = _fitting(new_files, len(staying), sum(a.size for a in staying),
+                         policy.upload_limits)
+    if not new_files and not removing:
+        return SaveResult(outcome, draft, errors)
+    try:
+        stored_keys = save_all(policy.store, [item.data for item in new_files])
+    except StoreUnavailable:
+        return SaveResult(Outcome.STORE_DOWN, draft, errors)
+    try:
+        row = draft or _new_row(sub, version)
+        removed_keys = _change_files(row, new_files, stored_keys, removing)
+        if draft is None:
+            row.language = sub.language
+            row.submit_nonce = sub.token.nonce
+        db.session.add(row)
+        db.session.commit()
+    except (IntegrityError, StaleDataError):
+        # Another post of the same page wrote first: show what that one holds (its receipt
+        # when it sent the request).
+        db.session.rollback()
+        delete_quietly(policy.store, stored_keys)
+        winner = _written_by_token(sub)
+        if winner is not None and not winner.is_draft:
+            return SaveResult(Outcome.REPLAYED, winner)
+        return SaveResult(outcome, winner, errors)
+    except Exception:
+        db.session.rollback()
+        delete_quietly(policy.store, stored_keys)
+        raise
+    delete_quietly(policy.store, removed_keys)
+    return SaveResult(outcome, row, errors)
+
+
+def _fitting(new_files: list, count: int, size: int, limits: UploadLimits) -> list:
+    """The first of the new files that still fit the form's totals beside what is attached
+    (check_files names the file that did not fit; it is not held)."""
+    fitting = []
+    for item in new_files:
+        count, size = count + 1, size + len(item.data)
+        if count > limits.max_files or size > limits.max_total_bytes:
+            break
+        fitting.append(item)
+    return fitting
 
 
 def _written_by_token(sub: Submission) -> Request | None:

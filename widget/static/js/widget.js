@@ -37,12 +37,24 @@
     return Math.ceil(document.documentElement.getBoundingClientRect().height);
   }
 
+  // The host page's setLanguage(): this page in that language, through its own language
+  // switch (on a form page a button that posts the form, keeping what was typed and attached).
+  function switchLanguage(lang) {
+    var target = document.querySelector(".languages [data-language='" + String(lang).replace(/[^a-z-]/g, "") + "']");
+    if (!target) { return false; }
+    if (target.tagName === "A") { window.location.href = target.href; } else { target.click(); }
+    return true;
+  }
+
   // The loader greets every page it frames; answer only a known origin and our own parent.
   window.addEventListener("message", function (event) {
     var data = event.data || {};
-    if (event.source !== window.parent || allowed.indexOf(event.origin) < 0 || data.frontdesk !== "hello") {
+    if (event.source !== window.parent || allowed.indexOf(event.origin) < 0) { return; }
+    if (data.frontdesk === "language" && event.origin === hostOrigin) {
+      if (switchLanguage(data.lang)) { tell({ type: "language" }); }
       return;
     }
+    if (data.frontdesk !== "hello") { return; }
     hostOrigin = event.origin;
     tell({ type: "ready", height: height() });
     var hostEvent = body.getAttribute("data-host-event");
