@@ -7,6 +7,7 @@ from widget import i18n
 from widget.extensions import limiter
 from widget.public import bp
 from widget.public.forms import CodeForm, ContactForm, EnvelopeForm
+from widget.public.lookup_limits import failed_lookup
 from widget.public.presenters import answer_rows, draft_values, qr_svg
 from widget.downloads import disposition, file_response
 from widget.security import (TokenError, is_cross_site_post, issue_form_token, issue_status_token,
@@ -190,7 +191,7 @@ def _action(posted: str | None) -> Action:
 
 
 @bp.route("/<lang>/track", methods=["GET", "POST"])
-@limiter.limit(lambda: setting("RATE_LIMIT_LOOKUP"), methods=["POST"])
+@limiter.limit(lambda: setting("RATE_LIMIT_LOOKUP"), methods=["POST"], deduct_when=failed_lookup)
 def track(lang):
     """Status by code; the code comes by POST only (the QR code's fragment is posted by JS)."""
     form = CodeForm()
@@ -286,7 +287,7 @@ def recover(lang):
 
 
 @bp.route("/<lang>/resume", methods=["GET", "POST"])
-@limiter.limit(lambda: setting("RATE_LIMIT_LOOKUP"), methods=["POST"])
+@limiter.limit(lambda: setting("RATE_LIMIT_LOOKUP"), methods=["POST"], deduct_when=failed_lookup)
 def resume(lang):
     """Reopen a saved draft by its resume code."""
     form = CodeForm()
