@@ -977,11 +977,16 @@ def test_line_breaks_in_a_title_reach_no_mail_header(app, client, world, mail_se
     assert send_form(client, "crlf", {"action": "draft", "name": "Lan",
                                       "email": "lan.draft@example.org"}).status_code == 200
     expire_drafts_soon(app)
-    (message, envelope), = mail_to(mail_server, "lan.draft@example.org")
-    assert envelope == ["lan.draft@example.org"]
-    assert str(message["Subject"]).startswith(
+    # Two notices name the form: the draft's code when saved, and its coming expiry.
+    received = mail_to(mail_server, "lan.draft@example.org")
+    assert [envelope for _message, envelope in received] == [["lan.draft@example.org"]] * 2
+    subjects = sorted(str(message["Subject"]) for message, _envelope in received)
+    assert subjects[0].startswith(
         "Your draft of Permit Bcc: victim@example.org X-Injected: yes expires on")
-    assert message["Bcc"] is None and message["X-Injected"] is None
+    assert subjects[1] == ("Your draft of Permit Bcc: victim@example.org X-Injected: yes: the code "
+                           "to continue it")
+    assert all(message["Bcc"] is None and message["X-Injected"] is None
+               for message, _envelope in received)
     assert mail_to(mail_server, "victim@example.org") == []
 
 

@@ -163,7 +163,7 @@ def form_post(lang, slug):
                                host_event="submitted")
     if result.outcome is Outcome.DRAFT_SAVED:
         return render_form(form, result.request.form_version, values, draft=result.request,
-                            host_event="draft-saved")
+                           host_event="draft-saved", code_sent_to=result.code_sent_to)
     if result.outcome is Outcome.BAD_TOKEN:
         abort(400)
     if result.outcome is Outcome.SPAM:
@@ -303,7 +303,7 @@ def resume(lang):
 
 
 def render_form(form, version, values, draft=None, errors=None, notice=None, token=None,
-                host_event=None, status=200):
+                host_event=None, status=200, code_sent_to=()):
     """A form page with a fresh form token (or the one given, to keep a page's nonce); the
     refusal instead when the form is not open to this person (a draft included)."""
     if not may_use_form(form, g.account):
@@ -318,7 +318,7 @@ def render_form(form, version, values, draft=None, errors=None, notice=None, tok
     return render_template(
         "public/form.html", form=form, version=version, values=values, draft=draft,
         errors=errors or {}, notice=notice, token=token, host_event=host_event,
-        language_form_slug=form.slug,
+        language_form_slug=form.slug, code_sent_to=code_sent_to,
         upload_limits=form_limits(g.site.organization, form), help_pages=published_help(g.site),
     ), status
 

@@ -26,7 +26,8 @@ from widget.file_stores import FileStore, StoreUnavailable, delete_quietly, save
 from widget.models import (Account, Attachment, AuditEntry, Channel, Event, EventKind, Form,
                            FormVersion, Request, RequestStatus, Site, StaffUser)
 from widget.models._types import utcnow
-from widget.notify.compose import queue_notices
+from widget.contacts import Contact, masked
+from widget.notify.compose import contacts, queue_notice, queue_notices
 from widget.security import FormToken
 from widget.services.answers import HARD_MAX_LENGTH, clean_answers
 from widget.services.form_access import may_use_form
@@ -91,6 +92,8 @@ class SaveResult:
     outcome: Outcome
     request: Request | None = None
     errors: dict = field(default_factory=dict)
+    # Where a saved draft's resume code was just sent (masked, for the page to say).
+    code_sent_to: list[str] = field(default_factory=list)
 
 
 def token_version(site: Site, form: Form, token: FormToken) -> FormVersion | None:
@@ -139,6 +142,7 @@ def save_form(sub: Submission, policy: Policy) -> SaveResult:
         stored_keys = save_all(policy.store, [item.data for item in new_files])
     except StoreUnavailable:
         return SaveResult(Outcome.STORE_DOWN, draft)  # before any row: nothing to undo
+    sent_to: list[str] = []
     try:
         request = draft or _new_row(sub, version)
         if sub.account is not None and (draft is None or _only_holds_files(draft)):
@@ -147,6 +151,7 @@ def save_form(sub: Submission, policy: Policy) -> SaveResult:
             else:
                 request.account = sub.account
         removed_keys = _change_files(request, new_files, stored_keys, sub.remove_attachment_ids)
+        reachable_before = contacts(request) if request.resume_code else {}
         request.answers = answers
         request.language = sub.language
         request.submit_nonce = sub.token.nonce
@@ -158,6 +163,7 @@ def save_form(sub: Submission, policy: Policy) -> SaveResult:
         else:
             request.resume_code = request.resume_code or codes.generate()
             outcome = Outcome.DRAFT_SAVED
+            sent_to = _send_resume_code(request, reachable_before)
         db.session.add(request)
         db.session.commit()
     except (IntegrityError, StaleDataError):
@@ -173,7 +179,16 @@ def save_form(sub: Submission, policy: Policy) -> SaveResult:
         delete_quietly(policy.store, stored_keys)
         raise
     delete_quietly(policy.store, removed_keys)
-    return SaveResult(outcome, request)
+    return SaveResult(outcome, request, code_sent_to=sent_to)
+
+
+def _send_resume_code(draft: Request, reachable_before: dict[str, str]) -> list[str]:
+    """Queue the resume code to the e-mail address and mobile number the draft holds, when they
+    are new (saving again to the same ones sends nothing twice); return where it goes, masked."""
+    if contacts(draft) == reachable_before:
+        return []
+    items = queue_notice(draft, "draft_code", {"resume_code": codes.display(draft.resume_code)})
+    return [masked(Contact(item.channel, item.recipient)) for item in items]
 
 
 def _new_row(sub: Submission, version: FormVersion) -> Request:
