@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import string
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, datetime
 
 from flask import current_app, render_template
 from flask_babel import format_decimal
@@ -113,14 +113,55 @@ def queue_notice(request: Request, key: str, extra: dict[str, str],
 
 
 def to_inbox(request: Request, key: str, extra: dict[str, str]) -> InboxItem:
-    """The notice in the account's box, worded as its e-mail (nothing to send: it is there)."""
+    """The notice in the account's box, worded as its e-mail (nothing to send: it is there);
+    its key and values are kept, so that the box words it in the language of its page."""
     account = request.account
     with reading_as(account.language, request.organization.timezone):
         subject, body = worded(request.organization, key, EMAIL, account.language,
                                _values(request, account.language, extra))
-    item = InboxItem(account_id=account.id, request=request, subject=subject, body=body)
+    # The deadline as it was then: a later move must not rewrite what the notice said.
+    kept = _storable(extra) | ({DUE_KEPT: request.due_at.isoformat()} if request.due_at else {})
+    item = InboxItem(account_id=account.id, request=request, subject=subject, body=body,
+                     notice_key=key, notice_values=kept)
     db.session.add(item)
     return item
+
+
+def inbox_words(item: InboxItem, language: str) -> tuple[str, str]:
+    """(subject, body) of a notice in the box, worded in `language`: again from its key and
+    values while its request exists, else as it was first written."""
+    request = item.request
+    if request is None or item.notice_key not in NOTICES:
+        return item.subject, item.body
+    stored = dict(item.notice_values or {})
+    due = stored.pop(DUE_KEPT, None)
+    with reading_as(language, request.organization.timezone):
+        values = _values(request, language, _restored(stored))
+        if due:
+            values["due"] = format_due(datetime.fromisoformat(due))
+        return worded(request.organization, item.notice_key, EMAIL, language, values)
+
+
+# A date among a notice's values is kept as {DATE_MARK: ISO text}: JSON has no dates, and the
+# box formats it for each language.
+DATE_MARK = "date"
+DUE_KEPT = "_due"  # not a placeholder's name (those are words), so never one of the values
+
+
+def _storable(extra: dict) -> dict:
+    return {name: {DATE_MARK: value.isoformat()} if isinstance(value, date) else str(value)
+            for name, value in extra.items()}
+
+
+def _restored(values: dict) -> dict:
+    restored = {}
+    for name, value in values.items():
+        if isinstance(value, dict):
+            text = str(value.get(DATE_MARK, ""))
+            restored[name] = datetime.fromisoformat(text) if "T" in text else date.fromisoformat(text)
+        else:
+            restored[name] = value
+    return restored
 
 
 def organisation_channels(organization_id: int, key: str) -> set[str]:

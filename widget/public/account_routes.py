@@ -14,6 +14,7 @@ from widget.extensions import limiter
 from widget.models import REGISTERED_DETAILS
 from widget.public import bp
 from widget.notify.account_notices import DETAIL_LABELS
+from widget.notify.compose import inbox_words
 from widget.public.presenters import CHANGE_STATUS_LABELS, draft_values
 from widget.public.routes import COOKIE, render_form, render_status
 from widget.security import TokenError, issue_challenge_token, read_challenge_token
@@ -174,8 +175,11 @@ def reset(lang):
 @bp.get("/<lang>/account/")
 def cabinet_home(lang):
     account = _require_account()
+    # Just claimed (see claim): said only of a request of this account.
+    added = cabinet.own_request(account, parse_id(request.args.get("added", "")) or 0)
     return render_template("public/account/cabinet.html", cabinet=cabinet.cabinet(account),
-                           changes=cabinet.pending_changes(account))
+                           changes=cabinet.pending_changes(account),
+                           added=added if added is not None and not added.is_draft else None)
 
 
 @bp.get("/<lang>/account/requests/<id:request_id>")
@@ -206,7 +210,9 @@ def notifications(lang):
         elif (item_id := parse_id(item)) is not None:
             cabinet.mark_read(account, item_id)  # no such notice marks nothing
         return redirect(url_for(".notifications"), code=303)
-    return render_template("public/account/notifications.html", items=cabinet.inbox(account))
+    items = cabinet.inbox(account)
+    return render_template("public/account/notifications.html", items=items,
+                           words={item.id: inbox_words(item, lang) for item in items})
 
 
 @bp.route("/<lang>/account/claim", methods=["GET", "POST"])
@@ -222,7 +228,7 @@ def claim(lang):
         except InvalidInput as error:
             return render_template("public/account/claim.html", challenge=request.form["challenge"],
                                    where="", errors=error.errors), 422
-        return redirect(url_for(".own_request", request_id=claimed.id, claimed=1), code=303)
+        return redirect(url_for(".cabinet_home", added=claimed.id), code=303)
     code = request.form.get("code", "")
     try:
         sent = cabinet.ask_to_claim(g.site, account, code, lang)
