@@ -53,3 +53,22 @@ def test_notices_in_the_box_are_shown_in_the_language_of_the_page(client, db, si
     db.session.commit()
     assert item.subject in client.get("/w/test/vi/account/notifications").get_data(as_text=True)
     assert db.session.scalar(select(Request)).code is not None
+
+
+def test_a_notice_keeps_its_own_dates_and_deadline_in_every_language(client, db, site, make_account):
+    from datetime import date, timedelta
+
+    from widget.notify.compose import inbox_words, to_inbox
+    make_account(email="lan@example.org")
+    signed_in_client(client)
+    send_form(client, {"name": "Lan", "message": "Hello"})
+    request = db.session.scalar(select(Request))
+    item = to_inbox(request, "reminder", {"field": "Card", "date": date(2026, 12, 24)})
+    db.session.commit()
+    said = {lang: inbox_words(item, lang)[1] for lang in ("en", "vi", "ru")}
+    assert "December 24, 2026" in said["en"] and "24" in said["vi"] and "декабря" in said["ru"]
+    received = db.session.scalars(select(InboxItem).where(InboxItem.notice_key == "received.web")).one()
+    before = inbox_words(received, "en")[1]
+    request.due_at = request.due_at + timedelta(days=9)  # the deadline moved later
+    db.session.commit()
+    assert inbox_words(received, "en")[1] == before  # what the notice said then
