@@ -29,8 +29,9 @@ def account_labels():
             "unread_notices": lambda: cabinet.unread_count(g.account) if g.get("account") else 0}
 
 
-def _signed_in(response, new_session):
-    """Set the session cookie on a response."""
+def _signed_in(target: str, new_session):
+    """Set the session cookie and go to `target` by way of the check that the browser kept it."""
+    response = redirect(url_for(".signin_check", next=target), code=303)
     response.set_cookie(COOKIE, new_session.token, expires=new_session.expires_at,
                         path=f"/w/{g.site.key}/", secure=True, httponly=True, samesite="None",
                         partitioned=True)
@@ -109,7 +110,7 @@ def confirm(lang):
         return render_template("public/account/confirm.html", challenge=request.form.get("challenge", ""),
                                where="", errors={"code": accounts.WRONG_CODE}), 422
     _account, new_session = confirmed
-    return _signed_in(redirect(url_for(".cabinet_home", welcome=1), code=303), new_session)
+    return _signed_in(url_for(".cabinet_home", welcome=1), new_session)
 
 
 @bp.route("/<lang>/account/signin", methods=["GET", "POST"])
@@ -125,7 +126,20 @@ def signin(lang):
     if result is None:
         return render_template("public/account/signin.html", contact=contact, next=target,
                                failed=True), 422
-    return _signed_in(redirect(target, code=303), result[1])
+    return _signed_in(target, result[1])
+
+
+@bp.get("/<lang>/account/signed-in")
+def signin_check(lang):
+    """Where signing in lands first: on to the page asked for when the session cookie came
+    back; else the browser refused it (all cookies, or this site's inside the host's frame),
+    and the person is told so and offered a new window, never an empty form again."""
+    target = _safe_next(request.args.get("next"))
+    if g.account is not None:
+        return redirect(target, code=303)
+    g.private_page = True
+    return render_template("public/account/signin.html", contact="", next=target,
+                           cookie_refused=True)
 
 
 @bp.post("/<lang>/account/signout")
@@ -167,7 +181,7 @@ def reset(lang):
     except InvalidInput as error:
         return render_template("public/account/reset.html", link_token=link_token,
                                challenge=challenge, where="", errors=error.errors), 422
-    return _signed_in(redirect(url_for(".cabinet_home", password_set=1), code=303), new_session)
+    return _signed_in(url_for(".cabinet_home", password_set=1), new_session)
 
 
 # -- the cabinet -----------------------------------------------------------------------------

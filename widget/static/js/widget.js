@@ -97,6 +97,24 @@
     });
   });
 
+  // Sign-in whose cookie the browser refused: the new-window link only helps inside a frame;
+  // where the browser has the Storage Access API, the person may grant the frame its cookies.
+  if (!framed) {
+    Array.prototype.forEach.call(document.querySelectorAll("[data-in-frame]"), function (el) { el.hidden = true; });
+  }
+  var grant = document.querySelector("[data-storage-access]");
+  if (grant && framed && document.requestStorageAccess) {
+    grant.hidden = false;
+    grant.addEventListener("click", function () {
+      document.requestStorageAccess().then(function () {
+        window.location.href = grant.closest("div").querySelector("a").href;  // sign in again
+      }, function () {
+        grant.hidden = true;  // refused: the new window is the way left
+        grant.closest("div").querySelector("a").focus();
+      });
+    });
+  }
+
   Array.prototype.forEach.call(document.querySelectorAll("[data-print]"), function (button) {
     button.addEventListener("click", function () { window.print(); });
   });
