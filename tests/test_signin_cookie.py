@@ -2,6 +2,8 @@
 top-level window, instead of returning silently to an empty sign-in form."""
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from tests.test_accounts import H, PASSWORD, app_settings, make_account, site  # noqa: F401
@@ -20,7 +22,7 @@ def test_a_refused_cookie_is_told_with_a_new_window_to_continue_in(app, db, site
     html = answer.get_data(as_text=True)
     assert answer.status_code == 200 and answer.request.path == f"/w/test/{lang}/account/signed-in"
     assert 'id="cookie-refused"' in html and 'role="alert"' in html
-    link = __import__("re").search(r'<a href="([^"]+)" target="_blank" rel="noopener"', html)
+    link = re.search(r'<a href="([^"]+)" target="_blank" rel="noopener"', html)
     assert link and link.group(1).startswith(f"http://localhost/w/test/{lang}/account/signin?next=")
     assert "profile" in link.group(1)  # on to the page asked for, once signed in there
     if lang == "en":

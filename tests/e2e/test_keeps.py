@@ -10,6 +10,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.test_widget import CODE_RE, marker, open_host, phone  # noqa: F401 - fixture
+from widget.models import Request
 
 pytestmark = pytest.mark.e2e
 
@@ -83,9 +84,7 @@ def test_switching_language_keeps_what_was_typed_and_attached(phone, host_url, l
     rows = live_app.requests_with("child_name", tag)
     assert len(rows) == 1 and rows[0]["status"] == "received"
     assert rows[0]["attachments"] == [sample_pdf.name]
-    language = live_app.query(lambda session: session.get(
-        __import__("widget.models", fromlist=["Request"]).Request, rows[0]["id"]).language)
-    assert language == "fa"
+    assert live_app.query(lambda session: session.get(Request, rows[0]["id"]).language) == "fa"
 
 
 def test_set_language_on_a_page_without_a_form_still_switches(phone, host_url):

@@ -21,12 +21,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from widget import codes
+from widget.contacts import Contact, masked
 from widget.extensions import db
 from widget.file_stores import FileStore, StoreUnavailable, delete_quietly, save_all
 from widget.models import (Account, Attachment, AuditEntry, Channel, Event, EventKind, Form,
                            FormVersion, Request, RequestStatus, Site, StaffUser)
 from widget.models._types import utcnow
-from widget.contacts import Contact, masked
 from widget.notify.compose import contacts, queue_notice, queue_notices
 from widget.security import FormToken
 from widget.services.answers import HARD_MAX_LENGTH, clean_answers
