@@ -172,7 +172,8 @@ def limited(limited_app, tmp_path, monkeypatch):
 @pytest.mark.parametrize("page", ["track", "resume"])
 def test_guessing_codes_meets_the_rate_limit(limited, page):
     """Three guesses a minute from one address (FRONTDESK_RATE_LIMIT_LOOKUP); then even the
-    right code is refused, politely and in the page's language, and shows nothing."""
+    right code is refused, politely and in the page's language, and shows nothing but the code
+    as typed (kept to try again later: tests/test_lookup_limits.py)."""
     client, code, resume_code = limited
     right = code if page == "track" else resume_code
     guesses = [client.post(f"/w/rl/ru/{page}", data={"code": typed})
@@ -181,7 +182,8 @@ def test_guessing_codes_meets_the_rate_limit(limited, page):
     refused = client.post(f"/w/rl/ru/{page}", data={"code": right})
     html = html_of(refused)
     assert refused.status_code == 429 and "Слишком много попыток" in html
-    assert codes.display(code) not in html and 'name="form_token"' not in html
+    assert html.count(right) == html.count(f'value="{right}"') == 1
+    assert "key-facts" not in html and 'name="form_token"' not in html
 
 
 # --- 2. other requests' attachment and letter ids with a valid code ------------------------------
@@ -977,11 +979,16 @@ def test_line_breaks_in_a_title_reach_no_mail_header(app, client, world, mail_se
     assert send_form(client, "crlf", {"action": "draft", "name": "Lan",
                                       "email": "lan.draft@example.org"}).status_code == 200
     expire_drafts_soon(app)
-    (message, envelope), = mail_to(mail_server, "lan.draft@example.org")
-    assert envelope == ["lan.draft@example.org"]
-    assert str(message["Subject"]).startswith(
+    # Two notices name the form: the draft's code when saved, and its coming expiry.
+    received = mail_to(mail_server, "lan.draft@example.org")
+    assert [envelope for _message, envelope in received] == [["lan.draft@example.org"]] * 2
+    subjects = sorted(str(message["Subject"]) for message, _envelope in received)
+    assert subjects[0].startswith(
         "Your draft of Permit Bcc: victim@example.org X-Injected: yes expires on")
-    assert message["Bcc"] is None and message["X-Injected"] is None
+    assert subjects[1] == ("Your draft of Permit Bcc: victim@example.org X-Injected: yes: the code "
+                           "to continue it")
+    assert all(message["Bcc"] is None and message["X-Injected"] is None
+               for message, _envelope in received)
     assert mail_to(mail_server, "victim@example.org") == []
 
 

@@ -39,9 +39,10 @@ EXPECTED = {
     # the change feed's position (3).
     "send": 10,
     "send_with_files": 11,  # and the file's INSERT
-    # The site and version; the organisation row (search text); INSERT; the change feed's look
-    # at the request (a draft takes no position).
-    "draft_save": 4,
+    # The site and version; the organisation row (search text); INSERT; the promise of the
+    # resume code to the draft's contact (its first save with one); the change feed's look at
+    # the request (a draft takes no position).
+    "draft_save": 5,
     # The site and version; the request with organisation, form, executor, unit; its events,
     # messages, letters and files (one UNION ALL). Fields and theme from the cache.
     "status_page": 3,

@@ -56,8 +56,10 @@ def test_every_page_is_accessible_and_fits_a_phone(phone, host_url, live_app, sa
     problems += check_page(page, "form")
 
     widget.locator("#f-floor_area").fill("abc")
+    widget.locator("#f-drawings").set_input_files(str(sample_pdf))
     widget.locator("button[value=send]").click()
     expect(widget.locator("#error-summary")).to_be_visible()
+    expect(widget.locator("ul.attached li")).to_have_count(1)  # held for the page
     problems += check_page(page, "form with errors")
 
     widget.locator("#f-applicant").fill("Nguyễn Văn A")
@@ -68,7 +70,6 @@ def test_every_page_is_accessible_and_fits_a_phone(phone, host_url, live_app, sa
     widget.locator("#f-address").fill("12 Lê Lợi, Huế")
     widget.locator("#f-floor_area").fill("۱۲۰")  # Persian digits are numbers too
     widget.locator("#f-documents-1").check()
-    widget.locator("#f-drawings").set_input_files(str(sample_pdf))
     widget.locator("#f-phone").fill("0912345678")
     widget.locator("#f-confirm").check()
     widget.locator("button[value=send]").click()

@@ -137,9 +137,13 @@ def test_a_request_sent_before_signing_up_is_claimed_with_a_code_to_its_contact(
     expect(widget.locator(".error-summary")).to_contain_text("wrong or no longer valid")
     widget.get_by_label("The 6-digit code").fill(last_code_sent_to(live_app, email))
     widget.get_by_role("button", name="Add the request").click()
-    expect(widget.locator("h1")).to_have_text("Request status")
-    widget.get_by_role("link", name="My requests").first.click()
+    # Back in the cabinet, which says the request is now in the account.
+    expect(widget.locator("h1")).to_have_text("My requests")
+    added = widget.locator(".notice.success")
+    expect(added).to_contain_text(f"Request {code} is now in your account.")
     expect(widget.locator(".request-list.mine li")).to_contain_text(code)
+    added.get_by_role("link", name="Open the request").click()
+    expect(widget.locator("h1")).to_have_text("Request status")
 
 
 def test_a_forgotten_password_is_replaced_and_nothing_is_lost(page, host_url, live_app):

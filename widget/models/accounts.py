@@ -6,7 +6,7 @@ import enum
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import (Boolean, Column, Date, ForeignKey, Index, String, Table, Text,
+from sqlalchemy import (JSON, Boolean, Column, Date, ForeignKey, Index, String, Table, Text,
                         UniqueConstraint, false)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -143,8 +143,13 @@ class InboxItem(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
     request_id: Mapped[int | None] = mapped_column(ForeignKey("requests.id"))
+    # As first written (the account's language then): what is shown once the request is gone.
     subject: Mapped[str] = mapped_column(String(300))
     body: Mapped[str] = mapped_column(Text)
+    # The notice (notify.catalog key) and its own values: the box words it again in the
+    # language of the page that shows it.
+    notice_key: Mapped[str | None] = mapped_column(String(60))
+    notice_values: Mapped[dict | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     read_at: Mapped[datetime | None]
 

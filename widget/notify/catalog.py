@@ -123,6 +123,9 @@ NOTICES: dict[str, Notice] = {
     "draft_expiring": _n(_l("Your draft of {form} expires on {date}"), _l(
         "{organisation}: your unsent draft of {form} is kept until {date}. To send it, continue it "
         "with the code {resume_code}."), sms=False, extra=("date", "resume_code")),
+    "draft_code": _n(_l("Your draft of {form}: the code to continue it"), _l(
+        "{organisation}: your draft of {form} is saved. To continue it, enter the code "
+        "{resume_code} under \"Continue a draft\"."), extra=("resume_code",)),
     "codes_recovered": _n(_l("Your tracking codes"), _l(
         "{organisation}: the requests sent with this address or number, and their tracking "
         "codes:\n{codes}"), extra=("codes",)),

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 import string
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -78,18 +78,23 @@ def contacts(request: Request) -> dict[str, str]:
     """Where the person can be reached: the first e-mail address and mobile number among the
     answers of their form (parse_contact decides: an SMS goes to no premium-rate, landline or
     satellite number a form's phone field accepts)."""
+    return reachable_at(request.answers, request.form_version.fields, request.organization.country)
+
+
+def reachable_at(answers: dict, fields: Iterable, country: str) -> dict[str, str]:
+    """contacts() of answers to these fields (stored or cached ones), numbers read in `country`."""
     found = {}
     channels = {FieldType.EMAIL.value: EMAIL, FieldType.PHONE.value: SMS}
-    for field in request.form_version.fields:
+    for field in fields:
         channel = channels.get(field.type)
-        value = request.answers.get(field.key)
+        value = answers.get(field.key)
         if channel is None or channel in found or not value:
             continue
         # A draft keeps what was typed, unchecked, as lists: only a real address or number is
         # written to, never a list of them or a header someone typed into the field.
         typed = value if isinstance(value, str) else next(
             (item for item in value if isinstance(item, str) and item.strip()), "")
-        contact = parse_contact(typed, request.organization.country)
+        contact = parse_contact(typed, country)
         if contact is not None and contact.channel == channel:
             found[channel] = typed.strip() if isinstance(value, str) else contact.value
     return found
@@ -104,24 +109,30 @@ class RequestState:
     due_at: datetime | None
     journal_number: str | None
     fee_amount: Decimal | None
+    # Where the notice goes ({channel: address}) when that was fixed at the change: a draft's
+    # resume code goes to the address it held when saved, not one typed into it later.
+    reach: dict[str, str] | None = None
 
     @classmethod
-    def of(cls, request: Request) -> RequestState:
+    def of(cls, request: Request, reach: dict[str, str] | None = None) -> RequestState:
         """The request as it is now, in this (maybe uncommitted) transaction."""
-        return cls(request.code, request.due_at, request.journal_number, request.fee_amount)
+        return cls(request.code, request.due_at, request.journal_number, request.fee_amount,
+                   reach)
 
     def stored(self) -> dict:
         """The state as a promise keeps it (JSON)."""
-        return {"code": self.code, "due_at": self.due_at.isoformat() if self.due_at else None,
+        kept = {"code": self.code, "due_at": self.due_at.isoformat() if self.due_at else None,
                 "journal_number": self.journal_number,
                 "fee_amount": str(self.fee_amount) if self.fee_amount is not None else None}
+        return kept | ({"reach": self.reach} if self.reach is not None else {})
 
     @classmethod
     def from_stored(cls, data: dict) -> RequestState:
         """The state a promise kept."""
         due, fee = data.get("due_at"), data.get("fee_amount")
         return cls(data.get("code"), datetime.fromisoformat(due) if due else None,
-                   data.get("journal_number"), Decimal(fee) if fee is not None else None)
+                   data.get("journal_number"), Decimal(fee) if fee is not None else None,
+                   data.get("reach"))
 
 
 def stored_values(extra: dict) -> dict:
@@ -151,15 +162,17 @@ def queue_notices(request: Request, events: Iterable[Event]) -> list[OutboxItem]
 
 
 def queue_notice(request: Request, key: str, extra: dict, event: Event | None = None,
-                 only: set[str] | None = None) -> NoticePromise:
+                 only: set[str] | None = None, reach: dict[str, str] | None = None
+                 ) -> NoticePromise:
     """Promise one notice to the person, in the caller's transaction: one small row, from
     which the delivery worker composes it on every channel its rules allow (or `only` those, a
-    form reminder's own) and the person can be reached on (write_notices). Nothing is read from
+    form reminder's own) and the person can be reached on (write_notices; `reach` those
+    addresses, as they are now, instead of the request's when composed). Nothing is read from
     the database here."""
     # A new request has its organisation's id only once flushed; a stored one without loading it.
     organization_id = request.organization_id or request.organization.id
     promise = NoticePromise(organization_id=organization_id, notice_key=key,
-                            values=stored_values(extra), state=RequestState.of(request).stored(),
+                            values=stored_values(extra), state=RequestState.of(request, reach).stored(),
                             only_channels=sorted(only) if only is not None else None)
     promise.request, promise.event = request, event  # objects: both may not have an id yet
     db.session.add(promise)
@@ -172,7 +185,7 @@ def write_notices(request: Request, key: str, extra: dict, state: RequestState,
     """One notice to the person on every channel its rules allow (or `only` those) and they can
     be reached on: the outbox for e-mail and SMS, the notification box of their account; in the
     caller's transaction (the worker's, which keeps the promise in the same one)."""
-    reachable = contacts(request)
+    reachable = contacts(request) if state.reach is None else state.reach
     channels = channels_for(request, key, only)
     if INBOX in channels and request.account is not None:
         to_inbox(request, key, extra, state, created_at)
@@ -193,25 +206,55 @@ def write_notices(request: Request, key: str, extra: dict, state: RequestState,
 
 def to_inbox(request: Request, key: str, extra: dict, state: RequestState | None = None,
              created_at: datetime | None = None) -> InboxItem:
-    """The notice in the account's box, worded as its e-mail (nothing to send: it is there)."""
+    """The notice in the account's box, worded as its e-mail (nothing to send: it is there);
+    its key and values are kept, so that the box words it in the language of its page."""
     account = request.account
+    state = state or RequestState.of(request)
     with reading_as(account.language, request.organization.timezone):
         subject, body = worded(request.organization, key, EMAIL, account.language,
                                _values(request, account.language, extra, state))
-    item = InboxItem(account_id=account.id, request=request, subject=subject, body=body)
+    # The request as it was then (deadline, journal number, fee): a later change must not
+    # rewrite what the notice said.
+    kept = stored_values(extra) | {STATE_KEPT: state.stored()}
+    item = InboxItem(account_id=account.id, request=request, subject=subject, body=body,
+                     notice_key=key, notice_values=kept)
     if created_at is not None:
         item.created_at = created_at  # the box shows when it happened, not when it was worded
     db.session.add(item)
     return item
 
 
+def inbox_words(item: InboxItem, language: str) -> tuple[str, str]:
+    """(subject, body) of a notice in the box, worded in `language`: again from its key and
+    values while its request exists, else as it was first written."""
+    request = item.request
+    if request is None or item.notice_key not in NOTICES:
+        return item.subject, item.body
+    stored = dict(item.notice_values or {})
+    kept_state = stored.pop(STATE_KEPT, None)
+    state = RequestState.from_stored(kept_state) if kept_state else None
+    with reading_as(language, request.organization.timezone):
+        values = _values(request, language, read_values(stored), state)
+        return worded(request.organization, item.notice_key, EMAIL, language, values)
+
+
+STATE_KEPT = "_state"  # not a placeholder's name (those are words), so never one of the values
+
+
 def organisation_channels(organization_id: int, key: str) -> set[str]:
     """The channels a notice goes on for an organisation: its rules over the defaults."""
+    return ruled_channels(key, {(rule.event_key, rule.channel): rule.enabled
+                                for rule in db.session.scalars(select(NotificationRule).where(
+                                    NotificationRule.organization_id == organization_id,
+                                    NotificationRule.event_key == key))})
+
+
+def ruled_channels(key: str, rules: Mapping[tuple[str, str], bool]) -> set[str]:
+    """The channels of a notice under rules ((event key, channel) -> enabled) over the defaults."""
     channels = set(NOTICES[key].channels)
-    for rule in db.session.scalars(select(NotificationRule).where(
-            NotificationRule.organization_id == organization_id,
-            NotificationRule.event_key == key)):
-        (channels.add if rule.enabled else channels.discard)(rule.channel)
+    for (event_key, channel), enabled in rules.items():
+        if event_key == key:
+            (channels.add if enabled else channels.discard)(channel)
     return channels
 
 
@@ -219,8 +262,7 @@ def channels_for(request: Request, key: str, only: set[str] | None = None) -> se
     """The channels a notice goes on for this request: the organisation's (or `only` those),
     less SMS where the form has SMS off or is settled the same day."""
     channels = organisation_channels(request.organization_id, key) if only is None else set(only)
-    form = request.form_version.form
-    if not form.sends_sms:
+    if not request.form_version.form.sends_sms:
         channels.discard(SMS)
     return channels
 

@@ -218,7 +218,8 @@ def scheduled(config: Mapping) -> int:
                               config["FRONTDESK_DRAFT_MAX_AGE_DAYS"],
                               config["FRONTDESK_NOTIFY_DRAFT_WARNING_DAYS"])
         queued += queue_deadline_notices()
-        forget_expired_drafts(config["FRONTDESK_DRAFT_MAX_AGE_DAYS"], configured_store())
+        forget_expired_drafts(config["FRONTDESK_DRAFT_MAX_AGE_DAYS"], configured_store(),
+                              held_max_age_seconds=config["FRONTDESK_FORM_TOKEN_MAX_AGE"])
         one_time.forget_old()
         account_sessions.forget_expired()
         staff_sessions.forget_expired()

@@ -14,6 +14,7 @@ from widget.extensions import limiter
 from widget.models import REGISTERED_DETAILS
 from widget.public import bp
 from widget.notify.account_notices import DETAIL_LABELS
+from widget.notify.compose import inbox_words
 from widget.public.presenters import CHANGE_STATUS_LABELS, draft_values
 from widget.public.routes import COOKIE, render_form, render_status
 from widget.security import TokenError, issue_challenge_token, read_challenge_token
@@ -29,8 +30,9 @@ def account_labels():
             "unread_notices": lambda: cabinet.unread_count(g.account) if g.get("account") else 0}
 
 
-def _signed_in(response, new_session):
-    """Set the session cookie on a response."""
+def _signed_in(target: str, new_session):
+    """Set the session cookie and go to `target` by way of the check that the browser kept it."""
+    response = redirect(url_for(".signin_check", next=target), code=303)
     response.set_cookie(COOKIE, new_session.token, expires=new_session.expires_at,
                         path=f"/w/{g.site.key}/", secure=True, httponly=True, samesite="None",
                         partitioned=True)
@@ -109,7 +111,7 @@ def confirm(lang):
         return render_template("public/account/confirm.html", challenge=request.form.get("challenge", ""),
                                where="", errors={"code": accounts.WRONG_CODE}), 422
     _account, new_session = confirmed
-    return _signed_in(redirect(url_for(".cabinet_home", welcome=1), code=303), new_session)
+    return _signed_in(url_for(".cabinet_home", welcome=1), new_session)
 
 
 @bp.route("/<lang>/account/signin", methods=["GET", "POST"])
@@ -125,7 +127,20 @@ def signin(lang):
     if result is None:
         return render_template("public/account/signin.html", contact=contact, next=target,
                                failed=True), 422
-    return _signed_in(redirect(target, code=303), result[1])
+    return _signed_in(target, result[1])
+
+
+@bp.get("/<lang>/account/signed-in")
+def signin_check(lang):
+    """Where signing in lands first: on to the page asked for when the session cookie came
+    back; else the browser refused it (all cookies, or this site's inside the host's frame),
+    and the person is told so and offered a new window, never an empty form again."""
+    target = _safe_next(request.args.get("next"))
+    if g.account is not None:
+        return redirect(target, code=303)
+    g.private_page = True
+    return render_template("public/account/signin.html", contact="", next=target,
+                           cookie_refused=True)
 
 
 @bp.post("/<lang>/account/signout")
@@ -167,7 +182,7 @@ def reset(lang):
     except InvalidInput as error:
         return render_template("public/account/reset.html", link_token=link_token,
                                challenge=challenge, where="", errors=error.errors), 422
-    return _signed_in(redirect(url_for(".cabinet_home", password_set=1), code=303), new_session)
+    return _signed_in(url_for(".cabinet_home", password_set=1), new_session)
 
 
 # -- the cabinet -----------------------------------------------------------------------------
@@ -175,8 +190,11 @@ def reset(lang):
 @bp.get("/<lang>/account/")
 def cabinet_home(lang):
     account = _require_account()
+    # Just claimed (see claim): said only of a request of this account.
+    added = cabinet.own_request(account, parse_id(request.args.get("added", "")) or 0)
     return render_template("public/account/cabinet.html", cabinet=cabinet.cabinet(account),
-                           changes=cabinet.pending_changes(account))
+                           changes=cabinet.pending_changes(account),
+                           added=added if added is not None and not added.is_draft else None)
 
 
 @bp.get("/<lang>/account/requests/<id:request_id>")
@@ -207,7 +225,9 @@ def notifications(lang):
         elif (item_id := parse_id(item)) is not None:
             cabinet.mark_read(account, item_id)  # no such notice marks nothing
         return redirect(url_for(".notifications"), code=303)
-    return render_template("public/account/notifications.html", items=cabinet.inbox(account))
+    items = cabinet.inbox(account)
+    return render_template("public/account/notifications.html", items=items,
+                           words={item.id: inbox_words(item, lang) for item in items})
 
 
 @bp.route("/<lang>/account/claim", methods=["GET", "POST"])
@@ -223,7 +243,7 @@ def claim(lang):
         except InvalidInput as error:
             return render_template("public/account/claim.html", challenge=request.form["challenge"],
                                    where="", errors=error.errors), 422
-        return redirect(url_for(".own_request", request_id=claimed.id, claimed=1), code=303)
+        return redirect(url_for(".cabinet_home", added=claimed.id), code=303)
     code = request.form.get("code", "")
     try:
         sent = cabinet.ask_to_claim(g.site, account, code, lang)

@@ -150,6 +150,13 @@ def qr_svg(url: str) -> str:
     return qr.qr_svg(url, _("QR code that opens the status page of this request"))
 
 
+def file_size(size: int) -> str:
+    """An attached file's size for people, in the page's language: "240 KB", "3.5 MB"."""
+    if size < 1024 * 1024:
+        return _("%(size)s KB", size=format_decimal(max(1, round(size / 1024))))
+    return _("%(size)s MB", size=format_decimal(round(size / (1024 * 1024), 1)))
+
+
 def display_code(code: str | None) -> str:
     return codes.display(code) if code else ""
 
@@ -157,7 +164,8 @@ def display_code(code: str | None) -> str:
 TEMPLATE_FILTERS = {"code": display_code, "status_label": status_label,
                     "event_label": event_label, "timeline_label": timeline_label,
                     "pause_reason_label": pause_reason_label, "handover_label": handover_label,
-                    "amount": amount, "megabytes": megabytes, "public_note": public_note}
+                    "amount": amount, "megabytes": megabytes, "public_note": public_note,
+                    "file_size": file_size}
 
 
 def draft_values(draft: Request) -> dict[str, list[str]]:

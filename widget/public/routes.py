@@ -7,6 +7,7 @@ from widget import i18n
 from widget.extensions import limiter
 from widget.public import bp
 from widget.public.forms import CodeForm, ContactForm
+from widget.public.lookup_limits import failed_lookup
 from widget.public.presenters import answer_rows, draft_values, qr_svg
 from widget.downloads import disposition, file_response
 from widget.security import (TokenError, is_cross_site_post, issue_form_token, issue_status_token,
@@ -149,7 +150,7 @@ def form_post(lang, slug):
         return render_form(form, form.current_version, values, notice=error.reason, status=400)
     submission = Submission(
         site=g.site, form=form, token=token,
-        action=Action.DRAFT if request.form.get("action") == Action.DRAFT.value else Action.SEND,
+        action=_action(request.form.get("action")),
         language=lang, raw=values, honeypot=request.form.get("website", ""),
         files=_incoming_files(), account=g.account, handover=request.form.get("_handover", ""),
         remove_attachment_ids={parse_id(i) for i in request.form.getlist("remove_attachment")} - {None},
@@ -168,7 +169,7 @@ def form_post(lang, slug):
     if result.outcome is Outcome.DRAFT_SAVED:
         return render_form(form, form.version(result.request.form_version_id)
                            or result.request.form_version, values, draft=result.request,
-                           host_event="draft-saved")
+                           host_event="draft-saved", code_sent_to=result.code_sent_to)
     if result.outcome is Outcome.BAD_TOKEN:
         abort(400)
     if result.outcome is Outcome.SPAM:
@@ -177,14 +178,26 @@ def form_post(lang, slug):
     if result.outcome is Outcome.STORE_DOWN:
         # Nothing was sent or saved; the same page (and token) may be sent again.
         return render_form(form, version, values, draft=result.request, notice="store_down",
-                           token=form_token, status=503)
+                           errors=result.errors, token=form_token, status=503)
+    if result.outcome is Outcome.KEPT:
+        # The same page in the language of the URL it was posted to: same token, same answers.
+        return render_form(form, version, values, draft=result.request, errors=result.errors,
+                           token=form_token)
     return render_form(form, version, values, draft=result.request, errors=result.errors,
                         notice="too_fast" if result.outcome is Outcome.TOO_FAST else None,
                         token=form_token, status=422)
 
 
+def _action(posted: str | None) -> Action:
+    """Which button sent the form; anything unknown is the main one, Send."""
+    try:
+        return Action(posted)
+    except ValueError:
+        return Action.SEND
+
+
 @bp.route("/<lang>/track", methods=["GET", "POST"])
-@limiter.limit(lambda: setting("RATE_LIMIT_LOOKUP"), methods=["POST"])
+@limiter.limit(lambda: setting("RATE_LIMIT_LOOKUP"), methods=["POST"], deduct_when=failed_lookup)
 def track(lang):
     """Status by code; the code comes by POST only (the QR code's fragment is posted by JS)."""
     form = CodeForm()
@@ -284,7 +297,7 @@ def recover(lang):
 
 
 @bp.route("/<lang>/resume", methods=["GET", "POST"])
-@limiter.limit(lambda: setting("RATE_LIMIT_LOOKUP"), methods=["POST"])
+@limiter.limit(lambda: setting("RATE_LIMIT_LOOKUP"), methods=["POST"], deduct_when=failed_lookup)
 def resume(lang):
     """Reopen a saved draft by its resume code."""
     form = CodeForm()
@@ -300,7 +313,7 @@ def resume(lang):
 
 
 def render_form(form, version, values, draft=None, errors=None, notice=None, token=None,
-                host_event=None, status=200):
+                host_event=None, status=200, code_sent_to=()):
     """A form page with a fresh form token (or the one given, to keep a page's nonce); the
     refusal instead when the form is not open to this person (a draft included)."""
     if not may_use_form(form, g.account):
@@ -315,6 +328,7 @@ def render_form(form, version, values, draft=None, errors=None, notice=None, tok
     return render_template(
         "public/form.html", form=form, version=version, values=values, draft=draft,
         errors=errors or {}, notice=notice, token=token, host_event=host_event,
+        language_form_slug=form.slug, code_sent_to=code_sent_to,
         upload_limits=form_limits(g.site.organization, form), help_pages=g.config.help_pages,
     ), status
 
@@ -332,4 +346,5 @@ def _status_url(lang: str) -> str:
 
 def _policy(form) -> Policy:
     return Policy(upload_limits=form_limits(g.site.organization, form),
-                  min_fill_seconds=setting("MIN_FILL_SECONDS"), store=configured_store())
+                  min_fill_seconds=setting("MIN_FILL_SECONDS"), store=configured_store(),
+                  notice_rules=g.config.notice_rules)

@@ -2,13 +2,15 @@
 
 A draft can be resumed for FRONTDESK_DRAFT_MAX_AGE_DAYS after its last save, and its author is
 told before it goes (notify/schedule.py). After that nobody can reach it, so keeping what the
-person typed and attached would only keep personal data without a purpose.
+person typed and attached would only keep personal data without a purpose. The files held for a
+form page that came back with errors (a draft row without a resume code, services/submit.py) can
+be sent only with that page's token, so they go once the token has expired.
 """
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import and_, delete, or_, select, update
 
 from widget.extensions import db
 from widget.file_stores import FileStore, delete_quietly
@@ -19,13 +21,20 @@ from widget.models._types import utcnow
 BATCH = 200  # drafts per transaction: a backlog is worked off a batch a minute, without long locks
 
 
-def forget_expired_drafts(max_age_days: int, store: FileStore, now: datetime | None = None) -> int:
-    """Delete up to BATCH drafts last saved more than `max_age_days` ago, their rows and their
-    stored files; return how many went. Commits. Messages already sent about a draft (its
-    expiry notice) stay in the outbox's history, no longer pointing at it."""
-    saved_before = (now or utcnow()) - timedelta(days=max_age_days)
+def forget_expired_drafts(max_age_days: int, store: FileStore, now: datetime | None = None,
+                          held_max_age_seconds: int | None = None) -> int:
+    """Delete up to BATCH drafts last saved more than `max_age_days` ago (rows that only hold a
+    returned page's files: `held_max_age_seconds` ago), their rows and their stored files;
+    return how many went. Commits. Messages already sent about a draft (its expiry notice) stay
+    in the outbox's history, no longer pointing at it."""
+    now = now or utcnow()
+    expired = Request.updated_at < now - timedelta(days=max_age_days)
+    if held_max_age_seconds is not None:
+        expired = or_(expired, and_(
+            Request.resume_code.is_(None),
+            Request.updated_at < now - timedelta(seconds=held_max_age_seconds)))
     ids = db.session.scalars(select(Request.id).where(
-        Request.status == RequestStatus.DRAFT.value, Request.updated_at < saved_before)
+        Request.status == RequestStatus.DRAFT.value, expired)
         .order_by(Request.id).limit(BATCH)).all()
     if not ids:
         return 0

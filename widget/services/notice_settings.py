@@ -54,6 +54,7 @@ NOTICE_NAMES: dict[str, LazyString] = {
     "post_sent": _l("Documents sent by post"),
     "post_received": _l("Documents received by post"),
     "due_soon": _l("Overdue warning"),
+    "draft_code": _l("Draft saved: the code to continue it"),
     "draft_expiring": _l("Draft about to be deleted"),
     "codes_recovered": _l("Lost tracking codes sent again"),
     "reminder": _l("Date reminder"),

@@ -3,6 +3,10 @@
 One function, save_form, serves both buttons of the form because they share every check: the
 form token, the spam checks, the files. Replays are harmless: the token's nonce is stored on the
 row it wrote, so a double click or a resent page finds that row and shows the same receipt.
+A page that comes back (with errors, or in another language) keeps its files: they are held on
+a draft row under the page's token nonce, with no resume code, so only that page (its signed
+token) reaches them, and they go with the request when it is sent. Nobody can resume such a row;
+the worker deletes it with its files once its token has expired (services/draft_expiry.py).
 """
 from __future__ import annotations
 
@@ -16,14 +20,16 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from widget import codes
-from widget.config_values import FormConfig, SiteConfig
+from widget.config_values import FormConfig, SiteConfig, VersionConfig
+from widget.contacts import Contact, masked
 from widget.extensions import db
 from widget.file_stores import FileStore, StoreUnavailable, delete_quietly, save_all
 from widget.models import (Account, Attachment, AuditEntry, Channel, Event, EventKind, Form,
                            FormVersion, Request, RequestStatus, Site,
                            StaffUser)
 from widget.models._types import utcnow
-from widget.notify.compose import queue_notices
+from widget.notify.catalog import SMS
+from widget.notify.compose import queue_notice, queue_notices, reachable_at, ruled_channels
 from widget.security import FormToken
 from widget.services.answers import HARD_MAX_LENGTH, clean_answers
 from widget.services.form_access import may_use_form
@@ -39,6 +45,7 @@ HANDOVER_KEY = "_handover"
 class Action(str, enum.Enum):
     SEND = "send"
     DRAFT = "draft"
+    LANGUAGE = "language"  # show the page in another language: nothing checked, files held
 
 
 class Outcome(str, enum.Enum):
@@ -51,6 +58,7 @@ class Outcome(str, enum.Enum):
     SPAM = "spam"              # the hidden honeypot field was filled
     NOT_ALLOWED = "not_allowed"  # the form is not open to this person (form_access)
     STORE_DOWN = "store_down"  # the file store did not answer: nothing stored, nothing sent
+    KEPT = "kept"              # the page again (another language): what was typed, files held
 
 
 @dataclass
@@ -81,6 +89,8 @@ class Policy:
     upload_limits: UploadLimits
     min_fill_seconds: float
     store: FileStore
+    # The organisation's notice rules ((event key, channel) -> enabled), from its configuration.
+    notice_rules: Mapping[tuple[str, str], bool] = field(default_factory=dict)
 
 
 @dataclass
@@ -88,6 +98,8 @@ class SaveResult:
     outcome: Outcome
     request: Request | None = None
     errors: dict = field(default_factory=dict)
+    # Where a saved draft's resume code was just sent (masked, for the page to say).
+    code_sent_to: list[str] = field(default_factory=list)
 
 
 def token_version(site: Site, form: Form, token: FormToken) -> FormVersion | None:
@@ -117,27 +129,34 @@ def save_form(sub: Submission, policy: Policy) -> SaveResult:
 def _save_submission(sub: Submission, policy: Policy, version: FormVersion, earlier: Request | None,
           looked: bool = True) -> SaveResult:
     """save_form once the row this page wrote before (earlier) was looked for, or not yet."""
-    def unless_written(result: SaveResult) -> SaveResult:
-        # What this page wrote before wins over an outcome that writes nothing: a sent
-        # request's receipt again, or the draft it saved, worked on as if found first.
+    def written_first() -> SaveResult | None:
+        # What this page wrote before wins over an outcome that writes nothing (or only holds
+        # the page's files): a sent request's receipt again, or the draft it saved (or the
+        # files it held), worked on as if found first.
         written = None if looked else _written_by_token(sub)
         if written is None:
-            return result
+            return None
         if not written.is_draft:
             return SaveResult(Outcome.REPLAYED, written)
         return _save_submission(sub, policy, version, written)
+
+    def unless_written(result: SaveResult) -> SaveResult:
+        return written_first() or result
 
     if earlier is not None and not earlier.is_draft:
         return SaveResult(Outcome.REPLAYED, earlier)
     if sub.honeypot:
         return unless_written(SaveResult(Outcome.SPAM))
-    if sub.token.age() < policy.min_fill_seconds:
+    if sub.action is not Action.LANGUAGE and sub.token.age() < policy.min_fill_seconds:
         return unless_written(SaveResult(Outcome.TOO_FAST))
 
     draft = earlier
     kept = [a for a in (draft.attachments if draft else []) if a.id not in sub.remove_attachment_ids]
     new_files, errors = check_files(sub.files, policy.upload_limits, already_count=len(kept),
                                     already_bytes=sum(a.size for a in kept))
+    if sub.action is Action.LANGUAGE:
+        return written_first() or _page_again(Outcome.KEPT, sub, version, draft, new_files,
+                                              errors, policy)
     files_present: dict[str, int] = {}
     for item in [*kept, *new_files]:
         files_present[item.field_key] = files_present.get(item.field_key, 0) + 1
@@ -148,33 +167,25 @@ def _save_submission(sub: Submission, policy: Policy, version: FormVersion, earl
     else:
         answers = _typed_answers(version, sub.raw)
     if errors:
-        return unless_written(SaveResult(Outcome.INVALID, draft, errors))
+        return written_first() or _page_again(Outcome.INVALID, sub, version, draft, new_files,
+                                              errors, policy)
 
     try:
         stored_keys = save_all(policy.store, [item.data for item in new_files])
     except StoreUnavailable:
         # Before any row: nothing to undo.
         return unless_written(SaveResult(Outcome.STORE_DOWN, draft))
-    removed_keys = []
+    removed_keys: list[str] = []
+    sent_to: list[str] = []
     try:
-        # Its files given as a list, even empty: a collection only read on a new object stays
-        # unloaded, and the receipt would read it again after the commit.
-        request = draft or Request(organization_id=sub.site.organization_id, site_id=sub.site.id,
-                                   form_version_id=version.id, channel=Channel.WEB.value,
-                                   attachments=[])
-        if draft is None and sub.account is not None:
+        request = draft or _new_row(sub, version)
+        if sub.account is not None and (draft is None or _only_holds_files(draft)):
             if sub.account.is_agent:
                 request.agent = sub.account
             else:
                 request.account = sub.account
-        for attachment in list(request.attachments):
-            if attachment.id in sub.remove_attachment_ids:
-                removed_keys.append(attachment.storage_key)
-                request.attachments.remove(attachment)
-        for item, key in zip(new_files, stored_keys):
-            request.attachments.append(Attachment(
-                field_key=item.field_key, filename=item.filename, content_type=item.content_type,
-                size=len(item.data), sha256=item.sha256, storage_key=key))
+        removed_keys = _change_files(request, new_files, stored_keys, sub.remove_attachment_ids)
+        reachable_before = _reachable(request, version, sub) if request.resume_code else {}
         request.answers = answers
         request.language = sub.language
         request.submit_nonce = sub.token.nonce
@@ -186,6 +197,7 @@ def _save_submission(sub: Submission, policy: Policy, version: FormVersion, earl
         else:
             request.resume_code = request.resume_code or codes.generate()
             outcome = Outcome.DRAFT_SAVED
+            sent_to = _send_resume_code(request, version, sub, policy, reachable_before)
         db.session.add(request)
         db.session.commit()
     except (IntegrityError, StaleDataError):
@@ -203,7 +215,110 @@ def _save_submission(sub: Submission, policy: Policy, version: FormVersion, earl
         delete_quietly(policy.store, stored_keys)
         raise
     delete_quietly(policy.store, removed_keys)
-    return SaveResult(outcome, request)
+    return SaveResult(outcome, request, code_sent_to=sent_to)
+
+
+def _reachable(request: Request, version: VersionConfig, sub: Submission) -> dict[str, str]:
+    """Where a draft's answers reach its author (the form version read from the cache)."""
+    return reachable_at(request.answers or {}, version.fields, sub.site.organization.country)
+
+
+def _send_resume_code(draft: Request, version: VersionConfig, sub: Submission, policy: Policy,
+                      reachable_before: dict[str, str]) -> list[str]:
+    """Promise the resume code to the e-mail address and mobile number the draft holds, when
+    they are new (saving again to the same ones sends nothing twice); return where it goes,
+    masked. The worker composes it, in the draft's language."""
+    reachable = _reachable(draft, version, sub)
+    if not reachable or reachable == reachable_before:
+        return []
+    queue_notice(draft, "draft_code", {"resume_code": codes.display(draft.resume_code)},
+                 reach=reachable)
+    channels = ruled_channels("draft_code", policy.notice_rules)
+    if not sub.form.sends_sms:
+        channels.discard(SMS)
+    return [masked(Contact(channel, reachable[channel]))
+            for channel in sorted(channels & reachable.keys())]
+
+
+def _new_row(sub: Submission, version: VersionConfig) -> Request:
+    # Its files given as a list, even empty: a collection only read on a new object stays
+    # unloaded, and the receipt would read it again after the commit.
+    return Request(organization_id=sub.site.organization_id, site_id=sub.site.id,
+                   form_version_id=version.id, channel=Channel.WEB.value, attachments=[])
+
+
+def _only_holds_files(row: Request) -> bool:
+    """True for a row that only holds a returned page's files: no draft anyone saved."""
+    return row.is_draft and row.resume_code is None
+
+
+def _change_files(request: Request, new_files: list, stored_keys: list[str],
+                  remove_ids: set[int]) -> list[str]:
+    """Attach the new files (already stored under stored_keys) and detach those the person
+    ticked; return the storage keys to delete once the change is committed."""
+    removed_keys = []
+    for attachment in list(request.attachments):
+        if attachment.id in remove_ids:
+            removed_keys.append(attachment.storage_key)
+            request.attachments.remove(attachment)
+    for item, key in zip(new_files, stored_keys):
+        request.attachments.append(Attachment(
+            field_key=item.field_key, filename=item.filename, content_type=item.content_type,
+            size=len(item.data), sha256=item.sha256, storage_key=key))
+    return removed_keys
+
+
+def _page_again(outcome: Outcome, sub: Submission, version: FormVersion, draft: Request | None,
+                new_files: list, errors: dict, policy: Policy) -> SaveResult:
+    """The page comes back (errors, another language): hold its files for its token, so that
+    they are there when it is sent. What was typed comes back in the page itself, and a saved
+    draft's answers stay as they were saved."""
+    present = draft.attachments if draft else []
+    removing = {a.id for a in present} & sub.remove_attachment_ids
+    staying = [a for a in present if a.id not in removing]
+    new_files = _fitting(new_files, len(staying), sum(a.size for a in staying),
+                         policy.upload_limits)
+    if not new_files and not removing:
+        return SaveResult(outcome, draft, errors)
+    try:
+        stored_keys = save_all(policy.store, [item.data for item in new_files])
+    except StoreUnavailable:
+        return SaveResult(Outcome.STORE_DOWN, draft, errors)
+    try:
+        row = draft or _new_row(sub, version)
+        removed_keys = _change_files(row, new_files, stored_keys, removing)
+        if draft is None:
+            row.language = sub.language
+            row.submit_nonce = sub.token.nonce
+        db.session.add(row)
+        db.session.commit()
+    except (IntegrityError, StaleDataError):
+        # Another post of the same page wrote first: show what that one holds (its receipt
+        # when it sent the request).
+        db.session.rollback()
+        delete_quietly(policy.store, stored_keys)
+        winner = _written_by_token(sub)
+        if winner is not None and not winner.is_draft:
+            return SaveResult(Outcome.REPLAYED, winner)
+        return SaveResult(outcome, winner, errors)
+    except Exception:
+        db.session.rollback()
+        delete_quietly(policy.store, stored_keys)
+        raise
+    delete_quietly(policy.store, removed_keys)
+    return SaveResult(outcome, row, errors)
+
+
+def _fitting(new_files: list, count: int, size: int, limits: UploadLimits) -> list:
+    """The first of the new files that still fit the form's totals beside what is attached
+    (check_files names the file that did not fit; it is not held)."""
+    fitting = []
+    for item in new_files:
+        count, size = count + 1, size + len(item.data)
+        if count > limits.max_files or size > limits.max_total_bytes:
+            break
+        fitting.append(item)
+    return fitting
 
 
 def _written_by_token(sub: Submission) -> Request | None:

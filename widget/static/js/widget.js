@@ -37,12 +37,24 @@
     return Math.ceil(document.documentElement.getBoundingClientRect().height);
   }
 
+  // The host page's setLanguage(): this page in that language, through its own language
+  // switch (on a form page a button that posts the form, keeping what was typed and attached).
+  function switchLanguage(lang) {
+    var target = document.querySelector(".languages [data-language='" + String(lang).replace(/[^a-z-]/g, "") + "']");
+    if (!target) { return false; }
+    if (target.tagName === "A") { window.location.href = target.href; } else { target.click(); }
+    return true;
+  }
+
   // The loader greets every page it frames; answer only a known origin and our own parent.
   window.addEventListener("message", function (event) {
     var data = event.data || {};
-    if (event.source !== window.parent || allowed.indexOf(event.origin) < 0 || data.frontdesk !== "hello") {
+    if (event.source !== window.parent || allowed.indexOf(event.origin) < 0) { return; }
+    if (data.frontdesk === "language" && event.origin === hostOrigin) {
+      if (switchLanguage(data.lang)) { tell({ type: "language" }); }
       return;
     }
+    if (data.frontdesk !== "hello") { return; }
     hostOrigin = event.origin;
     tell({ type: "ready", height: height() });
     var hostEvent = body.getAttribute("data-host-event");
@@ -91,6 +103,24 @@
       }, 0);
     });
   });
+
+  // Sign-in whose cookie the browser refused: the new-window link only helps inside a frame;
+  // where the browser has the Storage Access API, the person may grant the frame its cookies.
+  if (!framed) {
+    Array.prototype.forEach.call(document.querySelectorAll("[data-in-frame]"), function (el) { el.hidden = true; });
+  }
+  var grant = document.querySelector("[data-storage-access]");
+  if (grant && framed && document.requestStorageAccess) {
+    grant.hidden = false;
+    grant.addEventListener("click", function () {
+      document.requestStorageAccess().then(function () {
+        window.location.href = grant.closest("div").querySelector("a").href;  // sign in again
+      }, function () {
+        grant.hidden = true;  // refused: the new window is the way left
+        grant.closest("div").querySelector("a").focus();
+      });
+    });
+  }
 
   Array.prototype.forEach.call(document.querySelectorAll("[data-print]"), function (button) {
     button.addEventListener("click", function () { window.print(); });

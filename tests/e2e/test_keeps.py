@@ -1,0 +1,98 @@
+"""Nothing typed or attached is lost, on a phone in the cross-site frame: a form that comes back
+with errors keeps its files, and switching language (the widget's own links or the host page's
+setLanguage()) keeps what was typed and attached. The whole module shares one database, so each
+test marks its rows with a unique text."""
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.e2e.test_widget import CODE_RE, marker, open_host, phone  # noqa: F401 - fixture
+from widget.models import Request
+
+pytestmark = pytest.mark.e2e
+
+
+def start_birth_registration(page, host_url: str, tag: str, sample_pdf, lang: str = "en"):
+    """Fill part of the birth registration, its certificate attached; return the frame."""
+    widget = open_host(page, host_url, lang=lang, form="birth-registration", tall=True)
+    widget.locator("#f-child_name").fill(f"Minh An {tag}")
+    widget.locator("#f-parent_name").fill("Nguyễn Thị Lan")
+    widget.locator("#f-certificate").set_input_files(str(sample_pdf))
+    return widget
+
+
+def expect_kept(widget, tag: str, sample_pdf):
+    expect(widget.locator("#f-child_name")).to_have_value(f"Minh An {tag}")
+    expect(widget.locator("#f-parent_name")).to_have_value("Nguyễn Thị Lan")
+    attached = widget.locator("ul.attached li")
+    expect(attached).to_have_count(1)
+    expect(attached).to_contain_text(sample_pdf.name)
+    expect(attached.locator("input[type=checkbox]")).to_have_count(1)  # remove
+
+
+def finish_and_send(widget):
+    widget.locator("#f-birth_date").fill("2024-05-01")
+    widget.locator("#f-sex-1").check()
+    widget.locator("#f-phone").fill("0912345678")
+    widget.locator("button[value=send]").click()
+    expect(widget.locator("strong.tracking-code")).to_have_text(CODE_RE)
+
+
+def test_a_form_with_errors_keeps_its_file_and_sends_it(phone, host_url, live_app, sample_pdf):
+    tag = marker()
+    widget = start_birth_registration(phone, host_url, tag, sample_pdf)
+    widget.get_by_role("button", name="Send request").click()
+
+    expect(widget.locator("#error-summary")).to_be_visible()
+    expect_kept(widget, tag, sample_pdf)
+    expect(widget.locator("ul.attached li")).to_contain_text(re.compile(r"\d+ KB"))
+    expect(widget.locator(".attached-title")).to_have_text("Attached:")
+    # The file input is empty again, and nothing more is asked about the file.
+    assert widget.locator("#f-certificate").evaluate("input => input.files.length") == 0
+    expect(widget.locator("#error-certificate")).to_have_count(0)
+
+    finish_and_send(widget)
+    rows = live_app.requests_with("child_name", tag)
+    assert len(rows) == 1 and rows[0]["status"] == "received"
+    assert rows[0]["attachments"] == [sample_pdf.name]
+
+
+def test_switching_language_keeps_what_was_typed_and_attached(phone, host_url, live_app,
+                                                              sample_pdf):
+    tag = marker()
+    widget = start_birth_registration(phone, host_url, tag, sample_pdf)
+
+    # The widget's own language switch.
+    widget.locator(".languages [data-language=vi]").click()
+    expect(widget.locator("html")).to_have_attribute("lang", "vi")
+    expect(widget.locator("h1")).to_have_text("Đăng ký khai sinh")
+    expect_kept(widget, tag, sample_pdf)
+    expect(widget.locator("#error-summary")).to_have_count(0)  # a switch checks nothing
+    widget.locator("#f-email").fill("lan@example.org")
+
+    # The host page's setLanguage(): the same page, posted in that language.
+    phone.evaluate("Frontdesk.setLanguage('fa')")
+    expect(widget.locator("html")).to_have_attribute("dir", "rtl")
+    expect(widget.locator("h1")).to_have_text("ثبت ولادت")
+    expect_kept(widget, tag, sample_pdf)
+    expect(widget.locator("#f-email")).to_have_value("lan@example.org")
+
+    finish_and_send(widget)
+    rows = live_app.requests_with("child_name", tag)
+    assert len(rows) == 1 and rows[0]["status"] == "received"
+    assert rows[0]["attachments"] == [sample_pdf.name]
+    assert live_app.query(lambda session: session.get(Request, rows[0]["id"]).language) == "fa"
+
+
+def test_set_language_on_a_page_without_a_form_still_switches(phone, host_url):
+    widget = open_host(phone, host_url)
+    widget.get_by_role("link", name="Track a request").click()
+    expect(widget.locator("h1")).to_have_text("Track a request")
+    phone.evaluate("Frontdesk.setLanguage('ru')")
+    expect(widget.locator("html")).to_have_attribute("lang", "ru")
+    expect(widget.locator("h1")).to_have_text(re.compile(r"[\u0400-\u04FF]"))
+    # It stayed on the page the person was on, in the new language.
+    expect(widget.locator("form.code-form, input[name=code]").first).to_be_visible()
