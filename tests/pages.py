@@ -1,6 +1,7 @@
 """Every kind of widget page, rendered through the test client, for checks that span them all."""
 from __future__ import annotations
 
+import io
 import re
 
 from tests.conftest import form_token, tracking_code
@@ -25,6 +26,11 @@ def widget_pages(client, language: str) -> dict[str, str]:
     token = form_token(pages["form construction-permit"])
     keep("form with errors", client.post(f"{base}/f/construction-permit", data={
         "form_token": token, "floor_area": "abc", "phone": "12"}))
+    keep("form with a held file", client.post(f"{base}/f/construction-permit", data={
+        "form_token": form_token(pages["form with errors"]), "floor_area": "abc",
+        "drawings": (io.BytesIO(b"%PDF-1.4\n%%EOF\n"), "drawings.pdf")},
+        content_type="multipart/form-data"))
+    assert 'class="attached"' in pages["form with a held file"]  # held for the page
     draft_page = keep("draft saved", client.post(f"{base}/f/construction-permit", data={
         "form_token": token, "action": "draft", "applicant": "Nguyễn Văn A"}))
     receipt = keep("receipt", client.post(f"{base}/f/construction-permit", data={

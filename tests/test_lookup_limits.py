@@ -107,3 +107,22 @@ def test_the_lost_code_page_keeps_the_contact_when_limited(counter):
     html = refused.get_data(as_text=True)
     assert refused.status_code == 429 and 'value="lan@example.org"' in html
     assert "60 minutes" in html
+
+
+def test_every_too_many_attempts_page_is_valid_html_in_every_language(counter, tmp_path):
+    """The refused track, resume and lost-code pages pass the Nu HTML Checker in all four
+    languages (Persian digits and right-to-left included)."""
+    from tests.vnu import html_errors
+
+    client, app, _code, _resume = counter
+    app.config["FRONTDESK_RATE_LIMIT_LOOKUP"] = "1 per hour"
+    pages = {}
+    for lang in ("en", "vi", "fa", "ru"):
+        for page, data in (("track", {"code": "7K3M-9QX2-HR4T-B5"}),
+                           ("resume", {"code": "7K3M-9QX2-HR4T-B5"}),
+                           ("recover", {"contact": "lan@example.org"})):
+            client.post(f"/w/rl/{lang}/{page}", data=data)
+            refused = client.post(f"/w/rl/{lang}/{page}", data=data)
+            assert refused.status_code == 429, (lang, page)
+            pages[f"{lang}: {page} refused"] = refused.get_data(as_text=True)
+    assert html_errors(pages, tmp_path) == []
