@@ -60,17 +60,19 @@ ACTIONS: dict[str, Action] = {
     "assign": Action(lambda s, r, v, f: workflow.assign_request(s, r, v, _id(
         f.executor.data, _l("Please choose an active colleague of the request's unit."))),
         _l("The request is assigned.")),
-    "deadline": Action(lambda s, r, v, f: workflow.change_deadline(s, r, v, _day(f), f.reason.data),
-                       _l("The deadline is changed.")),
+    "deadline": Action(lambda s, r, v, f: workflow.change_deadline(
+        s, r, v, _day(f), f.reason.data, f.person_note.data or ""), _l("The deadline is changed.")),
     "start": Action(lambda s, r, v, f: workflow.start_work(s, r, v), _l("Work has started.")),
     "pause": Action(lambda s, r, v, f: workflow.pause_request(
-        s, r, v, f.reason.data or "", f.note.data or ""), _l("The request is paused.")),
+        s, r, v, f.reason.data or "", f.note.data or "", f.person_note.data or ""),
+        _l("The request is paused.")),
     "resume": Action(lambda s, r, v, f: workflow.resume_request(s, r, v),
                      _l("The request is resumed; the deadline moved by the time it waited.")),
     "result_ready": Action(lambda s, r, v, f: workflow.mark_result_ready(
-        s, r, v, f.handover.data or "", f.note.data or ""), _l("The result is marked as ready.")),
-    "refuse": Action(lambda s, r, v, f: workflow.refuse_request(s, r, v, f.reason.data),
-                     _l("The request is refused.")),
+        s, r, v, f.handover.data or "", f.note.data or "", f.person_note.data or ""),
+        _l("The result is marked as ready.")),
+    "refuse": Action(lambda s, r, v, f: workflow.refuse_request(
+        s, r, v, f.reason.data, f.person_note.data or ""), _l("The request is refused.")),
     "close": Action(lambda s, r, v, f: workflow.close_request(s, r, v), _l("The request is closed.")),
     "message": Action(lambda s, r, v, f: messaging.send_staff_message(
         s, r, f.body.data, _files(f.files.data), configured_limits(), configured_store(),

@@ -177,6 +177,7 @@ AUDIT_FIELDS = {
     "parent_id": _l("Part of"),
     "pause_reason": _l("Pause reason"),
     "paused_at": _l("Paused since"),
+    "person_note": _l("Note in the person's language"),
     "position": _l("Position"),
     "postal_item_number": _l("Postal item number"),
     "prefill": _l("Filled in from the profile"),

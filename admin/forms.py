@@ -37,22 +37,29 @@ class AssignForm(ActionForm):
     executor = SelectField(_l("Executor"), validate_choice=False)
 
 
-class DeadlineForm(ActionForm):
+class PersonNoteForm(ActionForm):
+    """An action whose note the person reads: staff may write it in the person's language too
+    (the page names that language, admin.person_notes, or drops the box where it is theirs)."""
+
+    person_note = TextAreaField(_l("Note in the person's language"))
+
+
+class DeadlineForm(PersonNoteForm):
     day = DateField(_l("New deadline"))
     reason = TextAreaField(_l("Reason (the person reads it)"))
 
 
-class PauseForm(ActionForm):
+class PauseForm(PersonNoteForm):
     reason = SelectField(_l("What the request waits for"), validate_choice=False)
     note = TextAreaField(_l("Note for the person (optional)"))
 
 
-class ResultReadyForm(ActionForm):
+class ResultReadyForm(PersonNoteForm):
     handover = SelectField(_l("How the result is handed over"), validate_choice=False)
     note = TextAreaField(_l("Note for the person (optional)"))
 
 
-class RefuseForm(ActionForm):
+class RefuseForm(PersonNoteForm):
     reason = TextAreaField(_l("Reason for the refusal (the person reads it)"))
 
 

@@ -9,7 +9,7 @@ from flask_babel import force_locale, get_locale, gettext as _, lazy_gettext as 
 
 from widget.contacts import name_in_answers
 from widget.extensions import db
-from widget.i18n import format_day, format_due
+from widget.i18n import LANGUAGE_NAMES, format_day, format_due
 from widget.models import (Attachment, Channel, Event, EventKind, FeeStatus, FieldType, Handover,
                            Message, PauseReason, Request, RequestStatus, StaffUser, Unit)
 from widget.models._types import as_utc, utcnow
@@ -113,8 +113,16 @@ class TimelineEntry:
 def timeline(request: Request) -> list[TimelineEntry]:
     """The whole timeline, internal notes included, newest first."""
     return [TimelineEntry(event, str(STAFF_EVENT_LABELS.get(event.kind) or timeline_label(event)),
-                          [text for text in _details(event) if text])
+                          [text for text in [*_details(event), *_person_versions(event)] if text])
             for event in reversed(request.events)]
+
+
+def _person_versions(event: Event) -> list[str]:
+    """The note as staff also wrote it in the person's language, named by that language."""
+    written = (event.data or {}).get("notes")
+    if not isinstance(written, dict):
+        return []
+    return [f"{LANGUAGE_NAMES.get(language, language)}: {text}" for language, text in written.items()]
 
 
 def _details(event: Event) -> list[str]:

@@ -9,6 +9,7 @@ from flask_wtf import FlaskForm
 
 from admin import bp, presenters
 from admin.forms import ACTION_FORMS, INBOX_STATUSES, inbox_query
+from admin.person_notes import offer_person_notes
 from admin.presenters import (HANDOVERS, PAUSE_REASONS, available_actions, files_of, inbox_rows,
                               is_overdue, letter_draft, person_name, timeline)
 from widget.downloads import file_response
@@ -143,6 +144,7 @@ def _fill_choices(forms: dict, req: Request, staff: StaffUser, lang: str) -> Non
         forms["pause"].reason.choices = [(key, str(text)) for key, text in PAUSE_REASONS.items()]
     if "result_ready" in forms:
         forms["result_ready"].handover.choices = [(key, str(text)) for key, text in HANDOVERS.items()]
+    offer_person_notes(forms, req, lang)
 
 
 @bp.get(f"/requests/<{ID}:request_id>/files/<{ID}:attachment_id>")

@@ -221,6 +221,10 @@ def _list(schema_name: str, key: str, description: str, example: dict) -> dict:
 def document() -> dict:
     """The whole OpenAPI 3.1 document."""
     reason = {"type": "string", "minLength": 1}
+    # The same note in the request's own language (its `language`): readers of that language
+    # see it on the status page and in their notices, everyone else the note itself.
+    person_note = {"type": "string", "maxLength": 2000, "description":
+                   "The note again, in the language of the request (optional)."}
     return {
         "openapi": "3.1.0",
         "info": {"title": "Frontdesk REST API", "version": "1.0.0", "description":
@@ -302,24 +306,28 @@ def document() -> dict:
                                                     "note": "Please bring a copy of your ID card"},
                 {"properties": {
                     "reason": {"enum": ["supplement", "third_party", "inspection", "person_request"]},
-                    "note": {"type": "string"}}, "required": ["reason"]}),
+                    "note": {"type": "string"}, "person_note": person_note},
+                 "required": ["reason"]}),
             "/requests/{request_id}/resume": _action("resumeRequest", "Resume the clock",
                                                      {"expected_version": 5}),
             "/requests/{request_id}/result": _action(
                 "markResultReady", "The result is ready",
                 {"expected_version": 6, "handover": "desk", "note": "Window 3"},
                 {"properties": {"handover": {"enum": ["desk", "post", "online"]},
-                                "note": {"type": "string"}}, "required": ["handover"]}),
+                                "note": {"type": "string"}, "person_note": person_note},
+                 "required": ["handover"]}),
             "/requests/{request_id}/refuse": _action(
                 "refuseRequest", "Refuse, with a reason the person reads",
                 {"expected_version": 3, "reason": "The plot is outside the district."},
-                {"properties": {"reason": reason}, "required": ["reason"]}),
+                {"properties": {"reason": reason, "person_note": person_note},
+                 "required": ["reason"]}),
             "/requests/{request_id}/close": _action("closeRequest", "Close",
                                                     {"expected_version": 7}),
             "/requests/{request_id}/deadline": _action(
                 "changeDeadline", "Set a new deadline",
                 {"expected_version": 3, "date": "2026-11-06", "reason": "Site visit needed"},
-                {"properties": {"date": {"type": "string", "format": "date"}, "reason": reason},
+                {"properties": {"date": {"type": "string", "format": "date"}, "reason": reason,
+                                "person_note": person_note},
                  "required": ["date", "reason"]}),
             "/requests/{request_id}/transfer": _action(
                 "transferRequest", "Move to another unit of the organisation, with a reason "

@@ -111,15 +111,18 @@ _action("assign", lambda s, r, d: workflow.assign_request(
     s, r, expected_version(d), integer(d, "executor_id", required=True)))
 _action("start", lambda s, r, d: workflow.start_work(s, r, expected_version(d)))
 _action("pause", lambda s, r, d: workflow.pause_request(
-    s, r, expected_version(d), text(d, "reason"), text(d, "note", required=False)))
+    s, r, expected_version(d), text(d, "reason"), text(d, "note", required=False),
+    text(d, "person_note", required=False)))
 _action("resume", lambda s, r, d: workflow.resume_request(s, r, expected_version(d)))
 _action("result", lambda s, r, d: workflow.mark_result_ready(
-    s, r, expected_version(d), text(d, "handover"), text(d, "note", required=False)))
+    s, r, expected_version(d), text(d, "handover"), text(d, "note", required=False),
+    text(d, "person_note", required=False)))
 _action("refuse", lambda s, r, d: workflow.refuse_request(
-    s, r, expected_version(d), text(d, "reason")))
+    s, r, expected_version(d), text(d, "reason"), text(d, "person_note", required=False)))
 _action("close", lambda s, r, d: workflow.close_request(s, r, expected_version(d)))
 _action("deadline", lambda s, r, d: workflow.change_deadline(
-    s, r, expected_version(d), day(d, "date"), text(d, "reason")))
+    s, r, expected_version(d), day(d, "date"), text(d, "reason"),
+    text(d, "person_note", required=False)))
 _action("transfer", lambda s, r, d: transfer.transfer_request(
     s, r, expected_version(d), integer(d, "unit_id", required=True), text(d, "reason")))
 _action("messages", lambda s, r, d: messaging.send_staff_message(

@@ -270,7 +270,10 @@ def channels_for(request: Request, key: str, only: set[str] | None = None) -> se
 def event_values(request: Request, event: Event) -> dict[str, str]:
     """The placeholders an event adds to the common ones."""
     data = event.data or {}
-    return {"note": event.note or "", "reason": event.note or request.refusal_reason or "",
+    # In the person's language where staff wrote it so: the notices are worded in it.
+    written = data.get("notes")
+    note = (written.get(request.language) if isinstance(written, dict) else None) or event.note
+    return {"note": note or "", "reason": note or request.refusal_reason or "",
             "title": data.get("title", ""), "receipt": data.get("receipt_number", ""),
             "item_number": data.get("item_number", "")}
 

@@ -20,6 +20,7 @@ from widget.models import (AuditEntry, Event, EventKind, Handover, JournalCounte
 from widget.models._types import as_utc, utcnow
 from widget.notify.compose import queue_notices
 from widget.services.access import Conflict, NotAllowed, find_for_staff
+from widget.services.person_notes import check_person_note, clean_person_note, with_person_note
 from widget.workdays import WorkCalendar
 
 REASON_MAX_LENGTH = 2000
@@ -95,6 +96,9 @@ def _change_and_commit(staff: StaffUser, request: Request, action: str,
         before={name: before[name] for name in changed},
         after={name: after[name] for name in changed} | (
             {"note": events[0].note} if events and events[0].note else {}) | (
+            # The version in the person's language (one language: the request's).
+            {"person_note": next(iter(events[0].data["notes"].values()))}
+            if events and "notes" in (events[0].data or {}) else {}) | (
             # A staff-only reason lives in the event's data, not its note the person reads.
             {"reason": events[0].data["reason"]}
             if events and events[0].kind == EventKind.TRANSFERRED.value else {})))
@@ -178,9 +182,10 @@ def assign_request(staff: StaffUser, request_id: int, expected_version: int | No
 
 
 def change_deadline(staff: StaffUser, request_id: int, expected_version: int | None,
-                    new_day: date, reason: str) -> Request:
-    """Set or extend the deadline to the end of a working day, with a reason the person reads."""
-    reason = _clean_reason(reason)
+                    new_day: date, reason: str, person_note: str = "") -> Request:
+    """Set or extend the deadline to the end of a working day, with a reason the person reads
+    (and a version of it in the person's language, if staff wrote one)."""
+    reason, person_note = _clean_reason(reason), clean_person_note(person_note)
 
     def change(request: Request, now: datetime) -> Event:
         calendar = calendar_of(request)
@@ -191,8 +196,8 @@ def change_deadline(staff: StaffUser, request_id: int, expected_version: int | N
             raise NotAllowed(_l("The new deadline must be in the future."))
         old = request.due_at and as_utc(request.due_at).isoformat()
         request.due_at = due
-        return Event(kind=EventKind.DEADLINE_CHANGED.value, note=reason,
-                     data={"from": old, "to": due.isoformat()})
+        return Event(kind=EventKind.DEADLINE_CHANGED.value, note=reason, data=with_person_note(
+            {"from": old, "to": due.isoformat()}, request, person_note))
     return apply_action(staff, request_id, expected_version, "change_deadline", change, OPEN,
                         heads_only=True)
 
@@ -208,17 +213,19 @@ def start_work(staff: StaffUser, request_id: int, expected_version: int | None) 
 
 
 def pause_request(staff: StaffUser, request_id: int, expected_version: int | None,
-                  reason: str, note: str = "") -> Request:
+                  reason: str, note: str = "", person_note: str = "") -> Request:
     """Stop the clock, saying what the request waits for."""
     if reason not in {item.value for item in PauseReason}:
         raise NotAllowed(_l("Please choose why the request waits."))
-    note = _clean_reason(note, required=False)
+    note, person_note = _clean_reason(note, required=False), clean_person_note(person_note)
+    check_person_note(note, person_note)
 
     def change(request: Request, now: datetime) -> Event:
         request.status = S.PAUSED.value
         request.paused_at = now
         request.pause_reason = reason
-        return Event(kind=EventKind.PAUSED.value, note=note or None, data={"reason": reason})
+        return Event(kind=EventKind.PAUSED.value, note=note or None,
+                     data=with_person_note({"reason": reason}, request, person_note))
     return apply_action(staff, request_id, expected_version, "pause", change, ALLOWED_FROM["pause"])
 
 
@@ -237,30 +244,34 @@ def resume_request(staff: StaffUser, request_id: int, expected_version: int | No
 
 
 def mark_result_ready(staff: StaffUser, request_id: int, expected_version: int | None,
-                      handover: str, note: str = "") -> Request:
+                      handover: str, note: str = "", person_note: str = "") -> Request:
     """The result is ready, to be handed over at the desk, by post or online."""
     if handover not in {item.value for item in Handover}:
         raise NotAllowed(_l("Please choose how the result is handed over."))
-    note = _clean_reason(note, required=False)
+    note, person_note = _clean_reason(note, required=False), clean_person_note(person_note)
+    check_person_note(note, person_note)
 
     def change(request: Request, now: datetime) -> Event:
         request.status = S.RESULT_READY.value
         request.handover = handover
-        return Event(kind=EventKind.RESULT_READY.value, note=note or None, data={"handover": handover})
+        return Event(kind=EventKind.RESULT_READY.value, note=note or None,
+                     data=with_person_note({"handover": handover}, request, person_note))
     return apply_action(staff, request_id, expected_version, "result_ready", change,
                         ALLOWED_FROM["result_ready"])
 
 
 def refuse_request(staff: StaffUser, request_id: int, expected_version: int | None,
-                   reason: str) -> Request:
-    """Refuse, with a reason written for the person."""
-    reason = _clean_reason(reason)
+                   reason: str, person_note: str = "") -> Request:
+    """Refuse, with a reason written for the person (and in the person's language, if staff
+    wrote it so too)."""
+    reason, person_note = _clean_reason(reason), clean_person_note(person_note)
 
     def change(request: Request, now: datetime) -> Event:
         request.status = S.REFUSED.value
         request.refusal_reason = reason
         request.paused_at = None
-        return Event(kind=EventKind.REFUSED.value, note=reason)
+        return Event(kind=EventKind.REFUSED.value, note=reason,
+                     data=with_person_note(None, request, person_note))
     return apply_action(staff, request_id, expected_version, "refuse", change, ALLOWED_FROM["refuse"])
 
 
