@@ -22,7 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from widget.extensions import db
-from widget.i18n import format_due, reading_as, text_direction
+from widget.i18n import format_due, format_moment, reading_as, text_direction
 from widget.models import (Event, EventKind, Organization, OutboxChannel, PendingStaffNotice, Request,
                            ScheduledNotice, StaffNotice, StaffNoticeChannel, StaffNoticeKind,
                            StaffNoticeSwitch, StaffUser, Unit)
@@ -135,17 +135,25 @@ def tell(staff: StaffUser, kind: str, request: Request, event: Event | None, dat
     """One notice to one staff member, on the channels they keep on, in the caller's transaction."""
     channels = switched_on(staff, kind)
     values = data | ({"actor": event.actor or ""} if event is not None else {})
+    # When it happened, not when the worker got round to it (as the person's notices): the
+    # list and the e-mail tell the event's moment; a deadline's notice is of now.
+    happened = event.created_at if event is not None else None
     if StaffNoticeChannel.BACK_OFFICE.value in channels:
         db.session.add(StaffNotice(staff_user_id=staff.id, request_id=request.id,
                                    event_id=event.id if event is not None else None,
-                                   kind=kind, data=values))
+                                   kind=kind, data=values, created_at=happened or utcnow()))
     if StaffNoticeChannel.EMAIL.value in channels:
         language = reader_language(staff)
         with reading_as(language, request.organization.timezone):
             subject, body = wording(kind, request, values)
+            if happened is not None:
+                body += "\n" + _("When it happened: %(when)s", when=format_moment(happened))
             text, html = _email(request, language, subject, body)
-        enqueue(request.organization_id, OutboxChannel.EMAIL, staff.email, text,
-                language=language, subject=subject, html_body=html)
+        item = enqueue(request.organization_id, OutboxChannel.EMAIL, staff.email, text,
+                       language=language, subject=subject, html_body=html)
+        if happened is not None:
+            # As the person's notices: the delivery report's moment, and due since then.
+            item.created_at = item.next_attempt_at = happened
 
 
 def reader_language(staff: StaffUser) -> str:
