@@ -57,3 +57,26 @@ def test_a_notice_composed_later_shows_the_moment_of_its_event(app, client, db, 
     for mail in mails:
         assert then in mail.body_text and then in mail.body_html
         assert later not in mail.body_text
+
+
+def test_history_written_in_is_not_announced_but_a_late_worker_still_tells_the_news(db, office,
+                                                                                   clock):
+    def sent(code: str, happened=None) -> Request:
+        request = Request(organization_id=office["org"].id, site_id=office["site"].id,
+                          unit_id=office["units"]["HN"].id, status="received", code=code,
+                          form_version_id=office["forms"]["HN"].current_version.id,
+                          language="en", answers={"name": "Lan"}, due_at=at("2026-10-23 17:00"))
+        request.events.append(Event(kind="received", data={"channel": "web"}, created_at=happened))
+        db.session.add(request)
+        db.session.commit()
+        return request
+
+    now = clock("2026-10-19 09:00")
+    imported = sent("T0000IMP01", happened=at("2026-10-12 09:00"))  # a week-old event, written now
+    just_now = sent("T0000NOW01", happened=now)
+    submitted = sent("T0000NOW02")
+    clock("2026-10-21 09:00")  # the worker was down for two days
+    compose_pending()
+    told = {notice.request_id for notice in db.session.scalars(select(StaffNotice))}
+    assert told == {just_now.id, submitted.id}
+    assert imported.id not in told

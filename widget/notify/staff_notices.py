@@ -13,7 +13,7 @@ nor of what they did themselves.
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 from flask import current_app, render_template
 from flask_babel import get_locale, gettext as _
@@ -27,7 +27,7 @@ from widget.models import (Event, EventKind, Organization, OutboxChannel, Pendin
                            ScheduledNotice, StaffNotice, StaffNoticeChannel, StaffNoticeKind,
                            StaffNoticeSwitch, StaffUser, Unit)
 from widget.models.people import Role, staff_units
-from widget.models._types import utcnow
+from widget.models._types import as_utc, utcnow
 from widget.notify.compose import theme_colour
 from widget.notify.outbox import enqueue
 from widget.notify.schedule import RUNNING
@@ -50,9 +50,22 @@ DEADLINE_MARKS = {THREE_HOURS: "staff_deadline_3h", ONE_DAY: "staff_deadline_1d"
 MENTION = re.compile(r"(?:^|[\s(\[,;:])@\w", re.UNICODE)
 
 
+# An event written as having happened this long before its writing is history brought in (the
+# demo's seeded past, a request imported or migrated with its old events), not news: telling
+# staff of it now ("a new request arrived") would be false and would bury what is new. Every
+# change made here stamps its event with the moment it is written; and as this is judged when
+# the event is written, not when the worker composes, a worker that was down for days still
+# tells everything that happened meanwhile.
+HISTORY = timedelta(hours=1)
+
+
+def _is_news(event: Event) -> bool:
+    return event.created_at is None or as_utc(event.created_at) > utcnow() - HISTORY
+
+
 def _note_pending(session: Session, _context, _instances) -> None:
     for obj in list(session.new):
-        if (isinstance(obj, Event) and obj.kind in WATCHED
+        if (isinstance(obj, Event) and obj.kind in WATCHED and _is_news(obj)
                 and (obj.kind != EventKind.NOTE.value or MENTION.search(obj.note or ""))):
             session.add(PendingStaffNotice(event=obj))
 
