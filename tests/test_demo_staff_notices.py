@@ -4,6 +4,7 @@ handful of notices at most, none about a request already settled."""
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
@@ -11,6 +12,7 @@ from sqlalchemy import select
 from tests.test_admin import html_of, sign_in
 from widget.demo import load_demo_data
 from widget.models import StaffUser
+from widget.models._types import as_utc, utcnow
 from widget.notify import worker
 from widget.services.staff_notices import notices_for
 
@@ -30,6 +32,12 @@ def test_the_demo_history_does_not_flood_the_staff_notices(app, client, db, froz
         assert not [notice for notice in notices if notice.request.status in SETTLED], staff.email
         announced = [notice for notice in notices if notice.kind == "new_in_unit"]
         assert all(notice.request.status == "received" for notice in announced), staff.email
+
+    # The one notice the demo seeds on purpose: the person's reply, unread, dated as it happened.
+    replied = [notice for notice in notices_for(db.session.scalar(select(StaffUser).where(
+        StaffUser.email == "op.ht@demo.frontdesk"))).notices if notice.kind == "replied"]
+    assert len(replied) == 1 and replied[0].read_at is None
+    assert as_utc(replied[0].created_at) == utcnow() - timedelta(hours=4)
 
     operator = db.session.scalar(select(StaffUser).where(
         StaffUser.email == "op.xd@demo.frontdesk"))
