@@ -14,7 +14,7 @@ from tests.notices import compose_promised
 from tests.test_admin import audit_actions, html_of, sign_in
 from tests.test_api import call
 from tests.test_status_page import open_status
-from widget.models import Event, OutboxItem, Request
+from widget.models import Account, Event, InboxItem, OutboxItem, Request
 from widget.services import workflow
 from widget.services.api_clients import create_api_client
 
@@ -82,6 +82,23 @@ def test_the_persian_notice_carries_the_persian_version(client, db, office, pers
                                                         OutboxItem.channel == "email")).all()
     paused = [mail for mail in mails if PERSIAN in mail.body_text]
     assert paused and all(ORIGINAL not in mail.body_text for mail in mails)
+
+
+@pytest.mark.parametrize("action", ACTIONS)
+@pytest.mark.parametrize("box_language, shown, hidden", [("fa", PERSIAN, ORIGINAL),
+                                                         ("en", ORIGINAL, PERSIAN)])
+def test_the_account_box_shows_the_version_of_its_language_else_the_original(
+        client, db, office, persian, action, box_language, shown, hidden):
+    persian.account = Account(organization_id=office["org"].id, name="Lan",
+                              email="lan@example.org", password_hash="not used here",
+                              language=box_language)
+    db.session.commit()
+    sign_in(client, office["people"]["head"])
+    assert post_action(client, persian, action, ORIGINAL, PERSIAN).status_code == 302
+    compose_promised()
+    boxed = " ".join(item.body for item in db.session.scalars(select(InboxItem).where(
+        InboxItem.request_id == persian.id)))
+    assert shown in boxed and hidden not in boxed, boxed
 
 
 def test_hostile_text_is_shown_as_text(client, db, office, persian):

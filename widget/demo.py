@@ -10,7 +10,8 @@ from sqlalchemy import select
 from widget import codes
 from widget.extensions import db
 from widget.models import (Account, ApiClient, Event, Field, Form, FormGroup, FormVersion, Letter,
-                           Message, Organization, Request, Role, Site, StaffUser, Unit)
+                           Message, Organization, Request, Role, Site, StaffNotice,
+                           StaffNoticeKind, StaffUser, Unit)
 from widget.models._types import utcnow
 from widget.notify.compose import to_inbox
 from widget.passwords import hash_password
@@ -300,6 +301,7 @@ def _demo_requests(organization: Organization, site: Site, staff: dict[str, Staf
         select(Form).where(Form.organization_id == organization.id))}
     now = utcnow()
     letters: list[tuple[Request, Letter]] = []
+    replies: list[tuple[Request, Event, StaffUser]] = []
     for slug, status, days_ago, executor_key, extra in DEMO_REQUESTS:
         form = forms[slug]
         sent = now - timedelta(days=days_ago, hours=2)
@@ -354,9 +356,17 @@ def _demo_requests(organization: Organization, site: Site, staff: dict[str, Staf
             request.messages.append(Message(from_staff=False, created_at=now - timedelta(hours=4),
                                             body="Tôi đã gửi ảnh qua bưu điện."))
             request.events.append(Event(kind="staff_message", created_at=now - timedelta(hours=20)))
-            request.events.append(Event(kind="citizen_message", created_at=now - timedelta(hours=4)))
+            replied = Event(kind="citizen_message", created_at=now - timedelta(hours=4))
+            request.events.append(replied)
+            replies.append((request, replied, staff[executor_key]))
         db.session.add(request)
     db.session.flush()  # the letters' documents are files of requests with ids
+    # The seeded past tells staff nothing (staff_notices.HISTORY): the one unread notice a
+    # working morning would hold, the person's reply, is written here, dated as its event.
+    for request, replied, executor in replies:
+        db.session.add(StaffNotice(staff_user_id=executor.id, request_id=request.id,
+                                   event_id=replied.id, kind=StaffNoticeKind.REPLIED.value,
+                                   data={"actor": ""}, created_at=replied.created_at))
     for request, letter in letters:
         attach_document(request, letter, letter.created_at, configured_store(), [])
 

@@ -267,15 +267,25 @@ def channels_for(request: Request, key: str, only: set[str] | None = None) -> se
     return channels
 
 
-def event_values(request: Request, event: Event) -> dict[str, str]:
+# Not a placeholder's name (those are words): the staff note's versions by language.
+NOTES_KEPT = "_notes"
+
+
+def event_values(request: Request, event: Event) -> dict:
     """The placeholders an event adds to the common ones."""
     data = event.data or {}
-    # In the person's language where staff wrote it so: the notices are worded in it.
+    note = event.note or ""
+    values = {"note": note, "reason": note or request.refusal_reason or "",
+              "title": data.get("title", ""), "receipt": data.get("receipt_number", ""),
+              "item_number": data.get("item_number", "")}
     written = data.get("notes")
-    note = (written.get(request.language) if isinstance(written, dict) else None) or event.note
-    return {"note": note or "", "reason": note or request.refusal_reason or "",
-            "title": data.get("title", ""), "receipt": data.get("receipt_number", ""),
-            "item_number": data.get("item_number", "")}
+    if isinstance(written, dict) and note:
+        # The versions staff wrote by language, kept with the values: each notice is worded in
+        # one language (the e-mail in the request's, the account's box in its reader's) and
+        # takes the version of that language, else the note as written (_values).
+        values[NOTES_KEPT] = {language: text for language, text in written.items()
+                              if isinstance(language, str) and isinstance(text, str) and text}
+    return values
 
 
 def compose(request: Request, key: str, channel: str, extra: dict,
@@ -309,6 +319,10 @@ def concise_values(request: Request, extra: dict, state: RequestState) -> dict[s
 def _values(request: Request, language: str, extra: dict,
             state: RequestState | None = None) -> dict[str, str]:
     """Every placeholder's value for a notice about a request; call it reading as the person."""
+    extra = dict(extra)
+    notes = extra.pop(NOTES_KEPT, None) or {}
+    if notes.get(language):
+        extra["note"] = extra["reason"] = notes[language]
     return answer_values(request, language) | _common_values(
         request, language, state or RequestState.of(request)) | {
         name: format_day(value) if isinstance(value, date) else value

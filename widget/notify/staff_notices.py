@@ -13,7 +13,7 @@ nor of what they did themselves.
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 from flask import current_app, render_template
 from flask_babel import get_locale, gettext as _
@@ -22,12 +22,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from widget.extensions import db
-from widget.i18n import format_due, reading_as, text_direction
+from widget.i18n import format_due, format_moment, reading_as, text_direction
 from widget.models import (Event, EventKind, Organization, OutboxChannel, PendingStaffNotice, Request,
                            ScheduledNotice, StaffNotice, StaffNoticeChannel, StaffNoticeKind,
                            StaffNoticeSwitch, StaffUser, Unit)
 from widget.models.people import Role, staff_units
-from widget.models._types import utcnow
+from widget.models._types import as_utc, utcnow
 from widget.notify.compose import theme_colour
 from widget.notify.outbox import enqueue
 from widget.notify.schedule import RUNNING
@@ -50,9 +50,22 @@ DEADLINE_MARKS = {THREE_HOURS: "staff_deadline_3h", ONE_DAY: "staff_deadline_1d"
 MENTION = re.compile(r"(?:^|[\s(\[,;:])@\w", re.UNICODE)
 
 
+# An event written as having happened this long before its writing is history brought in (the
+# demo's seeded past, a request imported or migrated with its old events), not news: telling
+# staff of it now ("a new request arrived") would be false and would bury what is new. Every
+# change made here stamps its event with the moment it is written; and as this is judged when
+# the event is written, not when the worker composes, a worker that was down for days still
+# tells everything that happened meanwhile.
+HISTORY = timedelta(hours=1)
+
+
+def _is_news(event: Event) -> bool:
+    return event.created_at is None or as_utc(event.created_at) > utcnow() - HISTORY
+
+
 def _note_pending(session: Session, _context, _instances) -> None:
     for obj in list(session.new):
-        if (isinstance(obj, Event) and obj.kind in WATCHED
+        if (isinstance(obj, Event) and obj.kind in WATCHED and _is_news(obj)
                 and (obj.kind != EventKind.NOTE.value or MENTION.search(obj.note or ""))):
             session.add(PendingStaffNotice(event=obj))
 
@@ -135,17 +148,25 @@ def tell(staff: StaffUser, kind: str, request: Request, event: Event | None, dat
     """One notice to one staff member, on the channels they keep on, in the caller's transaction."""
     channels = switched_on(staff, kind)
     values = data | ({"actor": event.actor or ""} if event is not None else {})
+    # When it happened, not when the worker got round to it (as the person's notices): the
+    # list and the e-mail tell the event's moment; a deadline's notice is of now.
+    happened = event.created_at if event is not None else None
     if StaffNoticeChannel.BACK_OFFICE.value in channels:
         db.session.add(StaffNotice(staff_user_id=staff.id, request_id=request.id,
                                    event_id=event.id if event is not None else None,
-                                   kind=kind, data=values))
+                                   kind=kind, data=values, created_at=happened or utcnow()))
     if StaffNoticeChannel.EMAIL.value in channels:
         language = reader_language(staff)
         with reading_as(language, request.organization.timezone):
             subject, body = wording(kind, request, values)
+            if happened is not None:
+                body += "\n" + _("When it happened: %(when)s", when=format_moment(happened))
             text, html = _email(request, language, subject, body)
-        enqueue(request.organization_id, OutboxChannel.EMAIL, staff.email, text,
-                language=language, subject=subject, html_body=html)
+        item = enqueue(request.organization_id, OutboxChannel.EMAIL, staff.email, text,
+                       language=language, subject=subject, html_body=html)
+        if happened is not None:
+            # As the person's notices: the delivery report's moment, and due since then.
+            item.created_at = item.next_attempt_at = happened
 
 
 def reader_language(staff: StaffUser) -> str:
