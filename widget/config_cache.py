@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from widget.extensions import db
@@ -95,6 +95,9 @@ class Configuration:
 # half before and half after. The version is read again at the end, and the snapshot kept only
 # when it did not move meanwhile (a sequence lock); it is read again when it did.
 REBUILD_ATTEMPTS = 10
+# The configurations a session's current transaction was handed (checked against the version it
+# read), by organisation id: what a hook of the same transaction may read instead of the tables.
+_READ = "frontdesk.configurations_read"
 
 
 def _version(session: Session, organization_id: int) -> int | None:
@@ -112,8 +115,12 @@ class ConfigCache:
     def current(self, session: Session, organization_id: int, version: int) -> Configuration:
         """The organisation's configuration as of `version`, the config_version just read."""
         snapshot = self._snapshots.get(organization_id)
-        if snapshot is not None and snapshot.version == version:
-            return snapshot
+        if snapshot is None or snapshot.version != version:
+            snapshot = self._rebuilt(session, organization_id, version)
+        session.info.setdefault(_READ, {})[organization_id] = snapshot
+        return snapshot
+
+    def _rebuilt(self, session: Session, organization_id: int, version: int) -> Configuration:
         with self._rebuilding:
             snapshot = self._snapshots.get(organization_id)
             if snapshot is not None and snapshot.version == version:
@@ -130,6 +137,18 @@ class ConfigCache:
         """Drop every snapshot (tests; a database restored under a running process)."""
         with self._rebuilding:
             self._snapshots = {}
+
+
+def read_in_transaction(session: Session, organization_id: int) -> Configuration | None:
+    """The organisation's configuration as this session's transaction was handed it (by
+    site_and_configuration, configuration_of), or None: nothing more read for it."""
+    return session.info.get(_READ, {}).get(organization_id)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_read(session: Session, transaction) -> None:
+    if transaction.parent is None:  # committed or rolled back: the next one checks again
+        session.info.pop(_READ, None)
 
 
 def process_cache() -> ConfigCache:
