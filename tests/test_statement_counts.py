@@ -35,12 +35,12 @@ PASSWORD = "a long and private pass phrase"
 EXPECTED = {
     # The site with its configuration version (the rest of the configuration from the process's
     # cache, the search text's country too); INSERT request, event, the notices' promise, the
-    # staff notices' pending row; webhook subscribers; the change feed's position (3).
-    "send": 9,
-    "send_with_files": 10,  # and the file's INSERT
-    # The site and version; INSERT; the change feed's look at the request (a draft takes no
-    # position).
-    "draft_save": 3,
+    # staff notices' pending row; webhook subscribers; the change feed's position (2: a request
+    # this transaction inserted is neither read nor locked for it).
+    "send": 8,
+    "send_with_files": 9,  # and the file's INSERT
+    # The site and version; INSERT (a new draft takes no position: nothing more).
+    "draft_save": 2,
     # The site and version; the request with organisation, form, executor, unit; its events,
     # messages, letters and files (one UNION ALL). Fields and theme from the cache.
     "status_page": 3,

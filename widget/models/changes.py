@@ -32,6 +32,10 @@ from widget.extensions import db
 from widget.models.requests import Attachment, Event, Letter, Message, Request, RequestStatus
 
 _CHANGED = "frontdesk.changed_requests"
+# The requests this transaction inserted (their rows are its own, locked until it commits), and
+# whether a bulk UPDATE changed some (whose rows the session's objects may not tell).
+_INSERTED = "frontdesk.inserted_requests"
+_BULK = "frontdesk.bulk_changed_requests"
 # What belongs to one request: a new row of these changes the request as the API shows it.
 _PARTS = (Event, Message, Letter, Attachment)
 
@@ -48,12 +52,15 @@ class ChangeCounter(db.Model):
 def note_changed(session: Session, request_ids: Iterable[int]) -> None:
     """Requests changed by a bulk UPDATE, which the flush does not see: positioned at commit."""
     session.info.setdefault(_CHANGED, set()).update(request_ids)
+    session.info[_BULK] = True
 
 
 @event.listens_for(db.session, "after_flush")
 def _note_flushed_changes(session: Session, _context) -> None:
     changed = session.info.setdefault(_CHANGED, set())
     changed.update(row.id for row in chain(session.new, session.dirty) if isinstance(row, Request))
+    session.info.setdefault(_INSERTED, set()).update(
+        row.id for row in session.new if isinstance(row, Request))
     # A new event, message, letter or file; not a message marked read, which the API never shows.
     changed.update(row.request_id for row in session.new
                    if isinstance(row, _PARTS) and row.request_id is not None)
@@ -65,28 +72,50 @@ def _position_changes(session: Session) -> None:
         return  # a savepoint: the outer commit positions what it kept
     session.flush()  # every row written and locked before the counter is taken
     changed = session.info.pop(_CHANGED, None)
+    inserted = session.info.pop(_INSERTED, set())
+    bulk = session.info.pop(_BULK, False)
     if changed:
-        _give_positions(session, changed)
+        rows = None if bulk or not changed <= inserted else _inserted_rows(session, changed)
+        _give_positions(session, changed, rows)
 
 
 @event.listens_for(db.session, "after_transaction_end")
 def _forget_changes(session: Session, transaction) -> None:
     if transaction.parent is None:  # committed or rolled back: nothing is pending any more
-        session.info.pop(_CHANGED, None)
+        for key in (_CHANGED, _INSERTED, _BULK):
+            session.info.pop(key, None)
 
 
-def _give_positions(session: Session, request_ids: set[int]) -> None:
+def _inserted_rows(session: Session, request_ids: set[int]) -> list[tuple[int, int]] | None:
+    """(organisation id, id) of the sent ones among requests this transaction inserted, from the
+    session's own objects; None when one of them is not there whole (gone, expired)."""
+    rows = []
+    for request_id in request_ids:
+        request = session.identity_map.get(session.identity_key(Request, request_id))
+        state = request.__dict__ if request is not None else {}
+        if "status" not in state or "organization_id" not in state:
+            return None
+        if state["status"] != RequestStatus.DRAFT.value:
+            rows.append((state["organization_id"], request_id))
+    return sorted(rows)
+
+
+def _give_positions(session: Session, request_ids: set[int],
+                    rows: list[tuple[int, int]] | None = None) -> None:
     table = Request.__table__
-    # Locked in id order, before any counter (drafts are nobody's business yet: no position).
-    # FOR NO KEY UPDATE, the lock an UPDATE of the row takes: not FOR UPDATE, which would also
-    # wait for the key-share locks that other writers' new messages and events hold on the row
-    # while they wait for this transaction's own update of it (a deadlock).
-    rows = session.execute(
-        select(table.c.id, table.c.organization_id)
-        .where(table.c.id.in_(sorted(request_ids)), table.c.status != RequestStatus.DRAFT.value)
-        .order_by(table.c.organization_id, table.c.id).with_for_update(key_share=True)).all()
-    for organization_id, group in groupby(rows, key=lambda row: row.organization_id):
-        ids = [row.id for row in group]
+    if rows is None:
+        # Locked in id order, before any counter (drafts are nobody's business yet: no
+        # position). FOR NO KEY UPDATE, the lock an UPDATE of the row takes: not FOR UPDATE,
+        # which would also wait for the key-share locks that other writers' new messages and
+        # events hold on the row while they wait for this transaction's own update of it (a
+        # deadlock). Rows this transaction inserted need no lock, nor reading (_inserted_rows):
+        # no other transaction sees them before it commits.
+        rows = session.execute(
+            select(table.c.organization_id, table.c.id)
+            .where(table.c.id.in_(sorted(request_ids)), table.c.status != RequestStatus.DRAFT.value)
+            .order_by(table.c.organization_id, table.c.id).with_for_update(key_share=True)).all()
+    for organization_id, group in groupby(rows, key=lambda row: row[0]):
+        ids = [row[1] for row in group]
         last = session.scalar(_take(session, organization_id, len(ids)))
         for position, request_id in enumerate(ids, start=last - len(ids) + 1):
             # Not through the ORM: that would count as a change of the request's version, and
