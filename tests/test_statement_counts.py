@@ -35,10 +35,11 @@ PASSWORD = "a long and private pass phrase"
 EXPECTED = {
     # The site with its configuration version (the rest of the configuration from the process's
     # cache, the search text's country too); INSERT request, event, the notices' promise, the
-    # staff notices' pending row; webhook subscribers; the change feed's position (2: a request
-    # this transaction inserted is neither read nor locked for it).
-    "send": 8,
-    "send_with_files": 9,  # and the file's INSERT
+    # staff notices' pending row; the change feed's position (2: a request this transaction
+    # inserted is neither read nor locked for it). No look for webhook subscribers: the
+    # configuration says no system listens.
+    "send": 7,
+    "send_with_files": 8,  # and the file's INSERT
     # The site and version; INSERT (a new draft takes no position: nothing more).
     "draft_save": 2,
     # The site and version; the request with organisation, form, executor, unit; its events,

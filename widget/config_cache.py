@@ -30,8 +30,8 @@ from widget.extensions import db
 from widget.config_values import (EMPTY, FieldConfig, FormConfig, GroupConfig, HelpPageConfig,
                                   NoticeWording, OrganizationConfig, SiteConfig, ThemeConfig,
                                   VersionConfig, freeze)
-from widget.models import (Field, Form, FormGroup, FormVersion, HelpPage, NotificationRule,
-                           NotificationTemplate, Organization, Site, Theme)
+from widget.models import (ApiClient, Field, Form, FormGroup, FormVersion, HelpPage,
+                           NotificationRule, NotificationTemplate, Organization, Site, Theme)
 from widget.models.accounts import account_group_members
 from widget.models.forms import form_allowed_accounts, form_allowed_groups
 from widget.models.org import site_forms
@@ -59,6 +59,9 @@ class Configuration:
     help_pages: tuple[HelpPageConfig, ...]           # the published ones, in order
     notice_rules: Mapping[tuple[str, str], bool]     # (event key, channel) -> enabled
     notice_wordings: Mapping[tuple[str, str, str], NoticeWording]  # (key, channel, language)
+    # The connected systems with a webhook and a key not revoked: when none, a new request's
+    # webhooks need no look for subscribers (widget.notify.webhooks).
+    webhook_client_ids: frozenset[int] = frozenset()
 
     def shown_forms(self, site: SiteConfig) -> tuple[FormConfig, ...]:
         """The published forms the site shows (as catalogue._shown_on), with a version to fill."""
@@ -328,4 +331,7 @@ def load_configuration(session: Session, organization_id: int) -> Configuration:
         themes=MappingProxyType(themes),
         default_theme_id=next((theme.id for theme in themes.values() if theme.is_default), None),
         help_pages=help_pages, notice_rules=MappingProxyType(rules),
-        notice_wordings=MappingProxyType(wordings))
+        notice_wordings=MappingProxyType(wordings),
+        webhook_client_ids=frozenset(session.scalars(select(ApiClient.id).where(
+            ApiClient.organization_id == organization_id, ApiClient.revoked_at.is_(None),
+            ApiClient.webhook_url.is_not(None)))))
