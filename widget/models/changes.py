@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from itertools import chain, groupby
 
-from sqlalchemy import BigInteger, ForeignKey, event, select
+from sqlalchemy import BigInteger, ForeignKey, bindparam, event, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, Session, mapped_column
 from sqlalchemy.orm.attributes import set_committed_value
@@ -102,8 +102,8 @@ def _inserted_rows(session: Session, request_ids: set[int]) -> list[tuple[int, i
 
 def _give_positions(session: Session, request_ids: set[int],
                     rows: list[tuple[int, int]] | None = None) -> None:
-    table = Request.__table__
     if rows is None:
+        table = Request.__table__
         # Locked in id order, before any counter (drafts are nobody's business yet: no
         # position). FOR NO KEY UPDATE, the lock an UPDATE of the row takes: not FOR UPDATE,
         # which would also wait for the key-share locks that other writers' new messages and
@@ -116,23 +116,38 @@ def _give_positions(session: Session, request_ids: set[int],
             .order_by(table.c.organization_id, table.c.id).with_for_update(key_share=True)).all()
     for organization_id, group in groupby(rows, key=lambda row: row[0]):
         ids = [row[1] for row in group]
-        last = session.scalar(_take(session, organization_id, len(ids)))
+        last = session.scalar(_take(session), {"organization_id_": organization_id,
+                                                "count_": len(ids)})
         for position, request_id in enumerate(ids, start=last - len(ids) + 1):
-            # Not through the ORM: that would count as a change of the request's version, and
-            # updated_at keeps the moment of the change itself.
-            session.execute(table.update().where(table.c.id == request_id).values(
-                change_position=position, updated_at=table.c.updated_at))
+            session.execute(_SET_POSITION, {"request_id_": request_id, "position_": position})
             request = session.identity_map.get(session.identity_key(Request, request_id))
             if request is not None:
                 set_committed_value(request, "change_position", position)
 
 
-def _take(session: Session, organization_id: int, count: int):
-    """The statement that moves the organisation's counter on by `count` (made on first use) and
-    returns its new value."""
-    table = ChangeCounter.__table__
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    statement = dialect.insert(table).values(organization_id=organization_id, last_position=count)
-    return statement.on_conflict_do_update(
-        index_elements=[table.c.organization_id],
-        set_={"last_position": table.c.last_position + count}).returning(table.c.last_position)
+# Not through the ORM: that would count as a change of the request's version, and updated_at
+# keeps the moment of the change itself. Built once, as _take's statements: building a statement
+# and its cache key costs more than running it from the compiled cache.
+_SET_POSITION = (Request.__table__.update()
+                 .where(Request.__table__.c.id == bindparam("request_id_"))
+                 .values(change_position=bindparam("position_"),
+                         updated_at=Request.__table__.c.updated_at))
+_TAKE: dict[str, object] = {}
+
+
+def _take(session: Session):
+    """The statement that moves an organisation's counter on by `count_` (made on first use) and
+    returns its new value; its parameters: organization_id_, count_."""
+    name = "postgresql" if session.get_bind().dialect.name == "postgresql" else "sqlite"
+    statement = _TAKE.get(name)
+    if statement is None:
+        table = ChangeCounter.__table__
+        dialect = postgresql if name == "postgresql" else sqlite
+        count = bindparam("count_", type_=BigInteger)
+        statement = _TAKE[name] = dialect.insert(table).values(
+            organization_id=bindparam("organization_id_"), last_position=count
+        ).on_conflict_do_update(
+            index_elements=[table.c.organization_id],
+            set_={"last_position": table.c.last_position + count}
+        ).returning(table.c.last_position)
+    return statement
