@@ -139,3 +139,43 @@ def test_a_poller_following_the_cursor_sees_every_committed_change(app, office, 
     assert {request_id: versions[-1] for request_id, versions in committed.items()} == final
     assert all(len(versions) == 7 for versions in committed.values())
     assert seen == final
+
+
+def test_requests_written_in_one_transaction_take_the_next_positions(db, office, received):
+    """New sent requests take the organisation's next positions in id order, whether the commit
+    also changes a stored request or not; a draft takes none, nor a request a rolled-back
+    savepoint wrote."""
+    from widget import codes
+    from widget.models import RequestStatus
+
+    def new(status="received"):
+        request = Request(organization_id=office["org"].id, site_id=office["site"].id,
+                          unit_id=office["units"]["HN"].id,
+                          form_version_id=office["forms"]["HN"].versions[0].id, status=status,
+                          code=codes.generate() if status != "draft" else None, answers={},
+                          language="en")
+        _db.session.add(request)
+        return request
+
+    stored = received()
+    last = stored.change_position
+    draft, first, second = new(RequestStatus.DRAFT.value), new(), new()
+    _db.session.commit()
+    assert draft.change_position is None
+    assert (first.change_position, second.change_position) == (last + 1, last + 2)
+    kept = new()
+    savepoint = _db.session.begin_nested()
+    gone = new()
+    _db.session.flush()
+    savepoint.rollback()
+    assert gone not in _db.session
+    _db.session.commit()
+    assert kept.change_position == last + 3
+    stored.answers = {"name": "Lan Anh"}
+    also = new()
+    _db.session.commit()
+    assert sorted([stored.change_position, also.change_position]) == [last + 4, last + 5]
+    assert [row for row in _db.session.execute(select(Request.id, Request.change_position)
+            .where(Request.id.in_([draft.id, first.id, second.id, kept.id, also.id])))] == [
+        (draft.id, None), (first.id, last + 1), (second.id, last + 2), (kept.id, last + 3),
+        (also.id, also.change_position)]

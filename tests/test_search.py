@@ -16,7 +16,7 @@ from tests.test_admin import html_of, make, no_csrf, sign_in, store  # noqa: F40
 from tests.backoffice import clock, office  # noqa: F401
 from widget import codes, create_app
 from widget.extensions import db as _db
-from widget.models import Request
+from widget.models import Organization, Request, StaffUser
 from widget.services import workflow
 from widget.services.inbox import InboxQuery, View, _text_condition, filtered_requests
 
@@ -186,3 +186,26 @@ def test_postgresql_answers_the_search_from_the_trigram_index(office, make):
     plan = "\n".join(_db.session.scalars(text(f"EXPLAIN {compiled}")))
     _db.session.rollback()
     assert "ix_requests_search_text" in plan, plan
+
+
+def test_a_sent_form_reads_its_phone_number_in_the_organisations_country_as_it_is_now(
+        client, office):
+    """A local number written in a message is found in international form, read in the
+    organisation's country: the widget's search text takes it from the configuration the post
+    was checked with (no read of its own), a country changed since included."""
+    from tests.conftest import form_token, tracking_code
+    for country, typed, international in (("VN", "0912 345 678", "84912345678"),
+                                          ("GB", "07911 123456", "447911123456")):
+        _db.session.get(Organization, office["org"].id).country = country
+        _db.session.commit()
+        _db.session.expunge_all()  # as a new process's request: no organisation loaded
+        token = form_token(client.get("/w/test/en/f/form-hn").get_data(as_text=True))
+        response = client.post("/w/test/en/f/form-hn", headers={"Sec-Fetch-Site": "same-origin"},
+                               data={"form_token": token, "action": "send", "name": "Lan",
+                                     "message": typed}, content_type="multipart/form-data")
+        code = tracking_code(response.get_data(as_text=True))
+        assert response.status_code == 200 and code, country
+        request = _db.session.scalar(select(Request).where(Request.code == codes.normalize(code)))
+        assert international in request.search_text.split(), (country, request.search_text)
+        admin = _db.session.get(StaffUser, office["people"]["admin"].id)
+        assert request.id in found(admin, "+" + international)

@@ -264,3 +264,23 @@ def test_the_cabinet_lists_what_staff_wrote_shortened_between_words(client, db, 
     assert reason.startswith(shown[:-1]) and reason[len(shown) - 1] == " "  # cut between words
     page = client.get(f"/w/test/vi/account/requests/{request.id}").get_data(as_text=True)
     assert reason in page  # the request's own page has it whole
+
+
+def test_the_page_names_the_form_and_organisation_as_they_are_now(client, db, worked_on, office):
+    """The status page's form title, organisation name and executor rule come from the
+    configuration as it is at each lookup (the process's cache), not as first seen."""
+    from widget.models import Form, Organization
+    form_id, org_id = office["forms"]["HN"].id, office["org"].id
+    for title, name, show in (("Building permit", "Ward 1", True),
+                              ("Renovation permit", "Ward One", False)):
+        db.session.get(Form, form_id).titles = {"en": title}
+        organisation = db.session.get(Organization, org_id)
+        organisation.names, organisation.show_executor_name = {"en": name}, show
+        db.session.commit()
+        db.session.expunge_all()  # as another process's lookup: nothing loaded
+        html, _ = open_status(client, worked_on.code)
+        assert f"<bdi>{title}</bdi>" in html
+        # The header's name, and the staff's messages signed with it.
+        assert html.count(f"<bdi>{name}</bdi>") >= 2 and "<bdi>Ward 1</bdi>" not in html or show
+        assert ("Operator HN" in html) is show
+        assert ("A specialist of <bdi>Unit HN</bdi>" in html) is not show

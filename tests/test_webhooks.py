@@ -25,7 +25,8 @@ from widget.notify import worker
 from widget.notify.channels import Delivery, PermanentFailure, address_guard
 from widget.notify.channels.webhook import WebhookChannel
 from widget.services import messaging
-from widget.services.api_clients import WEBHOOK_EVENTS, create_api_client, revoke_api_client
+from widget.services.api_clients import (WEBHOOK_EVENTS, create_api_client, revoke_api_client,
+                                         set_webhook)
 from widget.services.staff import create_staff
 from widget.uploads import LocalFileStore, UploadLimits
 
@@ -571,3 +572,46 @@ def test_a_rotated_secret_is_accepted_among_several_signatures():
     header = f"t=1800000000,v1={'0' * 64},{good.split(',')[1]}"
     assert webhook_signature.verify(SECRET, header, BODY, now=1_800_000_000)
     assert not webhook_signature.verify("", good, BODY, now=1_800_000_000)
+
+
+def test_a_system_connected_switched_off_or_revoked_is_heard_from_the_next_submission(
+        app, db, client, office, receiver):
+    """The widget knows from the configuration it checks whether anyone listens at all: a
+    system connected, its webhook switched off, or its key revoked since the last submission
+    is heard on the very next one."""
+    admin = office["people"]["admin"]
+
+    def submit() -> int:
+        page = html_of(client.get("/w/test/en/f/form-hn"))
+        response = client.post("/w/test/en/f/form-hn",
+                               data={"form_token": form_token(page), "name": "Lan"})
+        assert response.status_code == 200
+        return len(webhooks(db))
+
+    assert submit() == 0  # nobody listens: the configuration this process keeps says so
+    crm = connect(office, receiver.url, ["received"])
+    assert submit() == 1
+    set_webhook(admin, crm.id, "", [])
+    assert submit() == 1
+    set_webhook(admin, crm.id, receiver.url, ["received"])
+    assert submit() == 2
+    revoke_api_client(admin, crm.id)
+    assert submit() == 2
+
+
+def test_a_key_in_use_leaves_the_configuration_version_alone(app, db, office, frozen_clock):
+    """A system's key noting when it was last used (once a minute) is no configuration change:
+    the widget's processes keep their cached configuration."""
+    from datetime import datetime, timedelta, timezone
+    from widget.models import Organization
+    from widget.services.api_clients import authenticate_key
+    _client, key = create_api_client(office["people"]["admin"], "CRM", [])
+    version = db.session.get(Organization, office["org"].id).config_version
+    start = datetime(2026, 10, 16, 3, 0, tzinfo=timezone.utc)
+    for minute in (0, 2, 4):
+        frozen_clock.move_to(start + timedelta(minutes=minute), tick=False)
+        client = authenticate_key(key)
+        assert client is not None and as_utc(client.last_used_at) == utcnow()
+    db.session.expire_all()
+    assert db.session.get(Organization, office["org"].id).config_version == version
+    assert as_utc(db.session.get(ApiClient, client.id).last_used_at) == start + timedelta(minutes=4)

@@ -23,15 +23,15 @@ from dataclasses import dataclass
 from types import MappingProxyType
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import bindparam, event, select
 from sqlalchemy.orm import Session
 
 from widget.extensions import db
 from widget.config_values import (EMPTY, FieldConfig, FormConfig, GroupConfig, HelpPageConfig,
                                   NoticeWording, OrganizationConfig, SiteConfig, ThemeConfig,
                                   VersionConfig, freeze)
-from widget.models import (Field, Form, FormGroup, FormVersion, HelpPage, NotificationRule,
-                           NotificationTemplate, Organization, Site, Theme)
+from widget.models import (ApiClient, Field, Form, FormGroup, FormVersion, HelpPage,
+                           NotificationRule, NotificationTemplate, Organization, Site, Theme)
 from widget.models.accounts import account_group_members
 from widget.models.forms import form_allowed_accounts, form_allowed_groups
 from widget.models.org import site_forms
@@ -59,6 +59,9 @@ class Configuration:
     help_pages: tuple[HelpPageConfig, ...]           # the published ones, in order
     notice_rules: Mapping[tuple[str, str], bool]     # (event key, channel) -> enabled
     notice_wordings: Mapping[tuple[str, str, str], NoticeWording]  # (key, channel, language)
+    # The connected systems with a webhook and a key not revoked: when none, a new request's
+    # webhooks need no look for subscribers (widget.notify.webhooks).
+    webhook_client_ids: frozenset[int] = frozenset()
 
     def shown_forms(self, site: SiteConfig) -> tuple[FormConfig, ...]:
         """The published forms the site shows (as catalogue._shown_on), with a version to fill."""
@@ -95,6 +98,9 @@ class Configuration:
 # half before and half after. The version is read again at the end, and the snapshot kept only
 # when it did not move meanwhile (a sequence lock); it is read again when it did.
 REBUILD_ATTEMPTS = 10
+# The configurations a session's current transaction was handed (checked against the version it
+# read), by organisation id: what a hook of the same transaction may read instead of the tables.
+_READ = "frontdesk.configurations_read"
 
 
 def _version(session: Session, organization_id: int) -> int | None:
@@ -112,8 +118,12 @@ class ConfigCache:
     def current(self, session: Session, organization_id: int, version: int) -> Configuration:
         """The organisation's configuration as of `version`, the config_version just read."""
         snapshot = self._snapshots.get(organization_id)
-        if snapshot is not None and snapshot.version == version:
-            return snapshot
+        if snapshot is None or snapshot.version != version:
+            snapshot = self._rebuilt(session, organization_id, version)
+        session.info.setdefault(_READ, {})[organization_id] = snapshot
+        return snapshot
+
+    def _rebuilt(self, session: Session, organization_id: int, version: int) -> Configuration:
         with self._rebuilding:
             snapshot = self._snapshots.get(organization_id)
             if snapshot is not None and snapshot.version == version:
@@ -132,9 +142,28 @@ class ConfigCache:
             self._snapshots = {}
 
 
+def read_in_transaction(session: Session, organization_id: int) -> Configuration | None:
+    """The organisation's configuration as this session's transaction was handed it (by
+    site_and_configuration, configuration_of), or None: nothing more read for it."""
+    return session.info.get(_READ, {}).get(organization_id)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_read(session: Session, transaction) -> None:
+    if transaction.parent is None:  # committed or rolled back: the next one checks again
+        session.info.pop(_READ, None)
+
+
 def process_cache() -> ConfigCache:
     """The running application's cache (made on first use)."""
     return current_app.extensions.setdefault("frontdesk.config_cache", ConfigCache())
+
+
+# Built once (every widget request runs it): building a statement and its cache key costs more
+# than running it from the compiled cache.
+_SITE_VERSION = (select(Organization.id, Organization.config_version)
+                 .join(Site, Site.organization_id == Organization.id)
+                 .where(Site.key == bindparam("key")))
 
 
 def site_and_configuration(key: str, session: Session | None = None
@@ -142,9 +171,7 @@ def site_and_configuration(key: str, session: Session | None = None
     """The site a widget URL names and its organisation's current configuration, for one
     statement when the cache is current: (None, None) when there is no such site."""
     session = session or db.session
-    row = session.execute(
-        select(Organization.id, Organization.config_version)
-        .join(Site, Site.organization_id == Organization.id).where(Site.key == key)).first()
+    row = session.execute(_SITE_VERSION, {"key": key}).first()
     if row is None:
         return None, None
     configuration = process_cache().current(session, row.id, row.config_version)
@@ -309,4 +336,7 @@ def load_configuration(session: Session, organization_id: int) -> Configuration:
         themes=MappingProxyType(themes),
         default_theme_id=next((theme.id for theme in themes.values() if theme.is_default), None),
         help_pages=help_pages, notice_rules=MappingProxyType(rules),
-        notice_wordings=MappingProxyType(wordings))
+        notice_wordings=MappingProxyType(wordings),
+        webhook_client_ids=frozenset(session.scalars(select(ApiClient.id).where(
+            ApiClient.organization_id == organization_id, ApiClient.revoked_at.is_(None),
+            ApiClient.webhook_url.is_not(None)))))

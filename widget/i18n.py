@@ -84,13 +84,36 @@ def text_direction(language: str) -> str:
     return "rtl" if language in RIGHT_TO_LEFT else "ltr"
 
 
+# What Babel wrote for a day, an hour and minute, or a zone's offset, by locale: the same
+# words every time, and Babel's formatting costs a page more than the rest of its dates.
+# Bounded: past the limit, new values are written out and not kept.
+_WRITTEN: dict[tuple, str] = {}
+WRITTEN_LIMIT = 20_000
+
+
+def _written(key: tuple, write) -> str:
+    text = _WRITTEN.get(key)
+    if text is None:
+        text = write()
+        if len(_WRITTEN) < WRITTEN_LIMIT:
+            _WRITTEN[key] = text
+    return text
+
+
 def format_day(day: date | None) -> str:
     """A date in the reader's locale; in Persian the Solar Hijri date first, then the Gregorian,
     both in Persian digits."""
     if day is None:
         return ""
+    language = str(get_locale())
+    if isinstance(day, datetime):  # Babel moves a moment to the reader's zone: not kept
+        return _day(day, language)
+    return _written(("day", day, language), lambda: _day(day, language))
+
+
+def _day(day: date, language: str) -> str:
     gregorian = format_date(day, format="long")
-    if str(get_locale()) == "fa":
+    if language == "fa":
         return local_digits(f"{_jalali(day)} ({gregorian})")
     return gregorian
 
@@ -101,7 +124,9 @@ def format_moment(moment: datetime | None) -> str:
     if moment is None:
         return ""
     local = to_user_timezone(as_utc(moment))
-    return f"{format_day(local.date())}, {local_digits(format_time(local, format='short'))}"
+    clock = _written(("time", local.hour, local.minute, str(get_locale())),
+                     lambda: local_digits(format_time(local, format="short")))
+    return f"{format_day(local.date())}, {clock}"
 
 
 def format_due(moment: datetime | None) -> str:
@@ -136,8 +161,11 @@ def organisation_zone(moment: datetime) -> dict[str, str | int]:
     own zone differs (their browser compares offsets: aliases such as Asia/Saigon agree):
     its offset as the reader's language writes it (GMT+07:00) and in minutes."""
     local = to_user_timezone(as_utc(moment))
-    return {"name": local_digits(get_timezone_gmt(local, width="long", locale=get_locale())),
-            "offset": int(local.utcoffset().total_seconds() // 60)}
+    offset = local.utcoffset()
+    locale = get_locale()
+    name = _written(("zone", offset, str(locale)), lambda: local_digits(
+        get_timezone_gmt(local, width="long", locale=locale)))
+    return {"name": name, "offset": int(offset.total_seconds() // 60)}
 
 
 def machine_moment(moment: datetime) -> str:

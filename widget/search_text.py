@@ -12,6 +12,7 @@ from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
 
 from widget import codes
+from widget.config_cache import read_in_transaction
 from widget.contacts import e164, phone_number
 from widget.extensions import db
 from widget.models import Organization, Request
@@ -77,7 +78,20 @@ def _refresh_changed(session: Session, _context, _instances) -> None:
         return
     with session.no_autoflush:
         for request in changed:
-            organisation = request.organization or (
-                session.get(Organization, request.organization_id)
-                if request.organization_id else None)
-            refresh(request, organisation.country if organisation else "VN")
+            refresh(request, _country(session, request))
+
+
+def _country(session: Session, request: Request) -> str:
+    """The country that reads the request's local phone numbers: its organisation's, from what
+    this transaction holds already (the loaded organisation, or the configuration the request's
+    site was checked with) before reading the organisation."""
+    organisation = request.__dict__.get("organization")  # loaded, or set: no lazy load here
+    if organisation is None and request.organization_id is not None:
+        key = session.identity_key(Organization, request.organization_id)
+        organisation = session.identity_map.get(key)  # maybe changed in this transaction
+        if organisation is None:
+            configuration = read_in_transaction(session, request.organization_id)
+            if configuration is not None:
+                return configuration.organization.country
+            organisation = session.get(Organization, request.organization_id)
+    return organisation.country if organisation else "VN"

@@ -34,10 +34,11 @@ CONFIG_TABLES = frozenset({
     "form_groups", "forms", "form_versions", "fields", "form_allowed_accounts",
     "form_allowed_groups", "account_groups", "account_group_members",
     "notification_rules", "notification_templates", "form_reminders", "letter_templates",
+    "api_clients",  # whether a new request has any webhook subscriber to look for
 })
 # What people and staff write while working: never moves the version.
 DATA_TABLES = frozenset({
-    "accounts", "account_sessions", "api_clients", "attachments", "audit_entries",
+    "accounts", "account_sessions", "attachments", "audit_entries",
     "change_counters", "code_recoveries", "delivery_attempts", "detail_changes", "events",
     "form_proposals", "idempotency_records", "inbox_items", "journal_counters", "letters",
     "messages", "one_time_codes", "outbox", "requests", "scheduled_notices", "staff_sessions",

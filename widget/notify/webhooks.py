@@ -13,6 +13,7 @@ from datetime import datetime
 from sqlalchemy import select
 
 from widget import codes
+from widget.config_cache import read_in_transaction
 from widget.extensions import db
 from widget.models import ApiClient, Event, OutboxChannel, OutboxItem, Request, Unit
 from widget.models._types import as_utc, utcnow
@@ -32,6 +33,11 @@ def _moment(value: datetime | None) -> str | None:
 
 def subscribers(request: Request) -> list[ApiClient]:
     """The organisation's active systems with a webhook that may see this request."""
+    configuration = read_in_transaction(db.session, request.organization_id)
+    if configuration is not None and not configuration.webhook_client_ids:
+        # The configuration this transaction was checked with has no system listening (a
+        # system connected since commits a new config_version: the next request reads it).
+        return []
     clients = db.session.scalars(select(ApiClient).where(
         ApiClient.organization_id == request.organization_id, ApiClient.revoked_at.is_(None),
         ApiClient.webhook_url.is_not(None)).order_by(ApiClient.id))

@@ -267,9 +267,11 @@ def render_status(req, lang, notice=None, reply_error=None, reply_text="", statu
     g.private_page = True
     page = status_page(req)
     shown = g.config.form_version(req.form_version_id)
+    # The organisation and the form from the configuration cache: the lookup reads neither.
+    form = shown and next((form for form in g.config.forms if form.id == shown.form_id), None)
     return render_template(
-        "public/status.html", req=req, page=page,
-        rows=answer_rows(req, lang, page.files, shown and shown.fields),
+        "public/status.html", req=req, page=page, status_organization=g.site.organization,
+        status_form=form, rows=answer_rows(req, lang, page.files, shown and shown.fields),
         access=issue_status_token(current_app.secret_key, req.id), notice=notice,
         reply_error=reply_error, reply_text=reply_text), status
 

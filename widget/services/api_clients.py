@@ -15,7 +15,8 @@ from datetime import timedelta
 from urllib.parse import urlsplit
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import select, update
+from sqlalchemy.orm.attributes import set_committed_value
 
 from widget.config import setting
 from widget.extensions import db
@@ -162,6 +163,12 @@ def authenticate_key(key: str) -> ApiClient | None:
     now = utcnow()
     # At most one write a minute per key: enough to show "last used" to administrators.
     if client.last_used_at is None or now - as_utc(client.last_used_at) > timedelta(minutes=1):
-        client.last_used_at = now
+        # On the connection, not the unit of work: api_clients is configuration (it tells the
+        # widget whether anyone listens to webhooks), but when a key was last used is not, and
+        # must not empty every process's configuration cache once a minute.
+        table = ApiClient.__table__
+        db.session.connection().execute(
+            update(table).where(table.c.id == client.id).values(last_used_at=now))
+        set_committed_value(client, "last_used_at", now)
         db.session.commit()
     return client
