@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 
 from flask_babel import format_decimal, lazy_gettext as _l
 from flask_babel import gettext as _
@@ -152,9 +153,10 @@ def qr_svg(url: str) -> str:
 
 def file_size(size: int) -> str:
     """An attached file's size for people, in the page's language: "240 KB", "3.5 MB"."""
+    # Numbers, not texts: the translation domain writes them in the page's digits.
     if size < 1024 * 1024:
-        return _("%(size)s KB", size=format_decimal(max(1, round(size / 1024))))
-    return _("%(size)s MB", size=format_decimal(round(size / (1024 * 1024), 1)))
+        return _("%(size)s KB", size=max(1, round(size / 1024)))
+    return _("%(size)s MB", size=Decimal(str(round(size / (1024 * 1024), 1))))
 
 
 def display_code(code: str | None) -> str:
