@@ -11,21 +11,12 @@ from sqlalchemy import func, select
 
 from tests.conftest import form_token
 from tests.test_widget_routes import PDF, RESUME_RE, count_requests, good_answers, open_form, post_form
+# The site and the form with every field type, as the widget's route tests have them.
+from tests.test_widget_routes import form, site  # noqa: F401 - fixtures
 from widget.models import Attachment, Request
 from widget.models._types import utcnow
 
 LANGUAGES = ("en", "vi", "fa", "ru")
-
-
-@pytest.fixture
-def site(create_site):
-    return create_site()
-
-
-@pytest.fixture
-def form(site, create_form):
-    from tests.test_widget_routes import ALL_TYPES
-    return create_form(site, slug="everything", fields=ALL_TYPES, processing_days=5)
 
 
 def attachments(db) -> list[Attachment]:
