@@ -11,14 +11,14 @@ import io
 from contextlib import contextmanager
 
 import pytest
-from sqlalchemy import event
+from sqlalchemy import event, func, select
 
 from tests import backoffice
 from tests.conftest import form_token, tracking_code
 from tests.template_loads import no_lazy_loads_in
 from widget import codes
 from widget.extensions import db as _db
-from widget.models import Account
+from widget.models import Account, InboxItem, Request
 from widget.models._types import utcnow
 from widget.passwords import hash_password
 from widget.services import messaging, workflow
@@ -174,3 +174,35 @@ def test_a_cabinet_view(client, db, office, worked_on):
     html = response.get_data(as_text=True)
     assert response.status_code == 200 and "decision.pdf" in html
     assert_count("cabinet_view", seen)
+
+
+def test_the_notification_box_reads_the_same_for_two_notices_as_for_twelve(client, db, office,
+                                                                           received):
+    """Each notice is worded again in the page's language, about requests of two units: from
+    the cached configuration and rows loaded together, never more statements per notice."""
+    from widget.notify.compose import to_inbox
+
+    account = Account(organization_id=office["org"].id, name="Lan", email="lan@example.org",
+                      password_hash=hash_password(PASSWORD), email_verified_at=utcnow(),
+                      language="vi")
+    db.session.add(account)
+    db.session.commit()
+    signed_in = client.post("/w/test/en/account/signin",
+                            data={"contact": "lan@example.org", "password": PASSWORD}, headers=H)
+    assert signed_in.status_code == 303
+    counts = {}
+    for total in (2, 12):
+        while db.session.scalar(select(func.count(InboxItem.id))) < total:
+            made = db.session.scalar(select(func.count(InboxItem.id)))
+            request = received(unit=("HN", "XD")[made % 2], answers={"name": "Lan"})
+            request.account_id = account.id
+            db.session.commit()
+            to_inbox(request, "paused.supplement", {"note": "Bring the deed."})
+            db.session.commit()
+        client.get("/w/test/en/account/notifications")  # marks them read: the same work after
+        with statements() as seen:
+            response = client.get("/w/test/en/account/notifications")
+        assert response.status_code == 200
+        assert response.get_data(as_text=True).count("Bring the deed.") == total
+        counts[total] = seen
+    assert len(counts[12]) == len(counts[2]), "\n".join(counts[12])

@@ -19,6 +19,7 @@ from sqlalchemy import select
 from widget import codes
 from widget.answer_text import answer_text
 from widget.contacts import parse_contact
+from widget.config_cache import read_in_transaction
 from widget.extensions import db
 from widget.i18n import format_day, format_due, reading_as, text_direction
 from widget.models import (Event, FieldType, FormReminder, InboxItem, NoticePromise,
@@ -333,10 +334,16 @@ def worded(organization: Organization, key: str, channel: str, language: str,
            values: dict[str, str]) -> tuple[str, str]:
     """(subject, body) of a notice in the organisation's wording, or the default; call it
     reading as the recipient."""
-    wording = db.session.scalar(select(NotificationTemplate).where(
-        NotificationTemplate.organization_id == organization.id,
-        NotificationTemplate.event_key == key, NotificationTemplate.channel == channel,
-        NotificationTemplate.language == language))
+    # A widget page (the notification box words every notice again) has the organisation's
+    # checked configuration at hand: no statement per notice. The worker reads the table.
+    configuration = read_in_transaction(db.session, organization.id)
+    if configuration is not None:
+        wording = configuration.notice_wordings.get((key, channel, language))
+    else:
+        wording = db.session.scalar(select(NotificationTemplate).where(
+            NotificationTemplate.organization_id == organization.id,
+            NotificationTemplate.event_key == key, NotificationTemplate.channel == channel,
+            NotificationTemplate.language == language))
     notice = NOTICES[key]
     subject_text, body_text = str(notice.subject), str(notice.body)
     if wording is not None:

@@ -7,13 +7,14 @@ from dataclasses import dataclass, field
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
+from sqlalchemy.orm import selectinload
 
 from widget import codes
 from widget.contacts import parse_contact
 from widget.excerpt import excerpt
 from widget.extensions import db
 from widget.models import (REGISTERED_DETAILS, Account, ChangeStatus, CodePurpose, DetailChange,
-                           InboxItem, OneTimeCode, Request, RequestStatus, Site)
+                           FormVersion, InboxItem, OneTimeCode, Request, RequestStatus, Site)
 from widget.models._types import utcnow
 from widget.models.changes import note_changed
 from widget.notify.compose import contacts
@@ -119,9 +120,14 @@ def unread_count(account: Account) -> int:
 
 
 def inbox(account: Account) -> list[InboxItem]:
-    """The newest notices in the box."""
-    return db.session.scalars(select(InboxItem).where(InboxItem.account_id == account.id)
-                              .order_by(InboxItem.id.desc()).limit(INBOX_PAGE)).all()
+    """The newest notices in the box, with what wording them in the page's language reads of
+    their requests (organisation, form, fields) loaded together, not once per notice."""
+    version = selectinload(InboxItem.request).selectinload(Request.form_version)
+    return db.session.scalars(
+        select(InboxItem).where(InboxItem.account_id == account.id)
+        .options(selectinload(InboxItem.request).selectinload(Request.organization),
+                 version.selectinload(FormVersion.fields), version.selectinload(FormVersion.form))
+        .order_by(InboxItem.id.desc()).limit(INBOX_PAGE)).all()
 
 
 def mark_read(account: Account, item_id: int | None = None, request_id: int | None = None) -> int:
