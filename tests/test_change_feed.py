@@ -176,6 +176,7 @@ def test_requests_written_in_one_transaction_take_the_next_positions(db, office,
     _db.session.commit()
     assert sorted([stored.change_position, also.change_position]) == [last + 4, last + 5]
     assert [row for row in _db.session.execute(select(Request.id, Request.change_position)
-            .where(Request.id.in_([draft.id, first.id, second.id, kept.id, also.id])))] == [
+            .where(Request.id.in_([draft.id, first.id, second.id, kept.id, also.id]))
+            .order_by(Request.id))] == [  # PostgreSQL returns an unordered IN in any order
         (draft.id, None), (first.id, last + 1), (second.id, last + 2), (kept.id, last + 3),
         (also.id, also.change_position)]
