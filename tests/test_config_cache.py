@@ -507,3 +507,31 @@ def test_a_warm_cache_reads_configuration_once_per_page_submission_and_lookup(
     # until the worker composes them.
     assert len(submission.reading_configuration()) <= 6, submission.reading_configuration()
     assert len(submission.sent) <= 13, submission.sent
+
+
+def test_a_snapshot_torn_by_changes_is_never_used_however_often_it_tears(client, app, site,
+                                                                          monkeypatch):
+    """Every read of the configuration sees a change committed half-way (the version moved by
+    the end), a dozen times in a row: the widget waits for a whole one; if it never comes, the
+    page says "try again" (503), never shows a torn configuration."""
+    import dataclasses
+
+    from widget import config_cache
+
+    real = config_cache.load_configuration
+    reads = []
+
+    def tearing(session, organization_id, tears=12):
+        reads.append(organization_id)
+        snapshot = real(session, organization_id)
+        return dataclasses.replace(snapshot, version=-len(reads)) if len(reads) <= tears else snapshot
+    monkeypatch.setattr(config_cache, "load_configuration", tearing)
+    monkeypatch.setattr(config_cache, "MAX_PAUSE", 0)
+    with app.app_context():
+        config_cache.process_cache().forget()
+        cached_site, configuration = site_and_configuration("test")
+        assert configuration.version >= 0 and len(reads) == 13
+        config_cache.process_cache().forget()
+    monkeypatch.setattr(config_cache, "load_configuration",
+                        lambda session, organization_id: tearing(session, organization_id, 10**6))
+    assert client.get("/w/test/en/").status_code == 503

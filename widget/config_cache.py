@@ -18,6 +18,7 @@ One cache per application (app.extensions), so a test's new app never sees an ea
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -25,6 +26,7 @@ from types import MappingProxyType
 from flask import current_app
 from sqlalchemy import bindparam, event, select
 from sqlalchemy.orm import Session
+from werkzeug.exceptions import ServiceUnavailable
 
 from widget.extensions import db
 from widget.config_values import (EMPTY, FieldConfig, FormConfig, GroupConfig, HelpPageConfig,
@@ -97,7 +99,8 @@ class Configuration:
 # READ COMMITTED on PostgreSQL): a change committed between two of them would tear the snapshot,
 # half before and half after. The version is read again at the end, and the snapshot kept only
 # when it did not move meanwhile (a sequence lock); it is read again when it did.
-REBUILD_ATTEMPTS = 10
+REBUILD_ATTEMPTS = 200
+MAX_PAUSE = 0.02  # seconds: about four seconds in all before giving up
 # The configurations a session's current transaction was handed (checked against the version it
 # read), by organisation id: what a hook of the same transaction may read instead of the tables.
 _READ = "frontdesk.configurations_read"
@@ -106,6 +109,11 @@ _READ = "frontdesk.configurations_read"
 def _version(session: Session, organization_id: int) -> int | None:
     return session.scalar(select(Organization.config_version)
                           .where(Organization.id == organization_id))
+
+
+class ConfigurationChanging(ServiceUnavailable):
+    """The configuration changed under every attempt to read it whole, for seconds on end: the
+    request is answered 503 (try again), never served from a torn snapshot."""
 
 
 class ConfigCache:
@@ -128,13 +136,17 @@ class ConfigCache:
             snapshot = self._snapshots.get(organization_id)
             if snapshot is not None and snapshot.version == version:
                 return snapshot  # another thread rebuilt it while this one waited
-            for _attempt in range(REBUILD_ATTEMPTS):
+            for attempt in range(REBUILD_ATTEMPTS):
                 snapshot = load_configuration(session, organization_id)
                 if _version(session, organization_id) == snapshot.version:
                     # Nothing was committed while it was read: not torn, and kept.
                     self._snapshots[organization_id] = snapshot
                     return snapshot
-            return snapshot  # changing all the time: used for this request, not kept
+                # A change was committed meanwhile (each statement may see a newer commit): a
+                # torn snapshot is never used, so read again, after a pause that grows, so that
+                # a run of changes (an import, a script) gets through first.
+                time.sleep(min(MAX_PAUSE, 0.001 * attempt))
+            raise ConfigurationChanging(organization_id)
 
     def forget(self) -> None:
         """Drop every snapshot (tests; a database restored under a running process)."""
