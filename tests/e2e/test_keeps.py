@@ -96,3 +96,47 @@ def test_set_language_on_a_page_without_a_form_still_switches(phone, host_url):
     expect(widget.locator("h1")).to_have_text(re.compile(r"[\u0400-\u04FF]"))
     # It stayed on the page the person was on, in the new language.
     expect(widget.locator("form.code-form, input[name=code]").first).to_be_visible()
+
+
+# The host may call setLanguage() at any moment: while a page of the frame is on its way, just
+# loaded, or not yet greeted. Each moment must end on the page the person went to, in the new
+# language (CI once caught the frame reloaded at its first page when the call came between the
+# page's load and its answer to the loader's greeting).
+@pytest.mark.parametrize("after_ms", [0, 15, 60, 150, 400])
+def test_set_language_at_any_moment_of_a_navigation_ends_on_that_page(phone, host_url, after_ms):
+    widget = open_host(phone, host_url)
+    widget.get_by_role("link", name="Track a request").click(no_wait_after=True)
+    phone.wait_for_timeout(after_ms)
+    phone.evaluate("Frontdesk.setLanguage('ru')")
+    expect(widget.locator("html")).to_have_attribute("lang", "ru")
+    expect(widget.locator("input[name=code]")).to_be_visible()
+    expect(widget.locator("h1")).not_to_have_text("Track a request")
+
+
+@pytest.mark.parametrize("after_ms", [0, 40])
+def test_set_language_while_a_form_is_sending_never_cuts_the_send_short(
+        phone, host_url, live_app, sample_pdf, after_ms):
+    tag = marker()
+    widget = start_birth_registration(phone, host_url, tag, sample_pdf)
+    widget.locator("#f-birth_date").fill("2024-05-01")
+    widget.locator("#f-sex-1").check()
+    widget.locator("#f-phone").fill("0912345678")
+    widget.locator("button[value=send]").click(no_wait_after=True)
+    phone.wait_for_timeout(after_ms)
+    phone.evaluate("Frontdesk.setLanguage('vi')")
+    # The receipt arrives, then switches to Vietnamese; the request was sent once, with its file.
+    expect(widget.locator("html")).to_have_attribute("lang", "vi")
+    expect(widget.locator("strong.tracking-code")).to_have_text(CODE_RE)
+    rows = live_app.requests_with("child_name", tag)
+    assert len(rows) == 1 and rows[0]["attachments"] == [sample_pdf.name]
+
+
+def test_enter_in_a_field_sends_the_form_and_never_switches_its_language(phone, host_url):
+    # The header's language buttons belong to the form (they post it, keeping what was typed);
+    # Enter must still do what the form's own main button does, in the page's language.
+    widget = open_host(phone, host_url, lang="vi", form="birth-registration")
+    widget.locator("#f-child_name").fill("Minh An")
+    widget.locator("#f-child_name").press("Enter")
+    expect(widget.locator("#error-summary")).to_be_visible()
+    expect(widget.locator("html")).to_have_attribute("lang", "vi")
+    expect(widget.locator("#f-child_name")).to_have_value("Minh An")

@@ -161,11 +161,13 @@ def form_post(lang, slug):
         return render_closed(form)
     if result.outcome in (Outcome.SENT, Outcome.REPLAYED):
         shown = form.version(result.request.form_version_id)
+        # The host page hears of a send once, not again when the receipt changes language.
         return render_template("public/receipt.html", req=result.request,
                                rows=answer_rows(result.request, lang, fields=shown and shown.fields),
                                receipt_organization=g.site.organization, receipt_form=form,
                                qr=qr_svg(_status_url(lang) + "#" + result.request.code),
-                               host_event="submitted")
+                               token=form_token, host_event=None
+                               if submission.action is Action.LANGUAGE else "submitted")
     if result.outcome is Outcome.DRAFT_SAVED:
         return render_form(form, form.version(result.request.form_version_id)
                            or result.request.form_version, values, draft=result.request,
@@ -199,15 +201,37 @@ def _action(posted: str | None) -> Action:
 @bp.route("/<lang>/track", methods=["GET", "POST"])
 @limiter.limit(lambda: setting("RATE_LIMIT_LOOKUP"), methods=["POST"], deduct_when=failed_lookup)
 def track(lang):
-    """Status by code; the code comes by POST only (the QR code's fragment is posted by JS)."""
+    """Status by code; the code comes by POST only (the QR code's fragment is posted by JS).
+    A status page switching language posts its token instead; a code page, its typed code."""
+    if request.method == "POST" and "access" in request.form:
+        return _status_by_token(lang)
     form = CodeForm()
-    if request.method == "GET" or not form.validate():
+    if request.method == "GET" or _language_switch() or not form.validate():
         return render_template("public/track.html", form=form), _asked_for(form)
     lookup = find_request(g.site, form.code.data)
     if lookup.problem:
         return render_template("public/track.html", form=form, problem=lookup.problem.value,
                                ), 404 if lookup.problem is LookupProblem.NOT_FOUND else 422
     return render_status(lookup.request, lang)
+
+
+def _language_switch() -> bool:
+    """A code page posted by its language switch: shown again with the code, nothing looked up."""
+    return request.form.get("action") == "language"
+
+
+def _status_by_token(lang):
+    """The status page again (another language) from the token the page carried."""
+    req = _status_request(_status_access())
+    if req is None:
+        return _status_expired()
+    return render_status(req, lang)
+
+
+def _status_expired():
+    """A status page's token too old (or forged): the code is asked again."""
+    return render_template("public/track.html", form=CodeForm(formdata=None),
+                           problem="expired"), 400
 
 
 def _asked_for(form) -> int:
@@ -237,8 +261,7 @@ def track_reply(lang):
     access = _status_access()
     req = _status_request(access)
     if req is None:
-        return render_template("public/track.html", form=CodeForm(formdata=None),
-                               problem="expired"), 400
+        return _status_expired()
     try:
         send_citizen_message(req, request.form.get("body", ""), _incoming_files(),
                              form_limits(req.organization, req.form_version.form),
@@ -282,11 +305,16 @@ def _incoming_files() -> list[IncomingFile]:
 
 
 @bp.route("/<lang>/recover", methods=["GET", "POST"])
-@limiter.limit(lambda: setting("RATE_LIMIT_LOOKUP"), methods=["POST"])
+@limiter.limit(lambda: setting("RATE_LIMIT_LOOKUP"), methods=["POST"],
+               deduct_when=lambda _response: not _language_switch())
 def recover(lang):
     """Lost codes: they go to the e-mail address or phone number given with the requests. The
-    page says the same whether that contact is known or not."""
+    page says the same whether that contact is known or not. Its language switch sends nothing:
+    the page again, with what was typed or what it said."""
     form = ContactForm()
+    if request.method == "POST" and _language_switch():
+        return render_template("public/recover.html", form=form,
+                               asked=request.form.get("asked") == "1")
     if request.method == "POST":
         try:
             ask_for_codes(g.site, form.contact.data or "", lang, current_app.secret_key,
@@ -303,7 +331,7 @@ def recover(lang):
 def resume(lang):
     """Reopen a saved draft by its resume code."""
     form = CodeForm()
-    if request.method == "GET" or not form.validate():
+    if request.method == "GET" or _language_switch() or not form.validate():
         return render_template("public/resume.html", form=form), _asked_for(form)
     lookup = find_draft(g.site, form.code.data, setting("DRAFT_MAX_AGE_DAYS"))
     if lookup.problem:
@@ -330,7 +358,10 @@ def render_form(form, version, values, draft=None, errors=None, notice=None, tok
     return render_template(
         "public/form.html", form=form, version=version, values=values, draft=draft,
         errors=errors or {}, notice=notice, token=token, host_event=host_event,
-        language_form_slug=form.slug, code_sent_to=code_sent_to,
+        # Another language posts the form: what was typed and attached stays (same token).
+        language_switch={"form": "request-form", "endpoint": "public.form_post",
+                         "args": {"slug": form.slug}},
+        code_sent_to=code_sent_to,
         upload_limits=form_limits(g.site.organization, form), help_pages=g.config.help_pages,
     ), status
 

@@ -42,16 +42,32 @@
   function switchLanguage(lang) {
     var target = document.querySelector(".languages [data-language='" + String(lang).replace(/[^a-z-]/g, "") + "']");
     if (!target) { return false; }
-    if (target.tagName === "A") { window.location.href = target.href; } else { target.click(); }
+    if (target.tagName === "A") { leave(); window.location.href = target.href; } else { target.click(); }
     return true;
   }
+
+  // A link followed inside the frame: until the next page arrives, a language switch here would
+  // take the person back to this page. (Forms on their way are marked data-sending.)
+  var leaving = 0;
+  function leave() {
+    clearTimeout(leaving);
+    leaving = setTimeout(function () { leaving = 0; }, 10000);  // a link that led nowhere
+  }
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest && event.target.closest("a[href]");
+    if (link && !event.defaultPrevented && event.button === 0 && !link.target &&
+        !link.hasAttribute("download") && link.getAttribute("href").charAt(0) !== "#" &&
+        !(event.ctrlKey || event.metaKey || event.shiftKey || event.altKey)) { leave(); }
+  });
 
   // The loader greets every page it frames; answer only a known origin and our own parent.
   window.addEventListener("message", function (event) {
     var data = event.data || {};
     if (event.source !== window.parent || allowed.indexOf(event.origin) < 0) { return; }
     if (data.frontdesk === "language" && event.origin === hostOrigin) {
-      if (switchLanguage(data.lang)) { tell({ type: "language" }); }
+      // A page on its way (a send, a link followed, a switch already posting) is never cut short.
+      if (leaving || document.querySelector("form[data-sending]")) { tell({ type: "busy" }); }
+      else if (switchLanguage(data.lang)) { tell({ type: "language" }); }
       return;
     }
     if (data.frontdesk !== "hello") { return; }

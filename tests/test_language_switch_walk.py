@@ -1,0 +1,203 @@
+"""Every widget page a person can be on switches language to the SAME page, keeping what it
+holds: the receipt its code (and no second request is sent), a status page its request, a page
+with errors or a saved draft what was typed, a code page the typed code, the lost-code page what
+it said (and nothing is sent again).
+
+The walk follows each page's own language switch the way a browser does (a link is followed; a
+button posts its form, hidden fields and typed values included, to the button's formaction), so
+a page added later with a switch that leads elsewhere fails here. A page reached by a post whose
+switch was a plain link once took the person from their receipt to an empty form."""
+from __future__ import annotations
+
+import io
+import re
+from html.parser import HTMLParser
+
+import pytest
+from sqlalchemy import func, select
+from flask_babel import force_locale
+from flask_babel import gettext as _
+
+from tests.conftest import tracking_code
+from tests.test_widget_routes import PDF, count_requests, good_answers, open_form, post_form
+from tests.test_widget_routes import form, site  # noqa: F401 - fixtures
+from widget.models import CodeRecovery, Message, OutboxItem
+
+TARGETS = ("vi", "fa", "ru")
+TYPED_NAME = "Lan Walk"
+
+
+class Page(HTMLParser):
+    """What a language switch needs from a page: its forms' fields, the language nav, <h1>."""
+
+    def __init__(self, html: str):
+        super().__init__(convert_charrefs=True)
+        self.lang = ""
+        self.forms: dict[str, dict] = {}  # id -> {"fields": [(name, value)], "action": str}
+        self.switches: dict[str, dict] = {}  # language -> the link or button
+        self.h1 = ""
+        self._form = None
+        self._in_h1 = False
+        self._textarea = None
+        self._select = None
+        self.feed(html)
+
+    def handle_starttag(self, tag, attrs):
+        a = {key: value or "" for key, value in attrs}
+        if tag == "html":
+            self.lang = a.get("lang", "")
+        elif tag == "h1":
+            self._in_h1 = True
+        elif tag == "form":
+            self._form = self.forms.setdefault(a.get("id") or f"#{len(self.forms)}",
+                                               {"fields": [], "action": a.get("action", "")})
+        elif tag == "input" and self._form is not None and a.get("name"):
+            kind = a.get("type", "text")
+            if kind in ("checkbox", "radio") and "checked" not in a:
+                return
+            if kind not in ("file", "submit", "button"):
+                default = "on" if kind in ("checkbox", "radio") else ""
+                self._form["fields"].append((a["name"], a.get("value", default)))
+        elif tag == "textarea" and self._form is not None:
+            self._textarea = [a.get("name", ""), ""]
+        elif tag == "select" and self._form is not None:
+            self._select = a.get("name", "")
+        elif tag == "option" and self._select and "selected" in a:
+            self._form["fields"].append((self._select, a.get("value", "")))
+        if "data-language" in a:
+            self.switches[a["data-language"]] = {"tag": tag, **a}
+
+    def handle_endtag(self, tag):
+        if tag == "form":
+            self._form = None
+        elif tag == "h1":
+            self._in_h1 = False
+        elif tag == "textarea" and self._textarea:
+            self._form["fields"].append(tuple(self._textarea))
+            self._textarea = None
+        elif tag == "select":
+            self._select = None
+
+    def handle_data(self, data):
+        if self._in_h1:
+            self.h1 += data
+        if self._textarea is not None:
+            self._textarea[1] += data
+
+
+def switch_language(client, html: str, lang: str):
+    """Follow the page's own switch to lang, as a browser would."""
+    page = Page(html)
+    switch = page.switches[lang]
+    if switch["tag"] == "a":
+        return client.get(switch["href"])
+    owner = page.forms[switch["form"]]
+    data: dict[str, list[str]] = {}
+    for name, value in owner["fields"]:
+        data.setdefault(name, []).append(value)
+    data[switch["name"]] = [switch["value"]]
+    return client.post(switch.get("formaction") or owner["action"], data=data,
+                       content_type="multipart/form-data")
+
+
+def heading(msgid: str, lang: str) -> str:
+    with force_locale(lang):
+        return _(msgid)
+
+
+def the_receipt(client):
+    response = post_form(client, good_answers(open_form(client), name=TYPED_NAME))
+    html = response.get_data(as_text=True)
+    return html, "Your request has been sent", [tracking_code(html)]
+
+
+def a_form_with_errors(client):
+    response = post_form(client, good_answers(open_form(client), name=TYPED_NAME, agree=None))
+    assert response.status_code == 422
+    return response.get_data(as_text=True), "Everything", [TYPED_NAME, "Line one\nline two"]
+
+
+def a_saved_draft(client):
+    response = post_form(client, good_answers(open_form(client), name=TYPED_NAME, action="draft"))
+    assert "Your draft is saved" in response.get_data(as_text=True)
+    return response.get_data(as_text=True), "Everything", [TYPED_NAME]
+
+
+def a_status_page(client):
+    code = the_receipt(client)[2][0]
+    response = client.post("/w/test/en/track", data={"code": code})
+    return response.get_data(as_text=True), "Request status", [code]
+
+
+def a_status_page_after_a_reply(client):
+    html, title, kept = a_status_page(client)
+    access = re.search(r'name="access" value="([^"]+)"', html).group(1)
+    response = client.post("/w/test/en/track/reply", content_type="multipart/form-data",
+                           data={"access": access, "body": "Any news?",
+                                 "files": (io.BytesIO(PDF), "note.pdf")})
+    assert response.status_code == 200
+    return response.get_data(as_text=True), title, [*kept, "Any news?"]
+
+
+def a_code_page_with_a_wrong_code(client):
+    response = client.post("/w/test/en/track", data={"code": "ZZZZ-ZZZZ-ZZZZ-ZZ"})
+    assert response.status_code in (404, 422)
+    return response.get_data(as_text=True), "Track a request", ["ZZZZ-ZZZZ-ZZZZ-ZZ"]
+
+
+def a_draft_code_page_with_a_wrong_code(client):
+    response = client.post("/w/test/en/resume", data={"code": "ZZZZ-ZZZZ"})
+    return response.get_data(as_text=True), "Continue a draft", ["ZZZZ-ZZZZ"]
+
+
+def the_lost_code_page_after_asking(client):
+    response = client.post("/w/test/en/recover", data={"contact": "lan@example.org"})
+    assert response.status_code == 200
+    return (response.get_data(as_text=True), "Get your tracking codes again",
+            ["If requests were sent with this e-mail address or mobile number"])
+
+
+def the_lost_code_page_with_a_bad_contact(client):
+    response = client.post("/w/test/en/recover", data={"contact": "not a contact"})
+    assert response.status_code == 422
+    return response.get_data(as_text=True), "Get your tracking codes again", ["not a contact"]
+
+
+def the_catalogue(client):
+    return client.get("/w/test/en/").get_data(as_text=True), "Choose a form", ["Everything"]
+
+
+PAGES = [the_receipt, a_form_with_errors, a_saved_draft, a_status_page,
+         a_status_page_after_a_reply, a_code_page_with_a_wrong_code,
+         a_draft_code_page_with_a_wrong_code, the_lost_code_page_after_asking,
+         the_lost_code_page_with_a_bad_contact, the_catalogue]
+
+
+@pytest.mark.parametrize("reach", PAGES, ids=lambda reach: reach.__name__)
+def test_every_page_switches_language_to_itself_keeping_what_it_holds(client, db, app, form,
+                                                                      reach):
+    html, title, kept = reach(client)
+    requests_before, sent_before = count_requests(db), outgoing(db)
+    for lang in TARGETS:
+        switched = switch_language(client, html, lang)
+        page = switched.get_data(as_text=True)
+        assert switched.status_code == 200, (lang, page[:400])
+        assert Page(page).lang == lang
+        with app.test_request_context():
+            # The form's own title is the organisation's text (the fixtures write "X (vi)").
+            expected = heading(title, lang) if title != "Everything" else f"{title} ({lang})"
+        assert Page(page).h1.strip() == expected, lang
+        for value in kept:
+            shown = value if not value.startswith("If requests") else heading(
+                "If requests were sent with this e-mail address or mobile number, their tracking "
+                "codes are on their way to it now.", lang)[:20]
+            assert shown in page, (lang, value)
+        html = page  # the next switch starts from the switched page
+    # A switch sends nothing: no second request, no message, no codes asked for again.
+    assert count_requests(db) == requests_before
+    assert outgoing(db) == sent_before
+
+
+def outgoing(db) -> tuple[int, int, int]:
+    return tuple(db.session.scalar(select(func.count()).select_from(model))
+                 for model in (OutboxItem, CodeRecovery, Message))
