@@ -497,3 +497,15 @@ def test_sign_in_and_code_asks_are_rate_limited_per_client_address(limited_app):
         statuses = [post(client, path, data).status_code for _ in range(3)]
         assert statuses[2] == 429 and 429 not in statuses[:2]
     assert client.get("/w/test/en/account/signin").status_code == 200  # only posts count
+
+
+def test_a_request_in_the_cabinet_switches_language_at_its_own_address(client, db, make_account):
+    # The status page reached by a code posts its token to switch; the cabinet's page of a
+    # request has an address, and its switch is that address in the other language.
+    make_account()
+    signed_in_client(client)
+    send_form(client, {"name": "Lê Thị Lan", "message": "Hello", "email": "lan@example.org"})
+    request = db.session.scalar(select(Request))
+    page = client.get(f"/w/test/en/account/requests/{request.id}").get_data(as_text=True)
+    assert f'<a href="/w/test/ru/account/requests/{request.id}" lang="ru"' in page
+    assert 'id="language-switch"' not in page

@@ -201,3 +201,4 @@ def test_every_page_switches_language_to_itself_keeping_what_it_holds(client, db
 def outgoing(db) -> tuple[int, int, int]:
     return tuple(db.session.scalar(select(func.count()).select_from(model))
                  for model in (OutboxItem, CodeRecovery, Message))
+
