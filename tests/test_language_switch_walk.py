@@ -85,8 +85,9 @@ class Page(HTMLParser):
             self._textarea[1] += data
 
 
-def switch_language(client, html: str, lang: str):
-    """Follow the page's own switch to lang, as a browser would."""
+def switch_language(client, html: str, lang: str, typed: dict | None = None):
+    """Follow the page's own switch to lang, as a browser would, with what was typed into the
+    switch's form since the page came (typed: field name -> value)."""
     page = Page(html)
     switch = page.switches[lang]
     if switch["tag"] == "a":
@@ -95,6 +96,9 @@ def switch_language(client, html: str, lang: str):
     data: dict[str, list[str]] = {}
     for name, value in owner["fields"]:
         data.setdefault(name, []).append(value)
+    for name, value in (typed or {}).items():
+        if name in data:
+            data[name] = [value]
     data[switch["name"]] = [switch["value"]]
     return client.post(switch.get("formaction") or owner["action"], data=data,
                        content_type="multipart/form-data")
@@ -139,6 +143,11 @@ def a_status_page_after_a_reply(client):
     return response.get_data(as_text=True), title, [*kept, "Any news?"]
 
 
+def a_status_page_with_a_message_being_written(client):
+    html, title, kept = a_status_page(client)
+    return html, title, [*kept, "Half a sentence"], {"body": "Half a sentence"}
+
+
 def a_code_page_with_a_wrong_code(client):
     response = client.post("/w/test/en/track", data={"code": "ZZZZ-ZZZZ-ZZZZ-ZZ"})
     assert response.status_code in (404, 422)
@@ -168,7 +177,7 @@ def the_catalogue(client):
 
 
 PAGES = [the_receipt, a_form_with_errors, a_saved_draft, a_status_page,
-         a_status_page_after_a_reply, a_code_page_with_a_wrong_code,
+         a_status_page_after_a_reply, a_status_page_with_a_message_being_written, a_code_page_with_a_wrong_code,
          a_draft_code_page_with_a_wrong_code, the_lost_code_page_after_asking,
          the_lost_code_page_with_a_bad_contact, the_catalogue]
 
@@ -176,10 +185,12 @@ PAGES = [the_receipt, a_form_with_errors, a_saved_draft, a_status_page,
 @pytest.mark.parametrize("reach", PAGES, ids=lambda reach: reach.__name__)
 def test_every_page_switches_language_to_itself_keeping_what_it_holds(client, db, app, form,
                                                                       reach):
-    html, title, kept = reach(client)
+    html, title, kept, *typed = reach(client)
+    typed = typed[0] if typed else {}
     requests_before, sent_before = count_requests(db), outgoing(db)
     for lang in TARGETS:
-        switched = switch_language(client, html, lang)
+        switched = switch_language(client, html, lang, typed)
+        typed = {}  # from here on the page itself holds it
         page = switched.get_data(as_text=True)
         assert switched.status_code == 200, (lang, page[:400])
         assert Page(page).lang == lang

@@ -221,11 +221,12 @@ def _language_switch() -> bool:
 
 
 def _status_by_token(lang):
-    """The status page again (another language) from the token the page carried."""
+    """The status page again (another language) from the token the page carried, with the
+    message the person was writing."""
     req = _status_request(_status_access())
     if req is None:
         return _status_expired()
-    return render_status(req, lang)
+    return render_status(req, lang, reply_text=request.form.get("body", ""))
 
 
 def _status_expired():
