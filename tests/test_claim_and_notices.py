@@ -61,7 +61,7 @@ def test_notices_in_the_box_are_shown_in_the_language_of_the_page(client, db, si
 def test_a_notice_keeps_its_own_dates_and_deadline_in_every_language(client, db, site, make_account):
     from datetime import date, timedelta
 
-    from widget.notify.compose import inbox_words, to_inbox
+    from widget.notify.inbox import inbox_words, to_inbox
     make_account(email="lan@example.org")
     signed_in_client(client)
     send_form(client, {"name": "Lan", "message": "Hello"})

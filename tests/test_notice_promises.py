@@ -20,7 +20,7 @@ from widget import codes
 from widget.models import (Account, Event, InboxItem, NoticePromise, NotificationRule,
                            NotificationTemplate, OutboxItem, Request, RequestStatus as S)
 from widget.notify.catalog import NOTICES
-from widget.notify.compose import queue_notice, queue_notices
+from widget.notify.notices import queue_notice, queue_notices
 
 clock, office = backoffice.clock, backoffice.office
 GOLDEN = Path(__file__).parent / "files" / "notice_golden.json"
@@ -205,16 +205,16 @@ class Crash(Exception):
 
 
 def _breaking_on_second_channel(monkeypatch, error):
-    from widget.notify import compose
-    real, calls = compose.compose, []
+    from widget.notify import notices
+    real, calls = notices.compose, []
 
     def breaking(*args, **kwargs):
         calls.append(args)
         if len(calls) == 2:
             raise error
         return real(*args, **kwargs)
-    monkeypatch.setattr(compose, "compose", breaking)
-    return lambda: monkeypatch.setattr(compose, "compose", real)
+    monkeypatch.setattr(notices, "compose", breaking)
+    return lambda: monkeypatch.setattr(notices, "compose", real)
 
 
 def test_a_composition_that_breaks_half_way_is_redone_later_once(db, people, monkeypatch,
@@ -271,8 +271,8 @@ def test_a_later_change_does_not_reword_a_notice_not_composed_yet(db, people, of
 
 def test_two_workers_never_compose_one_promise_twice(app, db, people, monkeypatch):
     _one_promise(db, people)
-    from widget.notify import compose
-    real, inside, go_on = compose.write_notices, threading.Event(), threading.Event()
+    from widget.notify import notices
+    real, inside, go_on = notices.write_notices, threading.Event(), threading.Event()
 
     def pausing(*args, **kwargs):
         inside.set()

@@ -180,7 +180,7 @@ def test_the_notification_box_reads_the_same_for_two_notices_as_for_twelve(clien
                                                                            received):
     """Each notice is worded again in the page's language, about requests of two units: from
     the cached configuration and rows loaded together, never more statements per notice."""
-    from widget.notify.compose import to_inbox
+    from widget.notify.inbox import to_inbox
 
     account = Account(organization_id=office["org"].id, name="Lan", email="lan@example.org",
                       password_hash=hash_password(PASSWORD), email_verified_at=utcnow(),

@@ -13,7 +13,7 @@ from widget.models import (Account, ApiClient, Event, Field, Form, FormGroup, Fo
                            Message, Organization, Request, Role, Site, StaffNotice,
                            StaffNoticeKind, StaffUser, Unit)
 from widget.models._types import utcnow
-from widget.notify.compose import to_inbox
+from widget.notify.inbox import to_inbox
 from widget.passwords import hash_password
 from widget.services.letter_documents import attach_document
 from widget.services.workflow import next_journal_number

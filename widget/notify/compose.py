@@ -1,15 +1,13 @@
-"""Turning new timeline events into notices: which notices, to whom, on which channels, in
-whose words. The services call queue_notices in the transaction that records the events: it
-writes one promise row per notice (and the webhooks' outbox rows); the delivery worker composes
-the notices from the promise (widget.notify.promises), with the functions below."""
+"""A person's notices worded: which channels, which addresses, in whose words, with which
+values. The services promise notices (widget.notify.notices.queue_notices) in the transaction
+that records the events; the delivery worker writes them from the promise
+(widget.notify.notices.write_notices), worded by the functions below."""
 from __future__ import annotations
 
 import re
 import string
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
-from datetime import date, datetime
-from decimal import Decimal
+from datetime import date
 
 from babel.numbers import format_decimal as babel_decimal
 from flask import current_app, render_template
@@ -22,15 +20,13 @@ from widget.contacts import parse_contact
 from widget.config_cache import read_in_transaction
 from widget.extensions import db
 from widget.i18n import format_day, format_due, reading_as, text_direction
-from widget.models import (Event, FieldType, FormReminder, InboxItem, NoticePromise,
-                           NotificationRule, NotificationTemplate, Organization, OutboxChannel,
-                           OutboxItem, Request)
+from widget.models import (Event, FieldType, FormReminder, NotificationRule, NotificationTemplate,
+                           Organization, Request)
 from widget.models._types import as_utc
 from widget.notify import sms_text
 from widget.notify.catalog import (ALL_PLACEHOLDERS, EMAIL, EMAIL_AUTOMATIC, EMAIL_FOLLOW,
-                                   EMAIL_FOLLOW_ANY, INBOX, NOTICES, SMS, notice_key)
-from widget.notify.outbox import enqueue
-from widget.notify.webhooks import queue_webhooks
+                                   EMAIL_FOLLOW_ANY, NOTICES, SMS)
+from widget.notify.request_state import RequestState
 
 
 DEFAULT_COLOUR = "#0b5cad"
@@ -101,147 +97,6 @@ def reachable_at(answers: dict, fields: Iterable, country: str) -> dict[str, str
     return found
 
 
-@dataclass(frozen=True)
-class RequestState:
-    """What a notice names of a request that later changes may alter (its deadline, journal
-    number, fee), as it was at the change the notice tells of."""
-
-    code: str | None
-    due_at: datetime | None
-    journal_number: str | None
-    fee_amount: Decimal | None
-    # Where the notice goes ({channel: address}) when that was fixed at the change: a draft's
-    # resume code goes to the address it held when saved, not one typed into it later.
-    reach: dict[str, str] | None = None
-
-    @classmethod
-    def of(cls, request: Request, reach: dict[str, str] | None = None) -> RequestState:
-        """The request as it is now, in this (maybe uncommitted) transaction."""
-        return cls(request.code, request.due_at, request.journal_number, request.fee_amount,
-                   reach)
-
-    def stored(self) -> dict:
-        """The state as a promise keeps it (JSON)."""
-        kept = {"code": self.code, "due_at": self.due_at.isoformat() if self.due_at else None,
-                "journal_number": self.journal_number,
-                "fee_amount": str(self.fee_amount) if self.fee_amount is not None else None}
-        return kept | ({"reach": self.reach} if self.reach is not None else {})
-
-    @classmethod
-    def from_stored(cls, data: dict) -> RequestState:
-        """The state a promise kept."""
-        due, fee = data.get("due_at"), data.get("fee_amount")
-        return cls(data.get("code"), datetime.fromisoformat(due) if due else None,
-                   data.get("journal_number"), Decimal(fee) if fee is not None else None,
-                   data.get("reach"))
-
-
-def stored_values(extra: dict) -> dict:
-    """A notice's own placeholder values as a promise keeps them (JSON): dates tagged, so
-    that they are formatted in the reader's language when the notice is composed."""
-    return {name: ["datetime" if isinstance(value, datetime) else "date", value.isoformat()]
-            if isinstance(value, date) else value for name, value in extra.items()}
-
-
-def read_values(stored: dict) -> dict:
-    """The placeholder values a promise kept, dates as dates again."""
-    kinds = {"datetime": datetime.fromisoformat, "date": date.fromisoformat}
-    return {name: kinds[value[0]](value[1]) if isinstance(value, list) else value
-            for name, value in stored.items()}
-
-
-def queue_notices(request: Request, events: Iterable[Event]) -> list[OutboxItem]:
-    """Promise the person the notices of these new events, and queue the webhooks of the
-    systems that asked for them, in the caller's (uncommitted) transaction; return the
-    webhooks' outbox rows (the notices are composed by the delivery worker)."""
-    events = list(events)
-    for event in events:
-        key = notice_key(event.kind, event.data or {}, request.channel, request.status)
-        if key is not None and event.public is not False:  # None: not flushed yet, public by default
-            queue_notice(request, key, event_values(request, event), event)
-    return queue_webhooks(request, events)
-
-
-def queue_notice(request: Request, key: str, extra: dict, event: Event | None = None,
-                 only: set[str] | None = None, reach: dict[str, str] | None = None
-                 ) -> NoticePromise:
-    """Promise one notice to the person, in the caller's transaction: one small row, from
-    which the delivery worker composes it on every channel its rules allow (or `only` those, a
-    form reminder's own) and the person can be reached on (write_notices; `reach` those
-    addresses, as they are now, instead of the request's when composed). Nothing is read from
-    the database here."""
-    # A new request has its organisation's id only once flushed; a stored one without loading it.
-    organization_id = request.organization_id or request.organization.id
-    promise = NoticePromise(organization_id=organization_id, notice_key=key,
-                            values=stored_values(extra), state=RequestState.of(request, reach).stored(),
-                            only_channels=sorted(only) if only is not None else None)
-    promise.request, promise.event = request, event  # objects: both may not have an id yet
-    db.session.add(promise)
-    return promise
-
-
-def write_notices(request: Request, key: str, extra: dict, state: RequestState,
-                  event_id: int | None = None, created_at: datetime | None = None,
-                  only: set[str] | None = None) -> list[OutboxItem]:
-    """One notice to the person on every channel its rules allow (or `only` those) and they can
-    be reached on: the outbox for e-mail and SMS, the notification box of their account; in the
-    caller's transaction (the worker's, which keeps the promise in the same one)."""
-    reachable = contacts(request) if state.reach is None else state.reach
-    channels = channels_for(request, key, only)
-    if INBOX in channels and request.account is not None:
-        to_inbox(request, key, extra, state, created_at)
-    items = []
-    for channel in sorted(channels & reachable.keys()):
-        subject, text, html = compose(request, key, channel, extra, state)
-        item = enqueue(request.organization.id, OutboxChannel(channel), reachable[channel], text,
-                       request_id=request.id, event_id=event_id, language=request.language,
-                       subject=subject, html_body=html)
-        item.notice = key  # for the delivery report: who was told what
-        if created_at is not None:
-            # When the change was made, as the history shows it; and due since then, so that
-            # it goes out before messages caused later (a worker claims the oldest due first).
-            item.created_at = item.next_attempt_at = created_at
-        items.append(item)
-    return items
-
-
-def to_inbox(request: Request, key: str, extra: dict, state: RequestState | None = None,
-             created_at: datetime | None = None) -> InboxItem:
-    """The notice in the account's box, worded as its e-mail (nothing to send: it is there);
-    its key and values are kept, so that the box words it in the language of its page."""
-    account = request.account
-    state = state or RequestState.of(request)
-    with reading_as(account.language, request.organization.timezone):
-        subject, body = worded(request.organization, key, EMAIL, account.language,
-                               _values(request, account.language, extra, state))
-    # The request as it was then (deadline, journal number, fee): a later change must not
-    # rewrite what the notice said.
-    kept = stored_values(extra) | {STATE_KEPT: state.stored()}
-    item = InboxItem(account_id=account.id, request=request, subject=subject, body=body,
-                     notice_key=key, notice_values=kept)
-    if created_at is not None:
-        item.created_at = created_at  # the box shows when it happened, not when it was worded
-    db.session.add(item)
-    return item
-
-
-def inbox_words(item: InboxItem, language: str) -> tuple[str, str]:
-    """(subject, body) of a notice in the box, worded in `language`: again from its key and
-    values while its request exists, else as it was first written."""
-    request = item.request
-    if request is None or item.notice_key not in NOTICES:
-        return item.subject, item.body
-    stored = dict(item.notice_values or {})
-    kept_state = stored.pop(STATE_KEPT, None)
-    state = RequestState.from_stored(kept_state) if kept_state else None
-    with reading_as(language, request.organization.timezone):
-        values = _values(request, language, read_values(stored), state)
-        return worded(request.organization, item.notice_key, EMAIL, language, values)
-
-
-STATE_KEPT = "_state"  # not a placeholder's name (those are words), so never one of the values
-
-
 def organisation_channels(organization_id: int, key: str) -> set[str]:
     """The channels a notice goes on for an organisation: its rules over the defaults."""
     return ruled_channels(key, {(rule.event_key, rule.channel): rule.enabled
@@ -283,7 +138,7 @@ def event_values(request: Request, event: Event) -> dict:
     if isinstance(written, dict) and note:
         # The versions staff wrote by language, kept with the values: each notice is worded in
         # one language (the e-mail in the request's, the account's box in its reader's) and
-        # takes the version of that language, else the note as written (_values).
+        # takes the version of that language, else the note as written (placeholder_values).
         values[NOTES_KEPT] = {language: text for language, text in written.items()
                               if isinstance(language, str) and isinstance(text, str) and text}
     return values
@@ -297,7 +152,7 @@ def compose(request: Request, key: str, channel: str, extra: dict,
     organization = request.organization
     state = state or RequestState.of(request)
     with reading_as(request.language, organization.timezone):
-        values = _values(request, request.language, extra, state)
+        values = placeholder_values(request, request.language, extra, state)
         if channel == SMS and organization.country in CONCISE_SMS_COUNTRIES:
             values |= concise_values(request, extra, state)
         return render_notice(organization, key, channel, request.language, values,
@@ -317,7 +172,7 @@ def concise_values(request: Request, extra: dict, state: RequestState) -> dict[s
     return values
 
 
-def _values(request: Request, language: str, extra: dict,
+def placeholder_values(request: Request, language: str, extra: dict,
             state: RequestState | None = None) -> dict[str, str]:
     """Every placeholder's value for a notice about a request; call it reading as the person."""
     extra = dict(extra)

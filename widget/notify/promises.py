@@ -1,7 +1,7 @@
 """The worker's half of the notices: keeping the promises the changes wrote.
 
 A change (a submission, a status change, a staff message, a letter, a time-based reminder)
-writes one NoticePromise row in its own transaction (compose.queue_notice). A delivery worker
+writes one NoticePromise row in its own transaction (notices.queue_notice). A delivery worker
 takes due promises, composes their notices (outbox rows for e-mail and SMS, the account's box)
 and deletes the promises, all in one transaction: if the worker dies or a composition raises,
 the transaction is rolled back and the promise stays, to be composed again, never twice.
@@ -23,7 +23,8 @@ from widget.db_outage import is_database_outage
 from widget.extensions import db
 from widget.models import NoticePromise
 from widget.models._types import utcnow
-from widget.notify.compose import RequestState, read_values, write_notices
+from widget.notify.notices import write_notices
+from widget.notify.request_state import RequestState, read_values
 from widget.notify.outbox import RetryPolicy
 
 log = logging.getLogger("frontdesk.worker")

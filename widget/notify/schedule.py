@@ -13,7 +13,7 @@ from widget import codes
 from widget.extensions import db
 from widget.models import Form, FormReminder, Organization, Request, RequestStatus, ScheduledNotice
 from widget.models._types import as_utc, utcnow
-from widget.notify.compose import queue_notice
+from widget.notify.notices import queue_notice
 
 # Paused requests are left out: their clock stands still and their deadline will move.
 RUNNING = (RequestStatus.RECEIVED.value, RequestStatus.REGISTERED.value,

@@ -14,7 +14,7 @@ from widget.extensions import limiter
 from widget.models import REGISTERED_DETAILS
 from widget.public import bp
 from widget.notify.account_notices import DETAIL_LABELS
-from widget.notify.compose import inbox_words
+from widget.notify.inbox import inbox_words
 from widget.public.presenters import CHANGE_STATUS_LABELS, draft_values
 from widget.public.routes import COOKIE, render_form, render_status
 from widget.security import TokenError, issue_challenge_token, read_challenge_token

@@ -12,7 +12,7 @@ from widget.file_stores import FileStore, delete_quietly, save_all
 from widget.models import (LETTER_DOCUMENT, Attachment, Event, EventKind, Letter, Message,
                            Request, StaffUser)
 from widget.models._types import utcnow
-from widget.notify.compose import queue_notices
+from widget.notify.notices import queue_notices
 from widget.services.access import NotAllowed, find_for_staff
 from widget.services.letter_documents import attach_document
 from widget.services.letter_templates import letter_gap

@@ -29,7 +29,8 @@ from widget.models import (Account, Attachment, AuditEntry, Channel, Event, Even
                            StaffUser)
 from widget.models._types import utcnow
 from widget.notify.catalog import SMS
-from widget.notify.compose import queue_notice, queue_notices, reachable_at, ruled_channels
+from widget.notify.compose import reachable_at, ruled_channels
+from widget.notify.notices import queue_notice, queue_notices
 from widget.security import FormToken
 from widget.services.answers import HARD_MAX_LENGTH, clean_answers
 from widget.services.form_access import may_use_form

@@ -18,7 +18,7 @@ from widget.extensions import db
 from widget.models import (AuditEntry, Event, EventKind, Handover, JournalCounter, PauseReason,
                            Request, RequestStatus as S, StaffUser, Unit)
 from widget.models._types import as_utc, utcnow
-from widget.notify.compose import queue_notices
+from widget.notify.notices import queue_notices
 from widget.services.access import Conflict, NotAllowed, find_for_staff
 from widget.services.person_notes import check_person_note, clean_person_note, with_person_note
 from widget.workdays import WorkCalendar
