@@ -7,6 +7,8 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.test_widget import CODE_RE
+from tests.qr_reader import read
+from tests.test_qr import modules
 
 pytestmark = pytest.mark.e2e
 
@@ -34,6 +36,11 @@ def test_receipt_prints_on_one_a4_page_without_chrome(page, live_app, sample_pdf
     for chrome in (".site-header", ".site-footer", ".actions"):
         expect(page.locator(chrome).first).to_be_hidden()
     expect(page.locator(".qr svg")).to_be_visible()
+    # Drawn by the browser: it reads back as the status page's address with the code.
+    drawn = page.locator(".qr svg").evaluate("svg => svg.outerHTML")
+    code = page.locator("strong.tracking-code").inner_text().replace("-", "")
+    assert read(modules(drawn)) == live_app.widget_url(f"{language}/track") + "#" + code
+    expect(page.locator(".qr svg title")).to_have_count(1)
     expect(page.locator(".org-print")).to_be_visible()
     pdf = page.pdf(format="A4", print_background=False)
     assert pdf_page_count(pdf) == 1

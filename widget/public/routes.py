@@ -161,12 +161,15 @@ def form_post(lang, slug):
         return render_closed(form)
     if result.outcome in (Outcome.SENT, Outcome.REPLAYED):
         shown = form.version(result.request.form_version_id)
-        # The host page hears of a send once, not again when the receipt changes language.
+        # The QR code is drawn by the browser, or here for a page without JavaScript that
+        # asked for it. The host page hears of a send once, not again when the receipt
+        # changes language.
+        address = _status_url(lang) + "#" + result.request.code
         return render_template("public/receipt.html", req=result.request,
                                rows=answer_rows(result.request, lang, fields=shown and shown.fields),
                                receipt_organization=g.site.organization, receipt_form=form,
-                               qr=qr_svg(_status_url(lang) + "#" + result.request.code),
-                               token=form_token, host_event=None
+                               qr=qr_svg(address) if request.form.get("qr") else None,
+                               qr_address=address, token=form_token, host_event=None
                                if submission.action is Action.LANGUAGE else "submitted")
     if result.outcome is Outcome.DRAFT_SAVED:
         return render_form(form, form.version(result.request.form_version_id)

@@ -92,6 +92,40 @@
     if (mine !== Number(zone.getAttribute("data-offset"))) { zone.hidden = false; }
   });
 
+  // The receipt's QR code, drawn here from the status page's address (vendor/qrcode.js): one
+  // path of row runs, as the server draws it for a page without JavaScript (widget/qr.py).
+  var qrFigure = document.querySelector("figure[data-qr]");
+  if (qrFigure && window.qrcode) {
+    var code = window.qrcode(0, "M");
+    code.addData(qrFigure.getAttribute("data-qr"));
+    code.make();
+    var count = code.getModuleCount(), border = 2, side = count + 2 * border, runs = "";
+    for (var row = 0; row < count; row++) {
+      for (var col = 0; col < count; col++) {
+        if (!code.isDark(row, col)) { continue; }
+        var start = col;
+        while (col + 1 < count && code.isDark(row, col + 1)) { col++; }
+        runs += "M" + (start + border) + " " + (row + border) + "h" + (col + 1 - start) + "v1H" + (start + border) + "z";
+      }
+    }
+    var svgNS = "http://www.w3.org/2000/svg";
+    var svg = document.createElementNS(svgNS, "svg");
+    [["width", side * 3], ["height", side * 3], ["viewBox", "0 0 " + side + " " + side],
+     ["role", "img"], ["shape-rendering", "crispEdges"], ["class", "segno"]].forEach(function (pair) {
+      svg.setAttribute(pair[0], pair[1]);
+    });
+    var title = document.createElementNS(svgNS, "title");
+    title.textContent = qrFigure.getAttribute("data-qr-title");
+    svg.appendChild(title);
+    [["#fff", "M0 0h" + side + "v" + side + "H0z"], ["#000", runs]].forEach(function (pair) {
+      var path = document.createElementNS(svgNS, "path");
+      path.setAttribute("fill", pair[0]);
+      path.setAttribute("d", pair[1]);
+      svg.appendChild(path);
+    });
+    qrFigure.insertBefore(svg, qrFigure.firstChild);
+  }
+
   // A code in the fragment (#7K3M-...) never reaches a server by itself: post it, then forget it.
   var codeForm = document.querySelector("form[data-fragment-code]");
   var fragment = decodeURIComponent(window.location.hash.slice(1));
