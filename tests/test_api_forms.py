@@ -138,7 +138,8 @@ def test_no_way_of_making_a_form_leaves_its_requests_in_no_units_inbox(
         app, client, db, office, admin, key):
     from widget.demo import load_demo_data
     from widget.services import form_builder, open311
-    from widget.services.submit import Outcome, Policy, file_on_behalf
+    from widget.services.submission import Outcome, Policy
+    from widget.services.submit import file_on_behalf
     from widget.uploads import configured_limits, configured_store
     # The form builder: a new form is published only once it has a unit.
     made = form_builder.create_form(admin, "built", {"en": "Built"})

@@ -89,7 +89,8 @@ def test_english_texts_fill_every_placeholder(db, reachable, office, clock):
 
 def test_a_request_entered_at_the_desk_gets_no_sms(db, office):
     from widget.models import Channel
-    from widget.services.submit import Policy, file_on_behalf
+    from widget.services.submission import Policy
+    from widget.services.submit import file_on_behalf
     from widget.uploads import LocalFileStore, UploadLimits
     from flask import current_app
     store = LocalFileStore(current_app.config["FRONTDESK_UPLOAD_DIR"])

@@ -13,7 +13,7 @@ from widget.i18n import format_day
 from widget.models import (Channel, EventKind, FieldType, Handover, PauseReason, Request,
                            RequestStatus)
 from widget.services.status_page import public_note
-from widget.services.submit import HANDOVER_KEY
+from widget.services.submission import HANDOVER_KEY
 from widget.uploads import megabytes
 
 STATUS_LABELS = {

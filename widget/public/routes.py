@@ -23,7 +23,8 @@ from widget.services.recover import ask_for_codes
 from widget.services.status_page import status_page
 from widget.services.themes import theme_stylesheet
 from widget.services.themes import theme_logo as theme_logo_bytes
-from widget.services.submit import Action, Outcome, Policy, Submission, save_form
+from widget.services.submission import Action, Outcome, Policy, Submission
+from widget.services.submit import save_form
 from widget.services.track import (LookupProblem, citizen_file, find_draft, find_request,
                                    request_for_page, request_for_status_token)
 from widget.config import setting

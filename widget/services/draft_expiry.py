@@ -3,7 +3,7 @@
 A draft can be resumed for FRONTDESK_DRAFT_MAX_AGE_DAYS after its last save, and its author is
 told before it goes (notify/schedule.py). After that nobody can reach it, so keeping what the
 person typed and attached would only keep personal data without a purpose. The files held for a
-form page that came back with errors (a draft row without a resume code, services/submit.py) can
+form page that came back with errors (a draft row without a resume code, services/held_files.py) can
 be sent only with that page's token, so they go once the token has expired.
 """
 from __future__ import annotations

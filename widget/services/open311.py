@@ -9,7 +9,7 @@ never by the tracking code: the code is the person's bearer secret, and a key's 
 hand it out. Without a key, only the code opens its request (the person holds it).
 
 A request filed here is checked by answers.clean_answers and created like a web submission
-(submit._mark_sent), so it gets its tracking code, due date, timeline event and notices exactly
+(submit.mark_sent), so it gets its tracking code, due date, timeline event and notices exactly
 as in the widget.
 """
 from __future__ import annotations
@@ -30,7 +30,7 @@ from widget.models import (ApiClient, AuditEntry, Channel, Event, EventKind, Fie
 from widget.models._types import as_utc, utcnow
 from widget.services.access import visible_to
 from widget.services.answers import clean_answers
-from widget.services.submit import _mark_sent
+from widget.services.submit import mark_sent
 from widget.untrusted import EARLIEST_YEAR, LATEST_YEAR
 
 # The spec's default and ceiling for GET requests: 90 days, and at most 1000 rows.
@@ -345,7 +345,7 @@ def file_request(caller: Caller, form: Form, raw: Mapping[str, list[str]], conta
     try:
         request = Request(organization=organization, site=caller.site, form_version=version,
                           channel=Channel.WEB.value, language=language, answers=answers)
-        _mark_sent(request, form)
+        mark_sent(request, form)
         received = request.events[-1]
         received.actor = caller.client.name
         received.staff_user_id = caller.client.staff_user_id

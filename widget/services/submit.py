@@ -3,30 +3,24 @@
 One function, save_form, serves both buttons of the form because they share every check: the
 form token, the spam checks, the files. Replays are harmless: the token's nonce is stored on the
 row it wrote, so a double click or a resent page finds that row and shows the same receipt.
-A page that comes back (with errors, or in another language) keeps its files: they are held on
-a draft row under the page's token nonce, with no resume code, so only that page (its signed
-token) reaches them, and they go with the request when it is sent. Nobody can resume such a row;
-the worker deletes it with its files once its token has expired (services/draft_expiry.py).
+A page that comes back (with errors, or in another language) keeps its files
+(services/held_files.py); what a post is and what it came to are in services/submission.py.
 """
 from __future__ import annotations
 
-import enum
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from widget import codes
-from widget.config_values import FormConfig, SiteConfig, VersionConfig
+from widget.config_values import FormConfig, VersionConfig
 from widget.contacts import Contact, masked
 from widget.extensions import db
-from widget.file_stores import FileStore, StoreUnavailable, delete_quietly, save_all
-from widget.models import (Account, Attachment, AuditEntry, Channel, Event, EventKind, Form,
-                           FormVersion, Request, RequestStatus, Site,
-                           StaffUser)
+from widget.file_stores import StoreUnavailable, delete_quietly, save_all
+from widget.models import (Attachment, AuditEntry, Channel, Event, EventKind, Form, FormVersion,
+                           Request, RequestStatus, Site, StaffUser)
 from widget.models._types import utcnow
 from widget.notify.catalog import SMS
 from widget.notify.compose import reachable_at, ruled_channels
@@ -34,73 +28,13 @@ from widget.notify.notices import queue_notice, queue_notices
 from widget.security import FormToken
 from widget.services.answers import HARD_MAX_LENGTH, clean_answers
 from widget.services.form_access import may_use_form
+from widget.services.held_files import page_again
+from widget.services.submission import (HANDOVER_KEY, Action, Outcome, Policy, SaveResult,
+                                        Submission, change_files, new_row, only_holds_files,
+                                        written_by_token)
 from widget.textnorm import strip_controls
-from widget.uploads import IncomingFile, UploadLimits, check_files
+from widget.uploads import IncomingFile, check_files
 from widget.workdays import WorkCalendar
-
-
-# The form's hand-over choice: not a field key (those start with a letter), so never one of them.
-HANDOVER_KEY = "_handover"
-
-
-class Action(str, enum.Enum):
-    SEND = "send"
-    DRAFT = "draft"
-    LANGUAGE = "language"  # show the page in another language: nothing checked, files held
-
-
-class Outcome(str, enum.Enum):
-    SENT = "sent"
-    DRAFT_SAVED = "draft_saved"
-    REPLAYED = "replayed"      # this page was already sent: show the request's receipt again
-    INVALID = "invalid"        # errors beside fields; nothing stored
-    BAD_TOKEN = "bad_token"    # token for another site or form
-    TOO_FAST = "too_fast"      # sent sooner than a person can fill the form
-    SPAM = "spam"              # the hidden honeypot field was filled
-    NOT_ALLOWED = "not_allowed"  # the form is not open to this person (form_access)
-    STORE_DOWN = "store_down"  # the file store did not answer: nothing stored, nothing sent
-    KEPT = "kept"              # the page again (another language): what was typed, files held
-
-
-@dataclass
-class Submission:
-    """Everything a form post carries, parsed out of the HTTP request by the view. The site and
-    the form are the configuration cache's frozen values (or models: only their ids and
-    settings are read, never their relationships)."""
-
-    site: Site | SiteConfig
-    form: Form | FormConfig
-    token: FormToken
-    action: Action
-    language: str
-    raw: Mapping[str, list[str]]
-    files: list[IncomingFile] = field(default_factory=list)
-    remove_attachment_ids: set[int] = field(default_factory=set)
-    honeypot: str = ""
-    # Signed in: the request goes to the account's cabinet, or for an agent, records the agent.
-    account: Account | None = None
-    # How the person wants the result, when the form offers several ways (Form.handovers).
-    handover: str = ""
-
-
-@dataclass
-class Policy:
-    """Limits from configuration that the use case enforces."""
-
-    upload_limits: UploadLimits
-    min_fill_seconds: float
-    store: FileStore
-    # The organisation's notice rules ((event key, channel) -> enabled), from its configuration.
-    notice_rules: Mapping[tuple[str, str], bool] = field(default_factory=dict)
-
-
-@dataclass
-class SaveResult:
-    outcome: Outcome
-    request: Request | None = None
-    errors: dict = field(default_factory=dict)
-    # Where a saved draft's resume code was just sent (masked, for the page to say).
-    code_sent_to: list[str] = field(default_factory=list)
 
 
 def token_version(site: Site, form: Form, token: FormToken) -> FormVersion | None:
@@ -120,7 +54,7 @@ def save_form(sub: Submission, policy: Policy) -> SaveResult:
     if version is None:
         return SaveResult(Outcome.BAD_TOKEN)
     if sub.token.draft_id is not None:
-        return _save_submission(sub, policy, version, _written_by_token(sub))
+        return _save_submission(sub, policy, version, written_by_token(sub))
     # A page's first post: whether it wrote a row already (a double click, a reload) is told by
     # the INSERT's unique nonce, not by a SELECT before every first post; the outcomes that
     # write nothing look for that row themselves.
@@ -134,7 +68,7 @@ def _save_submission(sub: Submission, policy: Policy, version: FormVersion, earl
         # What this page wrote before wins over an outcome that writes nothing (or only holds
         # the page's files): a sent request's receipt again, or the draft it saved (or the
         # files it held), worked on as if found first.
-        written = None if looked else _written_by_token(sub)
+        written = None if looked else written_by_token(sub)
         if written is None:
             return None
         if not written.is_draft:
@@ -156,7 +90,7 @@ def _save_submission(sub: Submission, policy: Policy, version: FormVersion, earl
     new_files, errors = check_files(sub.files, policy.upload_limits, already_count=len(kept),
                                     already_bytes=sum(a.size for a in kept))
     if sub.action is Action.LANGUAGE:
-        return written_first() or _page_again(Outcome.KEPT, sub, version, draft, new_files,
+        return written_first() or page_again(Outcome.KEPT, sub, version, draft, new_files,
                                               errors, policy)
     files_present: dict[str, int] = {}
     for item in [*kept, *new_files]:
@@ -168,7 +102,7 @@ def _save_submission(sub: Submission, policy: Policy, version: FormVersion, earl
     else:
         answers = _typed_answers(version, sub.raw)
     if errors:
-        return written_first() or _page_again(Outcome.INVALID, sub, version, draft, new_files,
+        return written_first() or page_again(Outcome.INVALID, sub, version, draft, new_files,
                                               errors, policy)
 
     try:
@@ -179,13 +113,13 @@ def _save_submission(sub: Submission, policy: Policy, version: FormVersion, earl
     removed_keys: list[str] = []
     sent_to: list[str] = []
     try:
-        request = draft or _new_row(sub, version)
-        if sub.account is not None and (draft is None or _only_holds_files(draft)):
+        request = draft or new_row(sub, version)
+        if sub.account is not None and (draft is None or only_holds_files(draft)):
             if sub.account.is_agent:
                 request.agent = sub.account
             else:
                 request.account = sub.account
-        removed_keys = _change_files(request, new_files, stored_keys, sub.remove_attachment_ids)
+        removed_keys = change_files(request, new_files, stored_keys, sub.remove_attachment_ids)
         reachable_before = _reachable(request, version, sub) if request.resume_code else {}
         request.answers = answers
         request.language = sub.language
@@ -193,7 +127,7 @@ def _save_submission(sub: Submission, policy: Policy, version: FormVersion, earl
         # Kept with a draft too: the choice is back when the draft is resumed.
         request.handover = sub.handover if sub.handover in (sub.form.handovers or []) else None
         if sub.action is Action.SEND:
-            _mark_sent(request, sub.form, sub.site.organization)
+            mark_sent(request, sub.form, sub.site.organization)
             outcome = Outcome.SENT
         else:
             request.resume_code = request.resume_code or codes.generate()
@@ -205,7 +139,7 @@ def _save_submission(sub: Submission, policy: Policy, version: FormVersion, earl
         # Another post of the same page won the race: show what it wrote.
         db.session.rollback()
         delete_quietly(policy.store, stored_keys)
-        winner = _written_by_token(sub)
+        winner = written_by_token(sub)
         if winner is None:
             raise
         if not looked and winner.is_draft:
@@ -241,98 +175,6 @@ def _send_resume_code(draft: Request, version: VersionConfig, sub: Submission, p
             for channel in sorted(channels & reachable.keys())]
 
 
-def _new_row(sub: Submission, version: VersionConfig) -> Request:
-    # Its files given as a list, even empty: a collection only read on a new object stays
-    # unloaded, and the receipt would read it again after the commit.
-    return Request(organization_id=sub.site.organization_id, site_id=sub.site.id,
-                   form_version_id=version.id, channel=Channel.WEB.value, attachments=[])
-
-
-def _only_holds_files(row: Request) -> bool:
-    """True for a row that only holds a returned page's files: no draft anyone saved."""
-    return row.is_draft and row.resume_code is None
-
-
-def _change_files(request: Request, new_files: list, stored_keys: list[str],
-                  remove_ids: set[int]) -> list[str]:
-    """Attach the new files (already stored under stored_keys) and detach those the person
-    ticked; return the storage keys to delete once the change is committed."""
-    removed_keys = []
-    for attachment in list(request.attachments):
-        if attachment.id in remove_ids:
-            removed_keys.append(attachment.storage_key)
-            request.attachments.remove(attachment)
-    for item, key in zip(new_files, stored_keys):
-        request.attachments.append(Attachment(
-            field_key=item.field_key, filename=item.filename, content_type=item.content_type,
-            size=len(item.data), sha256=item.sha256, storage_key=key))
-    return removed_keys
-
-
-def _page_again(outcome: Outcome, sub: Submission, version: FormVersion, draft: Request | None,
-                new_files: list, errors: dict, policy: Policy) -> SaveResult:
-    """The page comes back (errors, another language): hold its files for its token, so that
-    they are there when it is sent. What was typed comes back in the page itself, and a saved
-    draft's answers stay as they were saved."""
-    present = draft.attachments if draft else []
-    removing = {a.id for a in present} & sub.remove_attachment_ids
-    staying = [a for a in present if a.id not in removing]
-    new_files = _fitting(new_files, len(staying), sum(a.size for a in staying),
-                         policy.upload_limits)
-    if not new_files and not removing:
-        return SaveResult(outcome, draft, errors)
-    try:
-        stored_keys = save_all(policy.store, [item.data for item in new_files])
-    except StoreUnavailable:
-        return SaveResult(Outcome.STORE_DOWN, draft, errors)
-    try:
-        row = draft or _new_row(sub, version)
-        removed_keys = _change_files(row, new_files, stored_keys, removing)
-        if draft is None:
-            row.language = sub.language
-            row.submit_nonce = sub.token.nonce
-        db.session.add(row)
-        db.session.commit()
-    except (IntegrityError, StaleDataError):
-        # Another post of the same page wrote first: show what that one holds (its receipt
-        # when it sent the request).
-        db.session.rollback()
-        delete_quietly(policy.store, stored_keys)
-        winner = _written_by_token(sub)
-        if winner is not None and not winner.is_draft:
-            return SaveResult(Outcome.REPLAYED, winner)
-        return SaveResult(outcome, winner, errors)
-    except Exception:
-        db.session.rollback()
-        delete_quietly(policy.store, stored_keys)
-        raise
-    delete_quietly(policy.store, removed_keys)
-    return SaveResult(outcome, row, errors)
-
-
-def _fitting(new_files: list, count: int, size: int, limits: UploadLimits) -> list:
-    """The first of the new files that still fit the form's totals beside what is attached
-    (check_files names the file that did not fit; it is not held)."""
-    fitting = []
-    for item in new_files:
-        count, size = count + 1, size + len(item.data)
-        if count > limits.max_files or size > limits.max_total_bytes:
-            break
-        fitting.append(item)
-    return fitting
-
-
-def _written_by_token(sub: Submission) -> Request | None:
-    """The row this page already wrote: by the token's nonce, or the draft it was resumed from."""
-    request = db.session.scalar(
-        select(Request).where(Request.submit_nonce == sub.token.nonce,
-                              Request.site_id == sub.site.id))
-    if request is None and sub.token.draft_id:
-        request = db.session.scalar(
-            select(Request).where(Request.id == sub.token.draft_id, Request.site_id == sub.site.id))
-    return request
-
-
 def _typed_answers(version: FormVersion, raw: Mapping[str, list[str]]) -> dict:
     """What was typed into each known field, kept as text for a draft."""
     typed = {}
@@ -353,7 +195,7 @@ def _handover_problem(form: Form, chosen: str) -> dict:
     return {}
 
 
-def _mark_sent(request: Request, form: Form | FormConfig, organization=None) -> None:
+def mark_sent(request: Request, form: Form | FormConfig, organization=None) -> None:
     """Send the request: its code, due date (in `organization`'s calendar, by default the
     request's), timeline event and notices."""
     now = utcnow()
@@ -410,7 +252,7 @@ def file_on_behalf(staff: StaffUser, form: Form, channel: Channel, language: str
                               content_type=item.content_type, size=len(item.data),
                               sha256=item.sha256, storage_key=key)
                               for item, key in zip(new_files, stored_keys)])
-        _mark_sent(request, form)
+        mark_sent(request, form)
         request.events[-1].actor = staff.name
         request.events[-1].staff_user_id = staff.id
         db.session.add(request)
