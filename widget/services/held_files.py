@@ -12,7 +12,7 @@ from widget.extensions import db
 from widget.file_stores import StoreUnavailable, delete_quietly, save_all
 from widget.models import FormVersion, Request
 from widget.services.submission import (Outcome, Policy, SaveResult, Submission, change_files,
-                                        new_row, written_by_token)
+                                        new_row, race_winner)
 from widget.uploads import UploadLimits
 
 def page_again(outcome: Outcome, sub: Submission, version: FormVersion, draft: Request | None,
@@ -42,9 +42,7 @@ def page_again(outcome: Outcome, sub: Submission, version: FormVersion, draft: R
     except (IntegrityError, StaleDataError):
         # Another post of the same page wrote first: show what that one holds (its receipt
         # when it sent the request).
-        db.session.rollback()
-        delete_quietly(policy.store, stored_keys)
-        winner = written_by_token(sub)
+        winner = race_winner(sub, policy.store, stored_keys)
         if winner is not None and not winner.is_draft:
             return SaveResult(Outcome.REPLAYED, winner)
         return SaveResult(outcome, winner, errors)

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from widget.config_values import FormConfig, SiteConfig, VersionConfig
 from widget.extensions import db
-from widget.file_stores import FileStore
+from widget.file_stores import FileStore, delete_quietly
 from widget.models import Account, Attachment, Channel, Form, Request, Site
 from widget.security import FormToken
 from widget.uploads import IncomingFile, UploadLimits
@@ -117,3 +117,12 @@ def written_by_token(sub: Submission) -> Request | None:
         request = db.session.scalar(
             select(Request).where(Request.id == sub.token.draft_id, Request.site_id == sub.site.id))
     return request
+
+
+def race_winner(sub: Submission, store: FileStore, stored_keys: list[str]) -> Request | None:
+    """After another post of the same page wrote first (its unique nonce, or a newer version of
+    the row): undo this post (its transaction and the files it stored) and find what the other
+    one wrote."""
+    db.session.rollback()
+    delete_quietly(store, stored_keys)
+    return written_by_token(sub)

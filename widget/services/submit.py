@@ -31,7 +31,7 @@ from widget.services.form_access import may_use_form
 from widget.services.held_files import page_again
 from widget.services.submission import (HANDOVER_KEY, Action, Outcome, Policy, SaveResult,
                                         Submission, change_files, new_row, only_holds_files,
-                                        written_by_token)
+                                        race_winner, written_by_token)
 from widget.textnorm import strip_controls
 from widget.uploads import IncomingFile, check_files
 from widget.workdays import WorkCalendar
@@ -137,9 +137,7 @@ def _save_submission(sub: Submission, policy: Policy, version: FormVersion, earl
         db.session.commit()
     except (IntegrityError, StaleDataError):
         # Another post of the same page won the race: show what it wrote.
-        db.session.rollback()
-        delete_quietly(policy.store, stored_keys)
-        winner = written_by_token(sub)
+        winner = race_winner(sub, policy.store, stored_keys)
         if winner is None:
             raise
         if not looked and winner.is_draft:
