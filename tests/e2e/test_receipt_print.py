@@ -44,3 +44,27 @@ def test_receipt_prints_on_one_a4_page_without_chrome(page, live_app, sample_pdf
     expect(page.locator(".org-print")).to_be_visible()
     pdf = page.pdf(format="A4", print_background=False)
     assert pdf_page_count(pdf) == 1
+
+
+def test_without_javascript_the_receipt_offers_the_code_the_server_draws(browser, live_app):
+    ctx = browser.new_context(viewport={"width": 360, "height": 640}, java_script_enabled=False)
+    ctx.set_default_timeout(10_000)
+    page = ctx.new_page()
+    try:
+        page.goto(live_app.widget_url("en/f/complaint"))
+        page.check("#f-topic-1")
+        page.fill("#f-message", "No script here")
+        page.fill("#f-email", "noscript@example.org")
+        page.click("button[value=send]")
+        code = page.locator("strong.tracking-code")
+        expect(code).to_have_text(CODE_RE)
+        expect(page.locator(".qr svg")).to_have_count(0)  # nothing drew it
+        page.get_by_role("button", name="Show the QR code").click()
+        # The same receipt (the request was not sent again), the code drawn by the server.
+        expect(page.locator("strong.tracking-code")).to_have_text(code.inner_text())
+        drawn = page.locator(".qr svg").evaluate("svg => svg.outerHTML")
+        address = live_app.widget_url("en/track") + "#" + code.inner_text().replace("-", "")
+        assert read(modules(drawn)) == address
+        assert len(live_app.requests_with("message", "No script here")) == 1
+    finally:
+        ctx.close()
