@@ -154,6 +154,13 @@ def a_code_page_with_a_wrong_code(client):
     return response.get_data(as_text=True), "Track a request", ["ZZZZ-ZZZZ-ZZZZ-ZZ"]
 
 
+def a_code_page_after_a_reply_with_an_expired_page(client):
+    response = client.post("/w/test/en/track/reply", content_type="multipart/form-data",
+                           data={"access": "not-a-token", "body": "Lost in time"})
+    assert response.status_code == 400
+    return response.get_data(as_text=True), "Track a request", []
+
+
 def a_draft_code_page_with_a_wrong_code(client):
     response = client.post("/w/test/en/resume", data={"code": "ZZZZ-ZZZZ"})
     return response.get_data(as_text=True), "Continue a draft", ["ZZZZ-ZZZZ"]
@@ -177,7 +184,8 @@ def the_catalogue(client):
 
 
 PAGES = [the_receipt, a_form_with_errors, a_saved_draft, a_status_page,
-         a_status_page_after_a_reply, a_status_page_with_a_message_being_written, a_code_page_with_a_wrong_code,
+         a_status_page_after_a_reply, a_status_page_with_a_message_being_written,
+         a_code_page_after_a_reply_with_an_expired_page, a_code_page_with_a_wrong_code,
          a_draft_code_page_with_a_wrong_code, the_lost_code_page_after_asking,
          the_lost_code_page_with_a_bad_contact, the_catalogue]
 
