@@ -24,6 +24,8 @@ from tests.test_widget_routes import form, site  # noqa: F401 - fixtures
 from widget.models import CodeRecovery, Message, OutboxItem
 
 TARGETS = ("vi", "fa", "ru")
+SAME_SITE = {"Sec-Fetch-Site": "same-origin"}  # as a browser marks a post from the page itself
+PASSWORD = "a long and private pass phrase"
 TYPED_NAME = "Lan Walk"
 
 
@@ -101,7 +103,7 @@ def switch_language(client, html: str, lang: str, typed: dict | None = None):
             data[name] = [value]
     data[switch["name"]] = [switch["value"]]
     return client.post(switch.get("formaction") or owner["action"], data=data,
-                       content_type="multipart/form-data")
+                       content_type="multipart/form-data", headers=SAME_SITE)
 
 
 def heading(msgid: str, lang: str) -> str:
@@ -179,6 +181,50 @@ def the_lost_code_page_with_a_bad_contact(client):
     return response.get_data(as_text=True), "Get your tracking codes again", ["not a contact"]
 
 
+def hidden(html: str, name: str) -> str:
+    return re.search(rf'name="{name}" value="([^"]*)"', html).group(1)
+
+
+def account_post(client, path: str, data: dict):
+    return client.post(f"/w/test/en/account/{path}", data=data, headers=SAME_SITE)
+
+
+def the_sign_up_page_with_errors(client):
+    response = account_post(client, "signup", {"name": TYPED_NAME, "contact": "not a contact",
+                                               "password": "short"})
+    assert response.status_code == 422
+    return response.get_data(as_text=True), "Create an account", [TYPED_NAME, "not a contact"]
+
+
+def the_code_page_after_signing_up(client):
+    # The code sent is tied to the page's signed challenge: a switch must keep it, or the
+    # person could never confirm the account.
+    response = account_post(client, "signup", {"name": TYPED_NAME, "contact": "walk@example.org",
+                                               "password": PASSWORD})
+    html = response.get_data(as_text=True)
+    return html, "Enter your code", [hidden(html, "challenge"), "w•••@example.org"]
+
+
+def the_sign_in_page_after_a_wrong_password(client):
+    response = account_post(client, "signin", {"contact": "walk@example.org", "password": "no",
+                                               "next": "/w/test/en/account/profile"})
+    assert response.status_code == 422
+    return (response.get_data(as_text=True), "Sign in",
+            ["walk@example.org", "/w/test/en/account/profile"])
+
+
+def the_forgotten_password_page_with_errors(client):
+    response = account_post(client, "forgot", {"contact": "not a contact"})
+    assert response.status_code == 422
+    return response.get_data(as_text=True), "Forgot your password?", ["not a contact"]
+
+
+def the_new_password_page_after_asking(client):
+    response = account_post(client, "forgot", {"contact": "walk@example.org"})
+    html = response.get_data(as_text=True)
+    return html, "Set a new password", [hidden(html, "challenge")]
+
+
 def the_catalogue(client):
     return client.get("/w/test/en/").get_data(as_text=True), "Choose a form", ["Everything"]
 
@@ -187,7 +233,10 @@ PAGES = [the_receipt, a_form_with_errors, a_saved_draft, a_status_page,
          a_status_page_after_a_reply, a_status_page_with_a_message_being_written,
          a_code_page_after_a_reply_with_an_expired_page, a_code_page_with_a_wrong_code,
          a_draft_code_page_with_a_wrong_code, the_lost_code_page_after_asking,
-         the_lost_code_page_with_a_bad_contact, the_catalogue]
+         the_lost_code_page_with_a_bad_contact, the_sign_up_page_with_errors,
+         the_code_page_after_signing_up, the_sign_in_page_after_a_wrong_password,
+         the_forgotten_password_page_with_errors, the_new_password_page_after_asking,
+         the_catalogue]
 
 
 @pytest.mark.parametrize("reach", PAGES, ids=lambda reach: reach.__name__)

@@ -15,6 +15,7 @@ from widget.models import REGISTERED_DETAILS
 from widget.public import bp
 from widget.notify.account_notices import DETAIL_LABELS
 from widget.notify.inbox import inbox_words
+from widget.public.language_switch import counted, is_language_switch
 from widget.public.presenters import CHANGE_STATUS_LABELS, draft_values
 from widget.public.routes import COOKIE, render_form, render_status
 from widget.security import TokenError, issue_challenge_token, read_challenge_token
@@ -77,12 +78,12 @@ def _challenge_id() -> int | None:
 # -- signing up, in and out ------------------------------------------------------------------
 
 @bp.route("/<lang>/account/signup", methods=["GET", "POST"])
-@limiter.limit(lambda: setting("RATE_LIMIT_LOGIN"), methods=["POST"])
+@limiter.limit(lambda: setting("RATE_LIMIT_LOGIN"), methods=["POST"], deduct_when=counted)
 def signup(lang):
     g.private_page = True
-    if request.method == "GET":
-        return render_template("public/account/signup.html", values={}, errors={})
     values = {key: request.form.get(key, "") for key in ("name", "contact")}
+    if request.method == "GET" or is_language_switch():
+        return render_template("public/account/signup.html", values=values, errors={})
     try:
         sent = accounts.sign_up(g.site, values["name"], values["contact"],
                                 request.form.get("password", ""), lang)
@@ -93,11 +94,15 @@ def signup(lang):
 
 
 @bp.route("/<lang>/account/confirm", methods=["GET", "POST"])
-@limiter.limit(lambda: setting("RATE_LIMIT_LOGIN"), methods=["POST"])
+@limiter.limit(lambda: setting("RATE_LIMIT_LOGIN"), methods=["POST"], deduct_when=counted)
 def confirm(lang):
-    """The code typed on the page after sign-up, or the link from the e-mail."""
+    """The code typed on the page after sign-up, or the link from the e-mail. In another
+    language the page keeps its challenge (the code sent stays the one to type)."""
     g.private_page = True
     link_token = request.values.get("t", "")
+    if is_language_switch():
+        return render_template("public/account/confirm.html", challenge=request.form.get("challenge", ""),
+                               where=request.form.get("where", ""), errors={})
     if request.method == "GET":
         # A link opens a page with a button: mail scanners that follow links confirm nothing.
         return render_template("public/account/confirm_link.html", link_token=link_token)
@@ -115,13 +120,13 @@ def confirm(lang):
 
 
 @bp.route("/<lang>/account/signin", methods=["GET", "POST"])
-@limiter.limit(lambda: setting("RATE_LIMIT_LOGIN"), methods=["POST"])
+@limiter.limit(lambda: setting("RATE_LIMIT_LOGIN"), methods=["POST"], deduct_when=counted)
 def signin(lang):
     g.private_page = True
     target = _safe_next(request.values.get("next"))
-    if request.method == "GET":
-        return render_template("public/account/signin.html", contact="", next=target)
     contact = request.form.get("contact", "")
+    if request.method == "GET" or is_language_switch():
+        return render_template("public/account/signin.html", contact=contact, next=target)
     result = account_sessions.sign_in(g.site.organization, contact, request.form.get("password", ""),
                                       setting("ACCOUNT_SESSION_DAYS"))
     if result is None:
@@ -152,12 +157,12 @@ def signout(lang):
 # -- forgotten password ----------------------------------------------------------------------
 
 @bp.route("/<lang>/account/forgot", methods=["GET", "POST"])
-@limiter.limit(lambda: setting("RATE_LIMIT_LOOKUP"), methods=["POST"])
+@limiter.limit(lambda: setting("RATE_LIMIT_LOOKUP"), methods=["POST"], deduct_when=counted)
 def forgot(lang):
     g.private_page = True
-    if request.method == "GET":
-        return render_template("public/account/forgot.html", contact="", errors={})
     contact = request.form.get("contact", "")
+    if request.method == "GET" or is_language_switch():
+        return render_template("public/account/forgot.html", contact=contact, errors={})
     try:
         sent = accounts.ask_password_reset(g.site, contact, lang)
     except InvalidInput as error:
@@ -167,14 +172,15 @@ def forgot(lang):
 
 
 @bp.route("/<lang>/account/reset", methods=["GET", "POST"])
-@limiter.limit(lambda: setting("RATE_LIMIT_LOGIN"), methods=["POST"])
+@limiter.limit(lambda: setting("RATE_LIMIT_LOGIN"), methods=["POST"], deduct_when=counted)
 def reset(lang):
     g.private_page = True
     link_token = request.values.get("t", "")
     challenge = request.form.get("challenge", "")
-    if request.method == "GET":
-        return render_template("public/account/reset.html", link_token=link_token, challenge="",
-                               where="", errors={})
+    if request.method == "GET" or is_language_switch():
+        # In another language the page keeps its challenge or link (never a typed password).
+        return render_template("public/account/reset.html", link_token=link_token,
+                               challenge=challenge, where=request.form.get("where", ""), errors={})
     try:
         _account, new_session = accounts.reset_password(
             _challenge_id(), request.form.get("code", ""), link_token,

@@ -7,6 +7,7 @@ from widget import i18n
 from widget.extensions import limiter
 from widget.public import bp
 from widget.public.forms import CodeForm, ContactForm
+from widget.public.language_switch import counted, is_language_switch
 from widget.public.lookup_limits import failed_lookup
 from widget.public.presenters import answer_rows, draft_values, qr_svg
 from widget.downloads import disposition, file_response
@@ -210,18 +211,13 @@ def track(lang):
     if request.method == "POST" and "access" in request.form:
         return _status_by_token(lang)
     form = CodeForm()
-    if request.method == "GET" or _language_switch() or not form.validate():
+    if request.method == "GET" or is_language_switch() or not form.validate():
         return render_template("public/track.html", form=form), _asked_for(form)
     lookup = find_request(g.site, form.code.data)
     if lookup.problem:
         return render_template("public/track.html", form=form, problem=lookup.problem.value,
                                ), 404 if lookup.problem is LookupProblem.NOT_FOUND else 422
     return render_status(lookup.request, lang)
-
-
-def _language_switch() -> bool:
-    """A code page posted by its language switch: shown again with the code, nothing looked up."""
-    return request.form.get("action") == "language"
 
 
 def _status_by_token(lang):
@@ -311,13 +307,13 @@ def _incoming_files() -> list[IncomingFile]:
 
 @bp.route("/<lang>/recover", methods=["GET", "POST"])
 @limiter.limit(lambda: setting("RATE_LIMIT_LOOKUP"), methods=["POST"],
-               deduct_when=lambda _response: not _language_switch())
+               deduct_when=counted)
 def recover(lang):
     """Lost codes: they go to the e-mail address or phone number given with the requests. The
     page says the same whether that contact is known or not. Its language switch sends nothing:
     the page again, with what was typed or what it said."""
     form = ContactForm()
-    if request.method == "POST" and _language_switch():
+    if is_language_switch():
         return render_template("public/recover.html", form=form,
                                asked=request.form.get("asked") == "1")
     if request.method == "POST":
@@ -336,7 +332,7 @@ def recover(lang):
 def resume(lang):
     """Reopen a saved draft by its resume code."""
     form = CodeForm()
-    if request.method == "GET" or _language_switch() or not form.validate():
+    if request.method == "GET" or is_language_switch() or not form.validate():
         return render_template("public/resume.html", form=form), _asked_for(form)
     lookup = find_draft(g.site, form.code.data, setting("DRAFT_MAX_AGE_DAYS"))
     if lookup.problem:

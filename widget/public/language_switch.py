@@ -1,0 +1,16 @@
+"""A page reached by a post switches language by posting again (base.html: its language buttons
+post the page's form, or a hidden one carrying what opens the page, with action=language). The
+view then shows the same page in the new language with what was posted, and does nothing else:
+nothing is looked up, sent or counted."""
+from __future__ import annotations
+
+from flask import request
+
+
+def is_language_switch() -> bool:
+    return request.method == "POST" and request.form.get("action") == "language"
+
+
+def counted(_response) -> bool:
+    """Flask-Limiter's deduct_when for a page whose language switch must not use up its limit."""
+    return not is_language_switch()
