@@ -20,6 +20,7 @@ from flask_babel import gettext as _
 
 from tests.conftest import tracking_code
 from tests.test_widget_routes import PDF, count_requests, good_answers, open_form, post_form
+from tests.test_accounts import make_account  # noqa: F401 - fixture
 from tests.test_widget_routes import form, site  # noqa: F401 - fixtures
 from widget.models import CodeRecovery, Message, OutboxItem
 
@@ -225,6 +226,27 @@ def the_new_password_page_after_asking(client):
     return html, "Set a new password", [hidden(html, "challenge")]
 
 
+def sign_in(client) -> None:
+    """Sign in as the walker (the test made the account)."""
+    assert account_post(client, "signin", {"contact": "walker@example.org",
+                                           "password": PASSWORD}).status_code == 303
+
+
+def signed_in_a_claim_asking_its_code(client):
+    code = the_receipt(client)[2][0]  # sent without an account, to lan@example.com
+    sign_in(client)
+    response = account_post(client, "claim", {"code": code})
+    html = response.get_data(as_text=True)
+    return html, "Add a request to my account", [hidden(html, "challenge")]
+
+
+def signed_in_a_new_contact_asking_its_code(client):
+    sign_in(client)
+    response = account_post(client, "contact", {"contact": "new.walk@example.org"})
+    html = response.get_data(as_text=True)
+    return html, "Enter your code", [hidden(html, "challenge"), "new.walk@example.org"]
+
+
 def the_catalogue(client):
     return client.get("/w/test/en/").get_data(as_text=True), "Choose a form", ["Everything"]
 
@@ -236,12 +258,15 @@ PAGES = [the_receipt, a_form_with_errors, a_saved_draft, a_status_page,
          the_lost_code_page_with_a_bad_contact, the_sign_up_page_with_errors,
          the_code_page_after_signing_up, the_sign_in_page_after_a_wrong_password,
          the_forgotten_password_page_with_errors, the_new_password_page_after_asking,
+         signed_in_a_claim_asking_its_code, signed_in_a_new_contact_asking_its_code,
          the_catalogue]
 
 
 @pytest.mark.parametrize("reach", PAGES, ids=lambda reach: reach.__name__)
 def test_every_page_switches_language_to_itself_keeping_what_it_holds(client, db, app, form,
-                                                                      reach):
+                                                                      reach, make_account):
+    if reach.__name__.startswith("signed_in"):
+        make_account(email="walker@example.org")
     html, title, kept, *typed = reach(client)
     typed = typed[0] if typed else {}
     requests_before, sent_before = count_requests(db), outgoing(db)

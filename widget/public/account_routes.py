@@ -237,12 +237,15 @@ def notifications(lang):
 
 
 @bp.route("/<lang>/account/claim", methods=["GET", "POST"])
-@limiter.limit(lambda: setting("RATE_LIMIT_LOOKUP"), methods=["POST"])
+@limiter.limit(lambda: setting("RATE_LIMIT_LOOKUP"), methods=["POST"], deduct_when=counted)
 def claim(lang):
-    """Add a request sent before signing up: its code, then a code sent to its contact."""
+    """Add a request sent before signing up: its code, then a code sent to its contact. In
+    another language the page keeps the code typed, or its challenge."""
     account = _require_account()
-    if request.method == "GET":
-        return render_template("public/account/claim.html", code="", errors={})
+    if request.method == "GET" or is_language_switch():
+        return render_template("public/account/claim.html", code=request.form.get("code", ""),
+                               challenge=request.form.get("challenge", ""),
+                               where=request.form.get("where", ""), errors={})
     if request.form.get("challenge"):
         try:
             claimed = cabinet.claim(account, _challenge_id() or 0, request.form.get("otp", ""))
@@ -297,11 +300,15 @@ def change_password(lang):
 
 
 @bp.post("/<lang>/account/contact")
-@limiter.limit(lambda: setting("RATE_LIMIT_LOOKUP"))
+@limiter.limit(lambda: setting("RATE_LIMIT_LOOKUP"), deduct_when=counted)
 def change_contact(lang):
-    """A new e-mail address or mobile number: first a code to it, then the code typed."""
+    """A new e-mail address or mobile number: first a code to it, then the code typed (the
+    page of the code keeps its challenge in another language)."""
     account = _require_account()
     typed = request.form.get("contact", "")
+    if is_language_switch():
+        return render_template("public/account/contact.html", challenge=request.form.get("challenge", ""),
+                               contact=typed, where=request.form.get("where", ""), errors={})
     try:
         if not request.form.get("challenge"):
             sent = accounts.ask_contact_change(g.site, account, typed, lang)
