@@ -18,7 +18,7 @@ from tests.conftest import form_token, tracking_code
 from tests.template_loads import no_lazy_loads_in
 from widget import codes
 from widget.extensions import db as _db
-from widget.models import Account, InboxItem, Request
+from widget.models import Account, InboxItem
 from widget.models._types import utcnow
 from widget.passwords import hash_password
 from widget.services import messaging, workflow

@@ -24,8 +24,8 @@ from widget.extensions import db
 from widget.models import NoticePromise
 from widget.models._types import utcnow
 from widget.notify.notices import write_notices
-from widget.notify.request_state import RequestState, read_values
 from widget.notify.outbox import RetryPolicy
+from widget.notify.request_state import RequestState, read_values
 
 log = logging.getLogger("frontdesk.worker")
 

@@ -93,7 +93,7 @@ def only_holds_files(row: Request) -> bool:
 
 
 def change_files(request: Request, new_files: list, stored_keys: list[str],
-                  remove_ids: set[int]) -> list[str]:
+                 remove_ids: set[int]) -> list[str]:
     """Attach the new files (already stored under stored_keys) and detach those the person
     ticked; return the storage keys to delete once the change is committed."""
     removed_keys = []
