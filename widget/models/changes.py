@@ -100,8 +100,16 @@ def _inserted_rows(session: Session, request_ids: set[int]) -> list[tuple[int, i
     return sorted(rows)
 
 
+def position_new_requests(session: Session, organization_id: int, request_ids: list[int]
+                          ) -> dict[int, int]:
+    """Give sent requests this transaction inserted without the session (its last writes; see
+    services/first_send.py) their positions now; return {request id: position}."""
+    return _give_positions(session, set(request_ids),
+                           [(organization_id, request_id) for request_id in sorted(request_ids)])
+
+
 def _give_positions(session: Session, request_ids: set[int],
-                    rows: list[tuple[int, int]] | None = None) -> None:
+                    rows: list[tuple[int, int]] | None = None) -> dict[int, int]:
     if rows is None:
         table = Request.__table__
         # Locked in id order, before any counter (drafts are nobody's business yet: no
@@ -114,15 +122,18 @@ def _give_positions(session: Session, request_ids: set[int],
             select(table.c.organization_id, table.c.id)
             .where(table.c.id.in_(sorted(request_ids)), table.c.status != RequestStatus.DRAFT.value)
             .order_by(table.c.organization_id, table.c.id).with_for_update(key_share=True)).all()
+    given = {}
     for organization_id, group in groupby(rows, key=lambda row: row[0]):
         ids = [row[1] for row in group]
         last = session.scalar(_take(session), {"organization_id_": organization_id,
                                                 "count_": len(ids)})
         for position, request_id in enumerate(ids, start=last - len(ids) + 1):
             session.execute(_SET_POSITION, {"request_id_": request_id, "position_": position})
+            given[request_id] = position
             request = session.identity_map.get(session.identity_key(Request, request_id))
             if request is not None:
                 set_committed_value(request, "change_position", position)
+    return given
 
 
 # Not through the ORM: that would count as a change of the request's version, and updated_at

@@ -23,10 +23,18 @@ def queue_notices(request: Request, events: Iterable[Event]) -> list[OutboxItem]
     webhooks' outbox rows (the notices are composed by the delivery worker)."""
     events = list(events)
     for event in events:
-        key = notice_key(event.kind, event.data or {}, request.channel, request.status)
-        if key is not None and event.public is not False:  # None: not flushed yet, public by default
-            queue_notice(request, key, event_values(request, event), event)
+        notice = event_notice(request, event)
+        if notice is not None:
+            queue_notice(request, *notice, event)
     return queue_webhooks(request, events)
+
+
+def event_notice(request: Request, event: Event) -> tuple[str, dict] | None:
+    """The notice a new event promises the person (its key and own values), or None."""
+    key = notice_key(event.kind, event.data or {}, request.channel, request.status)
+    if key is None or event.public is False:  # None: not flushed yet, public by default
+        return None
+    return key, event_values(request, event)
 
 
 def queue_notice(request: Request, key: str, extra: dict, event: Event | None = None,
@@ -39,12 +47,18 @@ def queue_notice(request: Request, key: str, extra: dict, event: Event | None = 
     the database here."""
     # A new request has its organisation's id only once flushed; a stored one without loading it.
     organization_id = request.organization_id or request.organization.id
-    promise = NoticePromise(organization_id=organization_id, notice_key=key,
-                            values=stored_values(extra), state=RequestState.of(request, reach).stored(),
-                            only_channels=sorted(only) if only is not None else None)
+    promise = NoticePromise(**promise_columns(organization_id, request, key, extra, only, reach))
     promise.request, promise.event = request, event  # objects: both may not have an id yet
     db.session.add(promise)
     return promise
+
+
+def promise_columns(organization_id: int, request: Request, key: str, extra: dict,
+                    only: set[str] | None = None, reach: dict[str, str] | None = None) -> dict:
+    """A promise's own columns (queue_notice's arguments), without its request's and event's."""
+    return {"organization_id": organization_id, "notice_key": key, "values": stored_values(extra),
+            "state": RequestState.of(request, reach).stored(),
+            "only_channels": sorted(only) if only is not None else None}
 
 
 def write_notices(request: Request, key: str, extra: dict, state: RequestState,

@@ -63,10 +63,15 @@ def _is_news(event: Event) -> bool:
     return event.created_at is None or as_utc(event.created_at) > utcnow() - HISTORY
 
 
+def may_concern_staff(event: Event) -> bool:
+    """Whether a new event leaves a pending row for the worker (when events are watched)."""
+    return (event.kind in WATCHED and _is_news(event)
+            and (event.kind != EventKind.NOTE.value or MENTION.search(event.note or "") is not None))
+
+
 def _note_pending(session: Session, _context, _instances) -> None:
     for obj in list(session.new):
-        if (isinstance(obj, Event) and obj.kind in WATCHED and _is_news(obj)
-                and (obj.kind != EventKind.NOTE.value or MENTION.search(obj.note or ""))):
+        if isinstance(obj, Event) and may_concern_staff(obj):
             session.add(PendingStaffNotice(event=obj))
 
 
@@ -74,6 +79,11 @@ def watch_events() -> None:
     """Write a pending row with every event staff may have to be told of (once per process)."""
     if not orm_event.contains(Session, "before_flush", _note_pending):
         orm_event.listen(Session, "before_flush", _note_pending)
+
+
+def events_watched() -> bool:
+    """Whether this process writes those pending rows (watch_events was called)."""
+    return orm_event.contains(Session, "before_flush", _note_pending)
 
 
 # --- who is told --------------------------------------------------------------------------------

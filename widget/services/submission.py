@@ -9,12 +9,16 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
+from widget import codes
 from widget.config_values import FormConfig, SiteConfig, VersionConfig
 from widget.extensions import db
 from widget.file_stores import FileStore, delete_quietly
-from widget.models import Account, Attachment, Channel, Form, Request, Site
+from widget.models import (Account, Attachment, Channel, Event, EventKind, Form, Request,
+                           RequestStatus, Site)
+from widget.models._types import utcnow
 from widget.security import FormToken
 from widget.uploads import IncomingFile, UploadLimits
+from widget.workdays import WorkCalendar
 
 # The form's hand-over choice: not a field key (those start with a letter), so never one of them.
 HANDOVER_KEY = "_handover"
@@ -126,3 +130,20 @@ def race_winner(sub: Submission, store: FileStore, stored_keys: list[str]) -> Re
     db.session.rollback()
     delete_quietly(store, stored_keys)
     return written_by_token(sub)
+
+
+def stamp_sent(request: Request, form: Form | FormConfig, organization=None) -> Event:
+    """Give the request what sending gives it (status, code, due date, unit, the only way of
+    hand-over) and return its "received" event, not yet added to anything: mark_sent adds it
+    through the session, services/first_send.py writes both rows itself."""
+    now = utcnow()
+    if request.handover is None and len(form.handovers or []) == 1:
+        request.handover = form.handovers[0]  # the only way there is
+    request.status = RequestStatus.RECEIVED.value
+    request.code = codes.generate()
+    request.resume_code = None  # a sent draft can no longer be resumed
+    request.submitted_at = now
+    request.unit_id = form.unit_id
+    request.due_at = WorkCalendar.for_organization(organization or request.organization).due_at(
+        now, form.processing_days)
+    return Event(kind=EventKind.RECEIVED.value, created_at=now, data={"channel": request.channel})

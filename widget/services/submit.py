@@ -19,22 +19,21 @@ from widget.config_values import FormConfig, VersionConfig
 from widget.contacts import Contact, masked
 from widget.extensions import db
 from widget.file_stores import StoreUnavailable, delete_quietly, save_all
-from widget.models import (Attachment, AuditEntry, Channel, Event, EventKind, Form, FormVersion,
-                           Request, RequestStatus, Site, StaffUser)
-from widget.models._types import utcnow
+from widget.models import (Attachment, AuditEntry, Channel, Event, Form, FormVersion, Request,
+                           Site, StaffUser)
 from widget.notify.catalog import SMS
 from widget.notify.compose import reachable_at, ruled_channels
 from widget.notify.notices import queue_notice, queue_notices
 from widget.security import FormToken
+from widget.services import first_send
 from widget.services.answers import HARD_MAX_LENGTH, clean_answers
 from widget.services.form_access import may_use_form
 from widget.services.held_files import page_again
 from widget.services.submission import (HANDOVER_KEY, Action, Outcome, Policy, SaveResult,
                                         Submission, change_files, new_row, only_holds_files,
-                                        race_winner, written_by_token)
+                                        race_winner, stamp_sent, written_by_token)
 from widget.textnorm import strip_controls
 from widget.uploads import IncomingFile, check_files
-from widget.workdays import WorkCalendar
 
 
 def token_version(site: Site, form: Form, token: FormToken) -> FormVersion | None:
@@ -126,14 +125,18 @@ def _save_submission(sub: Submission, policy: Policy, version: FormVersion, earl
         request.submit_nonce = sub.token.nonce
         # Kept with a draft too: the choice is back when the draft is resumed.
         request.handover = sub.handover if sub.handover in (sub.form.handovers or []) else None
-        if sub.action is Action.SEND:
+        if sub.action is Action.SEND and draft is None and not new_files and first_send.fits(sub):
+            first_send.write_sent(request, sub.form, sub.site.organization)  # not in the session
+            outcome = Outcome.SENT
+        elif sub.action is Action.SEND:
             mark_sent(request, sub.form, sub.site.organization)
             outcome = Outcome.SENT
+            db.session.add(request)
         else:
             request.resume_code = request.resume_code or codes.generate()
             outcome = Outcome.DRAFT_SAVED
             sent_to = _send_resume_code(request, version, sub, policy, reachable_before)
-        db.session.add(request)
+            db.session.add(request)
         db.session.commit()
     except (IntegrityError, StaleDataError):
         # Another post of the same page won the race: show what it wrote.
@@ -196,17 +199,7 @@ def _handover_problem(form: Form, chosen: str) -> dict:
 def mark_sent(request: Request, form: Form | FormConfig, organization=None) -> None:
     """Send the request: its code, due date (in `organization`'s calendar, by default the
     request's), timeline event and notices."""
-    now = utcnow()
-    if request.handover is None and len(form.handovers or []) == 1:
-        request.handover = form.handovers[0]  # the only way there is
-    request.status = RequestStatus.RECEIVED.value
-    request.code = codes.generate()
-    request.resume_code = None  # a sent draft can no longer be resumed
-    request.submitted_at = now
-    request.unit_id = form.unit_id
-    request.due_at = WorkCalendar.for_organization(organization or request.organization).due_at(
-        now, form.processing_days)
-    received = Event(kind=EventKind.RECEIVED.value, created_at=now, data={"channel": request.channel})
+    received = stamp_sent(request, form, organization)
     request.events.append(received)
     _queue_notices(request, received)
 

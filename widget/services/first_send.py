@@ -1,0 +1,87 @@
+"""A page's first send, written by prebuilt Core statements in one transaction.
+
+Most posts of the widget are the first and only post of a page that sends a request with no
+files. The ORM's unit of work, and the session hooks riding on it, cost about half of such a
+submission's CPU (docs/benchmarks.md), for four new rows whose every column is known here. So
+this path writes them itself, doing explicitly what each hook does for a new sent request:
+- its search text (widget.search_text), from the answers and the code;
+- the person's notice promise, the same row notify.notices.queue_notices writes;
+- the pending row that tells the worker staff may have to be told (notify.staff_notices);
+- its change position (models.changes), taken last, after every other row is written;
+- the configuration version: a request is no configuration, nothing to bump.
+It runs only when no connected system listens for webhooks (the configuration this
+transaction was checked with says so): their payloads are written by mark_sent's path. A
+draft, a page with files, and a page sent again all go through services/submit.py's ORM path.
+
+The request and its event stay transient objects, never in the session: the receipt reads
+them as written, and no later flush can write them twice.
+"""
+from __future__ import annotations
+
+from sqlalchemy import insert
+
+from widget.config_cache import read_in_transaction
+from widget.config_values import FormConfig
+from widget.extensions import db
+from widget.models import Event, NoticePromise, PendingStaffNotice, Request
+from widget.models.changes import position_new_requests
+from widget.models.requests import FeeStatus, new_open311_id
+from widget.notify.notices import event_notice, promise_columns
+from widget.notify.staff_notices import events_watched, may_concern_staff
+from widget.search_text import search_text
+from widget.services.submission import Submission, stamp_sent
+
+# The columns written, in the tables' own terms; built once (building an INSERT and its cache
+# key costs more than running it from the compiled cache).
+_REQUEST_COLUMNS = ("organization_id", "site_id", "unit_id", "form_version_id", "status",
+                    "channel", "language", "code", "open311_id", "submit_nonce", "answers",
+                    "created_at", "updated_at", "submitted_at", "due_at", "handover",
+                    "fee_status", "account_id", "agent_id", "search_text", "lock_version")
+_EVENT_COLUMNS = ("request_id", "kind", "created_at", "data", "public")
+_INSERT_REQUEST = insert(Request.__table__).returning(Request.__table__.c.id)
+_INSERT_EVENT = insert(Event.__table__).returning(Event.__table__.c.id)
+_INSERT_PROMISE = insert(NoticePromise.__table__)
+_INSERT_PENDING = insert(PendingStaffNotice.__table__)
+
+
+def fits(sub: Submission) -> bool:
+    """Whether a first send of this page may take this path: no system of the organisation
+    listens for webhooks, as the configuration this transaction was checked with says."""
+    configuration = read_in_transaction(db.session, sub.site.organization_id)
+    return configuration is not None and not configuration.webhook_client_ids
+
+
+def write_sent(request: Request, form: FormConfig, organization) -> None:
+    """Send a new request (a transient object holding the page's answers, language, nonce and
+    hand-over) in the session's transaction, without adding it to the session; the caller
+    commits. An IntegrityError is a page sent twice at once, as on the ORM path."""
+    received = stamp_sent(request, form, organization)
+    now = received.created_at
+    account, agent = request.__dict__.get("account"), request.__dict__.get("agent")
+    request.account_id = account.id if account is not None else None
+    request.agent_id = agent.id if agent is not None else None
+    request.created_at = request.updated_at = now
+    request.open311_id = new_open311_id()
+    request.fee_status = FeeStatus.NONE.value
+    request.lock_version = 1
+    request.search_text = search_text(request.answers, request.code, None, organization.country)
+    connection = db.session.connection()
+    request.id = connection.execute(_INSERT_REQUEST, _values(request, _REQUEST_COLUMNS)).scalar_one()
+    received.request_id, received.public = request.id, True
+    received.id = connection.execute(_INSERT_EVENT, _values(received, _EVENT_COLUMNS)).scalar_one()
+    notice = event_notice(request, received)
+    if notice is not None:
+        connection.execute(_INSERT_PROMISE, {
+            **promise_columns(request.organization_id, request, *notice),
+            "request_id": request.id, "event_id": received.id, "created_at": now,
+            "attempts": 0, "next_attempt_at": now})
+    if events_watched() and may_concern_staff(received):
+        connection.execute(_INSERT_PENDING, {"event_id": received.id, "created_at": now})
+    # Last: every other row of the transaction is written before the counter is taken.
+    request.change_position = position_new_requests(
+        db.session, request.organization_id, [request.id])[request.id]
+    request.events = [received]
+
+
+def _values(row, columns: tuple[str, ...]) -> dict:
+    return {name: getattr(row, name) for name in columns}
