@@ -494,8 +494,12 @@ def test_sign_in_and_code_asks_are_rate_limited_per_client_address(limited_app):
                          RATE_LIMIT_LOOKUP="2 per minute").test_client()
     for path, data in (("signin", {"contact": "a@example.org", "password": "x"}),
                        ("forgot", {"contact": "a@example.org"})):
-        statuses = [post(client, path, data).status_code for _ in range(3)]
+        answers = [post(client, path, data) for _ in range(3)]
+        statuses = [answer.status_code for answer in answers]
         assert statuses[2] == 429 and 429 not in statuses[:2]
+        # How long to wait: on the refusal only.
+        assert 1 <= int(answers[2].headers["Retry-After"]) <= 60
+        assert "Retry-After" not in answers[0].headers
     assert client.get("/w/test/en/account/signin").status_code == 200  # only posts count
 
 

@@ -156,9 +156,11 @@ def test_sign_in_attempts_are_rate_limited(limited_app):
     limited = limited_app(RATE_LIMIT_STAFF_SIGNIN_FAILURES="2 per minute")
     limited.config["WTF_CSRF_ENABLED"] = False
     client = limited.test_client()
-    statuses = [client.post("/admin/login", data={"email": "a@b.c", "password": "x"}).status_code
-                for _ in range(3)]
-    assert statuses == [422, 422, 429]
+    answers = [client.post("/admin/login", data={"email": "a@b.c", "password": "x"})
+               for _ in range(3)]
+    assert [answer.status_code for answer in answers] == [422, 422, 429]
+    assert 1 <= int(answers[2].headers["Retry-After"]) <= 60  # on the refusal only
+    assert "Retry-After" not in answers[0].headers
     assert client.get("/admin/login").status_code == 200  # only posts count
 
 

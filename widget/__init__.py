@@ -35,7 +35,7 @@ def create_app(config: dict | None = None) -> Flask:
         BABEL_TRANSLATION_DIRECTORIES=str(Path(__file__).parent / "translations"),
         RATELIMIT_ENABLED=settings["RATELIMIT_ENABLED"],
         RATELIMIT_STORAGE_URI=settings["REDIS_URL"] or "memory://",
-        RATELIMIT_HEADERS_ENABLED=True,
+        RATELIMIT_HEADERS_ENABLED=False,
         WTF_CSRF_TIME_LIMIT=None,
         # The staff area's session cookie: first-party only, never read by scripts.
         SESSION_COOKIE_HTTPONLY=True,
