@@ -5,12 +5,12 @@ from flask import Flask, current_app, g, jsonify, render_template, request
 from flask_babel import gettext as _
 from sqlalchemy import text
 
-from widget.api.keys import seconds_until_more
 from widget.api.problem_types import is_machine_path, problem_response, routing_problem
 from widget.db_outage import answer_outages, remove_session
 from widget.extensions import db
 from widget.file_stores import StoredFileMissing, StoreUnavailable
 from widget.notify.outbox import backlog
+from widget.rate_limits import seconds_to_wait
 from widget.security import frame_ancestors_header, frame_origins
 
 # Pages load only our own files; the widget's inline QR code is SVG markup, not script.
@@ -68,7 +68,7 @@ def register_web_hooks(app: Flask) -> None:
         if response.status_code not in (429, 503):
             response.headers.pop("Retry-After", None)
         elif response.status_code == 429 and "Retry-After" not in response.headers:
-            response.headers["Retry-After"] = seconds_until_more()
+            response.headers["Retry-After"] = str(seconds_to_wait())
         return response
 
     # After-request functions run last registered first: moved to the front, this one runs

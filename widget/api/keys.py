@@ -8,14 +8,12 @@ never spend that key's budget, and are refused (401 REST, 403 Open311) either wa
 """
 from __future__ import annotations
 
-import math
-import time
-
 from flask import request
 
 from widget.config import setting
 from widget.extensions import limiter
 from widget.models import ApiClient
+from widget.rate_limits import seconds_to_wait
 from widget.services.api_clients import authenticate_key
 
 # The blueprint whose clients may send the key as a parameter, as the GeoReport v2 spec says.
@@ -57,5 +55,4 @@ api_limit = limiter.shared_limit(lambda: setting("RATE_LIMIT_API"), scope="api",
 
 def seconds_until_more() -> str:
     """Retry-After for a call its budget refused: the seconds until the budget's window ends."""
-    spent = limiter.current_limit
-    return str(max(1, math.ceil(spent.reset_at - time.time()))) if spent else "60"
+    return str(seconds_to_wait())

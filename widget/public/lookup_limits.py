@@ -8,15 +8,14 @@ to wait and the way back.
 from __future__ import annotations
 
 import math
-import time
 
 from flask import render_template, request
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
-from widget.extensions import limiter
 from widget.public import bp
 from widget.public.forms import CodeForm, ContactForm
+from widget.rate_limits import seconds_to_wait
 
 # The pages asking for a code, by endpoint: refused, they come back with the code kept.
 CODE_PAGES = {"public.track": "public/track.html", "public.resume": "public/resume.html"}
@@ -26,15 +25,6 @@ def failed_lookup(response) -> bool:
     """Flask-Limiter's deduct_when for code look-ups: true for a code that found nothing (404)
     or was no code (422); a look-up that found its request or draft costs nothing."""
     return response.status_code in (404, 422)
-
-
-def seconds_to_wait(now: float | None = None) -> int:
-    """Until the breached limit lets this address try again (at least a second)."""
-    limit = limiter.current_limit
-    if limit is None:
-        return 60
-    # Flask-Limiter's reset_at is a second past the window's end (it rounds up).
-    return max(1, limit.reset_at - 1 - math.floor(now if now is not None else time.time()))
 
 
 def wait_message(seconds: int) -> str:
