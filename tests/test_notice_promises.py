@@ -28,8 +28,10 @@ GOLDEN = Path(__file__).parent / "files" / "notice_golden.json"
 # two wordings, an outbox row per channel), 16 with one promise row instead, 10 once the
 # configuration came from the process's cache, one more for the search text's organisation
 # until its country came from the cache too, one less for the change feed's position and one
-# for the webhook subscribers (tests/test_statement_counts.py lists them).
+# for the webhook subscribers (tests/test_statement_counts.py lists them). On PostgreSQL four
+# fewer: the four rows in one statement, the change position in one (services/first_send.py).
 SUBMISSION_STATEMENTS = 8
+FEWER_ON_POSTGRESQL = 4
 LANGUAGES = ("en", "vi", "fa", "ru")
 CONTACTS = {"name": "Lan", "email": "lan@example.org", "phone": "+84912345678"}
 # Every extra placeholder any notice has, with a value that shows where it lands.
@@ -160,11 +162,11 @@ def test_the_worker_composes_the_same_bytes_as_the_request_did(db, people):
 
 
 def _statements_of(engine, action) -> list[str]:
-    """The first line of each SQL statement `action` runs."""
+    """Each SQL statement `action` runs, on one line."""
     statements = []
 
     def count(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement.split("\n")[0][:90])
+        statements.append(" ".join(statement.split()))
     event.listen(engine, "before_cursor_execute", count)
     try:
         action()
@@ -179,10 +181,11 @@ def test_a_submission_writes_its_notices_promise_in_fewer_statements(client, db,
     data = {"form_token": form_token(page), "name": "Lan", "email": "lan@example.org",
             "phone": "0912 345 678"}
     statements = _statements_of(db.engine, lambda: client.post(f"/w/test/vi/f/{form.slug}", data=data))
-    assert len(statements) == SUBMISSION_STATEMENTS, "\n".join(statements)
+    fewer = FEWER_ON_POSTGRESQL if db.engine.dialect.name == "postgresql" else 0
+    assert len(statements) == SUBMISSION_STATEMENTS - fewer, "\n".join(statements)
     assert not [line for line in statements if "outbox" in line or "notification_" in line]
     assert [line for line in statements if "notice_promises" in line] == [
-        line for line in statements if line.startswith("INSERT INTO notice_promises")] != []
+        line for line in statements if "INSERT INTO notice_promises" in line] != []
     # One worker poll later the person has their e-mail and SMS.
     assert db.session.scalars(select(OutboxItem.channel)).all() == []
     assert compose_promised() == 1

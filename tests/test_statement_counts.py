@@ -37,7 +37,7 @@ EXPECTED = {
     # cache, the search text's country too); INSERT request, event, the notices' promise, the
     # staff notices' pending row; the change feed's position (2: a request this transaction
     # inserted is neither read nor locked for it). No look for webhook subscribers: the
-    # configuration says no system listens.
+    # configuration says no system listens. (On PostgreSQL 3: services/first_send.py.)
     "send": 7,
     "send_with_files": 8,  # and the file's INSERT
     # The site and version; INSERT; the promise of the resume code to the draft's contact
@@ -68,8 +68,15 @@ def statements():
         event.remove(engine, "before_cursor_execute", record)
 
 
+# PostgreSQL writes a first send's four rows in one statement (WITH ... INSERT), and takes the
+# change position and sets it in another.
+ON_POSTGRESQL = {"send": 3}
+
+
 def assert_count(path: str, seen: list[str]) -> None:
     expected = EXPECTED[path]
+    if _db.engine.dialect.name == "postgresql":
+        expected = ON_POSTGRESQL.get(path, expected)
     listing = "\n".join(f"  {n}. {text[:300]}" for n, text in enumerate(seen, 1))
     assert len(seen) == expected, (
         f"{path}: {len(seen)} statements, expected {expected}. If the new count is right, "

@@ -100,12 +100,14 @@ def _inserted_rows(session: Session, request_ids: set[int]) -> list[tuple[int, i
     return sorted(rows)
 
 
-def position_new_requests(session: Session, organization_id: int, request_ids: list[int]
-                          ) -> dict[int, int]:
-    """Give sent requests this transaction inserted without the session (its last writes; see
-    services/first_send.py) their positions now; return {request id: position}."""
-    return _give_positions(session, set(request_ids),
-                           [(organization_id, request_id) for request_id in sorted(request_ids)])
+def position_new_request(session: Session, organization_id: int, request_id: int) -> int:
+    """Give a sent request this transaction inserted without the session its position now, as
+    the transaction's last write (see services/first_send.py); return it. On PostgreSQL the
+    counter and the request's row in one statement: the counter first, as the commit hook does."""
+    if session.get_bind().dialect.name != "postgresql":
+        return _give_positions(session, {request_id}, [(organization_id, request_id)])[request_id]
+    return session.scalar(_take_and_set(), {"organization_id_": organization_id, "count_": 1,
+                                            "request_id_": request_id})
 
 
 def _give_positions(session: Session, request_ids: set[int],
@@ -144,6 +146,21 @@ _SET_POSITION = (Request.__table__.update()
                  .values(change_position=bindparam("position_"),
                          updated_at=Request.__table__.c.updated_at))
 _TAKE: dict[str, object] = {}
+_TAKE_AND_SET: list = []
+
+
+def _take_and_set():
+    """PostgreSQL: _take's counter move, then the request's position from it, in one statement
+    (parameters organization_id_, count_ = 1, request_id_); returns the position."""
+    if not _TAKE_AND_SET:
+        counter = _take_statement("postgresql").cte("taken")
+        table = Request.__table__
+        _TAKE_AND_SET.append(
+            table.update().where(table.c.id == bindparam("request_id_"))
+            .values(change_position=select(counter.c.last_position).scalar_subquery(),
+                    updated_at=table.c.updated_at)
+            .add_cte(counter).returning(table.c.change_position))
+    return _TAKE_AND_SET[0]
 
 
 def _take(session: Session):
@@ -151,14 +168,18 @@ def _take(session: Session):
     returns its new value; its parameters: organization_id_, count_."""
     name = "postgresql" if session.get_bind().dialect.name == "postgresql" else "sqlite"
     statement = _TAKE.get(name)
-    if statement is None:
-        table = ChangeCounter.__table__
-        dialect = postgresql if name == "postgresql" else sqlite
-        count = bindparam("count_", type_=BigInteger)
-        statement = _TAKE[name] = dialect.insert(table).values(
-            organization_id=bindparam("organization_id_"), last_position=count
-        ).on_conflict_do_update(
-            index_elements=[table.c.organization_id],
-            set_={"last_position": table.c.last_position + count}
-        ).returning(table.c.last_position)
+    return statement if statement is not None else _take_statement(name)
+
+
+def _take_statement(name: str):
+    """_take's statement for the dialect `name`, made and kept."""
+    table = ChangeCounter.__table__
+    dialect = postgresql if name == "postgresql" else sqlite
+    count = bindparam("count_", type_=BigInteger)
+    statement = _TAKE[name] = dialect.insert(table).values(
+        organization_id=bindparam("organization_id_"), last_position=count
+    ).on_conflict_do_update(
+        index_elements=[table.c.organization_id],
+        set_={"last_position": table.c.last_position + count}
+    ).returning(table.c.last_position)
     return statement
