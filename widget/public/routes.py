@@ -210,14 +210,28 @@ def track(lang):
     A status page switching language posts its token instead; a code page, its typed code."""
     if request.method == "POST" and "access" in request.form:
         return _status_by_token(lang)
-    form = CodeForm()
-    if request.method == "GET" or is_language_switch() or not form.validate():
-        return render_template("public/track.html", form=form), _asked_for(form)
-    lookup = find_request(g.site, form.code.data)
+    typed = _posted_code()
+    if typed is None:
+        form = CodeForm()
+        if request.method == "GET" or is_language_switch() or not form.validate():
+            return render_template("public/track.html", form=form), _asked_for(form)
+        typed = form.code.data
+    lookup = find_request(g.site, typed)
     if lookup.problem:
-        return render_template("public/track.html", form=form, problem=lookup.problem.value,
+        return render_template("public/track.html", form=CodeForm(), problem=lookup.problem.value,
                                ), 404 if lookup.problem is LookupProblem.NOT_FOUND else 422
     return render_status(lookup.request, lang)
+
+
+def _posted_code() -> str | None:
+    """The code a form post looks up, read as the one string it is: what CodeForm would read
+    and let through (the field's first value, not blank), without building a form per lookup.
+    None for anything else (a GET, a language switch, a blank code, a body that is no plain
+    form), which CodeForm judges as it always did."""
+    if request.method != "POST" or request.files or is_language_switch():
+        return None
+    typed = request.form.get("code", "")
+    return typed if typed.strip() else None
 
 
 def _status_by_token(lang):
