@@ -60,7 +60,7 @@ def create_app(config: dict | None = None) -> Flask:
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
     limiter.init_app(app)
     csrf.init_app(app)
-    login.init_app(app)
+    login.init_app(app, add_context_processor=False)  # template_speed gives current_user
     mail.init_app(app)
 
     from admin import bp as admin_bp

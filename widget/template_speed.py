@@ -1,11 +1,12 @@
-"""Something every page's template does many times, made cheap: naming a page of the app by its
-endpoint (url_for), whose address never changes while a process runs once the endpoint and its
-values are known. (Translating a string, the other one, is made cheap where templates get their
-gettext: widget/local_numbers.py.)
+"""What every page's template does, made cheap: naming a page of the app by its endpoint
+(url_for), whose address never changes while a process runs once the endpoint and its values are
+known; and being handed the signed-in staff member, which only back-office pages read.
+(Translating a string is made cheap where templates get their gettext: widget/local_numbers.py.)
 """
 from __future__ import annotations
 
 from flask import Flask, has_request_context, request
+from flask_login import current_user
 
 # Addresses kept per application; past this many the memo starts again (an admin list naming a
 # thousand requests by id must not crowd out the links every page has).
@@ -13,22 +14,32 @@ MEMO_LIMIT = 4096
 
 
 def install(app: Flask) -> None:
-    """Memoise the addresses templates build with url_for."""
+    """Memoise the addresses templates build with url_for, and give templates current_user as
+    Flask-Login's proxy (init_app without its context processor, which loads the user, session
+    cookie and all, for every page rendered)."""
     app.jinja_env.globals["url_for"] = _memoised_url_for(app)
+    app.context_processor(_current_user_when_read)
+
+
+def _current_user_when_read() -> dict:
+    # The proxy loads the user on first use, as Flask-Login's processor did before every page;
+    # outside a request that processor gave None, and so does this one.
+    return {"current_user": current_user if has_request_context() else None}
 
 
 def _memoised_url_for(app: Flask):
     build = app.url_for
-    # A relative address depends only on what the key below holds, unless a rule names a host
-    # or a subdomain: then every address is built (none does today).
-    hosts_differ = app.url_map.host_matching or bool(app.url_map.default_subdomain) or any(
-        rule.subdomain or rule.host for rule in app.url_map.iter_rules())
     memo: dict[tuple, str] = {}
+    rules_name_hosts: list[bool] = []  # known once the blueprints' rules are in (first call)
 
     def url_for(endpoint: str, **values) -> str:
         # Absolute addresses, anchors and methods (any "_" argument), and addresses outside a
         # request are built as Flask builds them.
-        if hosts_differ or not has_request_context() or any(key[:1] == "_" for key in values):
+        if not has_request_context() or any(key[:1] == "_" for key in values):
+            return build(endpoint, **values)
+        if not rules_name_hosts:
+            rules_name_hosts.append(_rules_name_hosts(app))
+        if rules_name_hosts[0]:
             return build(endpoint, **values)
         if endpoint[:1] == ".":
             blueprint = request.blueprint
@@ -50,3 +61,11 @@ def _memoised_url_for(app: Flask):
             memo[key] = address
         return address
     return url_for
+
+
+def _rules_name_hosts(app: Flask) -> bool:
+    # A relative address depends only on what the memo's key holds, unless a rule names a host
+    # or a subdomain (none does today): then every address is built.
+    url_map = app.url_map
+    return url_map.host_matching or bool(url_map.default_subdomain) or any(
+        rule.subdomain or rule.host for rule in url_map.iter_rules())
