@@ -54,10 +54,14 @@ def load_site(_endpoint, values):
 
 @bp.url_defaults
 def add_site_and_language(endpoint, values):
-    if "site" in g and "site_key" not in values:
-        values["site_key"] = g.site.key
-    if endpoint != "public.entry" and "lang" not in values and request.view_args is not None:
-        values.setdefault("lang", request.view_args.get("lang") or i18n.select_locale())
+    # Each page names ten or more addresses: g and request are read once each.
+    site = g.get("site")
+    if site is not None and "site_key" not in values:
+        values["site_key"] = site.key
+    if endpoint != "public.entry" and "lang" not in values:
+        view_args = request.view_args
+        if view_args is not None:
+            values["lang"] = view_args.get("lang") or i18n.select_locale()
 
 
 @bp.before_request
