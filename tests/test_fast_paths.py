@@ -9,9 +9,17 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from hypothesis import HealthCheck, given, settings, strategies as st
 
+from tests import backoffice
 from tests.test_widget_routes import send_one
 from tests.test_widget_routes import form, site  # noqa: F401 - fixtures
 from widget import codes
+from widget.extensions import db as _db
+from widget.i18n import TRANSLATED_LANGUAGES
+from widget.models import Request
+from widget.services import workflow
+from widget.services.status_page import StatusRequest, status_request
+
+clock, office, received = backoffice.clock, backoffice.office, backoffice.received
 
 # (endpoint, values) a widget page names, relative and absolute, with and without a language.
 ADDRESSES = [(".catalogue", {}), ("public.track", {}), ("public.track", {"lang": "ru"}),
@@ -102,3 +110,29 @@ def test_the_first_of_repeated_codes_counts_and_other_bodies_still_work(client, 
     switched = client.post("/w/test/vi/track", data={"code": sent_code, "action": "language"})
     assert switched.status_code == 200 and 'class="status"' not in switched.get_data(as_text=True)
     assert f'value="{sent_code}"' in switched.get_data(as_text=True)
+
+
+def test_a_status_request_reads_what_the_request_holds(db, office, received, clock):
+    """Every value the status page reads from a StatusRequest (one Core statement) is the
+    ORM Request's: new, then registered, assigned and paused with a fee asked."""
+    people = office["people"]
+    clock("2026-10-16 10:00")
+    new = received()
+    worked = received()
+    workflow.register_request(people["op"], worked.id, worked.lock_version)
+    workflow.assign_request(people["head"], worked.id, worked.lock_version, people["op"].id)
+    workflow.pause_request(people["op"], worked.id, worked.lock_version, "supplement", "Deed.")
+    for request_id in (new.id, worked.id):
+        _db.session.expire_all()
+        orm = _db.session.get(Request, request_id)
+        page = status_request(orm.organization_id, orm.code)
+        for name in StatusRequest.__dataclass_fields__:
+            if name not in ("executor", "unit"):
+                assert getattr(page, name) == getattr(orm, name), name
+        assert (page.executor and page.executor.name) == (orm.executor and orm.executor.name)
+        assert [page.unit and page.unit.name(lang) for lang in TRANSLATED_LANGUAGES] == \
+            [orm.unit and orm.unit.name(lang) for lang in TRANSLATED_LANGUAGES]
+        assert (page.is_open, page.is_draft) == (orm.is_open, orm.is_draft)
+        assert page.form_version is orm.form_version and page.organization is orm.organization
+    assert status_request(new.organization_id, "0000000000000") is None
+    assert status_request(new.organization_id + 1, new.code) is None

@@ -26,7 +26,7 @@ from widget.services.themes import theme_stylesheet
 from widget.services.themes import theme_logo as theme_logo_bytes
 from widget.services.submission import Action, Outcome, Policy, Submission
 from widget.services.submit import save_form
-from widget.services.track import (LookupProblem, citizen_file, find_draft, find_request,
+from widget.services.track import (LookupProblem, citizen_file, find_draft, find_status,
                                    request_for_page, request_for_status_token)
 from widget.config import setting
 from widget.untrusted import parse_id
@@ -220,7 +220,7 @@ def track(lang):
         if request.method == "GET" or is_language_switch() or not form.validate():
             return render_template("public/track.html", form=form), _asked_for(form)
         typed = form.code.data
-    lookup = find_request(g.site, typed)
+    lookup = find_status(g.site, typed)
     if lookup.problem:
         return render_template("public/track.html", form=CodeForm(), problem=lookup.problem.value,
                                ), 404 if lookup.problem is LookupProblem.NOT_FOUND else 422
