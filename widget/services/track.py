@@ -28,8 +28,7 @@ class Lookup:
 
 
 # Built once: building a statement and its cache key costs more than running it from the cache.
-# With the executor and unit only: the status page names the organisation, the form and its
-# fields from the configuration cache (a version it lacks is read when the page asks for it).
+# With the executor and unit (the status page's lookup reads its own: find_status).
 _BY_CODE = (select(Request).where(Request.code == bindparam("code"),
                                   Request.organization_id == bindparam("organization_id"))
             .options(joinedload(Request.executor), joinedload(Request.unit)))
