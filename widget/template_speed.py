@@ -5,7 +5,8 @@ known; and being handed the signed-in staff member, which only back-office pages
 """
 from __future__ import annotations
 
-from flask import Flask, has_request_context, request
+from flask import Flask, has_request_context
+from flask.globals import _cv_request
 from flask_login import current_user
 
 # Addresses kept per application; past this many the memo starts again (an admin list naming a
@@ -35,22 +36,27 @@ def _memoised_url_for(app: Flask):
     def url_for(endpoint: str, **values) -> str:
         # Absolute addresses, anchors and methods (any "_" argument), and addresses outside a
         # request are built as Flask builds them.
-        if not has_request_context() or any(key[:1] == "_" for key in values):
+        incoming = _cv_request.get(None)
+        if incoming is None or any(key[:1] == "_" for key in values):
             return build(endpoint, **values)
         if not rules_name_hosts:
             rules_name_hosts.append(_rules_name_hosts(app))
         if rules_name_hosts[0]:
             return build(endpoint, **values)
-        if endpoint[:1] == ".":
-            blueprint = request.blueprint
-            endpoint = f"{blueprint}{endpoint}" if blueprint else endpoint[1:]
-        # The URL defaults (the widget's site key and language) are the request's: applied
-        # first, they are part of the key, and applying them again in build() changes nothing.
-        app.inject_url_defaults(endpoint, values)
-        try:
+        script_root = incoming.request.script_root
+        if endpoint == "static" and values.keys() == {"filename"}:
+            key = (script_root, endpoint, values["filename"])  # a file's address: no defaults
+        else:
+            if endpoint[:1] == ".":
+                blueprint = incoming.request.blueprint
+                endpoint = f"{blueprint}{endpoint}" if blueprint else endpoint[1:]
+            # The URL defaults (the widget's site key and language) are the request's: applied
+            # first, they are part of the key, and applying them again in build() changes nothing.
+            app.inject_url_defaults(endpoint, values)
             # With each value's type: True and 1 are equal keys, but not the same address.
-            key = (request.script_root, endpoint,
+            key = (script_root, endpoint,
                    *((name, value.__class__, value) for name, value in sorted(values.items())))
+        try:
             address = memo.get(key)
         except TypeError:  # a value that is a list or a dict: not kept
             return build(endpoint, **values)
