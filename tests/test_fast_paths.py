@@ -1,7 +1,11 @@
 """The shortcuts a lookup takes give what the long way gave: addresses from the memoised url_for
 are Flask's for whichever site and language the request is in, translations follow force_locale
-and come back after it, and a code posted to the track page is judged as CodeForm judged it."""
+and come back after it, a code posted to the track page is judged as CodeForm judged it, the
+status page's StatusRequest holds the Request's values, and the kept parts of the header and
+footer read as the page renders them."""
 from __future__ import annotations
+
+import re
 
 import pytest
 from flask import g, render_template_string, url_for
@@ -10,6 +14,7 @@ from flask_babel import gettext as _
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from tests import backoffice
+from tests.pages import widget_pages
 from tests.test_widget_routes import send_one
 from tests.test_widget_routes import form, site  # noqa: F401 - fixtures
 from widget import codes
@@ -136,3 +141,35 @@ def test_a_status_request_reads_what_the_request_holds(db, office, received, clo
         assert page.form_version is orm.form_version and page.organization is orm.organization
     assert status_request(new.organization_id, "0000000000000") is None
     assert status_request(new.organization_id + 1, new.code) is None
+
+
+CHROME = re.compile(r"<header.*?</header>|<footer.*?</footer>", re.DOTALL)
+TOKENS = re.compile(r'(name="(?:access|form_token|challenge|t)" value=")[^"]*')
+UNREAD = re.compile(r'<span class="badge">.*?</span></span>')  # the walk reads notices
+
+
+def _chrome(html: str) -> list[str]:
+    return [UNREAD.sub("", TOKENS.sub(r"\1", part)) for part in CHROME.findall(html)]
+
+
+def test_kept_parts_read_as_the_page_renders_them(app, client, db):
+    """Every widget page's header and footer (language switch by link or by post, to a form,
+    a hidden form or the reply form; signed in or not; four languages in turn) read the same
+    with the kept parts as rendered afresh."""
+    kept = {lang: {name: _chrome(html) for name, html in widget_pages(client, lang).items()}
+            for lang in ("vi", "fa", "en", "ru")}
+    app.jinja_env.globals["kept_part"] = lambda *_key, caller: caller()
+    for lang in ("ru", "en", "fa", "vi"):
+        fresh = {name: _chrome(html) for name, html in widget_pages(client, lang).items()}
+        assert fresh.keys() == kept[lang].keys()
+        for name in fresh:
+            assert fresh[name] == kept[lang][name], (lang, name)
+
+
+def test_kept_parts_are_each_sites_own(client, site, create_site):
+    create_site(key="other")
+    for _ in range(2):
+        for key in ("test", "other"):
+            html = client.get(f"/w/{key}/vi/").get_data(as_text=True)
+            assert f'href="/w/{key}/vi/track"' in html and f'href="/w/{key}/fa/"' in html
+            assert "/w/other/" not in html if key == "test" else "/w/test/" not in html
