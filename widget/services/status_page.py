@@ -29,6 +29,7 @@ STATUS_PAGE_LOADS = (joinedload(Request.organization),
                      joinedload(Request.form_version).joinedload(FormVersion.fields),
                      joinedload(Request.executor), joinedload(Request.unit))
 
+
 @dataclass(frozen=True)
 class Handler:
     """The staff member handling a request, as the page names them."""
