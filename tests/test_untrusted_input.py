@@ -83,6 +83,26 @@ def test_a_nul_byte_in_a_posted_field_changes_nothing(client, db, office):
     assert signin.status_code == 400
 
 
+@pytest.mark.parametrize("where", ["form", "query", "cookie"])
+def test_a_nul_byte_in_any_value_of_a_repeated_name_is_a_400(client, db, office, where):
+    """A view may read every value of a repeated name (getlist): the guard checks them all,
+    not only the first. (A cookie's NUL comes as an octal escape in a quoted value, which
+    the Cookie header shows as four harmless characters.)"""
+    page = client.get("/w/test/en/f/form-hn").get_data(as_text=True)
+    body, path = f"form_token={form_token(page)}&name=Lan", "/w/test/en/f/form-hn"
+    if where == "form":
+        body += "&name=L%00an"
+    elif where == "query":
+        path += "?x=1&x=L%00an"
+    else:
+        client.set_cookie("x", "1")
+        client.set_cookie("x", "L\x00an", path="/w/")
+    answer = client.post(path, headers=H, data=body,
+                         content_type="application/x-www-form-urlencoded")
+    assert answer.status_code == 400
+    assert db.session.query(Request).count() == 0
+
+
 @pytest.mark.parametrize("body", [
     '{"reason": "\\ud800"}', '{"reason": "a\\u0000b"}', '{"\\udfff": 1, "reason": "x"}',
     "[" * 100_000 + "]" * 100_000, '{"reason": ' + "[" * 5000 + "]" * 5000 + "}",

@@ -9,6 +9,7 @@ from pathlib import Path
 from flask import Flask
 
 from widget import request_guard, template_speed
+from widget.session_cookie import SignedCookieSessions
 from widget.config import INSTANCE_DIR, PROJECT_ROOT, load_config
 from widget.extensions import babel, csrf, db, limiter, login, mail, migrate
 from widget.uploads import FORM_ALLOWANCE
@@ -20,6 +21,7 @@ def create_app(config: dict | None = None) -> Flask:
     from widget.notify.channels.address_guard import parse_networks
     parse_networks(settings["WEBHOOK_PRIVATE_NETWORKS"])  # a typo stops the start, not a delivery
     app = Flask(__name__, instance_path=str(INSTANCE_DIR))
+    app.session_interface = SignedCookieSessions()
     request_guard.install(app)  # before the blueprints: their rules use its <id:...> converter
     app.config.update({f"FRONTDESK_{key}": value for key, value in settings.items()})
     app.config.update(
@@ -60,7 +62,7 @@ def create_app(config: dict | None = None) -> Flask:
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
     limiter.init_app(app)
     csrf.init_app(app)
-    login.init_app(app)
+    login.init_app(app, add_context_processor=False)  # template_speed gives current_user
     mail.init_app(app)
 
     from admin import bp as admin_bp

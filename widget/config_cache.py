@@ -183,7 +183,9 @@ def site_and_configuration(key: str, session: Session | None = None
     """The site a widget URL names and its organisation's current configuration, for one
     statement when the cache is current: (None, None) when there is no such site."""
     session = session or db.session
-    row = session.execute(_SITE_VERSION, {"key": key}).first()
+    # Core, on the session's connection (its transaction): a plain row, without the ORM's
+    # statement handling, which cost twice the query.
+    row = session.connection().execute(_SITE_VERSION, {"key": key}).first()
     if row is None:
         return None, None
     configuration = process_cache().current(session, row.id, row.config_version)

@@ -8,8 +8,7 @@ from types import SimpleNamespace
 
 import pytz
 from flask import Flask, current_app, g, request
-from flask_babel import (force_locale, format_date, format_time, get_locale,
-                         to_user_timezone)
+from flask_babel import force_locale, format_date, format_time
 from markupsafe import Markup
 from babel.dates import get_timezone_gmt
 from persiantools.jdatetime import JalaliDate
@@ -17,6 +16,7 @@ from persiantools.jdatetime import JalaliDate
 from widget.calendars import parse_solar_hijri, solar_hijri_input
 from widget.local_numbers import list_of, local_digits, local_number
 from widget.models._types import as_utc
+from widget.reader_locale import current_locale, in_reader_zone
 from widget.untrusted import parse_day
 
 RIGHT_TO_LEFT = {"fa"}
@@ -105,7 +105,7 @@ def format_day(day: date | None) -> str:
     both in Persian digits."""
     if day is None:
         return ""
-    language = str(get_locale())
+    language = str(current_locale())
     if isinstance(day, datetime):  # Babel moves a moment to the reader's zone: not kept
         return _day(day, language)
     return _written(("day", day, language), lambda: _day(day, language))
@@ -123,8 +123,8 @@ def format_moment(moment: datetime | None) -> str:
     one format for every moment of a page, deadlines included."""
     if moment is None:
         return ""
-    local = to_user_timezone(as_utc(moment))
-    clock = _written(("time", local.hour, local.minute, str(get_locale())),
+    local = in_reader_zone(as_utc(moment))
+    clock = _written(("time", local.hour, local.minute, str(current_locale())),
                      lambda: local_digits(format_time(local, format="short")))
     return f"{format_day(local.date())}, {clock}"
 
@@ -138,14 +138,14 @@ def date_field_value(value: str) -> str:
     """What a date field shows: in Persian a stored Gregorian day as Solar Hijri (۱۴۰۵/۰۹/۱۴);
     anything else, as the person typed it."""
     day = parse_day(value)
-    if day is None or str(get_locale()) != "fa":
+    if day is None or str(current_locale()) != "fa":
         return value
     return solar_hijri_input(day)
 
 
 def date_field_other_calendar(value: str) -> str:
     """The day a Persian date field holds, in the Gregorian calendar ("" when it holds none)."""
-    if str(get_locale()) != "fa":
+    if str(current_locale()) != "fa":
         return ""
     day = parse_day(value) or parse_solar_hijri(value)
     return local_digits(format_date(day, format="long")) if day else ""
@@ -160,9 +160,9 @@ def organisation_zone(moment: datetime) -> dict[str, str | int]:
     """The organisation's time zone at a moment, for a page that shows it only to people whose
     own zone differs (their browser compares offsets: aliases such as Asia/Saigon agree):
     its offset as the reader's language writes it (GMT+07:00) and in minutes."""
-    local = to_user_timezone(as_utc(moment))
+    local = in_reader_zone(as_utc(moment))
     offset = local.utcoffset()
-    locale = get_locale()
+    locale = current_locale()
     name = _written(("zone", offset, str(locale)), lambda: local_digits(
         get_timezone_gmt(local, width="long", locale=locale)))
     return {"name": name, "offset": int(offset.total_seconds() // 60)}
@@ -192,6 +192,6 @@ def register_template_helpers(app: Flask) -> None:
 
     @app.context_processor
     def language_context():
-        language = str(get_locale())
+        language = str(current_locale())
         return {"lang": language, "dir": text_direction(language),
                 "language_names": LANGUAGE_NAMES, "languages": supported_languages()}

@@ -15,7 +15,8 @@ import flask_babel
 from babel import Locale
 from babel.lists import format_list
 from babel.numbers import format_decimal
-from flask_babel import get_locale
+
+from widget.reader_locale import babel_state, current_locale
 
 _NUMBER_FORMAT = re.compile(r"%\((\w+)\)d")
 
@@ -36,7 +37,7 @@ def _digits_of(locale: Locale) -> dict[int, str]:
 
 def local_digits(text: str) -> str:
     """The 0-9 in a formatted text (a date, a time) written in the page language's digits."""
-    locale = get_locale()
+    locale = current_locale()
     if not own_digits(locale):
         return text
     return text.translate(_digits_of(locale))
@@ -44,7 +45,7 @@ def local_digits(text: str) -> str:
 
 def local_number(value) -> str:
     """A number as the page's language writes it: 1234 -> ۱٬۲۳۴ in Persian, 1234 elsewhere."""
-    locale = get_locale()
+    locale = current_locale()
     if not own_digits(locale) or isinstance(value, bool):
         return str(value)
     return format_decimal(value, locale=locale, numbering_system="default").translate(
@@ -55,7 +56,7 @@ def list_of(items) -> str:
     """Names joined as the page's language joins a list ("PDF، تصویر و Word" in Persian); in a
     right-to-left language each name is isolated, so that neighbouring Latin names keep their
     places instead of reading as one left-to-right run."""
-    locale = get_locale()
+    locale = current_locale()
     names = [str(item) for item in items]
     if locale is None:
         return ", ".join(names)
@@ -72,27 +73,48 @@ def _localised(variables: dict) -> dict:
 class LocalNumbersDomain(flask_babel.Domain):
     """Flask-Babel's domain, filling messages with numbers in the locale's own digits."""
 
-    def _fill(self, message: str, variables: dict) -> str:
-        if not variables:
-            return message
-        if not own_digits(get_locale()):
-            return message % variables
-        return _NUMBER_FORMAT.sub(r"%(\1)s", message) % _localised(variables)
+    def page_translations(self):
+        """This domain's catalogue for the page's locale, and that locale. A page translates
+        twenty to fifty strings: the catalogue is looked up once per request (Flask-Babel keeps
+        them for the process), and again only when the locale changes (force_locale sets
+        another Locale object, and puts the first one back after)."""
+        state = babel_state()
+        known = getattr(state, "widget_catalogue", None)
+        if known is not None and known[0] is self and known[1] is getattr(state, "babel_locale",
+                                                                            None):
+            return known[2], known[1]
+        locale = current_locale()
+        translations = self.get_translations()
+        state = babel_state()  # Flask-Babel makes its namespace on a request's first call
+        if state is not None:
+            state.widget_catalogue = (self, locale, translations)
+        return translations, locale
 
     def gettext(self, string, **variables):
-        return self._fill(self.get_translations().ugettext(string), variables)
+        translations, locale = self.page_translations()
+        return _fill(locale, translations.ugettext(string), variables)
 
     def ngettext(self, singular, plural, num, **variables):
         variables.setdefault("num", num)
-        return self._fill(self.get_translations().ungettext(singular, plural, num), variables)
+        translations, locale = self.page_translations()
+        return _fill(locale, translations.ungettext(singular, plural, num), variables)
 
     def pgettext(self, context, string, **variables):
-        return self._fill(self.get_translations().upgettext(context, string), variables)
+        translations, locale = self.page_translations()
+        return _fill(locale, translations.upgettext(context, string), variables)
 
     def npgettext(self, context, singular, plural, num, **variables):
         variables.setdefault("num", num)
-        return self._fill(self.get_translations().unpgettext(context, singular, plural, num),
-                          variables)
+        translations, locale = self.page_translations()
+        return _fill(locale, translations.unpgettext(context, singular, plural, num), variables)
+
+
+def _fill(locale, message: str, variables: dict) -> str:
+    if not variables:
+        return message
+    if not own_digits(locale):
+        return message % variables
+    return _NUMBER_FORMAT.sub(r"%(\1)s", message) % _localised(variables)
 
 
 class Babel(flask_babel.Babel):
@@ -104,27 +126,19 @@ class Babel(flask_babel.Babel):
 
     def init_app(self, app, *args, **kwargs):
         super().init_app(app, *args, **kwargs)
-        install_in_jinja(app.jinja_env)
+        install_in_jinja(app.jinja_env, self)
 
 
-
-def install_in_jinja(env) -> None:
+def install_in_jinja(env, babel: Babel) -> None:
     """Templates' _(), gettext() and ngettext() fill numbers the same way (Flask-Babel installs
-    Jinja's new-style callables, which fill messages themselves). A page translates twenty to
-    fifty strings: each locale's catalogue is looked up once per process (Flask-Babel keeps them
-    for the process too), keyed by the Locale, whose hash is cheap."""
+    Jinja's new-style callables, which fill messages themselves), from the catalogue of the
+    extension's domain for the page."""
     from jinja2 import pass_eval_context
     from markupsafe import Markup
 
-    catalogues: dict = {}
-
     def catalogue():
-        locale = get_locale()
-        try:
-            return catalogues[locale], locale
-        except KeyError:
-            catalogues[locale] = flask_babel.get_translations()
-            return catalogues[locale], locale
+        # The domain is made on first use, inside a request (Flask-Babel names it from the app).
+        return babel.domain_instance.page_translations()
 
     def fill(eval_context, locale, message: str, variables: dict):
         if variables and own_digits(locale):

@@ -90,18 +90,23 @@ def _check_strings(value) -> None:
             pending.extend(item)
 
 
-def _incoming_texts():
-    """Every text of the request a view may read: path, query, form fields, cookies and headers
-    (the JSON body is checked as it is parsed; an uploaded file's name is reduced to a safe
-    display name where it is kept, so a NUL there is dropped, not refused)."""
-    yield request.path
-    yield from request.args.keys()
-    yield from request.args.values()
-    if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
-        yield from request.form.keys()
-        yield from request.form.values()
-    yield from request.cookies.values()
-    yield from request.headers.values()
+def _incoming_text(incoming) -> str:
+    """Every text of the request a view may read, in one string: path, query, form fields,
+    cookies and headers, every value of a repeated name (a view may read them all: getlist).
+    The JSON body is checked as it is parsed; an uploaded file's name is reduced to a safe
+    display name where it is kept, so a NUL there is dropped, not refused."""
+    texts = [incoming.path]
+    pairs = [incoming.args, incoming.cookies]
+    if incoming.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        pairs.append(incoming.form)
+    for multi in pairs:
+        for name, value in multi.items(multi=True):
+            texts.append(name)
+            texts.append(value)
+    texts.extend(value for _name, value in incoming.headers.items())
+    # One search over the joined texts: the refused characters are single code points, so a
+    # separator cannot make or hide one.
+    return "\n".join(texts)
 
 
 def refuse_unstorable_text(_endpoint, _values) -> None:
@@ -112,7 +117,7 @@ def refuse_unstorable_text(_endpoint, _values) -> None:
     another one, while a 400 (the translated "Something was wrong with that request" page, or
     problem+json in the API) says plainly that nothing was done. Run as the first URL value
     preprocessor, before the widget's own (which looks the site key up in the database)."""
-    if any(UNSTORABLE.search(text) for text in _incoming_texts()):
+    if UNSTORABLE.search(_incoming_text(request._get_current_object())):
         raise BadRequest("The request holds a NUL byte or a lone surrogate.")
 
 

@@ -26,7 +26,7 @@ from widget.services.themes import theme_stylesheet
 from widget.services.themes import theme_logo as theme_logo_bytes
 from widget.services.submission import Action, Outcome, Policy, Submission
 from widget.services.submit import save_form
-from widget.services.track import (LookupProblem, citizen_file, find_draft, find_request,
+from widget.services.track import (LookupProblem, citizen_file, find_draft, find_status,
                                    request_for_page, request_for_status_token)
 from widget.config import setting
 from widget.untrusted import parse_id
@@ -54,10 +54,14 @@ def load_site(_endpoint, values):
 
 @bp.url_defaults
 def add_site_and_language(endpoint, values):
-    if "site" in g and "site_key" not in values:
-        values["site_key"] = g.site.key
-    if endpoint != "public.entry" and "lang" not in values and request.view_args is not None:
-        values.setdefault("lang", request.view_args.get("lang") or i18n.select_locale())
+    # Each page names ten or more addresses: g and request are read once each.
+    site = g.get("site")
+    if site is not None and "site_key" not in values:
+        values["site_key"] = site.key
+    if endpoint != "public.entry" and "lang" not in values:
+        view_args = request.view_args
+        if view_args is not None:
+            values["lang"] = view_args.get("lang") or i18n.select_locale()
 
 
 @bp.before_request
@@ -210,14 +214,28 @@ def track(lang):
     A status page switching language posts its token instead; a code page, its typed code."""
     if request.method == "POST" and "access" in request.form:
         return _status_by_token(lang)
-    form = CodeForm()
-    if request.method == "GET" or is_language_switch() or not form.validate():
-        return render_template("public/track.html", form=form), _asked_for(form)
-    lookup = find_request(g.site, form.code.data)
+    typed = _posted_code()
+    if typed is None:
+        form = CodeForm()
+        if request.method == "GET" or is_language_switch() or not form.validate():
+            return render_template("public/track.html", form=form), _asked_for(form)
+        typed = form.code.data
+    lookup = find_status(g.site, typed)
     if lookup.problem:
-        return render_template("public/track.html", form=form, problem=lookup.problem.value,
+        return render_template("public/track.html", form=CodeForm(), problem=lookup.problem.value,
                                ), 404 if lookup.problem is LookupProblem.NOT_FOUND else 422
     return render_status(lookup.request, lang)
+
+
+def _posted_code() -> str | None:
+    """The code a form post looks up, read as the one string it is: what CodeForm would read
+    and let through (the field's first value, not blank), without building a form per lookup.
+    None for anything else (a GET, a language switch, a blank code, a body that is no plain
+    form), which CodeForm judges as it always did."""
+    if request.method != "POST" or request.files or is_language_switch():
+        return None
+    typed = request.form.get("code", "")
+    return typed if typed.strip() else None
 
 
 def _status_by_token(lang):

@@ -1,21 +1,26 @@
 """What a request's status page shows, read in two statements.
 
-The request with everything it points to (organisation, form and its fields, executor, unit)
-comes in one joined statement (STATUS_PAGE_LOADS, used by every lookup that leads to the page);
-its timeline, messages, letters and files in a second one, a UNION ALL read into plain values.
-The page used to load each of these on first use from the template: seven round trips more.
+The request with what it points to comes in one joined statement: for a code lookup, the row's
+values with its handler's name and its unit's names, read with Core into a StatusRequest (the
+ORM's loading of a Request and two related rows cost more than the statement); for the pages
+reached with a status token, the ORM Request with STATUS_PAGE_LOADS. Its timeline, messages,
+letters and files come in a second one, a UNION ALL read into plain values. The page used to
+load each of these on first use from the template: seven round trips more.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal
 
 from sqlalchemy import (JSON, Boolean, Integer, String, Text, bindparam, cast, literal, null, select,
                         union_all)
 from sqlalchemy.orm import joinedload
 
 from widget.extensions import db
-from widget.models import OPEN_STATUSES, Attachment, Event, FormVersion, Letter, Message, Request
+from widget.models import (OPEN_STATUSES, Attachment, Event, FormVersion, Letter, Message,
+                           Organization, Request, RequestStatus, StaffUser, Unit)
+from widget.models._types import localized
 
 # Loaded with the request in its one statement: what the page names beside the request. The
 # fields are the one collection joined (one row each); the others come with status_page().
@@ -23,6 +28,99 @@ STATUS_PAGE_LOADS = (joinedload(Request.organization),
                      joinedload(Request.form_version).joinedload(FormVersion.form),
                      joinedload(Request.form_version).joinedload(FormVersion.fields),
                      joinedload(Request.executor), joinedload(Request.unit))
+
+
+@dataclass(frozen=True)
+class Handler:
+    """The staff member handling a request, as the page names them."""
+
+    name: str
+
+
+@dataclass(frozen=True)
+class HandlingUnit:
+    """The unit handling a request, as the page names it."""
+
+    names: dict
+
+    def name(self, language: str) -> str:
+        """The unit's name in a language (as Unit.name)."""
+        return localized(self.names, language)
+
+
+@dataclass(frozen=True)
+class StatusRequest:
+    """A request as its status page reads it: the Request's values under the same names, with
+    its handler and unit. What the page reads only when the configuration cache lacks it (an old
+    form version, the organisation) is loaded then, as the Request's relationships would be."""
+
+    id: int
+    organization_id: int
+    form_version_id: int
+    status: str
+    code: str | None
+    journal_number: str | None
+    answers: dict
+    due_at: datetime | None
+    handover: str | None
+    paused_at: datetime | None
+    pause_reason: str | None
+    refusal_reason: str | None
+    fee_status: str
+    fee_amount: Decimal | None
+    fee_receipt_number: str | None
+    postal_item_number: str | None
+    executor: Handler | None
+    unit: HandlingUnit | None
+
+    @property
+    def is_draft(self) -> bool:
+        """True until the person sends the request (as Request.is_draft)."""
+        return self.status == RequestStatus.DRAFT.value
+
+    @property
+    def is_open(self) -> bool:
+        """True while the organisation still owes an answer (as Request.is_open)."""
+        return self.status in OPEN_STATUSES
+
+    @property
+    def form_version(self) -> FormVersion:
+        """The form version it was sent with (the cache's, where the page finds it)."""
+        return db.session.get(FormVersion, self.form_version_id)
+
+    @property
+    def organization(self) -> Organization:
+        """Its organisation (the site's, from the cache, where the page has it)."""
+        return db.session.get(Organization, self.organization_id)
+
+
+_PAGE_COLUMNS = [Request.__table__.c[name] for name in StatusRequest.__dataclass_fields__
+                 if name not in ("executor", "unit")]
+# Built once, as CHILDREN below: by code within an organisation, with the handler's name and
+# the unit's names (outer joins: many requests have neither yet).
+BY_CODE = (select(*_PAGE_COLUMNS, StaffUser.id.label("executor_row"),
+                  StaffUser.name.label("executor_name"), Unit.id.label("unit_row"),
+                  Unit.names.label("unit_names"))
+           .outerjoin(StaffUser, StaffUser.id == Request.executor_id)
+           .outerjoin(Unit, Unit.id == Request.unit_id)
+           .where(Request.code == bindparam("code"),
+                  Request.organization_id == bindparam("organization_id")))
+
+
+def status_request(organization_id: int, code: str) -> StatusRequest | None:
+    """The request of this organisation with this (normal form) tracking code, draft or not,
+    as its status page reads it; None when there is none."""
+    row = db.session.connection().execute(
+        BY_CODE, {"code": code, "organization_id": organization_id}).first()
+    if row is None:
+        return None
+    values = row._asdict()
+    executor_row, executor_name = values.pop("executor_row"), values.pop("executor_name")
+    unit_row, unit_names = values.pop("unit_row"), values.pop("unit_names")
+    return StatusRequest(
+        **values, executor=Handler(executor_name) if executor_row is not None else None,
+        unit=HandlingUnit(unit_names) if unit_row is not None else None)
+
 
 # Kinds whose note staff write for the person (the pause note, the deadline's reason, the
 # refusal, the result note); other notes (a waived fee's reason) stay among staff.

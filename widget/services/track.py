@@ -13,7 +13,7 @@ from widget.extensions import db
 from widget.models import Attachment, Request, RequestStatus, Site
 from widget.models._types import as_utc, utcnow
 from widget.services.catalogue import published_form
-from widget.services.status_page import STATUS_PAGE_LOADS
+from widget.services.status_page import STATUS_PAGE_LOADS, StatusRequest, status_request
 
 
 class LookupProblem(str, enum.Enum):
@@ -23,13 +23,12 @@ class LookupProblem(str, enum.Enum):
 
 @dataclass
 class Lookup:
-    request: Request | None
+    request: Request | StatusRequest | None
     problem: LookupProblem | None
 
 
 # Built once: building a statement and its cache key costs more than running it from the cache.
-# With the executor and unit only: the status page names the organisation, the form and its
-# fields from the configuration cache (a version it lacks is read when the page asks for it).
+# With the executor and unit (the status page's lookup reads its own: find_status).
 _BY_CODE = (select(Request).where(Request.code == bindparam("code"),
                                   Request.organization_id == bindparam("organization_id"))
             .options(joinedload(Request.executor), joinedload(Request.unit)))
@@ -42,6 +41,18 @@ def find_request(site: Site, typed: str) -> Lookup:
         return Lookup(None, LookupProblem.TYPO)
     request = db.session.execute(
         _BY_CODE, {"code": code, "organization_id": site.organization_id}).scalar_one_or_none()
+    if request is None or request.is_draft:
+        return Lookup(None, LookupProblem.NOT_FOUND)
+    return Lookup(request, None)
+
+
+def find_status(site: Site, typed: str) -> Lookup:
+    """find_request for the status page: the request as the page reads it (a StatusRequest, one
+    Core statement with its handler and unit), with the same problems for the same codes."""
+    code = codes.parse(typed)
+    if code is None:
+        return Lookup(None, LookupProblem.TYPO)
+    request = status_request(site.organization_id, code)
     if request is None or request.is_draft:
         return Lookup(None, LookupProblem.NOT_FOUND)
     return Lookup(request, None)
