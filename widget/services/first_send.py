@@ -56,20 +56,11 @@ def write_sent(request: Request, form: FormConfig, organization) -> None:
     hand-over) in the session's transaction, without adding it to the session; the caller
     commits. An IntegrityError is a page sent twice at once, as on the ORM path."""
     received = stamp_sent(request, form, organization)
-    now = received.created_at
-    account, agent = request.__dict__.get("account"), request.__dict__.get("agent")
-    request.account_id = account.id if account is not None else None
-    request.agent_id = agent.id if agent is not None else None
-    request.created_at = request.updated_at = now
-    request.open311_id = new_open311_id()
-    request.fee_status = FeeStatus.NONE.value
-    request.lock_version = 1
-    request.search_text = search_text(request.answers, request.code, None, organization.country)
-    received.public = True
+    _fill_in(request, received, organization)
     notice = event_notice(request, received)
     promise = None if notice is None else {
-        **promise_columns(request.organization_id, request, *notice), "created_at": now,
-        "attempts": 0, "next_attempt_at": now}
+        **promise_columns(request.organization_id, request, *notice),
+        "created_at": received.created_at, "attempts": 0, "next_attempt_at": received.created_at}
     pending = events_watched() and may_concern_staff(received)
     connection = db.session.connection()
     if connection.dialect.name == "postgresql":
@@ -80,20 +71,38 @@ def write_sent(request: Request, form: FormConfig, organization) -> None:
             | {f"promise_{name}": value for name, value in (promise or {}).items()}).one()
         received.request_id = request.id
     else:  # SQLite writes no rows from a WITH: one statement each (no round trips there)
-        request.id = connection.execute(_INSERT_REQUEST, _values(request, _REQUEST_COLUMNS)
-                                        ).scalar_one()
-        received.request_id = request.id
-        received.id = connection.execute(_INSERT_EVENT, _values(received, _EVENT_COLUMNS)
-                                         ).scalar_one()
-        if promise is not None:
-            connection.execute(_INSERT_PROMISE, promise | {"request_id": request.id,
-                                                           "event_id": received.id})
-        if pending:
-            connection.execute(_INSERT_PENDING, {"event_id": received.id, "created_at": now})
+        _write_one_by_one(connection, request, received, promise, pending)
     # Last: every other row of the transaction is written before the counter is taken.
     request.change_position = position_new_request(db.session, request.organization_id,
                                                    request.id)
     request.events = [received]
+
+
+def _fill_in(request: Request, received: Event, organization) -> None:
+    """What the ORM's defaults and hooks would give the two new rows."""
+    account, agent = request.__dict__.get("account"), request.__dict__.get("agent")
+    request.account_id = account.id if account is not None else None
+    request.agent_id = agent.id if agent is not None else None
+    request.created_at = request.updated_at = received.created_at
+    request.open311_id = new_open311_id()
+    request.fee_status = FeeStatus.NONE.value
+    request.lock_version = 1
+    request.search_text = search_text(request.answers, request.code, None, organization.country)
+    received.public = True
+
+
+def _write_one_by_one(connection, request: Request, received: Event, promise: dict | None,
+                      pending: bool) -> None:
+    request.id = connection.execute(_INSERT_REQUEST, _values(request, _REQUEST_COLUMNS)
+                                    ).scalar_one()
+    received.request_id = request.id
+    received.id = connection.execute(_INSERT_EVENT, _values(received, _EVENT_COLUMNS)).scalar_one()
+    if promise is not None:
+        connection.execute(_INSERT_PROMISE, promise | {"request_id": request.id,
+                                                       "event_id": received.id})
+    if pending:
+        connection.execute(_INSERT_PENDING, {"event_id": received.id,
+                                             "created_at": received.created_at})
 
 
 _ONE_STATEMENT: dict[tuple[bool, bool], object] = {}
