@@ -29,8 +29,13 @@ def create_app(config: dict | None = None) -> Flask:
         DEBUG=settings["DEBUG"],
         TESTING=settings["TESTING"],
         SQLALCHEMY_DATABASE_URI=settings["DATABASE_URL"],
-        # JSON as written (not \u escapes), so staff can search answers in any script.
-        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True, "json_serializer": _json_dumps},
+        SQLALCHEMY_ENGINE_OPTIONS={
+            # A pooled connection to a server is pinged before use (one round trip), so that
+            # the first request after a database restart does not fail on it; a SQLite file
+            # has no server to lose.
+            "pool_pre_ping": not settings["DATABASE_URL"].startswith("sqlite"),
+            # JSON as written (not \u escapes), so staff can search answers in any script.
+            "json_serializer": _json_dumps},
         # The largest legitimate post: every file at its limit plus the text fields.
         MAX_CONTENT_LENGTH=settings["UPLOAD_MAX_TOTAL_BYTES"] + FORM_ALLOWANCE,
         BABEL_DEFAULT_LOCALE=settings["DEFAULT_LANGUAGE"],

@@ -13,6 +13,7 @@ import re
 import secrets
 import time
 from dataclasses import dataclass
+from functools import lru_cache
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
@@ -43,8 +44,15 @@ class FormToken:
         return (time.time() if now is None else now) - self.issued_at
 
 
+@lru_cache(maxsize=64)
+def _signed(secret_key: str, salt: str) -> URLSafeTimedSerializer:
+    """The serializer for one secret and purpose, made once per process (it keeps no state
+    between calls: safe for threads); a form and a status page each sign and verify a token."""
+    return URLSafeTimedSerializer(secret_key, salt=salt)
+
+
 def _serializer(secret_key: str) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(secret_key, salt=FORM_TOKEN_SALT)
+    return _signed(secret_key, FORM_TOKEN_SALT)
 
 
 def issue_form_token(secret_key: str, site_id: int, form_id: int, version_id: int,
@@ -85,7 +93,7 @@ def is_origin(text: str) -> bool:
 
 
 def _sign_id(secret_key: str, salt: str, row_id: int) -> str:
-    return URLSafeTimedSerializer(secret_key, salt=salt).dumps({"r": row_id})
+    return _signed(secret_key, salt).dumps({"r": row_id})
 
 
 def _read_id(secret_key: str, salt: str, token: str, max_age: int) -> int:
@@ -94,7 +102,7 @@ def _read_id(secret_key: str, salt: str, token: str, max_age: int) -> int:
 
 def _read_signed(secret_key: str, salt: str, token: str, max_age: int) -> dict:
     try:
-        payload = URLSafeTimedSerializer(secret_key, salt=salt).loads(token or "", max_age=max_age)
+        payload = _signed(secret_key, salt).loads(token or "", max_age=max_age)
     except SignatureExpired as exc:
         raise TokenError("expired") from exc
     except BadSignature as exc:
@@ -121,7 +129,7 @@ class StatusAccess:
 
 def issue_status_token(secret_key: str, request_id: int) -> str:
     """After a code look-up, what lets the same page reply or download without the code again."""
-    return URLSafeTimedSerializer(secret_key, salt=STATUS_TOKEN_SALT).dumps(
+    return _signed(secret_key, STATUS_TOKEN_SALT).dumps(
         {"r": request_id, "t": time.time()})
 
 
