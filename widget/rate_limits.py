@@ -16,3 +16,8 @@ def seconds_to_wait(now: float | None = None) -> int:
         return 60
     # Flask-Limiter's reset_at is a second past the window's end (it rounds up).
     return max(1, limit.reset_at - 1 - math.floor(now if now is not None else time.time()))
+
+
+def retry_after() -> str:
+    """The Retry-After header's value for a refusal in this request."""
+    return str(seconds_to_wait())

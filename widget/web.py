@@ -10,7 +10,7 @@ from widget.db_outage import answer_outages, remove_session
 from widget.extensions import db
 from widget.file_stores import StoredFileMissing, StoreUnavailable
 from widget.notify.outbox import backlog
-from widget.rate_limits import seconds_to_wait
+from widget.rate_limits import retry_after
 from widget.security import frame_ancestors_header, frame_origins
 
 # Pages load only our own files; the widget's inline QR code is SVG markup, not script.
@@ -68,7 +68,7 @@ def register_web_hooks(app: Flask) -> None:
         if response.status_code not in (429, 503):
             response.headers.pop("Retry-After", None)
         elif response.status_code == 429 and "Retry-After" not in response.headers:
-            response.headers["Retry-After"] = str(seconds_to_wait())
+            response.headers["Retry-After"] = retry_after()
         return response
 
     # After-request functions run last registered first: moved to the front, this one runs

@@ -13,7 +13,6 @@ from flask import request
 from widget.config import setting
 from widget.extensions import limiter
 from widget.models import ApiClient
-from widget.rate_limits import seconds_to_wait
 from widget.services.api_clients import authenticate_key
 
 # The blueprint whose clients may send the key as a parameter, as the GeoReport v2 spec says.
@@ -52,7 +51,3 @@ def budget_key() -> str:
 api_limit = limiter.shared_limit(lambda: setting("RATE_LIMIT_API"), scope="api",
                                  key_func=budget_key)
 
-
-def seconds_until_more() -> str:
-    """Retry-After for a call its budget refused: the seconds until the budget's window ends."""
-    return str(seconds_to_wait())

@@ -9,9 +9,10 @@ from flask import Blueprint, g, request, url_for
 from werkzeug.exceptions import HTTPException
 
 from widget.api import open311_format as fmt311
-from widget.api.keys import api_limit, presented_key, seconds_until_more, verified_client
+from widget.api.keys import api_limit, presented_key, verified_client
 from widget.config import setting
 from widget.db_outage import answer_outages
+from widget.rate_limits import retry_after
 from widget.services import open311
 from widget.services.open311 import Contact, Refused
 
@@ -50,7 +51,7 @@ for _code in (400, 403, 404, 405, 413, 500):
 @bp.errorhandler(429)
 def _too_many(error: HTTPException):
     response = _http_error(error)
-    response.headers["Retry-After"] = seconds_until_more()
+    response.headers["Retry-After"] = retry_after()
     return response
 
 

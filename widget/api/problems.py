@@ -9,12 +9,13 @@ from flask import current_app, g, make_response, request
 from werkzeug.exceptions import HTTPException
 
 from widget.api import bp
-from widget.api.keys import seconds_until_more, verified_client
+from widget.api.keys import verified_client
 from widget.api.problem_types import PROBLEM, listing, problem_response
 from widget.api.documents import request_summary
 from widget.db_outage import answer_outages
 from widget.file_stores import StoredFileMissing, StoreUnavailable
 from widget.models import IdempotencyRecord
+from widget.rate_limits import retry_after
 from widget.services import idempotency
 from widget.services.access import ActionError, Conflict, NotFound
 from widget.services.api_requests import request_for_system
@@ -87,7 +88,7 @@ def _stored_file_missing(error):
 def _too_many(_error):
     return problem_response(429, "Too Many Requests", "This key's calls (or, without a valid key, "
                             "this address's) are spent for now: try again after Retry-After "
-                            "seconds.", headers={"Retry-After": seconds_until_more()})
+                            "seconds.", headers={"Retry-After": retry_after()})
 
 
 @bp.errorhandler(HTTPException)

@@ -21,6 +21,7 @@ queue only for that short moment; other organisations have counters of their own
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import cache
 from itertools import chain, groupby
 
 from sqlalchemy import BigInteger, ForeignKey, bindparam, event, select
@@ -145,41 +146,36 @@ _SET_POSITION = (Request.__table__.update()
                  .where(Request.__table__.c.id == bindparam("request_id_"))
                  .values(change_position=bindparam("position_"),
                          updated_at=Request.__table__.c.updated_at))
-_TAKE: dict[str, object] = {}
-_TAKE_AND_SET: list = []
 
 
+@cache
 def _take_and_set():
     """PostgreSQL: _take's counter move, then the request's position from it, in one statement
-    (parameters organization_id_, count_ = 1, request_id_); returns the position."""
-    if not _TAKE_AND_SET:
-        counter = _take_statement("postgresql").cte("taken")
-        table = Request.__table__
-        _TAKE_AND_SET.append(
-            table.update().where(table.c.id == bindparam("request_id_"))
+    (parameters organization_id_, count_ = 1, request_id_); returns the position. Made once."""
+    counter = _take_statement("postgresql").cte("taken")
+    table = Request.__table__
+    return (table.update().where(table.c.id == bindparam("request_id_"))
             .values(change_position=select(counter.c.last_position).scalar_subquery(),
                     updated_at=table.c.updated_at)
             .add_cte(counter).returning(table.c.change_position))
-    return _TAKE_AND_SET[0]
 
 
 def _take(session: Session):
     """The statement that moves an organisation's counter on by `count_` (made on first use) and
     returns its new value; its parameters: organization_id_, count_."""
     name = "postgresql" if session.get_bind().dialect.name == "postgresql" else "sqlite"
-    statement = _TAKE.get(name)
-    return statement if statement is not None else _take_statement(name)
+    return _take_statement(name)
 
 
+@cache
 def _take_statement(name: str):
-    """_take's statement for the dialect `name`, made and kept."""
+    """_take's statement for the dialect `name`, made once."""
     table = ChangeCounter.__table__
     dialect = postgresql if name == "postgresql" else sqlite
     count = bindparam("count_", type_=BigInteger)
-    statement = _TAKE[name] = dialect.insert(table).values(
+    return dialect.insert(table).values(
         organization_id=bindparam("organization_id_"), last_position=count
     ).on_conflict_do_update(
         index_elements=[table.c.organization_id],
         set_={"last_position": table.c.last_position + count}
     ).returning(table.c.last_position)
-    return statement

@@ -93,7 +93,24 @@ def new_open311_id() -> str:
     return secrets.token_hex(10)
 
 
-class Request(db.Model):
+class StatusReading:
+    """What a request's status says of it, for the Request and for the status page's frozen
+    reading of one (services/status_page.StatusRequest): anything with a `status`."""
+
+    status: str
+
+    @property
+    def is_draft(self) -> bool:
+        """True until the person sends the request."""
+        return self.status == RequestStatus.DRAFT.value
+
+    @property
+    def is_open(self) -> bool:
+        """True while the organisation still owes an answer."""
+        return self.status in OPEN_STATUSES
+
+
+class Request(StatusReading, db.Model):
     """A draft (no tracking code yet) or a sent request."""
 
     __tablename__ = "requests"
@@ -179,16 +196,6 @@ class Request(db.Model):
     letters: Mapped[list[Letter]] = relationship(
         back_populates="request", order_by="Letter.id", cascade="all, delete-orphan"
     )
-
-    @property
-    def is_draft(self) -> bool:
-        """True until the person sends the request."""
-        return self.status == RequestStatus.DRAFT.value
-
-    @property
-    def is_open(self) -> bool:
-        """True while the organisation still owes an answer."""
-        return self.status in OPEN_STATUSES
 
     def contact(self, field_type: str) -> str | None:
         """The first answer of a field type (e-mail, phone) the person gave, for notices."""

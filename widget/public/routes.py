@@ -10,7 +10,7 @@ from widget.public.forms import CodeForm, ContactForm
 from widget.public.language_switch import counted, is_language_switch
 from widget.public.lookup_limits import failed_lookup
 from widget.public.presenters import answer_rows, draft_values, qr_svg
-from widget.downloads import disposition, file_response
+from widget.downloads import file_response
 from widget.security import (TokenError, is_cross_site_post, issue_form_token, issue_status_token,
                              read_form_token, read_status_token)
 from widget.services.access import NotAllowed
@@ -22,8 +22,6 @@ from widget.services.form_access import may_use_form
 from widget.services.messaging import send_citizen_message
 from widget.services.recover import ask_for_codes
 from widget.services.status_page import status_page
-from widget.services.themes import theme_stylesheet
-from widget.services.themes import theme_logo as theme_logo_bytes
 from widget.services.submission import Action, Outcome, Policy, Submission
 from widget.services.submit import save_form
 from widget.services.track import (LookupProblem, citizen_file, find_draft, find_status,
@@ -80,49 +78,6 @@ def entry():
     if form_slug and g.config.published_form(g.site, form_slug):
         return redirect(url_for(".form_page", lang=language, slug=form_slug))
     return redirect(url_for(".catalogue", lang=language))
-
-
-@bp.context_processor
-def site_theme():
-    """The site's theme for base.html: its stylesheet and logo addresses (versioned)."""
-    theme = g.config.theme_for(g.site) if "site" in g else None
-    if theme is None:
-        return {}
-    version = _theme_version(theme)
-    return {"theme": theme, "theme_css": url_for("public.theme_css", v=version),
-            "theme_logo": url_for("public.theme_logo", v=version) if theme.logo_key else None}
-
-
-def _theme_version(theme) -> str:
-    return f"{theme.id}-{theme.updated_at.timestamp():.0f}"
-
-
-def _cacheable(response, theme):
-    # Versioned URLs: a changed theme gets a new address, so an hour of caching is safe; the
-    # ETag lets a browser check cheaply after that.
-    response.set_etag(_theme_version(theme))
-    response.cache_control.public = True
-    response.cache_control.max_age = 3600
-    return response.make_conditional(request)
-
-
-@bp.get("/theme.css")
-def theme_css():
-    """The site's theme as a stylesheet: skin, colours, the filtered custom CSS."""
-    theme = g.config.theme_for(g.site) or abort(404)
-    response = current_app.response_class(theme_stylesheet(theme), mimetype="text/css")
-    return _cacheable(response, theme)
-
-
-@bp.get("/logo")
-def theme_logo():
-    """The site's theme logo (an image checked on its bytes when uploaded)."""
-    theme = g.config.theme_for(g.site)
-    if theme is None or not theme.logo_key:
-        abort(404)
-    response = current_app.response_class(theme_logo_bytes(theme), mimetype=theme.logo_type)
-    response.headers["Content-Disposition"] = disposition("inline", "logo", theme.logo_type)
-    return _cacheable(response, theme)
 
 
 @bp.get("/<lang>/")

@@ -18,6 +18,8 @@ them as written, and no later flush can write them twice.
 """
 from __future__ import annotations
 
+from functools import cache
+
 from sqlalchemy import bindparam, insert, select
 
 from widget.config_cache import read_in_transaction
@@ -105,17 +107,12 @@ def _write_one_by_one(connection, request: Request, received: Event, promise: di
                                              "created_at": received.created_at})
 
 
-_ONE_STATEMENT: dict[tuple[bool, bool], object] = {}
-
-
+@cache
 def _rows_in_one_statement(promise: bool, pending: bool):
     """PostgreSQL: the request, its event, and when asked the promise and the pending row, in
     one statement (one round trip instead of four) returning the request's and the event's
     ids; parameters named request_*, event_* and promise_* after the columns. Made on first
-    use for each of the four shapes."""
-    statement = _ONE_STATEMENT.get((promise, pending))
-    if statement is not None:
-        return statement
+    use for each of the four shapes (cached)."""
     requests, events = Request.__table__, Event.__table__
     new_request = insert(requests).values(
         {name: bindparam(f"request_{name}", type_=requests.c[name].type)
@@ -141,7 +138,6 @@ def _rows_in_one_statement(promise: bool, pending: bool):
             ["event_id", "created_at"],
             select(new_event.c.id, bindparam("event_created_at", type_=events.c.created_at.type))
         ).cte("new_pending"))
-    _ONE_STATEMENT[promise, pending] = statement
     return statement
 
 

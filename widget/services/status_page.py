@@ -19,8 +19,9 @@ from sqlalchemy.orm import joinedload
 
 from widget.extensions import db
 from widget.models import (OPEN_STATUSES, Attachment, Event, FormVersion, Letter, Message,
-                           Organization, Request, RequestStatus, StaffUser, Unit)
+                           Organization, Request, StaffUser, Unit)
 from widget.models._types import localized
+from widget.models.requests import StatusReading
 
 # Loaded with the request in its one statement: what the page names beside the request. The
 # fields are the one collection joined (one row each); the others come with status_page().
@@ -49,7 +50,7 @@ class HandlingUnit:
 
 
 @dataclass(frozen=True)
-class StatusRequest:
+class StatusRequest(StatusReading):
     """A request as its status page reads it: the Request's values under the same names, with
     its handler and unit. What the page reads only when the configuration cache lacks it (an old
     form version, the organisation) is loaded then, as the Request's relationships would be."""
@@ -72,16 +73,6 @@ class StatusRequest:
     postal_item_number: str | None
     executor: Handler | None
     unit: HandlingUnit | None
-
-    @property
-    def is_draft(self) -> bool:
-        """True until the person sends the request (as Request.is_draft)."""
-        return self.status == RequestStatus.DRAFT.value
-
-    @property
-    def is_open(self) -> bool:
-        """True while the organisation still owes an answer (as Request.is_open)."""
-        return self.status in OPEN_STATUSES
 
     @property
     def form_version(self) -> FormVersion:
