@@ -210,10 +210,14 @@ def run(seconds: float = 40, threads: int = 4, server: PostgresServer | None = N
         def kill_a_worker_mid_send() -> None:
             # The gateway takes SMS but answers 2 s late: the worker is caught with messages in
             # hand, one of them handed over and not yet recorded.
-            gateway.stall_for(2.0)
-            deadline = time.monotonic() + 5
+            # Stalled again every 2 s until it holds some (the other worker may take every
+            # row of one stall), for at most 8 s so that the faults after it keep their place.
+            deadline = time.monotonic() + 8
             while not db.unsent(worker_name(killed)) and time.monotonic() < deadline:
-                time.sleep(0.05)
+                gateway.stall_for(2.0)
+                stall_ends = min(deadline, time.monotonic() + 2)
+                while not db.unsent(worker_name(killed)) and time.monotonic() < stall_ends:
+                    time.sleep(0.05)
             figures.killed_holding = db.unsent(worker_name(killed))
             killed.kill()
             workers.append(start_worker("worker-3"))
