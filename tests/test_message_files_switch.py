@@ -237,3 +237,36 @@ def test_a_hostile_file_is_refused_on_a_switch_and_never_held(app, client, db, f
     assert written(db) == before
     assert db.session.scalar(select(func.count()).select_from(Attachment)
                              .where(Attachment.filename == "x.pdf")) == 0
+
+
+def test_files_held_for_a_message_nobody_sent_go_with_the_worker(app, client, db, form):
+    """Held past a form token's age, the worker deletes them (row and bytes); the page that
+    named them then says so instead of sending the message without them."""
+    from datetime import timedelta
+    from pathlib import Path
+
+    from widget.models._types import utcnow
+    from widget.notify.worker import scheduled
+    code = send_one(client)
+    held = switch(client, status_page(client, code, "en"), "vi", {"body": "later"},
+                  files=[("passport.pdf", PDF)]).get_data(as_text=True)
+    row = db.session.scalar(select(Request).where(Request.status == "draft"))
+    stored_key = row.attachments[0].storage_key
+    store = Path(app.config["FRONTDESK_UPLOAD_DIR"])
+    assert any(stored_key in path.name for path in store.rglob("*"))
+    row.updated_at = utcnow() - timedelta(seconds=app.config["FRONTDESK_FORM_TOKEN_MAX_AGE"] + 1)
+    db.session.commit()
+    before = written(db)
+
+    scheduled(app.config)
+
+    db.session.expire_all()
+    assert db.session.scalar(select(func.count()).select_from(Request)
+                             .where(Request.status == "draft")) == 0
+    assert not any(stored_key in path.name for path in store.rglob("*"))
+    refused = send(client, held)
+    page = Page(refused.get_data(as_text=True))
+    assert refused.status_code == 422 and page.lang == "vi" and page.field("body") == "later"
+    with app.test_request_context():
+        assert translated(HELD_GONE, "vi") in page.error
+    assert written(db) == before
