@@ -20,6 +20,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 FORM_TOKEN_SALT = "frontdesk.form-token"
 STATUS_TOKEN_SALT = "frontdesk.status-access"
 CHALLENGE_TOKEN_SALT = "frontdesk.one-time-code"
+HELD_FILES_TOKEN_SALT = "frontdesk.held-message-files"
 
 
 class TokenError(Exception):
@@ -150,6 +151,26 @@ def issue_challenge_token(secret_key: str, code_id: int) -> str:
 def read_challenge_token(secret_key: str, token: str, max_age: int = 3600) -> int:
     """The one-time code row a challenge token names; raise TokenError."""
     return _read_id(secret_key, CHALLENGE_TOKEN_SALT, token, max_age)
+
+
+@dataclass(frozen=True)
+class HeldFiles:
+    request_id: int  # the request the message is written to: its files are for it alone
+    nonce: str       # the row holding them (services/message_files.py)
+
+
+def issue_held_files_token(secret_key: str, request_id: int, nonce: str) -> str:
+    """Names the files a status page holds for the message written to request_id."""
+    return _signed(secret_key, HELD_FILES_TOKEN_SALT).dumps({"r": request_id, "n": nonce})
+
+
+def read_held_files_token(secret_key: str, token: str, max_age: int) -> HeldFiles:
+    """What a held files token names; raise TokenError("expired"|"invalid")."""
+    payload = _read_signed(secret_key, HELD_FILES_TOKEN_SALT, token, max_age)
+    nonce = payload.get("n")
+    if not isinstance(nonce, str) or not nonce:
+        raise TokenError("invalid")
+    return HeldFiles(_id_in(payload), nonce)
 
 
 def frame_origins(origins: list[str] | None) -> list[str]:

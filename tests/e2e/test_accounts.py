@@ -251,6 +251,32 @@ def test_the_profile_password_and_a_detail_change_ask(page, host_url, live_app):
     expect(widget.locator("h1")).to_have_text("My requests")
 
 
+def test_the_profile_switches_language_with_the_form_being_filled(page, host_url, live_app):
+    # Four forms on one page: the language buttons post the one a person is filling (the
+    # page's script moves them there), so that what was typed there stays, and nothing is sent.
+    email = f"switch-{uuid.uuid4().hex[:8]}@example.org"
+    widget = open_host(page, host_url)
+    sign_up(widget, live_app, email, name="Đỗ Văn Minh")
+    widget.get_by_role("link", name="Profile and password").click()
+    widget.get_by_label("Detail", exact=True).select_option("document_number")
+    widget.get_by_label("New value").fill("B1234567")
+    widget.get_by_label("Why (optional)").fill("A new passport")
+    widget.locator(".languages [data-language=fa]").click()
+    expect(widget.locator("html")).to_have_attribute("dir", "rtl")
+    expect(widget.locator("#field")).to_have_value("document_number")
+    expect(widget.locator("#new_value")).to_have_value("B1234567")
+    expect(widget.locator("#reason")).to_have_value("A new passport")
+    expect(widget.locator(".changes")).to_have_count(0)  # nothing was asked
+    # Typing in another form moves the switch, and Enter there presses that form's own button.
+    widget.locator("#address").fill("9 Nguyễn Huệ, Huế")
+    widget.locator("#document_number").fill("079190000777")
+    widget.locator("#document_number").press("Enter")
+    expect(widget.locator(".notice.success")).to_be_visible()
+    expect(widget.locator("dl.key-facts")).to_contain_text("079190000777")
+    expect(widget.locator("html")).to_have_attribute("lang", "fa")
+    expect(widget.locator(".changes")).to_have_count(0)
+
+
 def test_an_agent_sends_a_form_for_someone_and_sees_it_apart(page, host_url, live_app):
     widget = open_host(page, host_url)
     sign_in(widget, "agent@demo.frontdesk", "frontdesk-demo")

@@ -263,11 +263,27 @@ def claim(lang):
 
 # -- the profile -----------------------------------------------------------------------------
 
-def _profile(status=200, **context):
+# The profile page's forms and where each posts. A language switch posts the form being filled
+# (profile.html, widget.js), and the page comes back with what was typed in it.
+PROFILE_FORMS = {"contact-form": "public.change_contact", "profile-form": "public.profile",
+                 "change-form": "public.ask_detail_change",
+                 "password-form": "public.change_password"}
+# What the page shows again as typed, after an error or a switch: never a password.
+TYPED_KEPT = ("contact", "address", "birth_date", "document_number", "language", "field",
+              "new_value", "reason")
+
+
+def _profile(status=200, form="profile-form", **context):
+    """The profile page; after a post (an error, a language switch), with what was typed in the
+    form posted, whose language switch then posts it again."""
     account = g.account
     context.setdefault("errors", {})
+    typed = ({key: request.form[key] for key in TYPED_KEPT if key in request.form}
+             if request.method == "POST" else {})
     return render_template("public/account/profile.html", account=account,
                            details=REGISTERED_DETAILS, changes=cabinet.pending_changes(account),
+                           typed=typed, profile_forms=PROFILE_FORMS,
+                           language_switch={"form": form, "endpoint": PROFILE_FORMS[form]},
                            **context), status
 
 
@@ -276,6 +292,8 @@ def profile(lang):
     account = _require_account()
     if request.method == "GET":
         return _profile(saved=request.args.get("saved"))
+    if is_language_switch():
+        return _profile()
     form = request.form
     try:
         accounts.update_profile(account, form.get("address", ""), form.get("language", ""),
@@ -287,15 +305,17 @@ def profile(lang):
 
 
 @bp.post("/<lang>/account/password")
-@limiter.limit(lambda: setting("RATE_LIMIT_LOGIN"))
+@limiter.limit(lambda: setting("RATE_LIMIT_LOGIN"), deduct_when=counted)
 def change_password(lang):
     account = _require_account()
+    if is_language_switch():
+        return _profile(form="password-form")
     try:
         accounts.change_password(account, request.form.get("current_password", ""),
                                  request.form.get("new_password", ""),
                                  request.cookies.get(COOKIE, ""))
     except InvalidInput as error:
-        return _profile(422, errors=error.errors)
+        return _profile(422, "password-form", errors=error.errors)
     return redirect(url_for(".profile", saved="password"), code=303)
 
 
@@ -303,9 +323,12 @@ def change_password(lang):
 @limiter.limit(lambda: setting("RATE_LIMIT_LOOKUP"), deduct_when=counted)
 def change_contact(lang):
     """A new e-mail address or mobile number: first a code to it, then the code typed (the
-    page of the code keeps its challenge in another language)."""
+    page of the code keeps its challenge in another language, the profile page the number
+    typed)."""
     account = _require_account()
     typed = request.form.get("contact", "")
+    if is_language_switch() and not request.form.get("challenge"):
+        return _profile(form="contact-form")
     if is_language_switch():
         return render_template("public/account/contact.html", challenge=request.form.get("challenge", ""),
                                contact=typed, where=request.form.get("where", ""), errors={})
@@ -319,17 +342,19 @@ def change_contact(lang):
         if request.form.get("challenge"):
             return render_template("public/account/contact.html", challenge=request.form["challenge"],
                                    contact=typed, where="", errors=error.errors), 422
-        return _profile(422, errors=error.errors, contact=typed)
+        return _profile(422, "contact-form", errors=error.errors)
     return redirect(url_for(".profile", saved="contact"), code=303)
 
 
 @bp.post("/<lang>/account/details")
 def ask_detail_change(lang):
     account = _require_account()
+    if is_language_switch():
+        return _profile(form="change-form")
     form = request.form
     try:
         cabinet.ask_detail_change(account, form.get("field", ""), form.get("new_value", ""),
                                   form.get("reason", ""))
     except InvalidInput as error:
-        return _profile(422, errors=error.errors, change_values=dict(form))
+        return _profile(422, "change-form", errors=error.errors)
     return redirect(url_for(".profile", saved="change"), code=303)

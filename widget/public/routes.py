@@ -9,6 +9,7 @@ from widget.public import bp
 from widget.public.forms import CodeForm, ContactForm
 from widget.public.language_switch import counted, is_language_switch
 from widget.public.lookup_limits import failed_lookup
+from widget.public.message_files import held_context, held_nonce, removed_held_ids
 from widget.public.presenters import answer_rows, draft_values, qr_svg
 from widget.downloads import file_response
 from widget.security import (TokenError, is_cross_site_post, issue_form_token, issue_status_token,
@@ -19,6 +20,7 @@ from widget.services.accounts import profile_values
 from widget.config_cache import site_and_configuration
 from widget.services.catalogue import for_person
 from widget.services.form_access import may_use_form
+from widget.services.message_files import held_files, hold_message_files
 from widget.services.messaging import send_citizen_message
 from widget.services.recover import ask_for_codes
 from widget.services.status_page import status_page
@@ -195,11 +197,25 @@ def _posted_code() -> str | None:
 
 def _status_by_token(lang):
     """The status page again (another language) from the token the page carried, with the
-    message the person was writing."""
+    message the person was writing and the files chosen for it (held: nothing is sent)."""
     req = _status_request(_status_access())
     if req is None:
         return _status_expired()
-    return render_status(req, lang, reply_text=request.form.get("body", ""))
+    typed = request.form.get("body", "")
+    files = [item for item in _incoming_files() if item.data]
+    try:
+        nonce = held_nonce(req)
+        if nonce is None and not files:
+            return render_status(req, lang, reply_text=typed)
+        limits = form_limits(req.organization, req.form_version.form)
+        held, errors = hold_message_files(req, nonce, files, removed_held_ids(), limits,
+                                          configured_store(), lang)
+    except NotAllowed as error:
+        return render_status(req, lang, reply_error=error.message, reply_text=typed, status=422)
+    # Read again: holding the files committed, which expired the request.
+    return render_status(request_for_page(req.id), lang, reply_text=typed, held=held,
+                         reply_error=next(iter(errors.values()), None),
+                         status=422 if errors else 200)
 
 
 def _status_expired():
@@ -236,13 +252,18 @@ def track_reply(lang):
     req = _status_request(access)
     if req is None:
         return _status_expired()
+    nonce = None
     try:
+        nonce = held_nonce(req)
         send_citizen_message(req, request.form.get("body", ""), _incoming_files(),
                              form_limits(req.organization, req.form_version.form),
-                             configured_store(), page_served_at=access.served_at)
+                             configured_store(), page_served_at=access.served_at,
+                             held_nonce=nonce, remove_held_ids=removed_held_ids())
     except NotAllowed as error:
+        # The files the page held stay held (those chosen now were refused with it).
         return render_status(request_for_page(req.id), lang, reply_error=error.message,
-                             reply_text=request.form.get("body", ""), status=422)
+                             reply_text=request.form.get("body", ""),
+                             held=held_files(req, nonce) if nonce else None, status=422)
     # Read again: the message's commit expired the request, and the page shows the new one.
     return render_status(request_for_page(req.id), lang, notice="message_sent")
 
@@ -259,8 +280,9 @@ def track_file(lang, attachment_id):
     return file_response(data, attachment.content_type, attachment.filename)
 
 
-def render_status(req, lang, notice=None, reply_error=None, reply_text="", status=200):
-    """A request's status page, with the token that lets it reply and download."""
+def render_status(req, lang, notice=None, reply_error=None, reply_text="", status=200, held=None):
+    """A request's status page, with the token that lets it reply and download (and the
+    files held for the message being written)."""
     g.private_page = True
     page = status_page(req)
     shown = g.config.form_version(req.form_version_id)
@@ -270,7 +292,7 @@ def render_status(req, lang, notice=None, reply_error=None, reply_text="", statu
         "public/status.html", req=req, page=page, status_organization=g.site.organization,
         status_form=form, rows=answer_rows(req, lang, page.files, shown and shown.fields),
         access=issue_status_token(current_app.secret_key, req.id), notice=notice,
-        reply_error=reply_error, reply_text=reply_text), status
+        reply_error=reply_error, reply_text=reply_text, **held_context(req, held)), status
 
 
 def _incoming_files() -> list[IncomingFile]:

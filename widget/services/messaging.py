@@ -2,20 +2,23 @@
 from __future__ import annotations
 
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import delete, update
 from sqlalchemy.orm.exc import StaleDataError
 
 from widget.extensions import db
 from widget.file_stores import FileStore, delete_quietly, save_all
 from widget.models import (LETTER_DOCUMENT, Attachment, Event, EventKind, Letter, Message,
-                           Request, StaffUser)
+                           Request, RequestStatus, StaffUser)
 from widget.models._types import utcnow
 from widget.notify.notices import queue_notices
 from widget.services.access import NotAllowed, find_for_staff
 from widget.services.letter_documents import attach_document
 from widget.services.letter_templates import letter_gap
+from widget.services.message_files import HELD_GONE, held_files
 from widget.services.page_replays import made_since
 from widget.services.workflow import apply_action
 from widget.textnorm import strip_controls
@@ -35,8 +38,10 @@ def _clean_body(text: str | None, required: bool = True) -> str:
     return body
 
 
-def _checked(files: list[IncomingFile], limits: UploadLimits) -> list[CheckedFile]:
-    checked, errors = check_files(files, limits)
+def _checked(files: list[IncomingFile], limits: UploadLimits,
+             held: list[Attachment] = ()) -> list[CheckedFile]:
+    checked, errors = check_files(files, limits, already_count=len(held),
+                                  already_bytes=sum(a.size for a in held))
     if errors:
         raise NotAllowed(next(iter(errors.values())))
     return checked
@@ -144,30 +149,69 @@ def _enclosures(letter: Letter) -> list[Attachment]:
 
 def send_citizen_message(request: Request, body: str, files: list[IncomingFile],
                          limits: UploadLimits, store: FileStore,
-                         page_served_at: float | None = None) -> Message:
-    """The person writes to the organisation from the status page (their code is their key).
-    The same message sent again from the page it was sent from (a double click, a resent
-    post: `page_served_at` is when that page was served) is the one already kept."""
+                         page_served_at: float | None = None, held_nonce: str | None = None,
+                         remove_held_ids: frozenset[int] = frozenset()) -> Message:
+    """The person writes to the organisation from the status page (their code is their key),
+    with the files chosen now and those the page held for it (`held_nonce`, less those
+    ticked for removal: services/message_files.py). The same message sent again from the page
+    it was sent from (a double click, a resent post: `page_served_at` is when that page was
+    served) is the one already kept."""
     if request.is_draft:
         raise NotAllowed(_l("This request was not sent yet."))
     body = _clean_body(body)
-    checked = _checked(files, limits)
+    held = held_files(request, held_nonce) if held_nonce else None
+    if held_nonce and held is None:
+        # Its files went with this page's message already (a twin post), or are gone.
+        earlier = _sent_from_page(request, body, None, page_served_at)
+        if earlier is not None:
+            return earlier
+        raise NotAllowed(HELD_GONE)
+    kept = [a for a in held.attachments if a.id not in remove_held_ids] if held else []
+    checked = _checked(files, limits, kept)
+    # Plain values: a lost race below expires the rows they come from.
+    moving = HeldMove(held.id, [a.id for a in kept],
+                      [a.storage_key for a in held.attachments if a.id in remove_held_ids]
+                      ) if held else None
+    hashes = [a.sha256 for a in kept] + [item.sha256 for item in checked]
     # Staff may change the request between loading it and this commit (its version moves on):
     # then the message is written again on the request as it is now, up to three times.
     for _attempt in range(CITIZEN_MESSAGE_TRIES):
-        earlier = _sent_from_page(request, body, checked, page_served_at)
+        earlier = _sent_from_page(request, body, hashes, page_served_at)
         if earlier is not None:
             return earlier  # a twin of this post got there first
         try:
-            return _write_citizen_message(request, body, checked, store)
+            message = _write_citizen_message(request, body, checked, store, moving)
         except StaleDataError:
             db.session.rollback()  # and `request` reads itself afresh
+            continue
+        except HeldFilesTaken:
+            db.session.rollback()  # a twin of this post took the held files with its message
+            earlier = _sent_from_page(request, body, None, page_served_at)
+            if earlier is None:
+                raise NotAllowed(HELD_GONE) from None
+            return earlier
+        if moving is not None:
+            delete_quietly(store, moving.removed_keys)
+        return message
     raise NotAllowed(_l("The request changed while your message was being saved; please send it "
                         "again."))
 
 
+class HeldFilesTaken(Exception):
+    """The row of held files was gone when the message came to take them."""
+
+
+@dataclass(frozen=True)
+class HeldMove:
+    """Held files going with a message: the row holding them, those kept, those removed."""
+
+    row_id: int
+    kept_ids: list[int]
+    removed_keys: list[str]
+
+
 def _write_citizen_message(request: Request, body: str, checked: list[CheckedFile],
-                           store: FileStore) -> Message:
+                           store: FileStore, held: HeldMove | None = None) -> Message:
     now = utcnow()
     keys: list[str] = []
     with _deleted_on_failure(store, keys):
@@ -178,20 +222,44 @@ def _write_citizen_message(request: Request, body: str, checked: list[CheckedFil
         request.events.append(event)
         request.updated_at = now  # a connected system polling for changes sees it
         queue_notices(request, [event])  # no notice to the person; the systems that asked are told
+        if held is not None:
+            _take_held_files(request, message, held)
         db.session.commit()
     return message
 
 
-def _sent_from_page(request: Request, body: str, files: list[CheckedFile],
+def _take_held_files(request: Request, message: Message, held: HeldMove) -> None:
+    """Move the kept held files onto the message, in the same transaction, and delete the row
+    that held them (with the files removed); HeldFilesTaken when another post took it first."""
+    db.session.flush()  # the message's id
+    db.session.execute(update(Attachment).where(
+        Attachment.request_id == held.row_id, Attachment.id.in_(held.kept_ids)).values(
+        request_id=request.id, message_id=message.id),
+        execution_options={"synchronize_session": False})
+    db.session.execute(delete(Attachment).where(Attachment.request_id == held.row_id),
+                       execution_options={"synchronize_session": False})
+    gone = db.session.execute(delete(Request).where(
+        Request.id == held.row_id, Request.status == RequestStatus.DRAFT.value),
+        execution_options={"synchronize_session": False})
+    if gone.rowcount != 1:
+        raise HeldFilesTaken()
+
+
+def _sent_from_page(request: Request, body: str, hashes: list[str] | None,
                     page_served_at: float | None) -> Message | None:
-    """The person's message with these words and files written since the page was served."""
+    """The person's message with these words and files (any files: None) written since the
+    page was served."""
     return next((message for message in made_since(request.messages, page_served_at)
                  if not message.from_staff and message.body == body
-                 and _same_files(message.attachments, files)), None)
+                 and (hashes is None or _same_hashes(message.attachments, hashes))), None)
 
 
 def _same_files(attachments: list[Attachment], files: list[CheckedFile]) -> bool:
-    return sorted(a.sha256 for a in attachments) == sorted(item.sha256 for item in files)
+    return _same_hashes(attachments, [item.sha256 for item in files])
+
+
+def _same_hashes(attachments: list[Attachment], hashes: list[str]) -> bool:
+    return sorted(a.sha256 for a in attachments) == sorted(hashes)
 
 
 def mark_citizen_messages_read(staff: StaffUser, request: Request) -> None:

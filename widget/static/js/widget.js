@@ -154,6 +154,26 @@
     });
   });
 
+  // A page of several forms (the account profile) switches language with the one being filled:
+  // its language buttons, and the hidden button before them that Enter presses, move to the form
+  // a person types into or chooses in, which names its own address in each language.
+  function switchWith(form) {
+    var buttons = document.querySelectorAll(".languages button[data-language], button[data-switch-main]");
+    Array.prototype.forEach.call(buttons, function (button) {
+      var lang = button.getAttribute("data-language");
+      if (lang) { button.setAttribute("formaction", form.getAttribute("data-switch-" + lang)); }
+      button.setAttribute("form", form.id);
+    });
+  }
+  ["input", "change"].forEach(function (type) {
+    document.addEventListener(type, function (event) {
+      var form = event.target.form;
+      if (form && form.id && form.hasAttribute("data-switch-" + document.documentElement.lang)) {
+        switchWith(form);
+      }
+    });
+  });
+
   // Sign-in whose cookie the browser refused: the new-window link only helps inside a frame;
   // where the browser has the Storage Access API, the person may grant the frame its cookies.
   if (!framed) {
