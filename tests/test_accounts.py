@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from tests.conftest import form_token, settings_for, tracking_code
 from tests.notices import compose_promised
 from widget.models import (Account, AccountSession, DetailChange, InboxItem, OneTimeCode,
-                           OutboxItem, Request)
+                           Message, OutboxItem, Request)
 from widget.models._types import utcnow
 from widget.notify import worker
 from widget.passwords import hash_password
@@ -503,13 +503,47 @@ def test_sign_in_and_code_asks_are_rate_limited_per_client_address(limited_app):
     assert client.get("/w/test/en/account/signin").status_code == 200  # only posts count
 
 
-def test_a_request_in_the_cabinet_switches_language_at_its_own_address(client, db, make_account):
+@pytest.mark.parametrize("lang", ["en", "vi", "fa", "ru"])
+def test_a_request_in_the_cabinet_switches_language_at_its_own_address_keeping_the_message(
+        client, db, make_account, lang):
     # The status page reached by a code posts its token to switch; the cabinet's page of a
-    # request has an address, and its switch is that address in the other language.
+    # request has an address of its own, and its switch posts the message being written (words
+    # and files) there in the other language: nothing is sent, nothing is lost.
+    from tests.test_message_files_switch import Page, send, switch, written
+    from tests.test_widget_routes import PDF
     make_account()
     signed_in_client(client)
     send_form(client, {"name": "Lê Thị Lan", "message": "Hello", "email": "lan@example.org"})
     request = db.session.scalar(select(Request))
-    page = client.get(f"/w/test/en/account/requests/{request.id}").get_data(as_text=True)
-    assert f'<a href="/w/test/ru/account/requests/{request.id}" lang="ru"' in page
-    assert 'id="language-switch"' not in page
+    first = "ru" if lang == "en" else "en"
+    html = client.get(f"/w/test/{first}/account/requests/{request.id}").get_data(as_text=True)
+    assert Page(html).switches[lang]["formaction"] == f"/w/test/{lang}/account/requests/{request.id}"
+    before = written(db)
+    switched = switch(client, html, lang, {"body": "Nửa câu, نیم جمله"},
+                      files=[("passport.pdf", PDF)])
+    assert switched.status_code == 200
+    page = Page(html := switched.get_data(as_text=True))
+    assert (page.lang, page.dir) == (lang, "rtl" if lang == "fa" else "ltr")
+    assert page.field("body") == "Nửa câu, نیم جمله"
+    assert list(page.reply["attached"]) == ["passport.pdf"]
+    assert page.switches[first]["formaction"] == f"/w/test/{first}/account/requests/{request.id}"
+    assert written(db) == before  # a switch sends nothing
+    assert send(client, html).status_code == 200
+    message = db.session.scalar(select(Message))
+    assert message.body == "Nửa câu, نیم جمله"
+    assert [a.filename for a in message.attachments] == ["passport.pdf"]
+
+
+def test_another_persons_request_is_no_address_to_switch_at(client, db, make_account):
+    # A switch posted to the address of a request that is not the person's own: nothing there.
+    make_account()
+    make_account(email="other@example.org", name="Trần Văn Bình")
+    signed_in_client(client)
+    send_form(client, {"name": "Lê Thị Lan", "message": "Hello", "email": "lan@example.org"})
+    mine = db.session.scalar(select(Request))
+    other = client.application.test_client()
+    signed_in_client(other, contact="other@example.org")
+    answer = other.post(f"/w/test/ru/account/requests/{mine.id}",
+                        data={"action": "language", "body": "x"}, headers=H)
+    assert answer.status_code == 404
+    assert "Hello" not in answer.get_data(as_text=True)

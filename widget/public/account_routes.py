@@ -17,7 +17,7 @@ from widget.notify.account_notices import DETAIL_LABELS
 from widget.notify.inbox import inbox_words
 from widget.public.language_switch import counted, is_language_switch
 from widget.public.presenters import CHANGE_STATUS_LABELS, draft_values
-from widget.public.routes import COOKIE, render_form, render_status
+from widget.public.routes import COOKIE, render_form, render_status, switched_status
 from widget.security import TokenError, issue_challenge_token, read_challenge_token
 from widget.services import account_sessions, accounts, cabinet
 from widget.services.accounts import InvalidInput
@@ -203,14 +203,19 @@ def cabinet_home(lang):
                            added=added if added is not None and not added.is_draft else None)
 
 
-@bp.get("/<lang>/account/requests/<id:request_id>")
+@bp.route("/<lang>/account/requests/<id:request_id>", methods=["GET", "POST"])
+@limiter.limit(lambda: setting("RATE_LIMIT_SUBMIT"), methods=["POST"])
 def own_request(lang, request_id):
+    """A request of the person's own; a post is its page switching language, with the message
+    being written and the files chosen for it (nothing is sent)."""
     account = _require_account()
     req = cabinet.own_request(account, request_id)
     if req is None or req.is_draft:
         abort(404)
+    if request.method == "POST":
+        return switched_status(request_for_page(req.id), lang, in_cabinet=True)
     cabinet.mark_read(account, request_id=req.id)  # its notices are read now (a commit)
-    return render_status(request_for_page(req.id), lang)
+    return render_status(request_for_page(req.id), lang, in_cabinet=True)
 
 
 @bp.get("/<lang>/account/drafts/<id:request_id>")

@@ -201,21 +201,28 @@ def _status_by_token(lang):
     req = _status_request(_status_access())
     if req is None:
         return _status_expired()
+    return switched_status(req, lang)
+
+
+def switched_status(req, lang, in_cabinet: bool = False):
+    """A status page switching language: shown again with the message the person was writing
+    and the files chosen for it held (nothing is sent)."""
     typed = request.form.get("body", "")
     files = [item for item in _incoming_files() if item.data]
     try:
         nonce = held_nonce(req)
         if nonce is None and not files:
-            return render_status(req, lang, reply_text=typed)
+            return render_status(req, lang, reply_text=typed, in_cabinet=in_cabinet)
         limits = form_limits(req.organization, req.form_version.form)
         held, errors = hold_message_files(req, nonce, files, removed_held_ids(), limits,
                                           configured_store(), lang)
     except NotAllowed as error:
-        return render_status(req, lang, reply_error=error.message, reply_text=typed, status=422)
+        return render_status(req, lang, reply_error=error.message, reply_text=typed, status=422,
+                             in_cabinet=in_cabinet)
     # Read again: holding the files committed, which expired the request.
     return render_status(request_for_page(req.id), lang, reply_text=typed, held=held,
                          reply_error=next(iter(errors.values()), None),
-                         status=422 if errors else 200)
+                         status=422 if errors else 200, in_cabinet=in_cabinet)
 
 
 def _status_expired():
@@ -280,9 +287,11 @@ def track_file(lang, attachment_id):
     return file_response(data, attachment.content_type, attachment.filename)
 
 
-def render_status(req, lang, notice=None, reply_error=None, reply_text="", status=200, held=None):
+def render_status(req, lang, notice=None, reply_error=None, reply_text="", status=200, held=None,
+                  in_cabinet: bool = False):
     """A request's status page, with the token that lets it reply and download (and the
-    files held for the message being written)."""
+    files held for the message being written); in_cabinet: at its address in the person's
+    cabinet, where it switches language."""
     g.private_page = True
     page = status_page(req)
     shown = g.config.form_version(req.form_version_id)
@@ -292,7 +301,8 @@ def render_status(req, lang, notice=None, reply_error=None, reply_text="", statu
         "public/status.html", req=req, page=page, status_organization=g.site.organization,
         status_form=form, rows=answer_rows(req, lang, page.files, shown and shown.fields),
         access=issue_status_token(current_app.secret_key, req.id), notice=notice,
-        reply_error=reply_error, reply_text=reply_text, **held_context(req, held)), status
+        reply_error=reply_error, reply_text=reply_text, cabinet_request_id=in_cabinet and req.id,
+        **held_context(req, held)), status
 
 
 def _incoming_files() -> list[IncomingFile]:
