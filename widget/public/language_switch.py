@@ -14,3 +14,10 @@ def is_language_switch() -> bool:
 def counted(_response) -> bool:
     """Flask-Limiter's deduct_when for a page whose language switch must not use up its limit."""
     return not is_language_switch()
+
+
+def switched_code(name: str = "code") -> str:
+    """The one-time code typed into the page's field `name` when it switches language, for the
+    page to show again (the field holds at most 12 characters); blank otherwise: a code refused
+    is typed anew."""
+    return request.form.get(name, "")[:12] if is_language_switch() else ""
