@@ -34,9 +34,11 @@ def removed_held_ids() -> frozenset[int]:
     return frozenset(parse_id(value) for value in request.form.getlist("remove_held")) - {None}
 
 
-def held_context(req: Request, row: Request | None) -> dict:
-    """What the status page shows of the files held for its message, and the token naming them."""
+def held_context(req: Request, row: Request | None, ticked: frozenset[int] = frozenset()) -> dict:
+    """What the status page shows of the files held for its message (those in `ticked` still
+    ticked for removal: a refused send changes nothing the person chose), and the token naming
+    them."""
     if row is None:
-        return {"held_files": [], "held_token": ""}
-    return {"held_files": row.attachments,
+        return {"held_files": [], "held_token": "", "held_ticked": ticked}
+    return {"held_files": row.attachments, "held_ticked": ticked,
             "held_token": issue_held_files_token(current_app.secret_key, req.id, row.submit_nonce)}

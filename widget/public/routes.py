@@ -270,7 +270,8 @@ def track_reply(lang):
         # The files the page held stay held (those chosen now were refused with it).
         return render_status(request_for_page(req.id), lang, reply_error=error.message,
                              reply_text=request.form.get("body", ""),
-                             held=held_files(req, nonce) if nonce else None, status=422)
+                             held=held_files(req, nonce) if nonce else None,
+                             ticked=removed_held_ids(), status=422)
     # Read again: the message's commit expired the request, and the page shows the new one.
     return render_status(request_for_page(req.id), lang, notice="message_sent")
 
@@ -288,10 +289,10 @@ def track_file(lang, attachment_id):
 
 
 def render_status(req, lang, notice=None, reply_error=None, reply_text="", status=200, held=None,
-                  in_cabinet: bool = False):
+                  in_cabinet: bool = False, ticked: frozenset[int] = frozenset()):
     """A request's status page, with the token that lets it reply and download (and the
-    files held for the message being written); in_cabinet: at its address in the person's
-    cabinet, where it switches language."""
+    files held for the message being written, those in `ticked` shown ticked for removal);
+    in_cabinet: at its address in the person's cabinet, where it switches language."""
     g.private_page = True
     page = status_page(req)
     shown = g.config.form_version(req.form_version_id)
@@ -302,7 +303,7 @@ def render_status(req, lang, notice=None, reply_error=None, reply_text="", statu
         status_form=form, rows=answer_rows(req, lang, page.files, shown and shown.fields),
         access=issue_status_token(current_app.secret_key, req.id), notice=notice,
         reply_error=reply_error, reply_text=reply_text, cabinet_request_id=in_cabinet and req.id,
-        **held_context(req, held)), status
+        **held_context(req, held, ticked)), status
 
 
 def _incoming_files() -> list[IncomingFile]:
