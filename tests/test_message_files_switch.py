@@ -241,23 +241,31 @@ def test_a_hostile_file_is_refused_on_a_switch_and_never_held(app, client, db, f
 
 @pytest.mark.parametrize("lang", LANGUAGES)
 def test_a_refused_send_shows_the_held_files_as_the_person_left_them(app, client, db, form, lang):
-    # A send refused (here for a hostile file chosen with it) changes nothing: the held files
-    # stay held, and the one ticked for removal is shown still ticked, not silently unticked.
+    # A send refused (here for a hostile file chosen with it) sends nothing: the held files stay
+    # held, the one ticked for removal is shown still ticked, not silently unticked, and the
+    # good file chosen with the hostile one is not lost.
     html = status_page(client, send_one(client), other_language(lang))
     held = switch(client, html, lang, {"body": "two files"},
                   files=[("passport.pdf", PDF), ("note.txt", TEXT)]).get_data(as_text=True)
     before = written(db)
-    refused = send(client, held, files=[("x.pdf", HOSTILE)], remove=["note.txt"])
+    refused = send(client, held, files=[("x.pdf", HOSTILE), ("photo.txt", b"chosen now")],
+                   remove=["note.txt"])
     page = Page(refused.get_data(as_text=True))
     assert refused.status_code == 422 and page.lang == lang
+    with app.test_request_context(), force_locale(lang):
+        assert "x.pdf" in page.error
+    # The good file chosen with the hostile one is held beside the others, as a form page holds
+    # the files of a post with errors; the hostile one is not.
     assert {name: ticked for name, (_n, _v, ticked) in page.reply["attached"].items()} == {
-        "passport.pdf": False, "note.txt": True}
+        "passport.pdf": False, "note.txt": True, "photo.txt": False}
     assert page.field("body") == "two files"
     assert written(db) == before
-    # Sent again as shown: the ticked one goes, the other with the message.
+    assert db.session.scalar(select(func.count()).select_from(Attachment)
+                             .where(Attachment.filename == "x.pdf")) == 0
+    # Sent again as shown: the ticked one goes, the others with the message.
     assert send(client, refused.get_data(as_text=True), remove=["note.txt"]).status_code == 200
     message = db.session.scalar(select(Message).where(Message.from_staff.is_(False)))
-    assert [a.filename for a in message.attachments] == ["passport.pdf"]
+    assert sorted(a.filename for a in message.attachments) == ["passport.pdf", "photo.txt"]
 
 
 def test_files_held_for_a_message_nobody_sent_go_with_the_worker(app, client, db, form):

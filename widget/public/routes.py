@@ -259,21 +259,32 @@ def track_reply(lang):
     req = _status_request(access)
     if req is None:
         return _status_expired()
-    nonce = None
+    nonce, chosen = None, _incoming_files()  # read once: a file's stream is read to its end
     try:
         nonce = held_nonce(req)
-        send_citizen_message(req, request.form.get("body", ""), _incoming_files(),
+        send_citizen_message(req, request.form.get("body", ""), chosen,
                              form_limits(req.organization, req.form_version.form),
                              configured_store(), page_served_at=access.served_at,
                              held_nonce=nonce, remove_held_ids=removed_held_ids())
     except NotAllowed as error:
-        # The files the page held stay held (those chosen now were refused with it).
-        return render_status(request_for_page(req.id), lang, reply_error=error.message,
-                             reply_text=request.form.get("body", ""),
-                             held=held_files(req, nonce) if nonce else None,
-                             ticked=removed_held_ids(), status=422)
+        return _refused_reply(req, lang, nonce, chosen, error)
     # Read again: the message's commit expired the request, and the page shows the new one.
     return render_status(request_for_page(req.id), lang, notice="message_sent")
+
+
+def _refused_reply(req, lang, nonce: str | None, chosen: list[IncomingFile], error: NotAllowed):
+    """A message refused comes back as the person left it, as a form page with errors does:
+    the words, the files held before (those ticked for removal still ticked) and, held beside
+    them, the files chosen now that may be attached (check_files refuses the others again)."""
+    held = held_files(req, nonce) if nonce else None
+    chosen = [item for item in chosen if item.data]
+    if chosen and (held is not None or nonce is None):
+        held, _refused = hold_message_files(req, nonce, chosen, frozenset(),
+                                            form_limits(req.organization, req.form_version.form),
+                                            configured_store(), lang)
+    return render_status(request_for_page(req.id), lang, reply_error=error.message,
+                         reply_text=request.form.get("body", ""), held=held,
+                         ticked=removed_held_ids(), status=422)
 
 
 @bp.post("/<lang>/track/file/<id:attachment_id>")
