@@ -1,6 +1,6 @@
 """A hunt for the whole class "a language switch loses what the person typed": on every widget
 page a person can be on (opened, or reached by a post: the walk's pages), type into every field of
-every form that takes typing, switch language the way the page lets a browser (a link is
+every form that takes typing (and choose another option in every list), switch language the way the page lets a browser (a link is
 followed; a button posts its form; a page of several forms switches with the form being typed
 into, whose own addresses widget.js uses), and read the fields back in the other language.
 
@@ -31,6 +31,7 @@ class Forms(HTMLParser):
         super().__init__(convert_charrefs=True)
         self.forms: list[dict] = []
         self.switches: dict[str, dict] = {}
+        self.options: dict[str, list[str]] = {}  # a select's name -> its options' values
         self._form: dict | None = None
         self._textarea: list | None = None
         self._select: str | None = None
@@ -57,8 +58,10 @@ class Forms(HTMLParser):
             self._textarea = [a["name"], "textarea", ""]
         elif self._form is not None and tag == "select":
             self._select = a.get("name", "")
-        elif self._form is not None and tag == "option" and self._select and "selected" in a:
-            self._form["fields"].append([self._select, "select", a.get("value", "")])
+        elif self._form is not None and tag == "option" and self._select:
+            self.options.setdefault(self._select, []).append(a.get("value", ""))
+            if "selected" in a:
+                self._form["fields"].append([self._select, "select", a.get("value", "")])
         if "data-language" in a:
             self.switches[a["data-language"]] = {"tag": tag, **a}
 
@@ -68,7 +71,11 @@ class Forms(HTMLParser):
         elif tag == "textarea" and self._textarea is not None:
             self._form["fields"].append(self._textarea)
             self._textarea = None
-        elif tag == "select":
+        elif tag == "select" and self._select:
+            names = [field[0] for field in self._form["fields"]] if self._form else []
+            if self._select not in names and self.options.get(self._select):
+                # No option marked: a browser posts the first.
+                self._form["fields"].append([self._select, "select", self.options[self._select][0]])
             self._select = None
 
     def handle_data(self, data):
@@ -79,9 +86,15 @@ class Forms(HTMLParser):
         return next((item for item in self.forms if item["id"] == form_id), None)
 
 
-def typed_into(fields: list) -> dict[str, str]:
-    """A value of its own for every field a person types into, shaped as the field expects."""
+def typed_into(fields: list, options: dict[str, list[str]]) -> dict[str, str]:
+    """A value of its own for every field a person types into, shaped as the field expects, and
+    another choice in every list (its last option that is not chosen already)."""
     typed = {}
+    for name in {name for name, _kind, _value in fields} & set(options):
+        chosen = [value for field, _kind, value in fields if field == name]
+        others = [value for value in options[name] if value not in chosen and value]
+        if others:
+            typed[name] = others[-1]
     for index, (name, kind, _value) in enumerate(fields):
         if kind == "email":
             typed[name] = f"typed{index}@example.org"
@@ -107,7 +120,7 @@ def problems_of(client, label: str, html: str) -> list[str]:
         return [f"{label}: no switch to {TARGET}"]
     found = []
     for shown in page.forms:
-        typed = typed_into(shown["fields"])
+        typed = typed_into(shown["fields"], page.options)
         if not typed or shown["id"] == "language-switch":
             continue
         own_address = shown["attrs"].get(f"data-switch-{TARGET}")  # widget.js switches with it
