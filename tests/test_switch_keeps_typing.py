@@ -1,8 +1,9 @@
 """A hunt for the whole class "a language switch loses what the person typed": on every widget
-page a person can be on (opened, or reached by a post: the walk's pages), type into every field of
-every form that takes typing (and choose another option in every list), switch language the way the page lets a browser (a link is
-followed; a button posts its form; a page of several forms switches with the form being typed
-into, whose own addresses widget.js uses), and read the fields back in the other language.
+page a person can be on (opened, or reached by a post: the walk's pages), type into every field
+of every form that takes typing and choose another option in every list, switch language the
+way the page lets a browser (a link is followed; a button posts its form; a page of several
+forms switches with the form being typed into, whose own addresses widget.js uses), and read
+the fields back in the other language.
 
 tests/test_language_switch_walk.py checks that each page switches to itself keeping what it
 holds, value by value, as its author listed them; this test lists nothing: a page or a form
