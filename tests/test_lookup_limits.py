@@ -4,6 +4,7 @@ against FRONTDESK_RATE_LIMIT_LOOKUP; a guessing run still meets the limit, and i
 the typed code, says how long to wait, in the person's language, and offers the way back."""
 from __future__ import annotations
 
+import io
 import re
 from datetime import datetime, timedelta, timezone
 
@@ -126,3 +127,27 @@ def test_every_too_many_attempts_page_is_valid_html_in_every_language(counter, t
             assert refused.status_code == 429, (lang, page)
             pages[f"{lang}: {page} refused"] = refused.get_data(as_text=True)
     assert html_errors(pages, tmp_path) == []
+
+
+def test_a_status_page_switching_with_files_counts_as_a_form_post(counter):
+    # A switch that holds files writes them: like a form page's switch it counts against the
+    # form posts' limit (FRONTDESK_RATE_LIMIT_SUBMIT), so that a status token is no way to fill
+    # the file store. A switch with no file still counts nothing, however often, and the address
+    # at its limit still looks codes up.
+    client, app, code, _resume = counter
+    page = client.post("/w/rl/en/track", data={"code": code}).get_data(as_text=True)
+    access = re.search(r'name="access" value="([^"]+)"', page).group(1)
+
+    def switch(with_file: bool) -> int:
+        data = {"access": access, "body": "half", "action": "language"}
+        if with_file:
+            data["files"] = (io.BytesIO(b"a plain text file\n"), "note.txt")
+        return client.post("/w/rl/vi/track", data=data,
+                           content_type="multipart/form-data").status_code
+
+    assert app.config["FRONTDESK_RATE_LIMIT_SUBMIT"] == "10 per minute;100 per day"
+    assert {switch(False) for _ in range(30)} == {200}
+    holding = [switch(True) for _ in range(12)]
+    assert holding[:10] == [200] * 10 and holding[10:] == [429, 429]
+    assert switch(False) == 200  # words alone still switch,
+    assert client.post("/w/rl/en/track", data={"code": code}).status_code == 200  # and codes look up

@@ -15,7 +15,7 @@ from widget.models import REGISTERED_DETAILS
 from widget.public import bp
 from widget.notify.account_notices import DETAIL_LABELS
 from widget.notify.inbox import inbox_words
-from widget.public.language_switch import counted, is_language_switch
+from widget.public.language_switch import counted, holds_no_files, is_language_switch
 from widget.public.presenters import CHANGE_STATUS_LABELS, draft_values
 from widget.public.routes import COOKIE, render_form, render_status, switched_status
 from widget.security import TokenError, issue_challenge_token, read_challenge_token
@@ -204,7 +204,7 @@ def cabinet_home(lang):
 
 
 @bp.route("/<lang>/account/requests/<id:request_id>", methods=["GET", "POST"])
-@limiter.limit(lambda: setting("RATE_LIMIT_SUBMIT"), methods=["POST"])
+@limiter.limit(lambda: setting("RATE_LIMIT_SUBMIT"), methods=["POST"], exempt_when=holds_no_files)
 def own_request(lang, request_id):
     """A request of the person's own; a post is its page switching language, with the message
     being written and the files chosen for it (nothing is sent)."""

@@ -16,6 +16,13 @@ def counted(_response) -> bool:
     return not is_language_switch()
 
 
+def holds_no_files() -> bool:
+    """Flask-Limiter's exempt_when for the form posts' limit on a page whose switch holds the
+    files posted with it (the status page): a post with files writes them, as a form post does,
+    and only such a post meets that limit."""
+    return not any(upload.filename for _name, upload in request.files.items(multi=True))
+
+
 def switched_code(name: str = "code") -> str:
     """The one-time code typed into the page's field `name` when it switches language, for the
     page to show again (the field holds at most 12 characters); blank otherwise: a code refused

@@ -7,7 +7,7 @@ from widget import i18n
 from widget.extensions import limiter
 from widget.public import bp
 from widget.public.forms import CodeForm, ContactForm
-from widget.public.language_switch import counted, is_language_switch
+from widget.public.language_switch import counted, holds_no_files, is_language_switch
 from widget.public.lookup_limits import failed_lookup
 from widget.public.message_files import held_context, held_nonce, removed_held_ids
 from widget.public.presenters import answer_rows, draft_values, qr_svg
@@ -166,6 +166,9 @@ def _action(posted: str | None) -> Action:
 
 @bp.route("/<lang>/track", methods=["GET", "POST"])
 @limiter.limit(lambda: setting("RATE_LIMIT_LOOKUP"), methods=["POST"], deduct_when=failed_lookup)
+# A status page switching language with files holds them: a form post's write, and its limit.
+@limiter.limit(lambda: setting("RATE_LIMIT_SUBMIT"), methods=["POST"], exempt_when=holds_no_files,
+               scope="held-files")
 def track(lang):
     """Status by code; the code comes by POST only (the QR code's fragment is posted by JS).
     A status page switching language posts its token instead; a code page, its typed code."""
