@@ -151,3 +151,22 @@ def test_a_status_page_switching_with_files_counts_as_a_form_post(counter):
     assert holding[:10] == [200] * 10 and holding[10:] == [429, 429]
     assert switch(False) == 200  # words alone still switch,
     assert client.post("/w/rl/en/track", data={"code": code}).status_code == 200  # and codes look up
+
+
+def test_a_form_page_switching_language_counts_only_when_it_holds_files(counter):
+    # Switching the form page's language is no form post: a person may switch as often as they
+    # like. A switch carrying files writes them and counts, as a send does.
+    client, app, _code, _resume = counter
+    page = client.get("/w/rl/en/f/contact").get_data(as_text=True)
+    token = re.search(r'name="form_token" value="([^"]+)"', page).group(1)
+
+    def post(lang: str, with_file: bool = False, action: str = "language") -> int:
+        data = {"form_token": token, "name": "Lan", "message": "Hello", "action": action}
+        if with_file:
+            data["attachments"] = (io.BytesIO(b"a plain text file\n"), "note.txt")
+        return client.post(f"/w/rl/{lang}/f/contact", data=data,
+                           content_type="multipart/form-data").status_code
+
+    assert {post(lang) for lang in ("vi", "fa", "ru", "en") * 8} == {200}
+    # The fixture sent a request and saved a draft: two of this minute's ten form posts.
+    assert [post("vi", with_file=True) for _ in range(9)] == [200] * 8 + [429]

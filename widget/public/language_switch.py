@@ -23,6 +23,12 @@ def holds_no_files() -> bool:
     return not any(upload.filename for _name, upload in request.files.items(multi=True))
 
 
+def switch_without_files() -> bool:
+    """Flask-Limiter's exempt_when for the form posts' limit on a form page: a language switch
+    that carries no file writes nothing and is no form post (one with files holds them)."""
+    return is_language_switch() and holds_no_files()
+
+
 def switched_code(name: str = "code") -> str:
     """The one-time code typed into the page's field `name` when it switches language, for the
     page to show again (the field holds at most 12 characters); blank otherwise: a code refused

@@ -7,7 +7,8 @@ from widget import i18n
 from widget.extensions import limiter
 from widget.public import bp
 from widget.public.forms import CodeForm, ContactForm
-from widget.public.language_switch import counted, holds_no_files, is_language_switch
+from widget.public.language_switch import (counted, holds_no_files, is_language_switch,
+                                           switch_without_files)
 from widget.public.lookup_limits import failed_lookup
 from widget.public.message_files import held_context, held_nonce, removed_held_ids
 from widget.public.presenters import answer_rows, draft_values, qr_svg
@@ -99,7 +100,7 @@ def form_page(lang, slug):
 
 
 @bp.post("/<lang>/f/<slug>")
-@limiter.limit(lambda: setting("RATE_LIMIT_SUBMIT"))
+@limiter.limit(lambda: setting("RATE_LIMIT_SUBMIT"), exempt_when=switch_without_files)
 def form_post(lang, slug):
     form = g.config.published_form(g.site, slug) or abort(404)
     # The envelope (token, button, honeypot) read as plain fields: a Flask-WTF form built per
