@@ -87,6 +87,42 @@ def test_switching_language_keeps_what_was_typed_and_attached(phone, host_url, l
     assert live_app.query(lambda session: session.get(Request, rows[0]["id"]).language) == "fa"
 
 
+def test_a_message_being_written_on_the_status_page_keeps_its_words_and_file_across_switches(
+        phone, host_url, live_app, sample_pdf):
+    tag = marker()
+    widget = start_birth_registration(phone, host_url, tag, sample_pdf)
+    finish_and_send(widget)
+    code = widget.locator("strong.tracking-code").inner_text()
+    widget.locator("a[href$='/track']:not([hreflang])").click()
+    widget.locator("#code").fill(code)
+    widget.locator(".code-form button").click()
+    expect(widget.locator("dl.key-facts")).to_be_visible()
+    widget.locator("#reply-body").fill(f"Bản sao giấy tờ {tag}")
+    widget.locator("#reply-files").set_input_files(str(sample_pdf))
+
+    widget.locator(".languages [data-language=vi]").click()
+    expect(widget.locator("html")).to_have_attribute("lang", "vi")
+    expect(widget.locator("#reply-body")).to_have_value(f"Bản sao giấy tờ {tag}")
+    expect(widget.locator("#reply-form ul.attached li")).to_contain_text(sample_pdf.name)
+    phone.evaluate("Frontdesk.setLanguage('fa')")  # and the host page's switch
+    expect(widget.locator("html")).to_have_attribute("dir", "rtl")
+    expect(widget.locator("#reply-body")).to_have_value(f"Bản sao giấy tờ {tag}")
+    expect(widget.locator("#reply-form ul.attached li")).to_have_count(1)
+
+    widget.locator("#reply-form button.primary").click()
+    expect(widget.locator(".notice.success")).to_be_visible()
+    expect(widget.locator(".messages .from-me")).to_contain_text(tag)
+    expect(widget.locator(".messages .from-me form.download")).to_contain_text(sample_pdf.name)
+
+    def sent(session):
+        from sqlalchemy import select
+
+        from widget.models import Message
+        message = session.scalars(select(Message).where(Message.body.contains(tag))).one()
+        return [attachment.filename for attachment in message.attachments]
+    assert live_app.query(sent) == [sample_pdf.name]
+
+
 def test_set_language_on_a_page_without_a_form_still_switches(phone, host_url):
     widget = open_host(phone, host_url)
     widget.get_by_role("link", name="Track a request").click()
