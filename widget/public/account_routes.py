@@ -17,7 +17,8 @@ from widget.notify.account_notices import DETAIL_LABELS
 from widget.notify.inbox import inbox_words
 from widget.public.language_switch import counted, holds_no_files, is_language_switch
 from widget.public.presenters import CHANGE_STATUS_LABELS, draft_values
-from widget.public.routes import COOKIE, render_form, render_status, switched_status
+from widget.public.routes import COOKIE, render_form
+from widget.public.status_routes import render_status, switched_status
 from widget.security import TokenError, issue_challenge_token, read_challenge_token
 from widget.services import account_sessions, accounts, cabinet
 from widget.services.accounts import InvalidInput

@@ -7,28 +7,20 @@ from widget import i18n
 from widget.extensions import limiter
 from widget.public import bp
 from widget.public.forms import CodeForm, ContactForm
-from widget.public.language_switch import (counted, holds_no_files, is_language_switch,
-                                           switch_without_files)
+from widget.public.language_switch import counted, is_language_switch, switch_without_files
 from widget.public.lookup_limits import failed_lookup
-from widget.public.message_files import held_context, held_nonce, removed_held_ids
 from widget.public.presenters import answer_rows, draft_values, qr_svg
-from widget.downloads import file_response
-from widget.security import (TokenError, is_cross_site_post, issue_form_token, issue_status_token,
-                             read_form_token, read_status_token)
+from widget.security import TokenError, is_cross_site_post, issue_form_token, read_form_token
 from widget.services.access import NotAllowed
 from widget.services.account_sessions import account_for_session
 from widget.services.accounts import profile_values
 from widget.config_cache import site_and_configuration
 from widget.services.catalogue import for_person
 from widget.services.form_access import may_use_form
-from widget.services.message_files import held_files, hold_message_files
-from widget.services.messaging import send_citizen_message
 from widget.services.recover import ask_for_codes
-from widget.services.status_page import status_page
 from widget.services.submission import Action, Outcome, Policy, Submission
 from widget.services.submit import save_form
-from widget.services.track import (LookupProblem, citizen_file, find_draft, find_status,
-                                   request_for_page, request_for_status_token)
+from widget.services.track import LookupProblem, find_draft
 from widget.config import setting
 from widget.untrusted import parse_id
 from widget.uploads import IncomingFile, configured_store, form_limits
@@ -116,7 +108,7 @@ def form_post(lang, slug):
         site=g.site, form=form, token=token,
         action=_action(request.form.get("action")),
         language=lang, raw=values, honeypot=request.form.get("website", ""),
-        files=_incoming_files(), account=g.account, handover=request.form.get("_handover", ""),
+        files=incoming_files(), account=g.account, handover=request.form.get("_handover", ""),
         remove_attachment_ids={parse_id(i) for i in request.form.getlist("remove_attachment")} - {None},
     )
     result = save_form(submission, _policy(form))
@@ -165,163 +157,14 @@ def _action(posted: str | None) -> Action:
         return Action.SEND
 
 
-@bp.route("/<lang>/track", methods=["GET", "POST"])
-@limiter.limit(lambda: setting("RATE_LIMIT_LOOKUP"), methods=["POST"], deduct_when=failed_lookup)
-# A status page switching language with files holds them: a form post's write, and its limit.
-@limiter.limit(lambda: setting("RATE_LIMIT_SUBMIT"), methods=["POST"], exempt_when=holds_no_files,
-               scope="held-files")
-def track(lang):
-    """Status by code; the code comes by POST only (the QR code's fragment is posted by JS).
-    A status page switching language posts its token instead; a code page, its typed code."""
-    if request.method == "POST" and "access" in request.form:
-        return _status_by_token(lang)
-    typed = _posted_code()
-    if typed is None:
-        form = CodeForm()
-        if request.method == "GET" or is_language_switch() or not form.validate():
-            return render_template("public/track.html", form=form), _asked_for(form)
-        typed = form.code.data
-    lookup = find_status(g.site, typed)
-    if lookup.problem:
-        return render_template("public/track.html", form=CodeForm(), problem=lookup.problem.value,
-                               ), 404 if lookup.problem is LookupProblem.NOT_FOUND else 422
-    return render_status(lookup.request, lang)
-
-
-def _posted_code() -> str | None:
-    """The code a form post looks up, read as the one string it is: what CodeForm would read
-    and let through (the field's first value, not blank), without building a form per lookup.
-    None for anything else (a GET, a language switch, a blank code, a body that is no plain
-    form), which CodeForm judges as it always did."""
-    if request.method != "POST" or request.files or is_language_switch():
-        return None
-    typed = request.form.get("code", "")
-    return typed if typed.strip() else None
-
-
-def _status_by_token(lang):
-    """The status page again (another language) from the token the page carried, with the
-    message the person was writing and the files chosen for it (held: nothing is sent)."""
-    req = _status_request(_status_access())
-    if req is None:
-        return _status_expired()
-    return switched_status(req, lang)
-
-
-def switched_status(req, lang, in_cabinet: bool = False):
-    """A status page switching language: shown again with the message the person was writing
-    and the files chosen for it held (nothing is sent)."""
-    typed = request.form.get("body", "")
-    files = [item for item in _incoming_files() if item.data]
-    try:
-        nonce = held_nonce(req)
-        if nonce is None and not files:
-            return render_status(req, lang, reply_text=typed, in_cabinet=in_cabinet)
-        limits = form_limits(req.organization, req.form_version.form)
-        held, errors = hold_message_files(req, nonce, files, removed_held_ids(), limits,
-                                          configured_store(), lang)
-    except NotAllowed as error:
-        return render_status(req, lang, reply_error=error.message, reply_text=typed, status=422,
-                             in_cabinet=in_cabinet)
-    # Read again: holding the files committed, which expired the request.
-    return render_status(request_for_page(req.id), lang, reply_text=typed, held=held,
-                         reply_error=next(iter(errors.values()), None),
-                         status=422 if errors else 200, in_cabinet=in_cabinet)
-
-
-def _status_expired():
-    """A status page's token too old (or forged): the code is asked again."""
-    return render_template("public/track.html", form=CodeForm(formdata=None),
-                           problem="expired"), 400
-
-
-def _asked_for(form) -> int:
+def asked_for(form) -> int:
     """The status of a code page: 200 when it asks for the code, 422 when what was posted was
     no code at all (empty or blank)."""
     return 422 if form.code.errors else 200
 
 
-def _status_access():
-    """What the status page's token opens (StatusAccess), or None when it opens nothing."""
-    try:
-        return read_status_token(current_app.secret_key, request.form.get("access", ""),
-                                 setting("STATUS_TOKEN_MAX_AGE"))
-    except TokenError:
-        return None
-
-
-def _status_request(access):
-    """The request a status page's token opens, or None."""
-    return request_for_status_token(g.site, access.request_id) if access else None
-
-
-@bp.post("/<lang>/track/reply")
-@limiter.limit(lambda: setting("RATE_LIMIT_SUBMIT"))
-def track_reply(lang):
-    """The person answers the organisation from the status page."""
-    access = _status_access()
-    req = _status_request(access)
-    if req is None:
-        return _status_expired()
-    nonce, chosen = None, _incoming_files()  # read once: a file's stream is read to its end
-    try:
-        nonce = held_nonce(req)
-        send_citizen_message(req, request.form.get("body", ""), chosen,
-                             form_limits(req.organization, req.form_version.form),
-                             configured_store(), page_served_at=access.served_at,
-                             held_nonce=nonce, remove_held_ids=removed_held_ids())
-    except NotAllowed as error:
-        return _refused_reply(req, lang, nonce, chosen, error)
-    # Read again: the message's commit expired the request, and the page shows the new one.
-    return render_status(request_for_page(req.id), lang, notice="message_sent")
-
-
-def _refused_reply(req, lang, nonce: str | None, chosen: list[IncomingFile], error: NotAllowed):
-    """A message refused comes back as the person left it, as a form page with errors does:
-    the words, the files held before (those ticked for removal still ticked) and, held beside
-    them, the files chosen now that may be attached (check_files refuses the others again)."""
-    held = held_files(req, nonce) if nonce else None
-    chosen = [item for item in chosen if item.data]
-    if chosen and (held is not None or nonce is None):
-        held, _refused = hold_message_files(req, nonce, chosen, frozenset(),
-                                            form_limits(req.organization, req.form_version.form),
-                                            configured_store(), lang)
-    return render_status(request_for_page(req.id), lang, reply_error=error.message,
-                         reply_text=request.form.get("body", ""), held=held,
-                         ticked=removed_held_ids(), status=422)
-
-
-@bp.post("/<lang>/track/file/<id:attachment_id>")
-@limiter.limit(lambda: setting("RATE_LIMIT_LOOKUP"))
-def track_file(lang, attachment_id):
-    """Download a file of the request (a letter, a file from staff, one's own) by POST."""
-    req = _status_request(_status_access())
-    attachment = citizen_file(req, attachment_id) if req is not None else None
-    if attachment is None:
-        abort(404)
-    data = configured_store().read(attachment.storage_key)
-    return file_response(data, attachment.content_type, attachment.filename)
-
-
-def render_status(req, lang, notice=None, reply_error=None, reply_text="", status=200, held=None,
-                  in_cabinet: bool = False, ticked: frozenset[int] = frozenset()):
-    """A request's status page, with the token that lets it reply and download (and the
-    files held for the message being written, those in `ticked` shown ticked for removal);
-    in_cabinet: at its address in the person's cabinet, where it switches language."""
-    g.private_page = True
-    page = status_page(req)
-    shown = g.config.form_version(req.form_version_id)
-    # The organisation and the form from the configuration cache: the lookup reads neither.
-    form = shown and next((form for form in g.config.forms if form.id == shown.form_id), None)
-    return render_template(
-        "public/status.html", req=req, page=page, status_organization=g.site.organization,
-        status_form=form, rows=answer_rows(req, lang, page.files, shown and shown.fields),
-        access=issue_status_token(current_app.secret_key, req.id), notice=notice,
-        reply_error=reply_error, reply_text=reply_text, cabinet_request_id=in_cabinet and req.id,
-        **held_context(req, held, ticked)), status
-
-
-def _incoming_files() -> list[IncomingFile]:
+def incoming_files() -> list[IncomingFile]:
+    """The files of the post, each read once (a second read finds its stream at the end)."""
     return [IncomingFile(key, upload.filename or "", upload.read())
             for key in request.files for upload in request.files.getlist(key)]
 
@@ -354,7 +197,7 @@ def resume(lang):
     """Reopen a saved draft by its resume code."""
     form = CodeForm()
     if request.method == "GET" or is_language_switch() or not form.validate():
-        return render_template("public/resume.html", form=form), _asked_for(form)
+        return render_template("public/resume.html", form=form), asked_for(form)
     lookup = find_draft(g.site, form.code.data, setting("DRAFT_MAX_AGE_DAYS"))
     if lookup.problem:
         return render_template("public/resume.html", form=form, problem=lookup.problem.value,
