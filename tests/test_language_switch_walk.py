@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import io
 import re
-from html.parser import HTMLParser
 
 import pytest
 from sqlalchemy import func, select
@@ -19,6 +18,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from tests.conftest import tracking_code
+from tests.html_pages import PageForms
 from tests.test_widget_routes import PDF, count_requests, good_answers, open_form, post_form
 from tests.test_accounts import make_account  # noqa: F401 - fixture
 from tests.test_widget_routes import form, site  # noqa: F401 - fixtures
@@ -30,80 +30,22 @@ PASSWORD = "a long and private pass phrase"
 TYPED_NAME = "Lan Walk"
 
 
-class Page(HTMLParser):
-    """What a language switch needs from a page: its forms' fields, the language nav, <h1>."""
-
-    def __init__(self, html: str):
-        super().__init__(convert_charrefs=True)
-        self.lang = ""
-        self.forms: dict[str, dict] = {}  # id -> {"fields": [(name, value)], "action": str}
-        self.switches: dict[str, dict] = {}  # language -> the link or button
-        self.h1 = ""
-        self._form = None
-        self._in_h1 = False
-        self._textarea = None
-        self._select = None
-        self.feed(html)
-
-    def handle_starttag(self, tag, attrs):
-        a = {key: value or "" for key, value in attrs}
-        if tag == "html":
-            self.lang = a.get("lang", "")
-        elif tag == "h1":
-            self._in_h1 = True
-        elif tag == "form":
-            self._form = self.forms.setdefault(a.get("id") or f"#{len(self.forms)}",
-                                               {"fields": [], "action": a.get("action", "")})
-        elif tag == "input" and self._form is not None and a.get("name"):
-            kind = a.get("type", "text")
-            if kind in ("checkbox", "radio") and "checked" not in a:
-                return
-            if kind not in ("file", "submit", "button"):
-                default = "on" if kind in ("checkbox", "radio") else ""
-                self._form["fields"].append((a["name"], a.get("value", default)))
-        elif tag == "textarea" and self._form is not None:
-            self._textarea = [a.get("name", ""), ""]
-        elif tag == "select" and self._form is not None:
-            self._select = a.get("name", "")
-        elif tag == "option" and self._select and "selected" in a:
-            self._form["fields"].append((self._select, a.get("value", "")))
-        if "data-language" in a:
-            self.switches[a["data-language"]] = {"tag": tag, **a}
-
-    def handle_endtag(self, tag):
-        if tag == "form":
-            self._form = None
-        elif tag == "h1":
-            self._in_h1 = False
-        elif tag == "textarea" and self._textarea:
-            self._form["fields"].append(tuple(self._textarea))
-            self._textarea = None
-        elif tag == "select":
-            self._select = None
-
-    def handle_data(self, data):
-        if self._in_h1:
-            self.h1 += data
-        if self._textarea is not None:
-            self._textarea[1] += data
-
-
 def switch_language(client, html: str, lang: str, typed: dict | None = None):
     """Follow the page's own switch to lang, as a browser would, with what was typed into the
     switch's form since the page came (typed: field name -> value)."""
-    page = Page(html)
+    page = PageForms(html)
     switch = page.switches[lang]
     if switch["tag"] == "a":
         return client.get(switch["href"])
-    owner = page.forms[switch["form"]]
+    owner = page.by_id(switch["form"])
     data: dict[str, list[str]] = {}
-    for name, value in owner["fields"]:
+    for name, value in owner.pairs():
         data.setdefault(name, []).append(value)
     for name, value in (typed or {}).items():
         if name in data:
             data[name] = [value]
     data[switch["name"]] = [switch["value"]]
-    return client.post(switch.get("formaction") or owner["action"], data=data,
+    return client.post(switch.get("formaction") or owner.action, data=data,
                        content_type="multipart/form-data", headers=SAME_SITE)
 
 
@@ -275,11 +217,11 @@ def test_every_page_switches_language_to_itself_keeping_what_it_holds(client, db
         typed = {}  # from here on the page itself holds it
         page = switched.get_data(as_text=True)
         assert switched.status_code == 200, (lang, page[:400])
-        assert Page(page).lang == lang
+        assert PageForms(page).lang == lang
         with app.test_request_context():
             # The form's own title is the organisation's text (the fixtures write "X (vi)").
             expected = heading(title, lang) if title != "Everything" else f"{title} ({lang})"
-        assert Page(page).h1.strip() == expected, lang
+        assert PageForms(page).h1.strip() == expected, lang
         for value in kept:
             shown = value if not value.startswith("If requests") else heading(
                 "If requests were sent with this e-mail address or mobile number, their tracking "

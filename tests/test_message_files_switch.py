@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import io
 import re
-from html.parser import HTMLParser
 
 import pytest
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
+from tests.html_pages import PageForms
 from tests.test_widget_routes import PDF, form, send_one, site  # noqa: F401 - fixtures
 from widget.models import Attachment, Event, Message, OutboxItem, Request
 
@@ -26,66 +26,48 @@ HELD_GONE = ("The files attached earlier to this message are no longer kept. Ple
              "them again.")
 
 
-class Page(HTMLParser):
-    """The status page as a person sees it: language, direction, the reply form's fields (and
-    the files it lists as attached), the language buttons, the error beside the message."""
+class Page(PageForms):
+    """The status page as a person sees it (PageForms), and of its reply form: the fields a post
+    carries, its address, the files it lists as attached (name -> the removal box's name, value
+    and whether it is ticked), and the error beside the message."""
 
     def __init__(self, html: str):
-        super().__init__(convert_charrefs=True)
-        self.lang = self.dir = ""
-        self.reply: dict = {"fields": [], "attached": {}, "action": ""}
-        self.switches: dict[str, dict] = {}
-        self._in_reply = self._in_li = False
-        self._textarea = None
-        self._li_name = ""
-        self._li_remove = None
-        self._in_name = False
+        self.attached: dict[str, tuple] = {}
         self.error = ""
-        self._in_error = False
-        self.feed(html)
+        self._in_attached = self._in_name = self._in_error = False
+        self._attached_name = ""
+        super().__init__(html)
+        form = self.by_id("reply-form")
+        self.reply = {"attached": self.attached, "action": form.action if form else "",
+                      "fields": [(item.name, item.value) for item in (form.fields if form else [])
+                                 if item.kind in ("hidden", "text", "textarea")]}
 
     def handle_starttag(self, tag, attrs):
+        super().handle_starttag(tag, attrs)
         a = {key: value or "" for key, value in attrs}
-        if tag == "html":
-            self.lang, self.dir = a.get("lang", ""), a.get("dir", "")
-        elif tag == "form" and a.get("id") == "reply-form":
-            self._in_reply = True
-            self.reply["action"] = a.get("action", "")
-        elif self._in_reply and tag == "input" and a.get("name") and a.get("type") in (
-                "hidden", "text", None):
-            self.reply["fields"].append((a["name"], a.get("value", "")))
-        elif self._in_reply and tag == "input" and a.get("type") == "checkbox":
-            self._li_remove = (a["name"], a["value"], "checked" in a)
-        elif self._in_reply and tag == "textarea":
-            self._textarea = [a["name"], ""]
-        elif self._in_reply and tag == "li":
-            self._in_li, self._li_name, self._li_remove = True, "", None
-        elif self._in_li and tag == "span" and "size" not in a.get("class", ""):
+        in_reply = self._form is not None and self._form.id == "reply-form"
+        if in_reply and tag == "li":
+            self._in_attached, self._attached_name = True, ""
+        elif self._in_attached and tag == "span" and "size" not in a.get("class", ""):
             self._in_name = True
-        elif self._in_reply and tag == "p" and "error" in a.get("class", ""):
+        elif self._in_attached and tag == "input" and a.get("type") == "checkbox":
+            self.attached[self._attached_name] = (a["name"], a["value"], "checked" in a)
+        elif in_reply and tag == "p" and "error" in a.get("class", ""):
             self._in_error = True
-        if "data-language" in a:
-            self.switches[a["data-language"]] = a
 
     def handle_endtag(self, tag):
-        if tag == "form":
-            self._in_reply = False
-        elif tag == "textarea" and self._textarea:
-            self.reply["fields"].append(tuple(self._textarea))
-            self._textarea = None
-        elif tag == "span":
+        super().handle_endtag(tag)
+        if tag == "span":
             self._in_name = False
-        elif tag == "li" and self._in_li:
-            self._in_li = False
-            self.reply["attached"][self._li_name] = self._li_remove
+        elif tag == "li":
+            self._in_attached = False
         elif tag == "p":
             self._in_error = False
 
     def handle_data(self, data):
-        if self._textarea is not None:
-            self._textarea[1] += data
+        super().handle_data(data)
         if self._in_name:
-            self._li_name += data
+            self._attached_name += data
         if self._in_error:
             self.error += data
 

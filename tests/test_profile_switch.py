@@ -8,13 +8,12 @@ data-switch-<lang> addresses, tests/e2e/test_accounts.py); without it they post 
 page came back with, or the profile's own. Here each form is switched as the script would."""
 from __future__ import annotations
 
-from html.parser import HTMLParser
-
 import pytest
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
+from tests.html_pages import PageForms
 from tests.test_accounts import H, PASSWORD, make_account, post, signed_in_client, site  # noqa: F401
 from widget.extensions import db as database
 from widget.models import Account, DetailChange, OneTimeCode, OutboxItem, Site
@@ -43,73 +42,21 @@ ACTIONS = {"contact-form": "contact", "profile-form": "profile", "change-form": 
            "password-form": "password"}
 
 
-class Page(HTMLParser):
-    """The page's language, direction and <h1>, its language buttons or links, and each form's
-    address, switch addresses and the values its fields show."""
-
-    def __init__(self, html: str):
-        super().__init__(convert_charrefs=True)
-        self.lang = self.dir = self.h1 = ""
-        self.forms: dict[str, dict] = {}
-        self.switches: dict[str, dict] = {}
-        self._form = self._select = self._textarea = None
-        self._in_h1 = False
-        self.feed(html)
-
-    def handle_starttag(self, tag, attrs):
-        a = {key: value or "" for key, value in attrs}
-        if tag == "html":
-            self.lang, self.dir = a.get("lang", ""), a.get("dir", "")
-        elif tag == "h1":
-            self._in_h1 = True
-        elif tag == "form":
-            self._form = self.forms.setdefault(a.get("id") or f"#{len(self.forms)}",
-                                               {"attrs": a, "values": {}})
-        elif tag == "input" and self._form is not None and a.get("name"):
-            if a.get("type") not in ("submit", "button", "file"):
-                self._form["values"][a["name"]] = a.get("value", "")
-        elif tag == "textarea" and self._form is not None:
-            self._textarea = a["name"]
-            self._form["values"][a["name"]] = ""
-        elif tag == "select" and self._form is not None:
-            self._select = a["name"]
-        elif tag == "option" and self._select and "selected" in a:
-            self._form["values"][self._select] = a.get("value", "")
-        if "data-language" in a:
-            self.switches[a["data-language"]] = {"tag": tag, **a}
-
-    def handle_endtag(self, tag):
-        if tag == "form":
-            self._form = None
-        elif tag == "h1":
-            self._in_h1 = False
-        elif tag == "select":
-            self._select = None
-        elif tag == "textarea":
-            self._textarea = None
-
-    def handle_data(self, data):
-        if self._in_h1:
-            self.h1 += data
-        if self._textarea is not None and self._form is not None:
-            self._form["values"][self._textarea] += data
-
-
-def switch_target(page: Page, form_id: str, lang: str) -> str:
+def switch_target(page: PageForms, form_id: str, lang: str) -> str:
     """Where the switch to `lang` posts the form `form_id`: the language button when it already
     belongs to that form, else the address the page's script gives it (data-switch-<lang>)."""
     button = page.switches[lang]
     assert button["tag"] == "button", "the profile switches language by a plain link"
     if button.get("form") == form_id:
         return button["formaction"]
-    target = page.forms[form_id]["attrs"].get(f"data-switch-{lang}")
+    target = page.by_id(form_id).attrs.get(f"data-switch-{lang}")
     assert target, f"{form_id} has no language switch of its own"
     return target
 
 
 def switch(client, html: str, form_id: str, lang: str, typed: dict):
-    page = Page(html)
-    data = {**page.forms[form_id]["values"], **typed, "action": "language"}
+    page = PageForms(html)
+    data = {**page.by_id(form_id).values(), **typed, "action": "language"}
     return client.post(switch_target(page, form_id, lang), data=data, headers=H)
 
 
@@ -156,10 +103,10 @@ def test_a_page_back_with_errors_switches_keeping_them_typed(app, client, db, si
     assert refused.status_code == 422
     html = refused.get_data(as_text=True)
     # Without a script, the page's switch posts the form that came back, with what it holds.
-    page = Page(html)
+    page = PageForms(html)
     assert page.switches[lang].get("form") == form_id
     shown = {key: value for key, value in REFUSED[form_id].items() if "password" not in key}
-    assert {key: page.forms[form_id]["values"].get(key) for key in shown} == shown
+    assert {key: page.by_id(form_id).values().get(key) for key in shown} == shown
     switched = switch(client, html, form_id, lang, {})
     assert_switched(app, switched, form_id, lang, REFUSED[form_id])
     # And on again, to a third language, still the same.
@@ -172,11 +119,11 @@ def test_a_page_back_with_errors_switches_keeping_them_typed(app, client, db, si
 def assert_switched(app, response, form_id: str, lang: str, typed: dict) -> None:
     html = response.get_data(as_text=True)
     assert response.status_code == 200, html[:300]
-    page = Page(html)
+    page = PageForms(html)
     assert (page.lang, page.dir) == (lang, "rtl" if lang == "fa" else "ltr")
     with app.test_request_context():
         assert page.h1.strip() == translated("Profile and password", lang)
-    shown = page.forms[form_id]["values"]
+    shown = page.by_id(form_id).values()
     for name, value in typed.items():
         # The existing rule of every switch: a typed password is never sent back to the page.
         assert shown.get(name) == ("" if "password" in name else value), (lang, name)
