@@ -87,12 +87,18 @@ def test_another_letters_pdf_is_not_this_letter(client, office, registered, stor
     assert response.status_code == 422
 
 
+def swapped_neighbours(code: str) -> str:
+    """The code with its last two DIFFERENT neighbouring characters swapped, the commonest typo
+    (swapping two equal ones, as the last two once were in a CI run, is the code itself)."""
+    at = max(index for index in range(len(code) - 1) if code[index] != code[index + 1])
+    return code[:at] + code[at + 1] + code[at] + code[at + 2:]
+
+
 @pytest.mark.parametrize("typed", ["unknown", "tracking", "mistyped", "garbage"])
 def test_an_unknown_code_opens_nothing(client, issued, typed):
     request, letter, data = issued
     code = {"unknown": new_verification_code(), "tracking": request.code,
-            "mistyped": letter.verification_code[:-2] + letter.verification_code[-1:]
-            + letter.verification_code[-2], "garbage": "<b>x"}[typed]
+            "mistyped": swapped_neighbours(letter.verification_code), "garbage": "<b>x"}[typed]
     for response in (client.get(f"/v/{code}?lang=en"), upload(client, code, data)):
         assert response.status_code == 404
         page = html_of(response)
