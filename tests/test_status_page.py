@@ -102,7 +102,8 @@ def test_letters_and_staff_files_download_by_post(client, worked_on):
     assert client.get(f"/w/test/en/track/file/{letter_file.id}").status_code == 405  # POST only
     assert client.post(f"/w/test/en/track/file/{letter_file.id}", data={}).status_code == 404
     assert client.post(f"/w/test/en/track/file/{letter_file.id}",
-                       data={"access": access[:-2] + "xx"}).status_code == 404
+                       data={"access": access[:-2] + ("yy" if access.endswith("xx") else "xx")}
+                       ).status_code == 404  # a forged signature (never the token itself)
 
 
 def test_the_person_replies_with_a_file(client, db, worked_on):
