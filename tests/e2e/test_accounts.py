@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS
+from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, CalmBrowser
 from tests.e2e.test_widget import CODE_RE, open_host
 from tests.notices import compose_promised
 from widget.models import Request
@@ -189,8 +189,8 @@ def cookies_allowed_context(playwright_driver):
     policy = POLICY_DIR / "frontdesk-test-cookies.json"
     policy.write_text(json.dumps({"BlockThirdPartyCookies": False}))
     try:
-        browser = playwright_driver.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                                    args=CHROMIUM_ARGS)
+        browser = CalmBrowser(playwright_driver.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS))
         context = browser.new_context()
         context.set_default_timeout(10_000)
         yield context

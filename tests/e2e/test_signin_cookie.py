@@ -25,7 +25,8 @@ def cookies_blocked(playwright_driver, tmp_path):
         {"profile": {"default_content_setting_values": {"cookies": 2}}}))
     context = playwright_driver.chromium.launch_persistent_context(
         str(profile), executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS,
-        viewport={"width": 360, "height": 640}, locale="en-GB")
+        viewport={"width": 360, "height": 640}, locale="en-GB",
+        reduced_motion="reduce")  # as conftest's CalmBrowser: no click lost to a glide
     context.set_default_timeout(10_000)
     yield context
     context.close()

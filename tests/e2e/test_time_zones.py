@@ -13,7 +13,7 @@ pytestmark = pytest.mark.e2e
 
 def phone_in(browser, zone: str):
     context = browser.new_context(viewport={"width": 360, "height": 640}, locale="en-GB",
-                                  timezone_id=zone, reduced_motion="reduce")
+                                  timezone_id=zone)
     context.set_default_timeout(10_000)
     return context
 

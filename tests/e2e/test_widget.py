@@ -40,6 +40,29 @@ def frame_of(page):
     return frame
 
 
+# Still: the frame's latest page has greeted the loader, and the host page's scroll and the
+# frame's place and size have not changed for ten animation frames (a glide has ended, or the
+# frame's load event, which reaches the host page a moment after the frame's own, started one).
+HOST_STILL = """() => new Promise(resolve => {
+  let last = "", same = 0;
+  (function look() {
+    const f = window.Frontdesk && window.Frontdesk.frame;
+    const readies = window.hostEvents.filter(e => e.type === "ready").length;
+    const now = f ? [window.scrollY, f.getBoundingClientRect().top, f.offsetHeight].join() : "";
+    same = f && readies >= window.frameLoads && now === last ? same + 1 : 0;
+    last = now;
+    if (same >= 10) resolve(); else requestAnimationFrame(look);
+  })();
+})"""
+
+
+def settle(page) -> None:
+    """Wait for the host page to stop moving: a click made during the loader's glide lands
+    where the button was, and is lost."""
+    frame_of(page).wait_for_load_state()
+    page.evaluate(HOST_STILL)
+
+
 def wait_for_host_event(page, event_type: str):
     page.wait_for_function("t => window.hostEvents.some(e => e.type === t)", arg=event_type)
     return page.evaluate("t => window.hostEvents.filter(e => e.type === t)", event_type)
@@ -365,7 +388,8 @@ def test_another_sites_page_reads_open311_but_not_the_rest_api(page, foreign_hos
 @pytest.fixture
 def phone(browser):
     """A page 360 px wide, the size where a receipt used to land far above the screen."""
-    ctx = browser.new_context(viewport={"width": 360, "height": 640}, locale="en-GB")
+    ctx = browser.new_context(viewport={"width": 360, "height": 640}, locale="en-GB",
+                              reduced_motion="no-preference")  # the loader glides
     ctx.set_default_timeout(10_000)
     yield ctx.new_page()
     ctx.close()
@@ -404,10 +428,12 @@ def test_sending_shows_the_receipt_and_tracking_shows_the_status(phone, host_url
     focused_in_frame(phone, "h1")
     text = code.inner_text()
 
+    settle(phone)
     widget.get_by_role("link", name="Track a request").click()
     expect(widget.locator("h1")).to_have_text("Track a request")
     expect(widget.locator("h1")).to_be_in_viewport()  # a plain next page: the widget's top
     widget.get_by_label("Tracking code").fill(text)
+    settle(phone)
     widget.get_by_role("button", name="Show status").click()
     expect(widget.locator("h1")).to_have_text("Request status")
     expect(widget.locator("h1")).to_be_in_viewport()
@@ -442,6 +468,7 @@ def test_loader_ignores_scroll_and_size_from_other_windows_and_origins(phone, ho
     widget.get_by_role("link", name="Track a request").click()  # the frame's second page
     expect(widget.locator("h1")).to_have_text("Track a request")
     expect(widget.locator("h1")).to_be_in_viewport()
+    settle(phone)  # the glide over, or it would move the host page after this jump
     phone.evaluate("window.scrollTo({top: 0, behavior: 'instant'})")
     height = phone.evaluate(IFRAME_HEIGHT)
     forged = [{"frontdesk": 1, "type": "scroll", "top": 0},
