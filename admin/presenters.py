@@ -7,13 +7,14 @@ from datetime import datetime
 
 from flask_babel import force_locale, get_locale, gettext as _, lazy_gettext as _l, to_user_timezone
 
+from widget import codes
 from widget.contacts import name_in_answers
 from widget.extensions import db
 from widget.i18n import LANGUAGE_NAMES, format_day, format_due
 from widget.models import (Attachment, Channel, Event, EventKind, FeeStatus, FieldType, Handover,
                            Message, PauseReason, Request, RequestStatus, StaffUser, Unit)
 from widget.models._types import as_utc, utcnow
-from widget.public.presenters import amount, display_answer, display_code, timeline_label
+from widget.public.presenters import amount, display_answer, timeline_label
 from widget.services.inbox import Sort, View
 from widget.services.letter_templates import KINDS, fill, wording_for
 from widget.services.transfer import may_transfer
@@ -194,8 +195,11 @@ def letter_draft(kind: str | None, request: Request) -> tuple[str, str] | None:
         unit = request.unit.name(language) if request.unit else ""
         values = {
             "name": person_name(request) or _("Sir or Madam"),
-            "code": display_code(request.code),
-            "number": request.journal_number or display_code(request.code),
+            # A letter may be shown to others (the verification page is for them): the whole
+            # tracking code would open the request to whoever reads it.
+            "code": codes.masked(request.code) if request.code else "",
+            "number": request.journal_number or (codes.masked(request.code)
+                                                 if request.code else ""),
             "form": request.form_version.form.title(language),
             "date": format_day(to_user_timezone(as_utc(request.submitted_at)).date())
             if request.submitted_at else "",

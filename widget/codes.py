@@ -90,6 +90,25 @@ def display(code: str) -> str:
     return "-".join(code[i:i + 4] for i in range(0, len(code), 4))
 
 
+# What a document others may read shows of a code: its first group and its last, the middle
+# hidden. The person recognises their code; a reader cannot open the request with it (8 symbols,
+# 40 bits, stay unknown).
+MASK = "\u2022"
+
+
+def masked(code: str) -> str:
+    """A normalised code with its middle hidden, grouped as display() groups it:
+    7K3M-••••-••••-B5."""
+    hidden = code[:4] + MASK * (len(code) - 6) + code[-2:]
+    return display(hidden)
+
+
+def written_in(text: str, code: str) -> bool:
+    """Whether a text holds this code in any spelling parse() accepts (grouped or not, lower
+    case, look-alike letters, other digits, invisible marks between its symbols)."""
+    return bool(code) and code in normalize(text)
+
+
 # A code as display() writes it, standing alone in a sentence.
 _DISPLAYED = re.compile(r"(?<![0-9A-Z-])[0-9A-Z]{4}(?:-[0-9A-Z]{4}){2}-[0-9A-Z]{2}(?![0-9A-Z-])")
 _WORD_JOINER = "\u2060"

@@ -36,8 +36,11 @@ KINDS: dict[str, LazyString] = {
 # What each placeholder becomes in a letter (docs/administration.md lists them too).
 PLACEHOLDERS: dict[str, LazyString] = {
     "name": _l("the person's name"),
-    "code": _l("the request's tracking code"),
-    "number": _l("the journal number, or the tracking code before registration"),
+    # A letter may be shown to others: the whole code would open the request to its readers.
+    "code": _l("the request's tracking code with its middle hidden (the whole code opens the "
+               "request)"),
+    "number": _l("the journal number, or before registration the tracking code with its middle "
+                 "hidden"),
     "form": _l("the title of the form"),
     "date": _l("the date the request was sent"),
     "today": _l("the date of the letter"),

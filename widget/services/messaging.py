@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, update
 from sqlalchemy.orm.exc import StaleDataError
 
+from widget import codes
 from widget.extensions import db
 from widget.file_stores import FileStore, delete_quietly, save_all
 from widget.models import (LETTER_DOCUMENT, Attachment, Event, EventKind, Letter, Message,
@@ -127,6 +128,10 @@ def issue_letter(staff: StaffUser, request_id: int, title: str, body: str,
         raise NotAllowed(_l("The letter still has a gap to fill: %(gap)s. Please replace it "
                             "with the words it stands for, then issue the letter.", gap=gap))
     request = find_for_staff(staff, request_id)
+    if codes.written_in(f"{title}\n{body}", request.code or ""):
+        raise NotAllowed(_l("The letter shows the request's tracking code, which opens the "
+                            "request to whoever reads it, and a letter may be shown to others. "
+                            "Please remove it: the journal number names the request."))
     if any(letter.staff_user_id == staff.id and letter.title == title
            and (letter.body or "") == body and _same_files(_enclosures(letter), checked)
            for letter in made_since(request.letters, page_served_at)):
