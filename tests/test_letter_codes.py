@@ -13,9 +13,9 @@ import pytest
 from sqlalchemy import func, select
 
 import widget.services.workflow as workflow
-from tests import backoffice
+from tests import backoffice, test_letter_documents
 from tests.test_admin import html_of, sign_in
-from tests.test_letter_documents import document_bytes, issue, store, text_of  # noqa: F401
+from tests.test_letter_documents import document_bytes, issue, text_of
 from widget import codes
 from widget.extensions import db as _db
 from widget.i18n import TRANSLATED_LANGUAGES
@@ -25,6 +25,7 @@ from widget.services.api_clients import create_api_client
 from widget.services.letter_templates import KINDS, PLACEHOLDERS, save_template
 
 clock, office, received = backoffice.clock, backoffice.office, backoffice.received
+store = test_letter_documents.store
 
 EVERY_PLACEHOLDER = " ".join("{%s}" % name for name in PLACEHOLDERS)
 
