@@ -104,8 +104,30 @@ def _unit_staff(request: Request, unit_id: int | None) -> list[StaffUser]:
     return list(db.session.scalars(statement.order_by(StaffUser.id)))
 
 
-def _executor_or_unit(request: Request) -> list[StaffUser]:
-    return [request.executor] if request.executor is not None else _unit_staff(request, request.unit_id)
+def _can_act(staff: StaffUser, request: Request) -> bool:
+    """A person (not a connected system) still at work who may see the request."""
+    return (staff.is_active and not staff.is_system
+            and staff.organization_id == request.organization_id and _can_see(staff, request))
+
+
+def _unit_or_administrators(request: Request, unit_id: int | None) -> list[StaffUser]:
+    """The people of a unit who can act on the request; when none can (everyone there
+    deactivated, or only a connected system), the administrators: new work nobody hears of
+    waits unseen until its deadline has passed."""
+    people = [staff for staff in _unit_staff(request, unit_id) if _can_act(staff, request)]
+    return people or [staff for staff in _unit_staff(request, None) if _can_act(staff, request)]
+
+
+def _executor_or_unit(request: Request) -> tuple[list[StaffUser], dict]:
+    """The executor; else, when there is none or they can no longer act on it (deactivated,
+    moved to another unit), the unit (or its fallback, the administrators), with the executor's
+    name in the notice's data so that it asks them to give the request to someone else."""
+    executor = request.executor
+    if executor is None:
+        return _unit_or_administrators(request, request.unit_id), {}
+    if _can_act(executor, request):
+        return [executor], {}
+    return _unit_or_administrators(request, request.unit_id), {"executor_gone": executor.name}
 
 
 def mentioned_in(note: str, candidates: list[StaffUser]) -> list[StaffUser]:
@@ -124,25 +146,27 @@ def recipients(event: Event) -> list[tuple[StaffUser, str, dict]]:
     kind = event.kind
     told: list[tuple[StaffUser, str, dict]] = []
     if kind == EventKind.RECEIVED.value:
-        told = [(staff, K.NEW_IN_UNIT.value, {}) for staff in _unit_staff(request, request.unit_id)]
+        told = [(staff, K.NEW_IN_UNIT.value, {})
+                for staff in _unit_or_administrators(request, request.unit_id)]
     elif kind == EventKind.TRANSFERRED.value:
         moved = {"from_unit_id": data.get("from_unit_id"), "reason": data.get("reason") or ""}
-        told = [(staff, K.NEW_IN_UNIT.value, moved)
-                for staff in _unit_staff(request, data.get("to_unit_id", request.unit_id))]
+        told = [(staff, K.NEW_IN_UNIT.value, moved) for staff in
+                _unit_or_administrators(request, data.get("to_unit_id", request.unit_id))]
     elif kind == EventKind.ASSIGNED.value:
         executor = db.session.get(StaffUser, data.get("executor_id") or 0)
         told = [(executor, K.ASSIGNED.value, {})] if executor is not None else []
     elif kind == EventKind.CITIZEN_MESSAGE.value:
-        told = [(staff, K.REPLIED.value, {}) for staff in _executor_or_unit(request)]
-    elif kind == EventKind.RESUMED.value and request.executor is not None:
-        told = [(request.executor, K.RETURNED.value, {})]
+        people, gone = _executor_or_unit(request)
+        told = [(staff, K.REPLIED.value, gone) for staff in people]
+    elif kind == EventKind.RESUMED.value:  # unassigned: the unit, whose clock runs again
+        people, gone = _executor_or_unit(request)
+        told = [(staff, K.RETURNED.value, gone) for staff in people]
     elif kind == EventKind.NOTE.value:
         colleagues = list(db.session.scalars(select(StaffUser).where(
             StaffUser.organization_id == request.organization_id)))
         told = [(staff, K.MENTIONED.value, {}) for staff in mentioned_in(event.note or "", colleagues)]
     return [(staff, what, values) for staff, what, values in told
-            if staff.is_active and not staff.is_system and staff.id != event.staff_user_id
-            and staff.organization_id == request.organization_id and _can_see(staff, request)]
+            if staff.id != event.staff_user_id and _can_act(staff, request)]
 
 
 def switched_on(staff: StaffUser, kind: str) -> set[str]:
@@ -251,9 +275,9 @@ def _deadline_once(request_id: int, window: str) -> bool:
                 ScheduledNotice.moment == request.due_at)) is None:
             db.session.add(ScheduledNotice(request_id=request.id, kind=DEADLINE_MARKS[mark],
                                            moment=request.due_at))
-    for staff in _executor_or_unit(request):
-        if staff.is_active and not staff.is_system and _can_see(staff, request):
-            tell(staff, K.DEADLINE.value, request, None, {"window": window})
+    people, gone = _executor_or_unit(request)  # each one able to act on it
+    for staff in people:
+        tell(staff, K.DEADLINE.value, request, None, {"window": window} | gone)
     try:
         db.session.commit()
     except IntegrityError:  # another worker gave it meanwhile
@@ -277,6 +301,14 @@ def _unit_name(unit_id, language: str) -> str:
 
 def wording(kind: str, request: Request, data: dict) -> tuple[str, str]:
     """(subject, body) of a staff notice; call it reading as the staff member."""
+    subject, body = _kind_wording(kind, request, data)
+    if data.get("executor_gone"):
+        body += " " + _("%(executor)s, who handles it, can no longer act on it: please give it "
+                        "to someone else.", executor=data["executor_gone"])
+    return subject, body
+
+
+def _kind_wording(kind: str, request: Request, data: dict) -> tuple[str, str]:
     language = str(get_locale())
     values = {"number": reference(request), "form": request.form_version.form.title(language),
               "due": format_due(request.due_at) if request.due_at else "—",
