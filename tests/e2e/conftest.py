@@ -124,9 +124,28 @@ def live_app(tmp_path_factory, ports) -> LiveApp:
         db.engine.dispose()
 
 
-def host_page_html(app_url: str, lang: str = "en", form: str = "", tall: bool = False) -> str:
+# Host page layouts a site may have around the widget (with `tall`): a fixed header over the
+# top of the screen, the same declared to the browser as scroll-padding, or the page's content
+# in a pane that scrolls by itself while the window does not (app-like sites).
+HOST_LAYOUTS = {
+    "": ("", "", ""),
+    "header": ("<style>.masthead{position:fixed;top:0;left:0;right:0;height:64px;"
+               "background:#036;color:#fff} body{margin-top:72px}</style>",
+               '<div class="masthead">Town hall</div>', ""),
+    "padded": ("<style>.masthead{position:fixed;top:0;left:0;right:0;height:64px;"
+               "background:#036;color:#fff} body{margin-top:72px} "
+               "html{scroll-padding-top:64px}</style>",
+               '<div class="masthead">Town hall</div>', ""),
+    "pane": ("<style>html,body{height:100%;margin:0;overflow:hidden} "
+             ".pane{height:100%;overflow-y:auto}</style>", '<div class="pane">', "</div>"),
+}
+
+
+def host_page_html(app_url: str, lang: str = "en", form: str = "", tall: bool = False,
+                   layout: str = "") -> str:
     """A third-party page embedding the widget, recording what the loader reports; `tall` puts
-    a block taller than any screen above the widget."""
+    a block taller than any screen above the widget; `layout` one of HOST_LAYOUTS."""
+    style, opening, closing = HOST_LAYOUTS[layout]
     attrs = f'data-site="demo" data-lang="{html.escape(lang)}"'
     if form:
         attrs += f' data-form="{html.escape(form)}"'
@@ -136,8 +155,9 @@ def host_page_html(app_url: str, lang: str = "en", form: str = "", tall: bool = 
     hook += " Frontdesk.frame.addEventListener('load', function () { window.frameLoads += 1; });"
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1"><title>Host page</title></head>
-<body>
+<meta name="viewport" content="width=device-width, initial-scale=1"><title>Host page</title>
+{style}</head>
+<body>{opening}
 <h1>Town hall</h1>
 <p>Send us a request:</p>
 {'<div id="news" style="height:2400px">Town news</div>' if tall else ""}
@@ -154,7 +174,7 @@ def host_page_html(app_url: str, lang: str = "en", form: str = "", tall: bool = 
 </script>
 <script src="{app_url}/static/embed.js" {attrs} async onload="hookFrontdesk()"></script>
 <footer><p>Host footer</p></footer>
-</body></html>"""
+{closing}</body></html>"""
 
 
 def _host_handler(app_url: str):
@@ -167,7 +187,9 @@ def _host_handler(app_url: str):
             query = parse_qs(url.query)
             body = host_page_html(app_url, lang=query.get("lang", ["en"])[0],
                                   form=query.get("form", [""])[0],
-                                  tall="tall" in query).encode()
+                                  tall="tall" in query,
+                                  layout=query.get("layout", [""])[0] if query.get(
+                                      "layout", [""])[0] in HOST_LAYOUTS else "").encode()
             self.send_response(200)
             self.send_header("Content-Type", "text/html; charset=utf-8")
             self.send_header("Content-Length", str(len(body)))
@@ -191,7 +213,7 @@ def _host_server(port: int, app_url: str):
 @pytest.fixture(scope="session")
 def host_url(live_app, ports) -> str:
     """The allowed host page: http://localhost:HOST/ (?lang=..&form=.. pick the snippet's options,
-    ?tall=1 puts the widget below a block taller than the screen)."""
+    ?tall=1 puts the widget below a block taller than the screen, ?layout= one of HOST_LAYOUTS)."""
     server, thread = _host_server(ports["host"], live_app.url)
     yield f"http://localhost:{ports['host']}"
     server.shutdown()

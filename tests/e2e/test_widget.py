@@ -24,9 +24,11 @@ def marker() -> str:
     return uuid.uuid4().hex[:10]
 
 
-def open_host(page, host_url: str, lang: str = "en", form: str = "", tall: bool = False):
+def open_host(page, host_url: str, lang: str = "en", form: str = "", tall: bool = False,
+              layout: str = ""):
     """Load the host page; return the widget's frame locator once its first page has loaded."""
-    query = f"?lang={lang}" + (f"&form={form}" if form else "") + ("&tall=1" if tall else "")
+    query = f"?lang={lang}" + (f"&form={form}" if form else "") + ("&tall=1" if tall else "") \
+        + (f"&layout={layout}" if layout else "")
     page.goto(f"{host_url}/{query}")
     widget = page.frame_locator("iframe")
     expect(widget.locator("h1")).to_be_visible()
@@ -460,6 +462,44 @@ def test_a_saved_draft_shows_its_notice(phone, host_url):
     expect(notice.locator("strong.code")).to_have_text(CODE_RE)
     expect(notice.locator("strong.code")).to_be_in_viewport()
     focused_in_frame(phone, ".notice.success")
+
+
+# Whether the host page shows the widget at a height (px from the frame's top): the frame is
+# the topmost element there, inside the window, not under a fixed header drawn over it.
+SHOWN_AT = """y => {
+  const frame = Frontdesk.frame.getBoundingClientRect(), at = frame.top + y;
+  return at >= 0 && at < window.innerHeight &&
+    document.elementFromPoint(frame.left + frame.width / 2, at) === Frontdesk.frame;
+}"""
+
+
+def shown(page, locator=None) -> bool:
+    """Whether the person sees the widget's top edge, or the middle of what the locator finds."""
+    if locator is None:
+        return page.evaluate(SHOWN_AT, 2)
+    box, frame = locator.bounding_box(), page.locator("iframe").bounding_box()
+    return page.evaluate(SHOWN_AT, box["y"] + box["height"] / 2 - frame["y"])
+
+
+@pytest.mark.parametrize("layout", ["header", "padded", "pane"])
+def test_the_receipt_and_an_error_land_in_sight_whatever_the_host_pages_layout(phone, host_url,
+                                                                              layout):
+    """A fixed header over the top of the screen (declared to the browser as scroll-padding or
+    not), or a page whose content scrolls in a pane of its own: after each move inside the
+    widget its top is in sight below the header, and so is what the move was about."""
+    widget = open_host(phone, host_url, form="complaint", tall=True, layout=layout)
+    widget.locator("#f-name").fill("Lan")
+    widget.locator("button[value=send]").click()
+    summary = widget.locator("#error-summary")
+    expect(summary).to_be_visible()
+    settle(phone)
+    assert shown(phone) and shown(phone, summary.locator("h2"))
+    fill_complaint(widget, f"The square floods {marker()}")
+    widget.get_by_role("button", name="Send request").click()
+    code = widget.locator("strong.tracking-code")
+    expect(code).to_have_text(CODE_RE)
+    settle(phone)
+    assert shown(phone) and shown(phone, code)
 
 
 def test_loader_ignores_scroll_and_size_from_other_windows_and_origins(phone, host_url,
