@@ -18,6 +18,27 @@ CATALOGUE = (
     "../../etc/passwd", "<script>alert(1)</script>", "' OR 1=1 --", "\u202egnp.exe",
     "9999-12-31", "0001-01-01", "10000-01-01", "2026-02-30",
 )
+# Bytes no UTF-8 decoder accepts (a lone 0xFF, an overlong slash, a cut sequence), percent-
+# encoded as sent, in a query, a path or a form field.
+BAD_BYTES = ("%FF%FE", "%C0%AF", "%E2%82", "%ED%A0%80x")
+# Headers a client controls, each with a value a parser may choke on.
+HOSTILE_HEADERS = (
+    {"Accept-Language": "xx;q=NaN, *;q=1e9999, fa-IR;q=-1"},
+    {"Accept-Language": "a" * 20_000},
+    {"Accept-Language": "\xff\xfe"},
+    {"Cookie": "session=" + "A" * 5000},
+    {"Cookie": "session=.eJw.garbage.zz; frontdesk_account=\xff"},
+    {"If-Modified-Since": "not a date", "If-None-Match": '"\xff"'},
+    {"Range": "bytes=99999999999-1"},
+    {"Range": "bytes=-0,1-a"},
+    {"Origin": "null", "Referer": "javascript:alert(1)"},
+    {"X-Forwarded-For": "not-an-ip, ::::", "X-Forwarded-Proto": "gopher",
+     "X-Forwarded-Host": "evil\x00"},
+    {"Host": "evil.example:99999"},
+)
+# What a body may claim to be besides a form.
+CONTENT_TYPES = ("multipart/form-data", "multipart/form-data; boundary=", "text/plain",
+                 "application/json", "application/x-www-form-urlencoded; charset=klingon")
 # JSON values as sent (raw text: 1e9999 and NaN cannot be written by json.dumps).
 DEEP = "[" * 100_000 + "]" * 100_000
 # Wrong types (every JSON field gets each), then texts (each field a slice).

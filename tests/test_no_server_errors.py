@@ -1,6 +1,8 @@
 """No input answers 5xx: every route of `app.url_map`, as anonymous, a signed-in citizen, an
 administrator, a unit-limited operator and an API key, is sent the catalogue of hostile values
-(tests/route_walker.py) in its path parameters, query parameters, form fields and JSON fields.
+(tests/route_walker.py) in its path parameters, query parameters, form fields and JSON fields;
+and what the catalogue cannot say: bytes that are not UTF-8, hostile headers (languages,
+cookies, ranges, forwarded-for, host), and form bodies sent as other content types.
 
 Fields are found as a client finds them: path parameters from each rule's converters, form fields
 from the forms of the pages each role is shown (sent back with their valid CSRF and form tokens,
@@ -29,9 +31,10 @@ from werkzeug.routing import RequestRedirect
 
 from tests import hostile_world
 from tests.hostile_world import PUSHED
-from tests.route_walker import (CATALOGUE, JSON_CATALOGUE, JSON_TEXTS, JSON_TYPES, LONG,
-                                HtmlForm, Tally, encode, form_body, query_names, read_page,
-                                refused_entry, rotation)
+from tests.route_walker import (BAD_BYTES, CATALOGUE, CONTENT_TYPES, HOSTILE_HEADERS,
+                                JSON_CATALOGUE, JSON_TEXTS, JSON_TYPES, LONG, HtmlForm, Tally,
+                                encode, form_body, query_names, read_page, refused_entry,
+                                rotation)
 from tests.test_admin import sign_in
 from widget.services.account_groups import create_group
 
@@ -253,6 +256,34 @@ class Walker:
                 self.send(role, client, "GET", paths[0], query=form_body(query).decode(),
                           headers=headers, what="query")
 
+    def walk_encodings(self, role, client, headers=None):
+        """What the catalogue cannot say: bytes that are not UTF-8 in a query, a path and each
+        form field; every hostile header on each page; each form's body sent as other types."""
+        headers = headers or {}
+        for endpoint, paths in sorted(self.pages[role].items()):
+            for bad in BAD_BYTES:
+                self.send(role, client, "GET", paths[0], headers=headers, what="bytes query",
+                          query="&".join(f"{name}={bad}" for name in ("page", "q", "lang", "next",
+                                                                     "cursor", "start_date")))
+                self.send(role, client, "GET", paths[0] + bad, headers=headers, what="bytes path")
+            for hostile in HOSTILE_HEADERS:
+                self.send(role, client, "GET", paths[0], headers={**headers, **hostile},
+                          what=f"header {' '.join(hostile)}")
+        for endpoint, form in self.forms[role]:
+            if endpoint in DESTRUCTIVE or form.method == "get":
+                continue
+            path, _, query = form.action.partition("?")
+            for position, name in enumerate(dict.fromkeys(n for n, _ in form.fields
+                                                          if n != "csrf_token")):
+                bad = BAD_BYTES[position % len(BAD_BYTES)]
+                body = "&".join(f"{encode(n)}={bad}" if n == name else form_body([(n, v)]).decode()
+                                for n, v in form.fields)
+                self.send(role, client, "POST", path, query=query, body=body.encode("ascii"),
+                          content_type=FORM, what=f"bytes form {name}")
+            for content_type in CONTENT_TYPES:
+                self.send(role, client, "POST", path, query=query, body=form_body(form.fields),
+                          content_type=content_type, what=f"content type {content_type}")
+
     def walk_json(self, role, client, document):
         """Each field of each JSON request body in the OpenAPI document gets every JSON value of
         the catalogue; so does the body as a whole."""
@@ -367,6 +398,7 @@ def _walk_system(walker: Walker, app, world, names):
             walker.send("api", api, "GET", path, headers=bearer, what="crawl")
     walker.walk_paths("api", api, ("/api/", "/open311/"), headers=bearer)
     walker.walk_queries("api", api, names, headers=bearer)
+    walker.walk_encodings("api", api, headers=bearer)
     walker.walk_json("api", api, api.get("/api/v1/openapi.json", headers=bearer).json)
     for position, name in enumerate(OPEN311_BASE):
         for value in rotation(position * 3, OPEN311_SLICE):
@@ -382,6 +414,7 @@ def _walk_anonymous(walker: Walker, app, world, names):
     walker.walk_paths("anonymous", anonymous, ("/",), every=False, size=2)
     walker.walk_queries("anonymous", anonymous, names)
     walker.walk_forms("anonymous", anonymous)
+    walker.walk_encodings("anonymous", anonymous)
 
 
 def _walk_citizen(walker: Walker, app, world, names):
@@ -393,6 +426,7 @@ def _walk_citizen(walker: Walker, app, world, names):
     walker.walk_paths("citizen", citizen, ("/w/",))
     walker.walk_queries("citizen", citizen, names)
     walker.walk_forms("citizen", citizen)
+    walker.walk_encodings("citizen", citizen)
 
 
 def _walk_staff(walker: Walker, app, world, names):
@@ -408,6 +442,7 @@ def _walk_staff(walker: Walker, app, world, names):
         walker.walk_paths(role, client, ("/admin/",), every=every)
         walker.walk_queries(role, client, names)
         walker.walk_forms(role, client)
+        walker.walk_encodings(role, client)
 
 
 def _walk(walker: Walker, app, world):
