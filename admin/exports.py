@@ -11,7 +11,8 @@ from admin.forms import INBOX_STATUSES, inbox_query
 from admin.hub import admin_section
 from admin.presenters import CHANNELS, VIEWS
 from admin.routes import current_staff
-from widget.public.presenters import STATUS_LABELS, display_code
+from widget import codes
+from widget.public.presenters import STATUS_LABELS
 from widget.services.exports import ExportRow, RequestExport, export_requests
 from widget.services.inbox import View, forms_of
 from widget.spreadsheets import csv_chunks, xlsx_chunks
@@ -39,7 +40,9 @@ def _cells(rows, yes: str, no: str):
     channels = {key: str(text) for key, text in CHANNELS.items()}
     row: ExportRow
     for row in rows:
-        yield [display_code(row.code), row.journal_number, row.form, row.unit,
+        # A file travels (mail, shared folders): the code's middle stays hidden, as on a letter,
+        # for the whole code opens the request to whoever reads it.
+        yield [codes.masked(row.code) if row.code else "", row.journal_number, row.form, row.unit,
                statuses.get(row.status, row.status), channels.get(row.channel, row.channel),
                row.received, row.registered, row.due, row.closed, row.executor, row.person,
                row.email, row.phone, yes if row.overdue else no, *row.answers]

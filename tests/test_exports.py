@@ -9,6 +9,7 @@ import csv
 import io
 import re
 import tracemalloc
+import zipfile
 from datetime import datetime, timedelta
 
 import pytest
@@ -142,19 +143,52 @@ def test_the_csv_file_has_every_request_of_the_organisation(client, db, office, 
     assert len(rows) == 2 and "Stranger" not in response.get_data(as_text=True)
     by_person = {row[11]: row for row in rows}
     lan, ivan = by_person["Nguyễn Thị Lan"], by_person["Иван"]
-    assert lan[0] == codes.display(late.code)
+    assert lan[0] == codes.masked(late.code)  # the middle hidden: see the hunt below
     assert lan[2:6] == ["Form-Hn", "Unit HN", "Received, waiting to be registered", "Online"]
     # Moments in the organisation's time (Hanoi), not UTC: sent late in the evening of the 16th.
     assert lan[6] == "2026-10-16 23:30" and lan[8] == "2026-10-20 17:00" and lan[9] == ""
     assert lan[12] == "lan@example.org"
     assert lan[13] == "+84912345678"  # a plain phone number runs nothing: no leading quote
     assert lan[14] == "Yes"
-    assert ivan[0] == codes.display(closed.code)
+    assert ivan[0] == codes.masked(closed.code)
     assert ivan[3:6] == ["Unit XD", "Closed", "At the desk"]
     assert ivan[9] == "2026-10-22 10:15" and ivan[10] == "Operator XD" and ivan[14] == "No"
     [entry] = audits(db, "requests_exported")
     assert entry.staff_user_id == admin.id and entry.organization_id == office["org"].id
     assert entry.after == {"filters": {"view": "all"}, "format": "csv", "rows": 2}
+
+
+def _file_text(response) -> str:
+    """A downloaded file's text: the CSV, or every XML part of the Excel workbook."""
+    if response.data[:2] != b"PK":
+        return response.get_data(as_text=True)
+    with zipfile.ZipFile(io.BytesIO(response.data)) as workbook:
+        return "\n".join(workbook.read(name).decode("utf-8") for name in workbook.namelist()
+                         if name.endswith(".xml"))
+
+
+@pytest.mark.parametrize("who", ["admin", "head"])
+def test_no_exported_file_carries_a_whole_tracking_code(client, db, office, make, who):
+    """An export leaves the system (mail, shared folders) and a tracking code opens its request
+    to whoever reads it: every way of exporting, in both formats, shows each code with its
+    middle hidden, never whole in any spelling the code box accepts."""
+    requests = [make(answers={"name": f"Person {n}", "message": "note"}) for n in range(3)]
+    requests.append(make(status="registered", journal_number="HN-2026-000001"))
+    sign_in(client, office["people"][who])
+    ticked = [f"{r.id}:{r.lock_version}" for r in requests]
+    for file_format in ("csv", "xlsx"):
+        for name, path, data in (
+                ("filters", EXPORT, {"format": file_format}),
+                ("a form's", EXPORT, {"format": file_format, "form": office["forms"]["HN"].id}),
+                ("ticked", "/admin/inbox/selected", {"action": f"export_{file_format}",
+                                                     "selected": ticked})):
+            response = client.post(path, data=data)
+            assert response.status_code == 200, (name, file_format)
+            text = _file_text(response)
+            response.close()  # a streamed file holds its request open until closed
+            for request in requests:
+                assert not codes.written_in(text, request.code), (name, file_format)
+                assert codes.masked(request.code) in text, (name, file_format)
 
 
 def test_the_excel_file_has_the_same_rows_with_real_dates(client, db, admin, make):
