@@ -42,7 +42,7 @@ def _cells(rows, yes: str, no: str):
     for row in rows:
         # A file travels (mail, shared folders): the code's middle stays hidden, as on a letter,
         # for the whole code opens the request to whoever reads it.
-        yield [codes.masked(row.code) if row.code else "", row.journal_number, row.form, row.unit,
+        yield [codes.masked(row.code), row.journal_number, row.form, row.unit,
                statuses.get(row.status, row.status), channels.get(row.channel, row.channel),
                row.received, row.registered, row.due, row.closed, row.executor, row.person,
                row.email, row.phone, yes if row.overdue else no, *row.answers]

@@ -197,9 +197,8 @@ def letter_draft(kind: str | None, request: Request) -> tuple[str, str] | None:
             "name": person_name(request) or _("Sir or Madam"),
             # A letter may be shown to others (the verification page is for them): the whole
             # tracking code would open the request to whoever reads it.
-            "code": codes.masked(request.code) if request.code else "",
-            "number": request.journal_number or (codes.masked(request.code)
-                                                 if request.code else ""),
+            "code": codes.masked(request.code),
+            "number": request.journal_number or codes.masked(request.code),
             "form": request.form_version.form.title(language),
             "date": format_day(to_user_timezone(as_utc(request.submitted_at)).date())
             if request.submitted_at else "",

@@ -99,6 +99,11 @@ def test_the_excel_file_lists_who_was_notified_and_is_audited(client, db, office
     assert len(rows) == 5
     dead = next(row for row in rows if row[5] == "Failed")
     assert dead[:4] == [datetime(2026, 11, 30, 23, 59, 59), "Registered", "SMS", "+84912345678"]
+    # A file travels: each contact beside the key to their request would be a leak. The code's
+    # middle is hidden; whole, in no spelling the code box accepts.
+    assert dead[4] == codes.masked(notified.code)
+    text = "\n".join(str(value) for row in rows for value in row)
+    assert not codes.written_in(text, notified.code)
     assert dead[6] == "510 no such number"
     assert sorted(row[5] for row in rows[1:]) == ["Failed", "Pending", "Pending", "Sent"]
     entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "notice_report_exported"))

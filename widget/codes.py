@@ -96,9 +96,11 @@ def display(code: str) -> str:
 MASK = "\u2022"
 
 
-def masked(code: str) -> str:
+def masked(code: str | None) -> str:
     """A normalised code with its middle hidden, grouped as display() groups it:
-    7K3M-••••-••••-B5."""
+    7K3M-••••-••••-B5 (empty for a request without a code)."""
+    if not code:
+        return ""
     hidden = code[:4] + MASK * (len(code) - 6) + code[-2:]
     return display(hidden)
 
