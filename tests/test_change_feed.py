@@ -180,3 +180,56 @@ def test_requests_written_in_one_transaction_take_the_next_positions(db, office,
             .order_by(Request.id))] == [  # PostgreSQL returns an unordered IN in any order
         (draft.id, None), (first.id, last + 1), (second.id, last + 2), (kept.id, last + 3),
         (also.id, also.change_position)]
+
+
+def _feed_after(client, key, cursor) -> tuple[dict[int, dict], str | None]:
+    """Every request the feed gives after `cursor`, as it gives them, and the cursor at the end."""
+    rows: dict[int, dict] = {}
+    while True:
+        page = _api(client, "GET", "/requests?limit=50" + (f"&cursor={cursor}" if cursor else ""),
+                    key).json
+        rows.update({row["id"]: row for row in page["requests"]})
+        if not page["requests"]:
+            return rows, cursor
+        cursor = page["next_cursor"]
+
+
+def test_whatever_changes_what_the_api_shows_of_a_request_moves_it_in_the_feed(
+        client, db, office, received, key):
+    """Not only changes to a request's own rows: what it shows of others (its unit's code) too.
+    Each administrator's change below is made with the feed read to its end; every request
+    whose document then differs must come again after the cursor, as it is now."""
+    from widget.services.organisation import UnitInput, update_unit
+    from widget.services.staff_admin import update_staff_member
+
+    admin = office["people"]["admin"]
+    made = [received("HN") for _ in range(3)] + [received("XD") for _ in range(2)]
+    workflow.register_request(admin, made[0].id, None)
+    workflow.assign_request(admin, made[0].id, None, office["people"]["op"].id)
+
+    def documents() -> dict[int, dict]:
+        return {request.id: _api(client, "GET", f"/requests/{request.id}", key).json
+                for request in made}
+
+    hn, xd = office["units"]["HN"], office["units"]["XD"]
+    changes = {
+        "a unit's code": lambda: update_unit(admin, hn.id, UnitInput(
+            "HN2", dict(hn.names), hn.kind, hn.parent_id)),
+        "a unit's names": lambda: update_unit(admin, xd.id, UnitInput(
+            xd.code, {"en": "Unit XD renamed"}, xd.kind, xd.parent_id)),
+        "an executor's units and role": lambda: update_staff_member(
+            admin, office["people"]["op"].id, "unit_head", [hn.id, xd.id]),
+    }
+    _, cursor = _feed_after(client, key, None)
+    for name, change in changes.items():
+        before = documents()
+        change()
+        db.session.expire_all()
+        after = documents()
+        fed, cursor = _feed_after(client, key, cursor)
+        for request_id, document in after.items():
+            if document != before[request_id]:
+                assert request_id in fed, (name, request_id)
+                summary = {field: document[field] for field in fed[request_id]}
+                assert fed[request_id] == summary, (name, request_id)
+    assert documents()[made[0].id]["unit"] == "HN2"

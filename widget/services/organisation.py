@@ -17,7 +17,8 @@ from sqlalchemy import func, select
 
 from widget.extensions import db
 from widget.i18n import TRANSLATED_LANGUAGES
-from widget.models import ApiClient, Form, Organization, StaffUser, Unit, UnitKind
+from widget.models import ApiClient, Form, Organization, Request, StaffUser, Unit, UnitKind
+from widget.models.changes import note_changed
 from widget.services.access import (ActionError, NotAllowed, NotFound, organisation_row,
                                     require_admin)
 from widget.services.audit_log import record_change
@@ -335,6 +336,11 @@ def update_unit(staff: StaffUser, unit_id: int, typed: UnitInput) -> bool:
         return False
     for name in changed:
         setattr(unit, name, values[name])
+    if "code" in changed:
+        # The REST API shows each request's unit by its code: every request of the unit is
+        # changed as the API shows it, so it moves in the change feed (or pollers keep the old).
+        note_changed(db.session, db.session.scalars(
+            select(Request.id).where(Request.unit_id == unit.id)).all())
     record_change(staff, "unit_updated", {"unit_id": unit.id} | {name: before[name] for name in changed},
                   {"unit_id": unit.id} | {name: values[name] for name in changed})
     db.session.commit()
