@@ -47,6 +47,8 @@ def select_locale() -> str:
         return g.reader_language
     if request and request.view_args and request.view_args.get("lang") in supported_languages():
         return request.view_args["lang"]
+    if g.get("address_language"):  # a widget address no route took (public/unmatched.py)
+        return g.address_language
     return best_language(request.args.get("lang") if request else None)
 
 

@@ -4,7 +4,7 @@ from flask import Blueprint
 bp = Blueprint("public", __name__, url_prefix="/w/<site_key>")
 
 from widget.public import (account_routes, lookup_limits, routes, status_routes,  # noqa: E402,F401
-                           theme_routes)  # (they attach to bp)
+                           theme_routes, unmatched)  # (they attach to bp)
 from widget.public import kept_parts  # noqa: E402
 from widget.public.language_switch import switched_code  # noqa: E402
 from widget.public.presenters import TEMPLATE_FILTERS  # noqa: E402
