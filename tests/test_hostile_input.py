@@ -550,7 +550,7 @@ def test_exported_formulas_and_markup_stay_text(client, world, csrf_off):
     mine = set()
     for text in FORMULAS + [PAYLOAD]:
         page = send_form(client, "form-hn", {"name": text, "email": "=1+1@example.org"})
-        mine.add(tracking_code(html_of(page)))
+        mine.add(codes.masked(codes.parse(tracking_code(html_of(page)))))  # as exports show it
     sign_in(client, world["people"]["admin"])
     export = client.post("/admin/export", data={"format": "csv"}, headers=H)
     body = export.get_data()

@@ -9,6 +9,7 @@ tests/conftest.py: the browser suite shares one database, so tests count rows th
 """
 from __future__ import annotations
 
+import functools
 import html
 import socket
 import threading
@@ -243,8 +244,10 @@ class CalmBrowser:
     loader then jumps the host page to what matters instead of gliding there. A click Playwright
     makes while the host page glides lands where the button was and is lost (measured: 1 click
     in about 20 on a phone, and a CI run failed on it); people wait for the glide, Playwright
-    does not. Tests of the glide itself pass reduced_motion="no-preference" and wait for the
-    host page with `settle` (test_widget.py) before each click."""
+    does not. Even a jump can fall between Playwright's aim and its click: every pointer action
+    waits for a still host page (pointer_actions_wait_for_a_still_host). Tests of the glide
+    itself pass reduced_motion="no-preference" and wait out the glide with `settle`
+    (test_widget.py)."""
 
     def __init__(self, browser):
         self._browser = browser
@@ -259,6 +262,59 @@ class CalmBrowser:
 
     def __getattr__(self, name):
         return getattr(self._browser, name)
+
+
+# Still: the frame's latest page has greeted the loader, and neither the host page's scroll nor
+# the frame's place and size changed for `frames` animation frames; or `limit` ms passed (a frame
+# showing another origin's page never greets). A page without the loader: at once.
+HOST_STILL = """([frames, limit]) => new Promise(resolve => {
+  if (!window.Frontdesk || !window.hostEvents) { resolve(); return; }
+  const given = performance.now();
+  let last = "", same = 0;
+  (function look() {
+    const f = window.Frontdesk.frame;
+    const readies = window.hostEvents.filter(e => e.type === "ready").length;
+    const now = [window.scrollY, f.getBoundingClientRect().top, f.offsetHeight].join();
+    same = readies >= window.frameLoads && now === last ? same + 1 : 0;
+    last = now;
+    if (same >= frames || performance.now() - given > limit) resolve();
+    else requestAnimationFrame(look);
+  })();
+})"""
+
+
+def host_still(page, frames: int = 2, limit_ms: int = 3000) -> None:
+    """Wait until the host page has stopped moving (see HOST_STILL)."""
+    from playwright.sync_api import Error as PlaywrightError
+    try:
+        page.evaluate(HOST_STILL, [frames, limit_ms])
+    except PlaywrightError:  # the page is being replaced: nothing on it to wait for
+        pass
+
+
+POINTER_ACTIONS = ("click", "dblclick", "tap", "check", "uncheck", "set_checked", "hover")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def pointer_actions_wait_for_a_still_host():
+    """Every click (and check, tap...) first waits for the host page to be still. Playwright
+    finds where the element is, then clicks there; the loader moves the host page once a new
+    page of the frame has greeted it (a jump, with reduced motion), and a move between the two
+    sends the click elsewhere: lost (a CI run failed on a resumed draft's Send button)."""
+    from playwright.sync_api import Locator
+    originals = {name: getattr(Locator, name) for name in POINTER_ACTIONS}
+
+    def waiting(original):
+        @functools.wraps(original)
+        def act(self, *args, **kwargs):
+            host_still(self.page)
+            return original(self, *args, **kwargs)
+        return act
+    for name, original in originals.items():
+        setattr(Locator, name, waiting(original))
+    yield
+    for name, original in originals.items():
+        setattr(Locator, name, original)
 
 
 @pytest.fixture(scope="session")

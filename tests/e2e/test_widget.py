@@ -13,6 +13,8 @@ import uuid
 import pytest
 from playwright.sync_api import expect
 
+from tests.e2e.conftest import host_still
+
 pytestmark = pytest.mark.e2e
 
 CODE_RE = re.compile(r"^[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{2}$")
@@ -42,27 +44,11 @@ def frame_of(page):
     return frame
 
 
-# Still: the frame's latest page has greeted the loader, and the host page's scroll and the
-# frame's place and size have not changed for ten animation frames (a glide has ended, or the
-# frame's load event, which reaches the host page a moment after the frame's own, started one).
-HOST_STILL = """() => new Promise(resolve => {
-  let last = "", same = 0;
-  (function look() {
-    const f = window.Frontdesk && window.Frontdesk.frame;
-    const readies = window.hostEvents.filter(e => e.type === "ready").length;
-    const now = f ? [window.scrollY, f.getBoundingClientRect().top, f.offsetHeight].join() : "";
-    same = f && readies >= window.frameLoads && now === last ? same + 1 : 0;
-    last = now;
-    if (same >= 10) resolve(); else requestAnimationFrame(look);
-  })();
-})"""
-
-
 def settle(page) -> None:
-    """Wait for the host page to stop moving: a click made during the loader's glide lands
-    where the button was, and is lost."""
+    """Wait for the host page to stop moving, a glide included (ten still animation frames):
+    a click made during the loader's glide lands where the button was, and is lost."""
     frame_of(page).wait_for_load_state()
-    page.evaluate(HOST_STILL)
+    host_still(page, frames=10, limit_ms=10_000)
 
 
 def wait_for_host_event(page, event_type: str):

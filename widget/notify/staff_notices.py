@@ -154,7 +154,8 @@ def recipients(event: Event) -> list[tuple[StaffUser, str, dict]]:
                 _unit_or_administrators(request, data.get("to_unit_id", request.unit_id))]
     elif kind == EventKind.ASSIGNED.value:
         executor = db.session.get(StaffUser, data.get("executor_id") or 0)
-        told = [(executor, K.ASSIGNED.value, {})] if executor is not None else []
+        told = [(executor, K.ASSIGNED.value, {})] \
+            if executor is not None and _can_act(executor, request) else []
     elif kind == EventKind.CITIZEN_MESSAGE.value:
         people, gone = _executor_or_unit(request)
         told = [(staff, K.REPLIED.value, gone) for staff in people]
@@ -164,9 +165,11 @@ def recipients(event: Event) -> list[tuple[StaffUser, str, dict]]:
     elif kind == EventKind.NOTE.value:
         colleagues = list(db.session.scalars(select(StaffUser).where(
             StaffUser.organization_id == request.organization_id)))
-        told = [(staff, K.MENTIONED.value, {}) for staff in mentioned_in(event.note or "", colleagues)]
+        told = [(staff, K.MENTIONED.value, {})
+                for staff in mentioned_in(event.note or "", colleagues) if _can_act(staff, request)]
+    # Everyone above can act on the request (the helpers choose only such people).
     return [(staff, what, values) for staff, what, values in told
-            if staff.id != event.staff_user_id and _can_act(staff, request)]
+            if staff.id != event.staff_user_id]
 
 
 def switched_on(staff: StaffUser, kind: str) -> set[str]:
