@@ -9,8 +9,8 @@ import re
 
 from flask import g, request
 
-from widget.config_cache import site_and_configuration
 from widget.config import setting
+from widget.config_cache import site_and_configuration
 from widget.public import bp
 
 # /w/<site_key>/<lang>/...: what an address says before any route has read it.
