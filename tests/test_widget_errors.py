@@ -75,3 +75,14 @@ def test_an_unknown_site_still_denies_every_frame(client, db, create_site):
     assert response.status_code == 404
     assert response.headers["X-Frame-Options"] == "DENY"
     assert response.headers["Content-Security-Policy"].endswith("frame-ancestors 'none'")
+
+
+def test_hostile_site_keys_on_an_address_no_page_answers_answer_no_5xx(client, db, create_site):
+    """The site is looked up before any route read the address: every hostile value of the walk's
+    catalogue as the site key and as the language, on an address no page answers."""
+    from tests.route_walker import CATALOGUE, encode
+    create_site()
+    for value in CATALOGUE:
+        for path in (f"/w/{encode(value)}/fa/no/such/page", f"/w/test/{encode(value)}/no/such"):
+            response = client.get(path)
+            assert response.status_code < 500, (path[:80], response.status_code)
