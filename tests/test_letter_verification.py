@@ -3,7 +3,9 @@ vouches for and nothing of the person; a PDF is genuine only byte for byte; code
 guessed or listed."""
 from __future__ import annotations
 
+import html
 import io
+import re
 
 import pytest
 from sqlalchemy import select
@@ -139,3 +141,33 @@ def test_the_page_asks_for_a_code(client):
     page = client.get("/v/?lang=fa")
     assert page.status_code == 200 and 'name="code"' in html_of(page)
     assert 'dir="rtl"' in html_of(page)
+
+
+def test_a_mistyped_code_stays_across_a_language_switch_and_costs_no_guess(limited_app,
+                                                                            tmp_path,
+                                                                            monkeypatch):
+    """The page that refused a typed code switches language with the code in its box and the
+    error said again, looking nothing up: switches are not guesses (with 3 lookups a minute,
+    ten switches still answer), and a switch carrying a well-formed code opens nothing."""
+    monkeypatch.setattr(limiter, "enabled", limiter.enabled)
+    app = limited_app("rl-switch", DATABASE_URL=f"sqlite:///{tmp_path / 'switch.db'}",
+                      RATE_LIMIT_LOOKUP="3 per minute")
+    client = app.test_client()
+    refused = client.get("/v/", query_string={"code": "7K3M 9QX", "lang": "en"})
+    assert refused.status_code == 404
+    links = dict(re.findall(r'<a href="([^"]+)" lang="(\w+)" hreflang', html_of(refused)))
+    switch = {lang: html.unescape(href) for href, lang in links.items()}
+    assert "code=7K3M+9QX" in switch["fa"] and "switch=1" in switch["fa"]
+    for _ in range(5):
+        for lang in ("fa", "ru"):
+            page = client.get(switch[lang])
+            assert page.status_code == 404, page.status_code
+            assert 'value="7K3M 9QX"' in html_of(page) and f'lang="{lang}"' in html_of(page)
+            assert 'id="code-error"' in html_of(page)
+    # A switch is no way to look codes up: a well-formed one is given back, not opened.
+    well_formed = client.get("/v/", query_string={"code": new_verification_code(), "lang": "ru",
+                                                  "switch": "1"})
+    assert well_formed.status_code == 200 and "code-error" not in html_of(well_formed)
+    # Of the three lookups a minute only the typed code was counted: two are left.
+    assert [client.get(f"/v/{new_verification_code()}").status_code for _ in range(3)] == [
+        404, 404, 429]

@@ -19,8 +19,14 @@ from widget.services.letter_verification import (display_verification_code, is_i
 
 bp = Blueprint("verify", __name__, url_prefix="/v")
 MAX_UPLOAD = 20 * 1024 * 1024  # a letter is some tens of kilobytes; a bigger file is not it
-# One count for typed codes, links and uploads: however a guess arrives, it is one guess.
-_lookups = limiter.shared_limit(lambda: setting("RATE_LIMIT_LOOKUP"), scope="letter-verification")
+# One count for typed codes, links and uploads: however a guess arrives, it is one guess. A
+# language switch of a page showing a mistyped code looks nothing up, so it is none.
+_lookups = limiter.shared_limit(lambda: setting("RATE_LIMIT_LOOKUP"), scope="letter-verification",
+                                exempt_when=lambda: _is_language_switch())
+
+
+def _is_language_switch() -> bool:
+    return request.endpoint == "verify.verify_form" and request.args.get("switch") == "1"
 
 
 @bp.get("/")
@@ -31,6 +37,11 @@ def verify_form():
     if typed is None:
         return render_template("verify/code.html")
     code = parse_verification_code(typed)
+    if _is_language_switch():
+        # The page again in another language, with what was typed: no letter is looked up
+        # (the switch is not counted), so a code that reads as one is only given back.
+        return render_template("verify/code.html", typed=typed, not_found=code is None), \
+            404 if code is None else 200
     if code is None:
         return render_template("verify/code.html", typed=typed, not_found=True), 404
     language = request.args.get("lang")
