@@ -19,14 +19,15 @@ from widget.services.letter_verification import (display_verification_code, is_i
 
 bp = Blueprint("verify", __name__, url_prefix="/v")
 MAX_UPLOAD = 20 * 1024 * 1024  # a letter is some tens of kilobytes; a bigger file is not it
+def _is_language_switch() -> bool:
+    """The form page again in another language, with the code typed on it (looked up nowhere)."""
+    return request.endpoint == "verify.verify_form" and request.args.get("switch") == "1"
+
+
 # One count for typed codes, links and uploads: however a guess arrives, it is one guess. A
 # language switch of a page showing a mistyped code looks nothing up, so it is none.
 _lookups = limiter.shared_limit(lambda: setting("RATE_LIMIT_LOOKUP"), scope="letter-verification",
-                                exempt_when=lambda: _is_language_switch())
-
-
-def _is_language_switch() -> bool:
-    return request.endpoint == "verify.verify_form" and request.args.get("switch") == "1"
+                                exempt_when=_is_language_switch)
 
 
 @bp.get("/")

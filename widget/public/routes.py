@@ -30,15 +30,21 @@ from widget.uploads import IncomingFile, configured_store, form_limits
 COOKIE = "fd_account"
 
 
+def adopt_site(key: str):
+    """The site a widget address names, made this request's (its configuration, and the origins
+    that may frame its pages); None when there is no such site. The site comes from this
+    process's configuration cache (frozen values), checked in the same statement."""
+    site, configuration = site_and_configuration(key)
+    if site is not None:
+        g.site, g.config = site, configuration
+        g.frame_origins = site.allowed_origins
+    return site
+
+
 @bp.url_value_preprocessor
 def load_site(_endpoint, values):
-    """Every widget URL names its site (and, but for the entry, its language). The site comes
-    from this process's configuration cache (frozen values), checked in the same statement."""
-    site, configuration = site_and_configuration(values.pop("site_key"))
-    if site is None:
-        abort(404)
-    g.site, g.config = site, configuration
-    g.frame_origins = site.allowed_origins
+    """Every widget URL names its site (and, but for the entry, its language)."""
+    site = adopt_site(values.pop("site_key")) or abort(404)
     token = request.cookies.get(COOKIE)
     g.account = account_for_session(site.organization, token) if token else None
     if "lang" in values and values["lang"] not in setting("LANGUAGES"):

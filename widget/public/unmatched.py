@@ -10,8 +10,8 @@ import re
 from flask import g, request
 
 from widget.config import setting
-from widget.config_cache import site_and_configuration
 from widget.public import bp
+from widget.public.routes import adopt_site
 
 # /w/<site_key>/<lang>/...: what an address says before any route has read it.
 _WIDGET_ADDRESS = re.compile(r"/w/([^/]+)(?:/([^/]+))?")
@@ -26,10 +26,5 @@ def adopt_unmatched_widget_address() -> None:
     match = _WIDGET_ADDRESS.match(request.path)
     if match is None:
         return
-    site, configuration = site_and_configuration(match.group(1))
-    if site is None:
-        return
-    g.site, g.config = site, configuration
-    g.frame_origins = site.allowed_origins
-    if match.group(2) in setting("LANGUAGES"):
+    if adopt_site(match.group(1)) is not None and match.group(2) in setting("LANGUAGES"):
         g.address_language = match.group(2)
